@@ -1,0 +1,1 @@
+//! Authenticated Bolt connections, pooled per server on bb8.
