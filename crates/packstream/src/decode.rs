@@ -1,0 +1,783 @@
+//! Decoding: [`Decoder`], a cursor over a byte slice, plus [`decode`] and [`decode_ref`].
+//!
+//! Owns the read side of the byte layout. Guarantees, for any input:
+//! no panic, recursion bounded by the depth limit, and no allocation sized
+//! from a declared length beyond what the remaining input could hold (list,
+//! map and structure capacities are additionally drawn from a budget equal to
+//! the input length, so nested lying headers cannot multiply it). It does not
+//! know about Bolt messages or chunking.
+
+use crate::marker::*;
+use crate::{Error, Kind, Map, Structure, Value, ValueRef};
+
+/// The default nesting limit of a [`Decoder`]: lists, maps and structures
+/// may nest this deep.
+pub const DEFAULT_MAX_DEPTH: usize = 64;
+
+/// One value's marker and header, with scalar payloads already read.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Token<'a> {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Bytes(&'a [u8]),
+    Str(&'a str),
+    List(usize),
+    Map(usize),
+    Struct(u8, usize),
+}
+
+/// A cursor that reads PackStream values from a byte slice.
+///
+/// The `read_*` methods read one value (or one container header) of the
+/// named kind. On a kind mismatch they return [`Error::UnexpectedType`] and
+/// leave the cursor where it was.
+///
+/// ```
+/// use packstream::Decoder;
+/// // [1, "a"] followed by {"k": true}
+/// let input = [0x92, 0x01, 0x81, b'a', 0xA1, 0x81, b'k', 0xC3];
+/// let mut d = Decoder::new(&input);
+/// assert_eq!(d.read_list_header().unwrap(), 2);
+/// assert_eq!(d.read_int().unwrap(), 1);
+/// assert_eq!(d.read_str().unwrap(), "a");
+/// assert_eq!(d.read_map_header().unwrap(), 1);
+/// assert_eq!((d.read_str().unwrap(), d.read_bool().unwrap()), ("k", true));
+/// d.finish().unwrap();
+/// ```
+#[derive(Debug, Clone)]
+pub struct Decoder<'a> {
+    input: &'a [u8],
+    pos: usize,
+    max_depth: usize,
+    /// Elements that may still be pre-allocated for containers.
+    budget: usize,
+}
+
+impl<'a> Decoder<'a> {
+    /// A decoder at the start of `input`, with [`DEFAULT_MAX_DEPTH`].
+    ///
+    /// ```
+    /// let d = packstream::Decoder::new(&[0xC0]);
+    /// assert_eq!(d.remaining(), 1);
+    /// ```
+    #[inline]
+    pub fn new(input: &'a [u8]) -> Self {
+        Decoder {
+            input,
+            pos: 0,
+            max_depth: DEFAULT_MAX_DEPTH,
+            budget: input.len(),
+        }
+    }
+
+    /// Sets how deep lists, maps and structures may nest (depth 1 is a
+    /// container of scalars). Deeper input fails with
+    /// [`Error::DepthLimitExceeded`].
+    ///
+    /// ```
+    /// use packstream::{Decoder, Error};
+    /// let nested = [0x91, 0x91, 0x90]; // [[[]]]
+    /// assert!(Decoder::new(&nested).with_max_depth(3).read_value().is_ok());
+    /// let err = Decoder::new(&nested).with_max_depth(2).read_value().unwrap_err();
+    /// assert!(matches!(err, Error::DepthLimitExceeded { limit: 2, offset: 2 }));
+    /// ```
+    #[inline]
+    pub fn with_max_depth(mut self, depth: usize) -> Self {
+        self.max_depth = depth;
+        self
+    }
+
+    /// Bytes consumed so far.
+    ///
+    /// ```
+    /// let mut d = packstream::Decoder::new(&[0x01, 0x02]);
+    /// d.read_int().unwrap();
+    /// assert_eq!(d.position(), 1);
+    /// ```
+    #[inline]
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// Bytes not yet consumed.
+    ///
+    /// ```
+    /// assert_eq!(packstream::Decoder::new(&[1, 2, 3]).remaining(), 3);
+    /// ```
+    #[inline]
+    pub fn remaining(&self) -> usize {
+        self.input.len() - self.pos
+    }
+
+    /// Whether all input has been consumed.
+    ///
+    /// ```
+    /// assert!(packstream::Decoder::new(&[]).is_empty());
+    /// ```
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.pos >= self.input.len()
+    }
+
+    /// The input not yet consumed.
+    ///
+    /// ```
+    /// let mut d = packstream::Decoder::new(&[0x01, 0xC0]);
+    /// d.read_int().unwrap();
+    /// assert_eq!(d.rest(), &[0xC0]);
+    /// ```
+    #[inline]
+    pub fn rest(&self) -> &'a [u8] {
+        self.input.get(self.pos..).unwrap_or(&[])
+    }
+
+    /// The kind of the next value, without consuming it.
+    ///
+    /// # Errors
+    /// [`Error::UnexpectedEnd`] at end of input, [`Error::UnknownMarker`] for
+    /// a reserved marker.
+    ///
+    /// ```
+    /// use packstream::{Decoder, Kind};
+    /// assert_eq!(Decoder::new(&[0xC0]).peek_kind().unwrap(), Kind::Null);
+    /// ```
+    #[inline]
+    pub fn peek_kind(&self) -> Result<Kind, Error> {
+        let m = self.peek()?;
+        Kind::from_marker(m).ok_or(Error::UnknownMarker {
+            marker: m,
+            offset: self.pos,
+        })
+    }
+
+    /// Reads null.
+    ///
+    /// # Errors
+    /// [`Error::UnexpectedType`] if the next value is not null; end of input
+    /// and marker errors as for every read.
+    ///
+    /// ```
+    /// packstream::Decoder::new(&[0xC0]).read_null().unwrap();
+    /// ```
+    #[inline]
+    pub fn read_null(&mut self) -> Result<(), Error> {
+        match self.peek()? {
+            NULL => {
+                self.pos += 1;
+                Ok(())
+            }
+            m => Err(self.mismatch("null", m)),
+        }
+    }
+
+    /// Reads a boolean.
+    ///
+    /// # Errors
+    /// [`Error::UnexpectedType`] if the next value is not a boolean.
+    ///
+    /// ```
+    /// assert!(!packstream::Decoder::new(&[0xC2]).read_bool().unwrap());
+    /// ```
+    #[inline]
+    pub fn read_bool(&mut self) -> Result<bool, Error> {
+        match self.peek()? {
+            FALSE => {
+                self.pos += 1;
+                Ok(false)
+            }
+            TRUE => {
+                self.pos += 1;
+                Ok(true)
+            }
+            m => Err(self.mismatch("boolean", m)),
+        }
+    }
+
+    /// Reads an integer of any width.
+    ///
+    /// # Errors
+    /// [`Error::UnexpectedType`] if the next value is not an integer,
+    /// [`Error::UnexpectedEnd`] if its bytes are cut off.
+    ///
+    /// ```
+    /// let mut d = packstream::Decoder::new(&[0xF0, 0xC9, 0x80, 0x00]);
+    /// assert_eq!(d.read_int().unwrap(), -16);
+    /// assert_eq!(d.read_int().unwrap(), -32768);
+    /// ```
+    #[inline]
+    pub fn read_int(&mut self) -> Result<i64, Error> {
+        let m = self.peek()?;
+        match m {
+            0x00..=0x7F | 0xF0..=0xFF => {
+                self.pos += 1;
+                Ok(m as i8 as i64)
+            }
+            INT_8..=INT_64 => {
+                self.pos += 1;
+                self.int_body(m)
+            }
+            _ => Err(self.mismatch("integer", m)),
+        }
+    }
+
+    /// Reads a float.
+    ///
+    /// # Errors
+    /// [`Error::UnexpectedType`] if the next value is not a float (integers
+    /// are not converted).
+    ///
+    /// ```
+    /// let bytes = packstream::Value::Float(2.5).to_bytes().unwrap();
+    /// assert_eq!(packstream::Decoder::new(&bytes).read_float().unwrap(), 2.5);
+    /// ```
+    #[inline]
+    pub fn read_float(&mut self) -> Result<f64, Error> {
+        match self.peek()? {
+            FLOAT_64 => {
+                self.pos += 1;
+                Ok(f64::from_be_bytes(self.array::<8>()?))
+            }
+            m => Err(self.mismatch("float", m)),
+        }
+    }
+
+    /// Reads a string, borrowed from the input.
+    ///
+    /// # Errors
+    /// [`Error::UnexpectedType`], [`Error::SizeExceedsInput`] if the declared
+    /// length runs past the input, [`Error::InvalidUtf8`].
+    ///
+    /// ```
+    /// assert_eq!(packstream::Decoder::new(&[0x82, b'h', b'i']).read_str().unwrap(), "hi");
+    /// ```
+    #[inline]
+    pub fn read_str(&mut self) -> Result<&'a str, Error> {
+        let start = self.pos;
+        let m = self.peek()?;
+        let len = match m {
+            0x80..=0x8F => {
+                self.pos += 1;
+                (m & 0x0F) as usize
+            }
+            STRING_8..=STRING_32 => {
+                self.pos += 1;
+                self.len_body(m - STRING_8)?
+            }
+            _ => return Err(self.mismatch("string", m)),
+        };
+        self.str_body(start, len)
+    }
+
+    /// Reads a byte array, borrowed from the input.
+    ///
+    /// # Errors
+    /// [`Error::UnexpectedType`], [`Error::SizeExceedsInput`].
+    ///
+    /// ```
+    /// assert_eq!(packstream::Decoder::new(&[0xCC, 1, 7]).read_bytes().unwrap(), &[7]);
+    /// ```
+    #[inline]
+    pub fn read_bytes(&mut self) -> Result<&'a [u8], Error> {
+        let start = self.pos;
+        let m = self.peek()?;
+        match m {
+            BYTES_8..=BYTES_32 => {
+                self.pos += 1;
+                let len = self.len_body(m - BYTES_8)?;
+                self.sized_take(start, len)
+            }
+            _ => Err(self.mismatch("bytes", m)),
+        }
+    }
+
+    /// Reads a list header and returns the element count; read the elements next.
+    ///
+    /// # Errors
+    /// [`Error::UnexpectedType`], [`Error::SizeExceedsInput`] if the count
+    /// exceeds the remaining bytes (each element takes at least one).
+    ///
+    /// ```
+    /// assert_eq!(packstream::Decoder::new(&[0x91, 0x01]).read_list_header().unwrap(), 1);
+    /// ```
+    #[inline]
+    pub fn read_list_header(&mut self) -> Result<usize, Error> {
+        let start = self.pos;
+        let m = self.peek()?;
+        let n = match m {
+            0x90..=0x9F => {
+                self.pos += 1;
+                (m & 0x0F) as usize
+            }
+            LIST_8..=LIST_32 => {
+                self.pos += 1;
+                self.len_body(m - LIST_8)?
+            }
+            _ => return Err(self.mismatch("list", m)),
+        };
+        self.check_count(start, n, 1)
+    }
+
+    /// Reads a map header and returns the entry count; read `count` key
+    /// (string) / value pairs next.
+    ///
+    /// # Errors
+    /// [`Error::UnexpectedType`], [`Error::SizeExceedsInput`] if the entries
+    /// cannot fit in the remaining bytes (each takes at least two).
+    ///
+    /// ```
+    /// assert_eq!(packstream::Decoder::new(&[0xA0]).read_map_header().unwrap(), 0);
+    /// ```
+    #[inline]
+    pub fn read_map_header(&mut self) -> Result<usize, Error> {
+        let start = self.pos;
+        let m = self.peek()?;
+        let n = match m {
+            0xA0..=0xAF => {
+                self.pos += 1;
+                (m & 0x0F) as usize
+            }
+            MAP_8..=MAP_32 => {
+                self.pos += 1;
+                self.len_body(m - MAP_8)?
+            }
+            _ => return Err(self.mismatch("map", m)),
+        };
+        self.check_count(start, n, 2)
+    }
+
+    /// Reads a structure header: `(tag, field count)`; read the fields next.
+    ///
+    /// Accepts tiny structures (`B0`..`BF`) and, for early Bolt v1 servers,
+    /// the legacy `DC`/`DD` forms.
+    ///
+    /// # Errors
+    /// [`Error::UnexpectedType`], [`Error::UnexpectedEnd`] without a tag byte,
+    /// [`Error::SizeExceedsInput`].
+    ///
+    /// ```
+    /// let mut d = packstream::Decoder::new(&[0xB1, 0x4E, 0x01]);
+    /// assert_eq!(d.read_struct_header().unwrap(), (0x4E, 1));
+    /// ```
+    #[inline]
+    pub fn read_struct_header(&mut self) -> Result<(u8, usize), Error> {
+        let start = self.pos;
+        let m = self.peek()?;
+        let n = match m {
+            0xB0..=0xBF => {
+                self.pos += 1;
+                (m & 0x0F) as usize
+            }
+            STRUCT_8 => {
+                self.pos += 1;
+                self.len_body(0)?
+            }
+            STRUCT_16 => {
+                self.pos += 1;
+                self.len_body(1)?
+            }
+            _ => return Err(self.mismatch("structure", m)),
+        };
+        let tag = match self.byte() {
+            Ok(t) => t,
+            Err(e) => {
+                self.pos = start;
+                return Err(e);
+            }
+        };
+        Ok((tag, self.check_count(start, n, 1)?))
+    }
+
+    /// Reads one complete value into an owned [`Value`].
+    ///
+    /// # Errors
+    /// Any decoding error; see [`Error`].
+    ///
+    /// ```
+    /// let mut d = packstream::Decoder::new(&[0x91, 0x7F]);
+    /// assert_eq!(d.read_value().unwrap(), packstream::Value::from(vec![127]));
+    /// ```
+    #[inline]
+    pub fn read_value(&mut self) -> Result<Value, Error> {
+        self.value(0)
+    }
+
+    /// Reads one complete value, borrowing strings and bytes from the input.
+    ///
+    /// # Errors
+    /// Any decoding error; see [`Error`].
+    ///
+    /// ```
+    /// let mut d = packstream::Decoder::new(&[0x81, b'x']);
+    /// assert_eq!(d.read_value_ref().unwrap(), packstream::ValueRef::String("x"));
+    /// ```
+    #[inline]
+    pub fn read_value_ref(&mut self) -> Result<ValueRef<'a>, Error> {
+        self.value_ref(0)
+    }
+
+    /// Skips one complete value (validating it as [`Decoder::read_value`]
+    /// would, without allocating).
+    ///
+    /// # Errors
+    /// Any decoding error; see [`Error`].
+    ///
+    /// ```
+    /// let mut d = packstream::Decoder::new(&[0x92, 0x01, 0x02, 0xC0]);
+    /// d.skip_value().unwrap();
+    /// d.read_null().unwrap();
+    /// ```
+    pub fn skip_value(&mut self) -> Result<(), Error> {
+        self.skip(0)
+    }
+
+    /// Ends decoding: succeeds only if all input was consumed.
+    ///
+    /// # Errors
+    /// [`Error::TrailingBytes`] if input is left.
+    ///
+    /// ```
+    /// let mut d = packstream::Decoder::new(&[0xC0, 0xC0]);
+    /// d.read_null().unwrap();
+    /// assert!(d.finish().is_err());
+    /// ```
+    #[inline]
+    pub fn finish(self) -> Result<(), Error> {
+        if self.pos < self.input.len() {
+            Err(Error::TrailingBytes {
+                offset: self.pos,
+                count: self.input.len() - self.pos,
+            })
+        } else {
+            Ok(())
+        }
+    }
+
+    // ---- internals ----
+
+    #[inline(always)]
+    fn peek(&self) -> Result<u8, Error> {
+        match self.input.get(self.pos) {
+            Some(&b) => Ok(b),
+            None => Err(Error::UnexpectedEnd {
+                offset: self.pos,
+                needed: 1,
+            }),
+        }
+    }
+
+    #[inline(always)]
+    fn byte(&mut self) -> Result<u8, Error> {
+        let b = self.peek()?;
+        self.pos += 1;
+        Ok(b)
+    }
+
+    #[inline(always)]
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], Error> {
+        match self
+            .input
+            .get(self.pos..)
+            .and_then(|r| r.first_chunk::<N>())
+        {
+            Some(a) => {
+                self.pos += N;
+                Ok(*a)
+            }
+            None => Err(Error::UnexpectedEnd {
+                offset: self.pos,
+                needed: N - self.remaining(),
+            }),
+        }
+    }
+
+    /// Error for a marker of another kind (or a reserved one) at `self.pos`.
+    #[cold]
+    pub(crate) fn mismatch(&self, expected: &'static str, m: u8) -> Error {
+        match Kind::from_marker(m) {
+            Some(found) => Error::UnexpectedType {
+                expected,
+                found,
+                offset: self.pos,
+            },
+            None => Error::UnknownMarker {
+                marker: m,
+                offset: self.pos,
+            },
+        }
+    }
+
+    /// Integer payload after an INT_8..INT_64 marker.
+    #[inline(always)]
+    fn int_body(&mut self, m: u8) -> Result<i64, Error> {
+        Ok(match m {
+            INT_8 => self.byte()? as i8 as i64,
+            INT_16 => i16::from_be_bytes(self.array()?) as i64,
+            INT_32 => i32::from_be_bytes(self.array()?) as i64,
+            _ => i64::from_be_bytes(self.array()?),
+        })
+    }
+
+    /// Length field: `width` 0 = u8, 1 = u16, 2 = u32.
+    #[inline(always)]
+    fn len_body(&mut self, width: u8) -> Result<usize, Error> {
+        Ok(match width {
+            0 => self.byte()? as usize,
+            1 => u16::from_be_bytes(self.array()?) as usize,
+            _ => u32::from_be_bytes(self.array()?) as usize,
+        })
+    }
+
+    /// Takes `len` bytes declared by the header that started at `start`.
+    #[inline(always)]
+    fn sized_take(&mut self, start: usize, len: usize) -> Result<&'a [u8], Error> {
+        let end = self.pos.wrapping_add(len);
+        match self.input.get(self.pos..end) {
+            Some(s) if end >= self.pos => {
+                self.pos = end;
+                Ok(s)
+            }
+            _ => Err(Error::SizeExceedsInput {
+                offset: start,
+                size: len as u64,
+                remaining: self.remaining(),
+            }),
+        }
+    }
+
+    #[inline(always)]
+    fn str_body(&mut self, start: usize, len: usize) -> Result<&'a str, Error> {
+        let body_start = self.pos;
+        let b = self.sized_take(start, len)?;
+        std::str::from_utf8(b).map_err(|_| Error::InvalidUtf8 { offset: body_start })
+    }
+
+    /// Checks that `n` items of at least `min` bytes each fit in the rest.
+    #[inline(always)]
+    fn check_count(&mut self, start: usize, n: usize, min: usize) -> Result<usize, Error> {
+        if n.saturating_mul(min) <= self.remaining() {
+            Ok(n)
+        } else {
+            let remaining = self.remaining();
+            self.pos = start;
+            Err(Error::SizeExceedsInput {
+                offset: start,
+                size: n as u64,
+                remaining,
+            })
+        }
+    }
+
+    /// Capacity to reserve for a container of `n` declared elements.
+    #[inline(always)]
+    fn prealloc(&mut self, n: usize) -> usize {
+        let c = n.min(self.budget);
+        self.budget -= c;
+        c
+    }
+
+    #[inline(always)]
+    fn enter(&self, depth: usize, start: usize) -> Result<usize, Error> {
+        if depth >= self.max_depth {
+            Err(Error::DepthLimitExceeded {
+                limit: self.max_depth,
+                offset: start,
+            })
+        } else {
+            Ok(depth + 1)
+        }
+    }
+
+    /// Reads the next marker and header; containers return their counts
+    /// (checked against the remaining input).
+    #[inline(always)]
+    pub(crate) fn token(&mut self) -> Result<Token<'a>, Error> {
+        let start = self.pos;
+        let m = self.byte()?;
+        Ok(match m {
+            0x00..=0x7F | 0xF0..=0xFF => Token::Int(m as i8 as i64),
+            0x80..=0x8F => Token::Str(self.str_body(start, (m & 0x0F) as usize)?),
+            0x90..=0x9F => Token::List(self.check_count(start, (m & 0x0F) as usize, 1)?),
+            0xA0..=0xAF => Token::Map(self.check_count(start, (m & 0x0F) as usize, 2)?),
+            0xB0..=0xBF => {
+                let tag = self.byte()?;
+                Token::Struct(tag, self.check_count(start, (m & 0x0F) as usize, 1)?)
+            }
+            NULL => Token::Null,
+            FLOAT_64 => Token::Float(f64::from_be_bytes(self.array()?)),
+            FALSE => Token::Bool(false),
+            TRUE => Token::Bool(true),
+            INT_8..=INT_64 => Token::Int(self.int_body(m)?),
+            BYTES_8..=BYTES_32 => {
+                let len = self.len_body(m - BYTES_8)?;
+                Token::Bytes(self.sized_take(start, len)?)
+            }
+            STRING_8..=STRING_32 => {
+                let len = self.len_body(m - STRING_8)?;
+                Token::Str(self.str_body(start, len)?)
+            }
+            LIST_8..=LIST_32 => {
+                let n = self.len_body(m - LIST_8)?;
+                Token::List(self.check_count(start, n, 1)?)
+            }
+            MAP_8..=MAP_32 => {
+                let n = self.len_body(m - MAP_8)?;
+                Token::Map(self.check_count(start, n, 2)?)
+            }
+            STRUCT_8 | STRUCT_16 => {
+                let n = self.len_body(m - STRUCT_8)?;
+                let tag = self.byte()?;
+                Token::Struct(tag, self.check_count(start, n, 1)?)
+            }
+            _ => {
+                self.pos = start;
+                return Err(Error::UnknownMarker {
+                    marker: m,
+                    offset: start,
+                });
+            }
+        })
+    }
+
+    /// Reads a map key (must be a string).
+    #[inline(always)]
+    pub(crate) fn key(&mut self) -> Result<&'a str, Error> {
+        let m = self.peek()?;
+        if m & 0xF0 == TINY_STRING {
+            let start = self.pos;
+            self.pos += 1;
+            self.str_body(start, (m & 0x0F) as usize)
+        } else {
+            self.read_str()
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> Result<Value, Error> {
+        let start = self.pos;
+        Ok(match self.token()? {
+            Token::Null => Value::Null,
+            Token::Bool(b) => Value::Boolean(b),
+            Token::Int(i) => Value::Integer(i),
+            Token::Float(f) => Value::Float(f),
+            Token::Bytes(b) => Value::Bytes(b.to_vec()),
+            Token::Str(s) => Value::String(s.to_owned()),
+            Token::List(n) => {
+                let d = self.enter(depth, start)?;
+                let mut v = Vec::with_capacity(self.prealloc(n));
+                for _ in 0..n {
+                    v.push(self.value(d)?);
+                }
+                Value::List(v)
+            }
+            Token::Map(n) => {
+                let d = self.enter(depth, start)?;
+                let mut v = Vec::with_capacity(self.prealloc(n));
+                for _ in 0..n {
+                    let k = self.key()?.to_owned();
+                    v.push((k, self.value(d)?));
+                }
+                Value::Map(Map::from_entries(v))
+            }
+            Token::Struct(tag, n) => {
+                let d = self.enter(depth, start)?;
+                let mut fields = Vec::with_capacity(self.prealloc(n));
+                for _ in 0..n {
+                    fields.push(self.value(d)?);
+                }
+                Value::Structure(Structure { tag, fields })
+            }
+        })
+    }
+
+    fn value_ref(&mut self, depth: usize) -> Result<ValueRef<'a>, Error> {
+        let start = self.pos;
+        Ok(match self.token()? {
+            Token::Null => ValueRef::Null,
+            Token::Bool(b) => ValueRef::Boolean(b),
+            Token::Int(i) => ValueRef::Integer(i),
+            Token::Float(f) => ValueRef::Float(f),
+            Token::Bytes(b) => ValueRef::Bytes(b),
+            Token::Str(s) => ValueRef::String(s),
+            Token::List(n) => {
+                let d = self.enter(depth, start)?;
+                let mut v = Vec::with_capacity(self.prealloc(n));
+                for _ in 0..n {
+                    v.push(self.value_ref(d)?);
+                }
+                ValueRef::List(v)
+            }
+            Token::Map(n) => {
+                let d = self.enter(depth, start)?;
+                let mut v = Vec::with_capacity(self.prealloc(n));
+                for _ in 0..n {
+                    let k = self.key()?;
+                    v.push((k, self.value_ref(d)?));
+                }
+                ValueRef::Map(v)
+            }
+            Token::Struct(tag, n) => {
+                let d = self.enter(depth, start)?;
+                let mut fields = Vec::with_capacity(self.prealloc(n));
+                for _ in 0..n {
+                    fields.push(self.value_ref(d)?);
+                }
+                ValueRef::Structure { tag, fields }
+            }
+        })
+    }
+
+    fn skip(&mut self, depth: usize) -> Result<(), Error> {
+        let start = self.pos;
+        match self.token()? {
+            Token::List(n) | Token::Struct(_, n) => {
+                let d = self.enter(depth, start)?;
+                for _ in 0..n {
+                    self.skip(d)?;
+                }
+            }
+            Token::Map(n) => {
+                let d = self.enter(depth, start)?;
+                for _ in 0..n {
+                    self.key()?;
+                    self.skip(d)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// Decodes `input`, which must hold exactly one value, into an owned [`Value`].
+///
+/// # Errors
+/// Any decoding error, or [`Error::TrailingBytes`].
+///
+/// ```
+/// use packstream::{decode, Value};
+/// assert_eq!(decode(&[0xC9, 0x01, 0x00]).unwrap(), Value::Integer(256));
+/// assert!(decode(&[0x01, 0x02]).is_err()); // trailing byte
+/// ```
+pub fn decode(input: &[u8]) -> Result<Value, Error> {
+    let mut d = Decoder::new(input);
+    let v = d.read_value()?;
+    d.finish()?;
+    Ok(v)
+}
+
+/// Decodes `input`, which must hold exactly one value, borrowing strings and bytes.
+///
+/// # Errors
+/// Any decoding error, or [`Error::TrailingBytes`].
+///
+/// ```
+/// use packstream::{decode_ref, ValueRef};
+/// assert_eq!(decode_ref(&[0x81, b'a']).unwrap(), ValueRef::String("a"));
+/// ```
+pub fn decode_ref(input: &[u8]) -> Result<ValueRef<'_>, Error> {
+    let mut d = Decoder::new(input);
+    let v = d.read_value_ref()?;
+    d.finish()?;
+    Ok(v)
+}
