@@ -1,57 +1,56 @@
 //! Project automation, run as `cargo xtask <command>`.
 //!
-//! - `test`: formatting, lints and every test (the CI entry point).
+//! - `test`: formatting, lints, unit tests, then the server tests against
+//!   real servers, then the TestKit subset (the CI entry point).
+//! - `server start|stop|status|env`: ArcadeDB and Neo4j 3.1.1 on 127.0.0.1.
+//! - `testkit`: the Neo4j TestKit stub and TLS suites against our backend.
 //! - `demo`: the README's first command.
+//! - `bench`: comes with the benchmarks issue.
+//!
+//! Everything xtask installs goes under `target/` (servers) or the user's
+//! cache directory (TestKit); everything it starts binds 127.0.0.1.
 
-use std::process::{Command, ExitCode};
+mod demo;
+mod server;
+mod test;
+mod testkit;
+mod util;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask <command>
+  test                       fmt, clippy, tests, server tests, TestKit subset (CI)
+  server start|stop|status|env  real servers under target/servers (see `server help`)
+  testkit [FILTER...] [--list-failures] [--strict]   TestKit stub + TLS suites
+  demo                       start ArcadeDB and run the quickstart example
+  bench                      (comes with the benchmarks issue)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    let rest = args.get(1..).unwrap_or_default();
     let result = match args.first().map(String::as_str) {
-        Some("test") => test(),
-        Some("demo") => demo(),
+        Some("test") => test::run(rest),
+        Some("server") => server::cli(rest),
+        Some("testkit") => testkit::cli(rest),
+        Some("demo") => demo::run(),
+        Some("bench") => {
+            println!("xtask bench: benchmarks come with the benchmarks issue; nothing to run yet");
+            Ok(())
+        }
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}");
+            Ok(())
+        }
         _ => {
-            eprintln!("usage: cargo xtask <test|demo>");
+            eprintln!("{USAGE}");
             return ExitCode::from(2);
         }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("xtask: {e}");
+            eprintln!("xtask: error: {e}");
             ExitCode::FAILURE
         }
     }
-}
-
-fn cargo(args: &[&str]) -> Result<(), String> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    eprintln!("xtask: cargo {}", args.join(" "));
-    let status = Command::new(cargo)
-        .args(args)
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("`cargo {}` failed ({status})", args.join(" ")))
-    }
-}
-
-fn test() -> Result<(), String> {
-    cargo(&["fmt", "--all", "--", "--check"])?;
-    cargo(&[
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--",
-        "-D",
-        "warnings",
-    ])?;
-    cargo(&["test", "--workspace"])
-}
-
-fn demo() -> Result<(), String> {
-    eprintln!("xtask: nothing to demo yet");
-    Ok(())
 }

@@ -1,0 +1,678 @@
+//! `cargo xtask server start|stop|status|env`: real database servers for the
+//! server tests, installed under `target/servers/` and bound to 127.0.0.1.
+//!
+//! This module owns the state files (`target/servers/<kind>-<port>.json`),
+//! the command line and the [`Running`] handle that stops a server when it
+//! is dropped. How each server is installed and launched lives in
+//! [`arcadedb`] and [`neo4j31`]; the Bolt handshake used to tell that a
+//! server is ready lives in [`handshake`].
+
+pub mod arcadedb;
+pub mod handshake;
+pub mod neo4j31;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Child;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::util::{self, say, Res, LOOPBACK};
+
+/// The root password given to ArcadeDB (it wants at least 8 characters).
+pub const DEFAULT_PASSWORD: &str = "bolt-test-pw";
+/// How long a server gets to stop after SIGTERM before SIGKILL.
+const STOP_GRACE: Duration = Duration::from_secs(20);
+
+/// The servers xtask knows how to run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// ArcadeDB with its Bolt plugin (Bolt 5.0-5.4, 4.4, 3.0).
+    ArcadeDb,
+    /// Neo4j 3.1.1 Community (Bolt v1 only).
+    Neo4j31,
+}
+
+impl Kind {
+    /// The name used on the command line and in file names.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::ArcadeDb => "arcadedb",
+            Kind::Neo4j31 => "neo4j31",
+        }
+    }
+
+    fn parse(s: &str) -> Res<Kind> {
+        match s {
+            "arcadedb" => Ok(Kind::ArcadeDb),
+            "neo4j31" => Ok(Kind::Neo4j31),
+            other => Err(format!(
+                "unknown server `{other}`: expected `arcadedb` or `neo4j31`"
+            )),
+        }
+    }
+}
+
+/// What to start.
+#[derive(Clone, Debug)]
+pub struct Spec {
+    /// Which server.
+    pub kind: Kind,
+    /// Bolt port on 127.0.0.1.
+    pub port: u16,
+    /// HTTP port on 127.0.0.1.
+    pub http_port: u16,
+    /// Bolt over TLS only (ArcadeDB).
+    pub tls: bool,
+    /// Databases created at start, the first is the default (ArcadeDB).
+    pub databases: Vec<String>,
+    /// Root password (ArcadeDB).
+    pub password: String,
+}
+
+impl Spec {
+    /// Defaults for `kind`: the ports `cargo xtask test` uses.
+    pub fn new(kind: Kind) -> Spec {
+        let port = match kind {
+            Kind::ArcadeDb => 17687,
+            Kind::Neo4j31 => 17689,
+        };
+        Spec {
+            kind,
+            port,
+            http_port: http_port_for(port),
+            tls: false,
+            databases: vec!["testdb".into()],
+            password: DEFAULT_PASSWORD.into(),
+        }
+    }
+
+    /// Sets the Bolt port and derives the HTTP port from it.
+    pub fn port(mut self, port: u16) -> Spec {
+        self.port = port;
+        self.http_port = http_port_for(port);
+        self
+    }
+}
+
+/// The HTTP port paired with a Bolt port: 1000 above it (below near the top),
+/// so that several servers can run side by side.
+pub fn http_port_for(bolt: u16) -> u16 {
+    if bolt <= 64535 {
+        bolt + 1000
+    } else {
+        bolt - 1000
+    }
+}
+
+/// What a started server looks like; saved as JSON next to it.
+#[derive(Clone, Debug)]
+pub struct State {
+    /// Which server.
+    pub kind: Kind,
+    /// The JVM's process id.
+    pub pid: u32,
+    /// Bolt port on 127.0.0.1.
+    pub port: u16,
+    /// HTTP port on 127.0.0.1.
+    pub http_port: u16,
+    /// Bolt over TLS only.
+    pub tls: bool,
+    /// User name, if the server has authentication.
+    pub user: Option<String>,
+    /// Password, if the server has authentication.
+    pub password: Option<String>,
+    /// Databases (the first is the default).
+    pub databases: Vec<String>,
+    /// The server certificate as PEM (TLS only).
+    pub cert_pem: Option<PathBuf>,
+    /// The server certificate as DER (TLS only).
+    pub cert_der: Option<PathBuf>,
+    /// The server's log file.
+    pub log: PathBuf,
+    /// The Bolt version the server picked in the readiness handshake, if any.
+    pub bolt: Option<String>,
+}
+
+impl State {
+    /// `127.0.0.1:<port>`.
+    pub fn addr(&self) -> SocketAddr {
+        SocketAddr::from((LOOPBACK, self.port))
+    }
+
+    /// Where the state of `kind` on `port` is kept.
+    pub fn file(kind: Kind, port: u16) -> PathBuf {
+        util::servers_dir().join(format!("{}-{port}.json", kind.name()))
+    }
+
+    fn to_json(&self) -> Value {
+        let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
+        json!({
+            "kind": self.kind.name(),
+            "pid": self.pid,
+            "host": "127.0.0.1",
+            "port": self.port,
+            "http_port": self.http_port,
+            "tls": self.tls,
+            "user": self.user,
+            "password": self.password,
+            "databases": self.databases,
+            "cert_pem": path(&self.cert_pem),
+            "cert_der": path(&self.cert_der),
+            "log": self.log.display().to_string(),
+            "bolt": self.bolt,
+        })
+    }
+
+    fn from_json(v: &Value) -> Option<State> {
+        let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
+        let n = |k: &str| v.get(k).and_then(Value::as_u64);
+        Some(State {
+            kind: Kind::parse(&s("kind")?).ok()?,
+            pid: u32::try_from(n("pid")?).ok()?,
+            port: u16::try_from(n("port")?).ok()?,
+            http_port: u16::try_from(n("http_port")?).ok()?,
+            tls: v.get("tls").and_then(Value::as_bool).unwrap_or(false),
+            user: s("user"),
+            password: s("password"),
+            databases: v
+                .get("databases")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            cert_pem: s("cert_pem").map(PathBuf::from),
+            cert_der: s("cert_der").map(PathBuf::from),
+            log: PathBuf::from(s("log")?),
+            bolt: s("bolt"),
+        })
+    }
+
+    fn save(&self) -> Res {
+        let path = State::file(self.kind, self.port);
+        let text = serde_json::to_string_pretty(&self.to_json())
+            .map_err(|e| format!("cannot encode state: {e}"))?;
+        std::fs::write(&path, text + "\n")
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    }
+
+    fn load(path: &Path) -> Option<State> {
+        let text = std::fs::read_to_string(path).ok()?;
+        State::from_json(&serde_json::from_str(&text).ok()?)
+    }
+
+    /// Every state file under `target/servers/`, sorted by kind and port.
+    pub fn load_all() -> Vec<State> {
+        let Ok(dir) = std::fs::read_dir(util::servers_dir()) else {
+            return Vec::new();
+        };
+        let mut all: Vec<State> = dir
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .filter_map(|p| State::load(&p))
+            .collect();
+        all.sort_by_key(|s| (s.kind.name(), s.port));
+        all
+    }
+
+    /// True if the recorded process still runs and is a JVM.
+    pub fn alive(&self) -> bool {
+        util::pid_alive(self.pid) && util::pid_cmdline(self.pid).contains("java")
+    }
+
+    /// One line for humans.
+    pub fn summary(&self) -> String {
+        let mut s = format!(
+            "{} bolt{}://127.0.0.1:{} (http {}) pid {}",
+            self.kind.name(),
+            if self.tls { "+s" } else { "" },
+            self.port,
+            self.http_port,
+            self.pid
+        );
+        if let Some(b) = &self.bolt {
+            s += &format!(", handshake picked Bolt {b}");
+        }
+        if let (Some(u), Some(p)) = (&self.user, &self.password) {
+            s += &format!(", user {u} / {p}");
+        }
+        if !self.databases.is_empty() {
+            s += &format!(", databases {}", self.databases.join(","));
+        }
+        if let Some(pem) = &self.cert_pem {
+            s += &format!(", cert {}", pem.display());
+        }
+        s + &format!(", log {}", self.log.display())
+    }
+}
+
+/// A server started by this process. Dropping it stops the server unless
+/// [`Running::detach`] was called.
+pub struct Running {
+    /// What was started.
+    pub state: State,
+    child: Option<Child>,
+    detached: bool,
+}
+
+impl Running {
+    fn new(state: State, child: Child) -> Running {
+        Running {
+            state,
+            child: Some(child),
+            detached: false,
+        }
+    }
+
+    /// Leaves the server running after this process exits.
+    pub fn detach(mut self) -> State {
+        self.detached = true;
+        self.child = None;
+        self.state.clone()
+    }
+
+    /// Stops the server (SIGTERM, then SIGKILL) and removes its state file.
+    pub fn stop(&mut self) -> Res {
+        if self.detached {
+            return Ok(());
+        }
+        self.detached = true;
+        let child = &mut self.child;
+        let result = util::terminate(self.state.pid, STOP_GRACE, || {
+            if let Some(c) = child.as_mut() {
+                let _ = c.try_wait();
+            }
+        });
+        let _ = std::fs::remove_file(State::file(self.state.kind, self.state.port));
+        result
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if !self.detached {
+            if let Err(e) = self.stop() {
+                say(format!("stopping {}: {e}", self.state.summary()));
+            }
+        }
+    }
+}
+
+/// Installs what `kind` needs (idempotent).
+pub fn install(kind: Kind) -> Res {
+    match kind {
+        Kind::ArcadeDb => arcadedb::install().map(drop),
+        Kind::Neo4j31 => neo4j31::install().map(drop),
+    }
+}
+
+/// Installs if needed, stops a previous server of ours on the same port,
+/// checks the ports are free, starts the server and waits until it answers.
+/// `detach`: put it in its own process group (it outlives xtask); otherwise
+/// it shares ours, so Ctrl-C on the terminal stops it too.
+pub fn start(spec: &Spec, detach: bool) -> Res<Running> {
+    install(spec.kind)?;
+    stop_previous(spec.kind, spec.port)?;
+    for port in [spec.port, spec.http_port] {
+        if !util::port_free(port) {
+            return Err(format!(
+                "cannot start {} : port 127.0.0.1:{port} is in use by another program \
+                 (choose another with --port)",
+                spec.kind.name()
+            ));
+        }
+    }
+    let t0 = std::time::Instant::now();
+    let running = match spec.kind {
+        Kind::ArcadeDb => arcadedb::start(spec, detach)?,
+        Kind::Neo4j31 => neo4j31::start(spec, detach)?,
+    };
+    running.state.save()?;
+    say(format!(
+        "ready in {}: {}",
+        util::secs(t0.elapsed()),
+        running.state.summary()
+    ));
+    Ok(running)
+}
+
+fn stop_previous(kind: Kind, port: u16) -> Res {
+    let file = State::file(kind, port);
+    if let Some(old) = State::load(&file) {
+        if old.alive() {
+            say(format!("stopping the previous {}", old.summary()));
+            util::terminate(old.pid, STOP_GRACE, || {})?;
+        }
+        let _ = std::fs::remove_file(&file);
+    }
+    Ok(())
+}
+
+/// Stops a server recorded in a state file.
+pub fn stop_state(state: &State) -> Res {
+    let result = if state.alive() {
+        util::terminate(state.pid, STOP_GRACE, || {})
+    } else {
+        Ok(())
+    };
+    let _ = std::fs::remove_file(State::file(state.kind, state.port));
+    result
+}
+
+/// The `BOLT_TEST_*` variables for a set of running servers.
+pub fn env_vars(states: &[State]) -> Vec<(String, String)> {
+    let mut vars = Vec::new();
+    let mut add = |k: &str, v: String| {
+        if !vars.iter().any(|(name, _): &(String, String)| name == k) {
+            vars.push((k.to_owned(), v));
+        }
+    };
+    for s in states {
+        let addr = format!("127.0.0.1:{}", s.port);
+        match (s.kind, s.tls) {
+            (Kind::ArcadeDb, false) => {
+                add("BOLT_TEST_ARCADEDB_ADDR", addr);
+                add("BOLT_TEST_ARCADEDB_DATABASES", s.databases.join(","));
+            }
+            (Kind::ArcadeDb, true) => {
+                add("BOLT_TEST_ARCADEDB_TLS_ADDR", addr);
+                let path = |p: &Option<PathBuf>| {
+                    p.as_ref()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default()
+                };
+                add("BOLT_TEST_ARCADEDB_TLS_CERT_PEM", path(&s.cert_pem));
+                add("BOLT_TEST_ARCADEDB_TLS_CERT_DER", path(&s.cert_der));
+            }
+            (Kind::Neo4j31, _) => add("BOLT_TEST_NEO4J31_ADDR", addr),
+        }
+        if s.kind == Kind::ArcadeDb {
+            if let (Some(u), Some(p)) = (&s.user, &s.password) {
+                add("BOLT_TEST_ARCADEDB_USER", u.clone());
+                add("BOLT_TEST_ARCADEDB_PASSWORD", p.clone());
+            }
+        }
+    }
+    vars
+}
+
+/// Quotes a value for a POSIX shell.
+fn shell_quote(v: &str) -> String {
+    if !v.is_empty()
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:,@=+".contains(c))
+    {
+        v.to_owned()
+    } else {
+        format!("'{}'", v.replace('\'', "'\\''"))
+    }
+}
+
+const USAGE: &str = "usage:
+  cargo xtask server start arcadedb [--port P] [--http-port P] [--tls] [--databases a,b] [--password PW]
+  cargo xtask server start neo4j31 [--port P] [--http-port P]
+  cargo xtask server stop [arcadedb|neo4j31] [--port P]     (no kind: stop all)
+  cargo xtask server status
+  cargo xtask server env                                    (export lines for running servers)";
+
+/// Entry point of `cargo xtask server ...`.
+pub fn cli(args: &[String]) -> Res {
+    let Some(sub) = args.first() else {
+        return Err(USAGE.into());
+    };
+    let rest = &args[1..];
+    match sub.as_str() {
+        "start" => cli_start(rest),
+        "stop" => cli_stop(rest),
+        "status" => cli_status(),
+        "env" => {
+            let running: Vec<State> = State::load_all().into_iter().filter(State::alive).collect();
+            if running.is_empty() {
+                say("no server is running (start one with `cargo xtask server start arcadedb`)");
+            }
+            for (k, v) in env_vars(&running) {
+                println!("export {k}={}", shell_quote(&v));
+            }
+            Ok(())
+        }
+        "-h" | "--help" | "help" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => Err(format!("unknown `server {other}`\n{USAGE}")),
+    }
+}
+
+fn parse_port(v: Option<&String>, flag: &str) -> Res<u16> {
+    let v = v.ok_or_else(|| format!("{flag} needs a value"))?;
+    match v.parse::<u16>() {
+        Ok(p) if p > 0 => Ok(p),
+        _ => Err(format!("{flag}: `{v}` is not a port number (1-65535)")),
+    }
+}
+
+fn cli_start(args: &[String]) -> Res {
+    let kind = Kind::parse(args.first().ok_or(USAGE)?)?;
+    let mut spec = Spec::new(kind);
+    let mut http = None;
+    let mut port_given = false;
+    let mut it = args[1..].iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--port" => {
+                spec = spec.port(parse_port(it.next(), "--port")?);
+                port_given = true;
+            }
+            "--http-port" => http = Some(parse_port(it.next(), "--http-port")?),
+            "--tls" if kind == Kind::ArcadeDb => spec.tls = true,
+            "--databases" if kind == Kind::ArcadeDb => {
+                let v = it.next().ok_or("--databases needs a value")?;
+                spec.databases = v
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|d| !d.is_empty())
+                    .map(str::to_owned)
+                    .collect();
+                if spec.databases.is_empty() {
+                    return Err("--databases: give at least one name".into());
+                }
+                if let Some(bad) = spec.databases.iter().find(|d| {
+                    !d.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                }) {
+                    return Err(format!(
+                        "--databases: `{bad}` is not a valid name (letters, digits, _ and - only)"
+                    ));
+                }
+            }
+            "--password" if kind == Kind::ArcadeDb => {
+                let v = it.next().ok_or("--password needs a value")?;
+                if v.chars().count() < 8 {
+                    return Err("--password: ArcadeDB wants at least 8 characters".into());
+                }
+                spec.password = v.clone();
+            }
+            other => {
+                return Err(format!(
+                    "unknown option `{other}` for {}\n{USAGE}",
+                    kind.name()
+                ))
+            }
+        }
+    }
+    if spec.tls && !port_given {
+        spec = spec.port(17688);
+    }
+    if let Some(h) = http {
+        spec.http_port = h;
+    }
+    let state = start(&spec, true)?.detach();
+    println!("# {}", state.summary());
+    for (k, v) in env_vars(std::slice::from_ref(&state)) {
+        println!("export {k}={}", shell_quote(&v));
+    }
+    println!(
+        "# stop with: cargo xtask server stop {} --port {}",
+        kind.name(),
+        spec.port
+    );
+    Ok(())
+}
+
+fn cli_stop(args: &[String]) -> Res {
+    let mut kind = None;
+    let mut port = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--port" => port = Some(parse_port(it.next(), "--port")?),
+            k if kind.is_none() && !k.starts_with('-') => kind = Some(Kind::parse(k)?),
+            other => return Err(format!("unknown option `{other}`\n{USAGE}")),
+        }
+    }
+    let chosen: Vec<State> = State::load_all()
+        .into_iter()
+        .filter(|s| kind.is_none_or(|k| k == s.kind) && port.is_none_or(|p| p == s.port))
+        .collect();
+    if chosen.is_empty() {
+        say("no matching server recorded under target/servers/");
+        return Ok(());
+    }
+    let mut failed = Vec::new();
+    for s in &chosen {
+        let was = if s.alive() {
+            "stopped"
+        } else {
+            "was not running:"
+        };
+        match stop_state(s) {
+            Ok(()) => say(format!("{was} {}", s.summary())),
+            Err(e) => failed.push(e),
+        }
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(failed.join("; "))
+    }
+}
+
+fn cli_status() -> Res {
+    let all = State::load_all();
+    if all.is_empty() {
+        println!("no server recorded under {}", util::servers_dir().display());
+    }
+    for s in &all {
+        let (word, extra) = if !s.alive() {
+            ("dead   ", String::new())
+        } else if util::port_open(s.addr()) {
+            ("running", String::new())
+        } else {
+            (
+                "running",
+                " (but the Bolt port does not accept connections)".into(),
+            )
+        };
+        println!("{word} {}{extra}", s.summary());
+    }
+    Ok(())
+}
+
+/// Spawns `cmd` with stdin closed and stdout/stderr appended to `log`
+/// (truncated first). `detach` puts it in a process group of its own.
+fn spawn_logged(cmd: &mut std::process::Command, log: &Path, detach: bool) -> Res<Child> {
+    use std::os::unix::process::CommandExt;
+    let file =
+        std::fs::File::create(log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
+    let err = file
+        .try_clone()
+        .map_err(|e| format!("cannot reopen {}: {e}", log.display()))?;
+    cmd.stdin(std::process::Stdio::null())
+        .stdout(file)
+        .stderr(err);
+    if detach {
+        cmd.process_group(0);
+    }
+    cmd.spawn()
+        .map_err(|e| format!("cannot start `{}`: {e}", util::describe(cmd)))
+}
+
+/// Waits until `ready` says so, failing early with the log's tail when the
+/// process exits, and killing it when `limit` passes.
+fn wait_ready(
+    name: &str,
+    child: &mut Child,
+    log: &Path,
+    limit: Duration,
+    mut ready: impl FnMut(&str) -> Option<String>,
+) -> Res<Option<String>> {
+    let outcome = util::wait_for(
+        &format!("{name} to answer on its Bolt port"),
+        limit,
+        Duration::from_millis(100),
+        || {
+            if let Ok(Some(status)) = child.try_wait() {
+                return Err(format!(
+                    "{name} exited during start-up ({status}); last lines of {}:\n{}",
+                    log.display(),
+                    util::tail_file(log, 30)
+                ));
+            }
+            let text = std::fs::read(log)
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default();
+            Ok(ready(&text).map(Some))
+        },
+    );
+    match outcome {
+        Ok(v) => Ok(v.filter(|s| !s.is_empty())),
+        Err(e) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            if e.starts_with("timed out") {
+                Err(format!(
+                    "{e}; last lines of {}:\n{}",
+                    log.display(),
+                    util::tail_file(log, 30)
+                ))
+            } else {
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Installs Debian packages with apt-get, running `apt-get update` first
+/// when the plain install fails (no package lists yet).
+pub fn apt_install(packages: &[&str]) -> Res {
+    use std::process::Command;
+    if util::which("apt-get").is_none() {
+        return Err(format!(
+            "need the Debian packages {} but apt-get is not available; install them by hand",
+            packages.join(" ")
+        ));
+    }
+    let limit = Duration::from_secs(600);
+    let install = || {
+        util::output(
+            Command::new("apt-get")
+                .args(["install", "-y", "-q", "--no-install-recommends"])
+                .args(packages)
+                .env("DEBIAN_FRONTEND", "noninteractive"),
+            limit,
+        )
+    };
+    say(format!("apt-get install {}", packages.join(" ")));
+    if install().is_ok() {
+        return Ok(());
+    }
+    say("apt-get update");
+    util::output(Command::new("apt-get").args(["update", "-q"]), limit)?;
+    install().map(drop)
+}
