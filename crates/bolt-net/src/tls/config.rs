@@ -1,0 +1,166 @@
+//! Building the rustls `ClientConfig` from [`TlsConfig`](super::TlsConfig):
+//! loading CA certificates (files, PEM bytes, the system store with a
+//! webpki-roots fallback), the client certificate and key, and choosing the
+//! verifier. Runs once per driver; the result is shared by every connection.
+//!
+//! The crypto provider is always rustls' `ring` provider, passed explicitly,
+//! so that the process-wide default provider is never consulted.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::{ClientConfig, RootCertStore};
+
+use super::verify::SignatureOnlyVerifier;
+use super::{ClientCertificate, PemSource, TlsConfig, Trust};
+use crate::error::TlsConfigError;
+
+fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+impl PemSource {
+    fn origin(&self) -> String {
+        match self {
+            PemSource::File(p) => p.display().to_string(),
+            PemSource::Bytes(_) => "PEM bytes".to_owned(),
+        }
+    }
+
+    fn load(&self, what: &'static str) -> Result<Vec<u8>, TlsConfigError> {
+        match self {
+            PemSource::Bytes(b) => Ok(b.clone()),
+            PemSource::File(path) => read_file(path, what),
+        }
+    }
+}
+
+fn read_file(path: &Path, what: &'static str) -> Result<Vec<u8>, TlsConfigError> {
+    std::fs::read(path).map_err(|source| TlsConfigError::ReadFile {
+        what,
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// All certificates in a PEM source; at least one.
+fn certificates(
+    source: &PemSource,
+    what: &'static str,
+) -> Result<Vec<CertificateDer<'static>>, TlsConfigError> {
+    let pem = source.load(what)?;
+    let certs = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| TlsConfigError::InvalidPem {
+            what,
+            origin: source.origin(),
+            reason: e.to_string(),
+        })?;
+    if certs.is_empty() {
+        return Err(TlsConfigError::InvalidPem {
+            what,
+            origin: source.origin(),
+            reason: "no \"BEGIN CERTIFICATE\" section found".to_owned(),
+        });
+    }
+    Ok(certs)
+}
+
+fn private_key(source: &PemSource) -> Result<PrivateKeyDer<'static>, TlsConfigError> {
+    let what = "client key";
+    let pem = source.load(what)?;
+    PrivateKeyDer::from_pem_slice(&pem).map_err(|e| TlsConfigError::InvalidPem {
+        what,
+        origin: source.origin(),
+        reason: match e {
+            rustls::pki_types::pem::Error::NoItemsFound => "no unencrypted private key found \
+                 (PKCS#8, PKCS#1 or SEC1 PEM; encrypted keys are not supported)"
+                .to_owned(),
+            e => e.to_string(),
+        },
+    })
+}
+
+fn custom_roots(sources: &[PemSource]) -> Result<RootCertStore, TlsConfigError> {
+    if sources.is_empty() {
+        return Err(TlsConfigError::NoCaCertificates(
+            "the custom CA list is empty".to_owned(),
+        ));
+    }
+    let mut roots = RootCertStore::empty();
+    for source in sources {
+        for cert in certificates(source, "CA certificate")? {
+            roots
+                .add(cert)
+                .map_err(|e| TlsConfigError::InvalidCaCertificate {
+                    origin: source.origin(),
+                    reason: e.to_string(),
+                })?;
+        }
+    }
+    Ok(roots)
+}
+
+/// The system's trusted CAs; webpki-roots (Mozilla's list) if none load.
+fn system_roots() -> RootCertStore {
+    let mut roots = RootCertStore::empty();
+    let native = rustls_native_certs::load_native_certs();
+    roots.add_parsable_certificates(native.certs);
+    if roots.is_empty() {
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    }
+    roots
+}
+
+fn client_auth(
+    builder: rustls::ConfigBuilder<ClientConfig, rustls::client::WantsClientCert>,
+    cert: Option<&ClientCertificate>,
+) -> Result<ClientConfig, TlsConfigError> {
+    let Some(cert) = cert else {
+        return Ok(builder.with_no_client_auth());
+    };
+    let chain = certificates(&cert.chain, "client certificate")?;
+    let key = private_key(&cert.key)?;
+    builder
+        .with_client_auth_cert(chain, key)
+        .map_err(|e| TlsConfigError::BadClientCertificate(e.to_string()))
+}
+
+pub(super) fn build(config: &TlsConfig) -> Result<ClientConfig, TlsConfigError> {
+    let provider = provider();
+    let algorithms = provider.signature_verification_algorithms;
+    let builder = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| TlsConfigError::Rejected(e.to_string()))?;
+    let builder = match &config.trust {
+        Trust::AllCertificates => builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(SignatureOnlyVerifier::trust_all(
+                algorithms,
+            ))),
+        Trust::PinnedCertificate(der) => {
+            if der.is_empty() {
+                return Err(TlsConfigError::EmptyPinnedCertificate);
+            }
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(SignatureOnlyVerifier::pinned(
+                    der.clone(),
+                    algorithms,
+                )))
+        }
+        Trust::SystemCas => builder.with_root_certificates(system_roots()),
+        Trust::CustomCaFiles(paths) => {
+            let sources: Vec<PemSource> =
+                paths.iter().map(|p| PemSource::File(p.clone())).collect();
+            builder.with_root_certificates(custom_roots(&sources)?)
+        }
+        Trust::CustomCaPem(pem) => {
+            builder.with_root_certificates(custom_roots(&[PemSource::Bytes(pem.clone())])?)
+        }
+    };
+    client_auth(builder, config.client_certificate.as_ref())
+}
