@@ -1,0 +1,779 @@
+//! Server-to-client messages: [`Response`] (owned) and [`ResponseRef`]
+//! (borrowed, with the lazy [`RecordView`] for the RECORD hot path).
+//!
+//! Owns SUCCESS / RECORD / IGNORED / FAILURE in every supported version,
+//! both directions. Must not track state or touch I/O.
+
+use packstream::encode::{write_list_header, write_struct_header, write_value};
+use packstream::{Decoder, Kind, Map, Value, ValueRef};
+
+use super::request::tag;
+use super::wire::{open, read_fields, write_entries, write_map, Ctx, F};
+use super::{DecodeError, EncodeError, Side};
+use crate::Version;
+
+/// Which response a message is.
+///
+/// ```
+/// use bolt_proto::message::{Response, ResponseKind};
+/// assert_eq!(Response::Ignored.kind(), ResponseKind::Ignored);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ResponseKind {
+    /// SUCCESS.
+    Success,
+    /// RECORD.
+    Record,
+    /// IGNORED.
+    Ignored,
+    /// FAILURE.
+    Failure,
+}
+
+/// Every server-to-client message, owned.
+///
+/// ```
+/// use bolt_proto::message::{Record, Response};
+/// use bolt_proto::Version;
+/// let rec = Response::Record(Record { fields: vec![1.into(), "a".into()] });
+/// let mut buf = Vec::new();
+/// rec.encode(Version::V5_0, &mut buf).unwrap();
+/// assert_eq!(buf, [0xB1, 0x71, 0x92, 0x01, 0x81, b'a']);
+/// assert_eq!(Response::decode(&buf, Version::V5_0).unwrap(), rec);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub enum Response {
+    /// SUCCESS with its metadata.
+    Success(Success),
+    /// RECORD with its values.
+    Record(Record),
+    /// IGNORED.
+    Ignored,
+    /// FAILURE with its metadata.
+    Failure(Failure),
+}
+
+/// SUCCESS: a metadata map, with accessors for the common entries.
+///
+/// ```
+/// use bolt_proto::message::Success;
+/// let mut s = Success::default();
+/// s.metadata.insert("has_more", true);
+/// assert!(s.has_more());
+/// ```
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Success {
+    /// Everything the server sent.
+    pub metadata: Map,
+}
+
+impl Success {
+    fn str(&self, k: &str) -> Option<&str> {
+        self.metadata.get(k).and_then(Value::as_str)
+    }
+
+    /// `has_more` (PULL/DISCARD: the stream is still open); false if absent.
+    ///
+    /// ```
+    /// assert!(!bolt_proto::message::Success::default().has_more());
+    /// ```
+    pub fn has_more(&self) -> bool {
+        self.metadata
+            .get("has_more")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    }
+
+    /// `fields` of a RUN: the column names.
+    ///
+    /// ```
+    /// let mut s = bolt_proto::message::Success::default();
+    /// s.metadata.insert("fields", vec!["n"]);
+    /// assert_eq!(s.fields(), Some(vec!["n"]));
+    /// ```
+    pub fn fields(&self) -> Option<Vec<&str>> {
+        self.metadata
+            .get("fields")?
+            .as_list()?
+            .iter()
+            .map(Value::as_str)
+            .collect()
+    }
+
+    /// `qid` of a RUN in an explicit transaction (4.0+).
+    ///
+    /// ```
+    /// let mut s = bolt_proto::message::Success::default();
+    /// s.metadata.insert("qid", 3);
+    /// assert_eq!(s.qid(), Some(3));
+    /// ```
+    pub fn qid(&self) -> Option<i64> {
+        self.metadata.get("qid").and_then(Value::as_int)
+    }
+
+    /// `bookmark` after a commit.
+    ///
+    /// ```
+    /// assert_eq!(bolt_proto::message::Success::default().bookmark(), None);
+    /// ```
+    pub fn bookmark(&self) -> Option<&str> {
+        self.str("bookmark")
+    }
+
+    /// `db` (4.0+: the database used; 5.8: the resolved home database).
+    ///
+    /// ```
+    /// assert_eq!(bolt_proto::message::Success::default().db(), None);
+    /// ```
+    pub fn db(&self) -> Option<&str> {
+        self.str("db")
+    }
+
+    /// `server` agent string of HELLO / INIT.
+    ///
+    /// ```
+    /// let mut s = bolt_proto::message::Success::default();
+    /// s.metadata.insert("server", "Neo4j/5.0.0");
+    /// assert_eq!(s.server(), Some("Neo4j/5.0.0"));
+    /// ```
+    pub fn server(&self) -> Option<&str> {
+        self.str("server")
+    }
+
+    /// `connection_id` of HELLO.
+    ///
+    /// ```
+    /// assert_eq!(bolt_proto::message::Success::default().connection_id(), None);
+    /// ```
+    pub fn connection_id(&self) -> Option<&str> {
+        self.str("connection_id")
+    }
+
+    /// `patch_bolt` the server agreed to in HELLO (4.3–4.4), e.g. `["utc"]`.
+    ///
+    /// ```
+    /// let mut s = bolt_proto::message::Success::default();
+    /// s.metadata.insert("patch_bolt", vec!["utc"]);
+    /// assert!(s.patch_bolt().contains(&"utc"));
+    /// ```
+    pub fn patch_bolt(&self) -> Vec<&str> {
+        self.metadata
+            .get("patch_bolt")
+            .and_then(Value::as_list)
+            .map(|l| l.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// RECORD: one row of values.
+///
+/// ```
+/// let r = bolt_proto::message::Record { fields: vec![packstream::Value::Null] };
+/// assert_eq!(r.fields.len(), 1);
+/// ```
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Record {
+    /// The values, in `fields` order.
+    pub fields: Vec<Value>,
+}
+
+/// FAILURE.
+///
+/// Before 5.7 the map holds `code` and `message`; from 5.7 it holds
+/// `neo4j_code`, `message`, `gql_status`, `description` and optionally
+/// `diagnostic_record` and a nested `cause`. Setting GQL fields when
+/// encoding for an older version is an error.
+///
+/// ```
+/// use bolt_proto::message::Failure;
+/// let f = Failure::new("Neo.ClientError.Statement.SyntaxError", "bad");
+/// assert_eq!(f.code, "Neo.ClientError.Statement.SyntaxError");
+/// ```
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Failure {
+    /// Neo4j status code (`code`, or `neo4j_code` from 5.7).
+    pub code: String,
+    /// Human-readable message.
+    pub message: String,
+    /// GQLSTATUS code (5.7+).
+    pub gql_status: Option<String>,
+    /// GQLSTATUS description (5.7+).
+    pub description: Option<String>,
+    /// Diagnostic record (5.7+).
+    pub diagnostic_record: Option<Map>,
+    /// The error that caused this one (5.7+).
+    pub cause: Option<Box<FailureCause>>,
+    /// Any other entries.
+    pub metadata: Map,
+}
+
+impl Failure {
+    /// A pre-5.7 style failure with a code and message.
+    ///
+    /// ```
+    /// assert_eq!(bolt_proto::message::Failure::new("c", "m").message, "m");
+    /// ```
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Failure {
+            code: code.into(),
+            message: message.into(),
+            ..Failure::default()
+        }
+    }
+
+    /// Whether any GQL (5.7+) field is set.
+    ///
+    /// ```
+    /// assert!(!bolt_proto::message::Failure::new("c", "m").has_gql_fields());
+    /// ```
+    pub fn has_gql_fields(&self) -> bool {
+        self.gql_status.is_some()
+            || self.description.is_some()
+            || self.diagnostic_record.is_some()
+            || self.cause.is_some()
+    }
+}
+
+/// A nested GQL error cause in FAILURE (5.7+).
+///
+/// ```
+/// use bolt_proto::message::FailureCause;
+/// let c = FailureCause { gql_status: "22N01".into(), ..Default::default() };
+/// assert!(c.cause.is_none());
+/// ```
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FailureCause {
+    /// Human-readable message.
+    pub message: String,
+    /// GQLSTATUS code.
+    pub gql_status: String,
+    /// GQLSTATUS description.
+    pub description: String,
+    /// Diagnostic record.
+    pub diagnostic_record: Option<Map>,
+    /// Its own cause.
+    pub cause: Option<Box<FailureCause>>,
+    /// Any other entries.
+    pub extra: Map,
+}
+
+impl FailureCause {
+    fn write(&self, buf: &mut Vec<u8>) -> Result<(), packstream::Error> {
+        let mut e = vec![
+            ("message", F::Str(&self.message)),
+            ("gql_status", F::Str(&self.gql_status)),
+            ("description", F::Str(&self.description)),
+        ];
+        if let Some(d) = &self.diagnostic_record {
+            e.push(("diagnostic_record", F::Map(d)));
+        }
+        // The nested cause is written after the typed entries, through a value.
+        let cause = match &self.cause {
+            Some(c) => Some(c.to_value()?),
+            None => None,
+        };
+        if let Some(c) = &cause {
+            e.push(("cause", F::Value(c)));
+        }
+        write_entries(buf, &e, &self.extra)
+    }
+
+    fn to_value(&self) -> Result<Value, packstream::Error> {
+        let mut buf = Vec::new();
+        self.write(&mut buf)?;
+        packstream::decode(&buf)
+    }
+
+    fn from_map(mut m: Map, cx: Ctx) -> Result<Self, DecodeError> {
+        let req = |m: &mut Map, field: &'static str| match m.remove(field) {
+            Some(v) => cx.string(field, v),
+            None => Err(DecodeError::MissingField {
+                message: cx.message,
+                field,
+            }),
+        };
+        Ok(FailureCause {
+            message: req(&mut m, "message")?,
+            gql_status: req(&mut m, "gql_status")?,
+            description: req(&mut m, "description")?,
+            diagnostic_record: cx.opt_map("diagnostic_record", m.remove("diagnostic_record"))?,
+            cause: match cx.opt_map("cause", m.remove("cause"))? {
+                Some(c) => Some(Box::new(FailureCause::from_map(c, cx)?)),
+                None => None,
+            },
+            extra: m,
+        })
+    }
+}
+
+impl Response {
+    /// The message kind.
+    ///
+    /// ```
+    /// use bolt_proto::message::{Response, ResponseKind, Success};
+    /// assert_eq!(Response::Success(Success::default()).kind(), ResponseKind::Success);
+    /// ```
+    pub fn kind(&self) -> ResponseKind {
+        match self {
+            Response::Success(_) => ResponseKind::Success,
+            Response::Record(_) => ResponseKind::Record,
+            Response::Ignored => ResponseKind::Ignored,
+            Response::Failure(_) => ResponseKind::Failure,
+        }
+    }
+
+    /// Appends the message body for `version` (the server side). On error
+    /// `buf` is left unchanged.
+    ///
+    /// ```
+    /// use bolt_proto::message::Response;
+    /// use bolt_proto::Version;
+    /// let mut buf = Vec::new();
+    /// Response::Ignored.encode(Version::V1, &mut buf).unwrap();
+    /// assert_eq!(buf, [0xB0, 0x7E]);
+    /// ```
+    pub fn encode(&self, version: Version, buf: &mut Vec<u8>) -> Result<(), EncodeError> {
+        let start = buf.len();
+        let r = self.encode_inner(version, buf);
+        if r.is_err() {
+            buf.truncate(start);
+        }
+        r
+    }
+
+    fn encode_inner(&self, version: Version, buf: &mut Vec<u8>) -> Result<(), EncodeError> {
+        match self {
+            Response::Success(s) => {
+                write_struct_header(buf, tag::SUCCESS, 1)?;
+                write_map(buf, &s.metadata)?;
+            }
+            Response::Record(r) => encode_record(&r.fields, buf)?,
+            Response::Ignored => write_struct_header(buf, tag::IGNORED, 0)?,
+            Response::Failure(f) => {
+                let gql = version.has_gql_errors();
+                if f.has_gql_fields() && !gql {
+                    return Err(EncodeError::FieldNotInVersion {
+                        message: "FAILURE",
+                        field: "gql_status",
+                        version,
+                    });
+                }
+                let code_key = if gql { "neo4j_code" } else { "code" };
+                let mut e = vec![(code_key, F::Str(&f.code)), ("message", F::Str(&f.message))];
+                if let Some(s) = &f.gql_status {
+                    e.push(("gql_status", F::Str(s)));
+                }
+                if let Some(s) = &f.description {
+                    e.push(("description", F::Str(s)));
+                }
+                if let Some(d) = &f.diagnostic_record {
+                    e.push(("diagnostic_record", F::Map(d)));
+                }
+                let cause = match &f.cause {
+                    Some(c) => Some(c.to_value()?),
+                    None => None,
+                };
+                if let Some(c) = &cause {
+                    e.push(("cause", F::Value(c)));
+                }
+                write_struct_header(buf, tag::FAILURE, 1)?;
+                write_entries(buf, &e, &f.metadata)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Decodes one message body as a response of `version` (the client side).
+    ///
+    /// ```
+    /// use bolt_proto::message::Response;
+    /// use bolt_proto::Version;
+    /// // SUCCESS {}
+    /// let r = Response::decode(&[0xB1, 0x70, 0xA0], Version::V3_0).unwrap();
+    /// assert!(matches!(r, Response::Success(s) if s.metadata.is_empty()));
+    /// ```
+    pub fn decode(body: &[u8], version: Version) -> Result<Response, DecodeError> {
+        let (t, len, mut dec) = open(body)?;
+        match t {
+            tag::RECORD => {
+                check_count("RECORD", 1, len, version)?;
+                let n = read_list_header(&mut dec)?;
+                let mut fields = Vec::with_capacity(n.min(dec.remaining()));
+                for _ in 0..n {
+                    fields.push(dec.read_value()?);
+                }
+                dec.finish()?;
+                Ok(Response::Record(Record { fields }))
+            }
+            _ => decode_summary(t, len, dec, version).map(|r| match r {
+                Summary::Success(s) => Response::Success(s),
+                Summary::Ignored => Response::Ignored,
+                Summary::Failure(f) => Response::Failure(f),
+            }),
+        }
+    }
+}
+
+/// Writes a RECORD body straight from values, without building a [`Record`].
+///
+/// ```
+/// let mut buf = Vec::new();
+/// bolt_proto::message::encode_record(&[1.into()], &mut buf).unwrap();
+/// assert_eq!(buf, [0xB1, 0x71, 0x91, 0x01]);
+/// ```
+pub fn encode_record(fields: &[Value], buf: &mut Vec<u8>) -> Result<(), EncodeError> {
+    write_struct_header(buf, tag::RECORD, 1)?;
+    write_list_header(buf, fields.len())?;
+    for f in fields {
+        write_value(buf, f)?;
+    }
+    Ok(())
+}
+
+fn check_count(
+    message: &'static str,
+    expected: usize,
+    found: usize,
+    version: Version,
+) -> Result<(), DecodeError> {
+    if expected == found {
+        Ok(())
+    } else {
+        Err(DecodeError::FieldCount {
+            message,
+            expected,
+            found,
+            version,
+        })
+    }
+}
+
+fn read_list_header(dec: &mut Decoder<'_>) -> Result<usize, DecodeError> {
+    match dec.peek_kind()? {
+        Kind::List => Ok(dec.read_list_header()?),
+        found => Err(DecodeError::FieldType {
+            message: "RECORD",
+            field: "data",
+            expected: "list",
+            found,
+        }),
+    }
+}
+
+enum Summary {
+    Success(Success),
+    Ignored,
+    Failure(Failure),
+}
+
+fn decode_summary(
+    t: u8,
+    len: usize,
+    dec: Decoder<'_>,
+    version: Version,
+) -> Result<Summary, DecodeError> {
+    match t {
+        tag::SUCCESS => {
+            check_count("SUCCESS", 1, len, version)?;
+            let cx = Ctx { message: "SUCCESS" };
+            let metadata = cx.map("metadata", one(dec)?)?;
+            Ok(Summary::Success(Success { metadata }))
+        }
+        tag::IGNORED => {
+            check_count("IGNORED", 0, len, version)?;
+            dec.finish()?;
+            Ok(Summary::Ignored)
+        }
+        tag::FAILURE => {
+            check_count("FAILURE", 1, len, version)?;
+            let cx = Ctx { message: "FAILURE" };
+            let m = cx.map("metadata", one(dec)?)?;
+            Ok(Summary::Failure(decode_failure(m, version, cx)?))
+        }
+        tag => Err(DecodeError::UnknownTag {
+            tag,
+            side: Side::Response,
+            version,
+        }),
+    }
+}
+
+fn one(dec: Decoder<'_>) -> Result<Value, DecodeError> {
+    Ok(read_fields(dec, 1)?.pop().unwrap_or(Value::Null))
+}
+
+/// Used when a FAILURE lacks `code` (as other drivers do).
+const UNKNOWN_CODE: &str = "Neo.DatabaseError.General.UnknownError";
+
+fn decode_failure(mut m: Map, version: Version, cx: Ctx) -> Result<Failure, DecodeError> {
+    let gql = version.has_gql_errors();
+    let code = if gql {
+        match m.remove("neo4j_code") {
+            Some(v) => Some(v),
+            None => m.remove("code"),
+        }
+    } else {
+        m.remove("code")
+    };
+    let code = cx
+        .opt_string("code", code)?
+        .unwrap_or_else(|| UNKNOWN_CODE.to_owned());
+    let message = cx
+        .opt_string("message", m.remove("message"))?
+        .unwrap_or_default();
+    let mut f = Failure {
+        code,
+        message,
+        ..Failure::default()
+    };
+    if gql {
+        f.gql_status = cx.opt_string("gql_status", m.remove("gql_status"))?;
+        f.description = cx.opt_string("description", m.remove("description"))?;
+        f.diagnostic_record = cx.opt_map("diagnostic_record", m.remove("diagnostic_record"))?;
+        f.cause = match cx.opt_map("cause", m.remove("cause"))? {
+            Some(c) => Some(Box::new(FailureCause::from_map(c, cx)?)),
+            None => None,
+        };
+    }
+    f.metadata = m;
+    Ok(f)
+}
+
+/// A response decoded without copying RECORD values: the hot path.
+///
+/// ```
+/// use bolt_proto::message::ResponseRef;
+/// use bolt_proto::Version;
+/// let body = [0xB1, 0x71, 0x92, 0x01, 0x81, b'a'];
+/// let ResponseRef::Record(rec) = ResponseRef::decode(&body, Version::V4_4).unwrap() else {
+///     panic!("not a record")
+/// };
+/// assert_eq!(rec.len(), 2);
+/// let vals = rec.values().unwrap();
+/// assert_eq!(vals[1], packstream::ValueRef::String("a"));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResponseRef<'a> {
+    /// SUCCESS (owned: summaries are rare).
+    Success(Success),
+    /// RECORD, borrowed and decoded on demand.
+    Record(RecordView<'a>),
+    /// IGNORED.
+    Ignored,
+    /// FAILURE (owned).
+    Failure(Failure),
+}
+
+impl<'a> ResponseRef<'a> {
+    /// Decodes a response body; a RECORD is only checked for its header.
+    ///
+    /// ```
+    /// use bolt_proto::message::ResponseRef;
+    /// assert_eq!(ResponseRef::decode(&[0xB0, 0x7E], bolt_proto::Version::V5_0).unwrap(), ResponseRef::Ignored);
+    /// ```
+    pub fn decode(body: &'a [u8], version: Version) -> Result<ResponseRef<'a>, DecodeError> {
+        let (t, len, dec) = open(body)?;
+        if t == tag::RECORD {
+            check_count("RECORD", 1, len, version)?;
+            return RecordView::from_decoder(body, dec).map(ResponseRef::Record);
+        }
+        decode_summary(t, len, dec, version).map(|r| match r {
+            Summary::Success(s) => ResponseRef::Success(s),
+            Summary::Ignored => ResponseRef::Ignored,
+            Summary::Failure(f) => ResponseRef::Failure(f),
+        })
+    }
+
+    /// The message kind.
+    ///
+    /// ```
+    /// use bolt_proto::message::{ResponseKind, ResponseRef};
+    /// assert_eq!(ResponseRef::Ignored.kind(), ResponseKind::Ignored);
+    /// ```
+    pub fn kind(&self) -> ResponseKind {
+        match self {
+            ResponseRef::Success(_) => ResponseKind::Success,
+            ResponseRef::Record(_) => ResponseKind::Record,
+            ResponseRef::Ignored => ResponseKind::Ignored,
+            ResponseRef::Failure(_) => ResponseKind::Failure,
+        }
+    }
+}
+
+/// The fields of a RECORD, still encoded: values are decoded when asked for,
+/// strings and bytes borrow the message body.
+///
+/// ```
+/// use bolt_proto::message::RecordView;
+/// let view = RecordView::decode(&[0xB1, 0x71, 0x92, 0x2A, 0xC0]).unwrap();
+/// let mut it = view.iter();
+/// assert_eq!(it.next().unwrap().unwrap(), packstream::ValueRef::Integer(42));
+/// assert_eq!(it.next().unwrap().unwrap(), packstream::ValueRef::Null);
+/// assert!(it.next().is_none());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordView<'a> {
+    len: usize,
+    data: &'a [u8],
+}
+
+impl<'a> RecordView<'a> {
+    /// Reads the RECORD header of a message body (any version: RECORD has
+    /// never changed).
+    ///
+    /// ```
+    /// assert!(bolt_proto::message::RecordView::decode(&[0xB1, 0x70, 0xA0]).is_err());
+    /// ```
+    pub fn decode(body: &'a [u8]) -> Result<RecordView<'a>, DecodeError> {
+        let (t, len, dec) = open(body)?;
+        if t != tag::RECORD {
+            return Err(DecodeError::UnknownTag {
+                tag: t,
+                side: Side::Response,
+                version: Version::V5_8,
+            });
+        }
+        check_count("RECORD", 1, len, Version::V5_8)?;
+        RecordView::from_decoder(body, dec)
+    }
+
+    fn from_decoder(body: &'a [u8], mut dec: Decoder<'a>) -> Result<RecordView<'a>, DecodeError> {
+        let n = read_list_header(&mut dec)?;
+        // `position()` counts from the start of `body`.
+        let data = body.get(dec.position()..).unwrap_or_default();
+        Ok(RecordView { len: n, data })
+    }
+
+    /// Number of values.
+    ///
+    /// ```
+    /// assert_eq!(bolt_proto::message::RecordView::decode(&[0xB1, 0x71, 0x90]).unwrap().len(), 0);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the record has no values.
+    ///
+    /// ```
+    /// assert!(bolt_proto::message::RecordView::decode(&[0xB1, 0x71, 0x90]).unwrap().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The encoded values (after the list header).
+    ///
+    /// ```
+    /// let v = bolt_proto::message::RecordView::decode(&[0xB1, 0x71, 0x91, 0x05]).unwrap();
+    /// assert_eq!(v.raw(), &[0x05]);
+    /// ```
+    pub fn raw(&self) -> &'a [u8] {
+        self.data
+    }
+
+    /// A decoder positioned on the first value, for callers that decode
+    /// straight into their own types (e.g. with `read_int`).
+    ///
+    /// ```
+    /// let v = bolt_proto::message::RecordView::decode(&[0xB1, 0x71, 0x91, 0x05]).unwrap();
+    /// assert_eq!(v.decoder().read_int().unwrap(), 5);
+    /// ```
+    pub fn decoder(&self) -> Decoder<'a> {
+        Decoder::new(self.data)
+    }
+
+    /// Iterates over the values, decoding each on demand. After the last
+    /// value, leftover bytes are reported as an error.
+    ///
+    /// ```
+    /// let v = bolt_proto::message::RecordView::decode(&[0xB1, 0x71, 0x91, 0x05]).unwrap();
+    /// assert_eq!(v.iter().count(), 1);
+    /// ```
+    pub fn iter(&self) -> RecordFields<'a> {
+        RecordFields {
+            left: self.len,
+            dec: Some(Decoder::new(self.data)),
+        }
+    }
+
+    /// All values, borrowed.
+    ///
+    /// ```
+    /// let v = bolt_proto::message::RecordView::decode(&[0xB1, 0x71, 0x91, 0x05]).unwrap();
+    /// assert_eq!(v.values().unwrap(), vec![packstream::ValueRef::Integer(5)]);
+    /// ```
+    pub fn values(&self) -> Result<Vec<ValueRef<'a>>, DecodeError> {
+        let mut out = Vec::with_capacity(self.len.min(self.data.len()));
+        for v in self.iter() {
+            out.push(v?);
+        }
+        Ok(out)
+    }
+
+    /// All values, owned.
+    ///
+    /// ```
+    /// let v = bolt_proto::message::RecordView::decode(&[0xB1, 0x71, 0x91, 0x05]).unwrap();
+    /// assert_eq!(v.to_owned_values().unwrap(), vec![packstream::Value::Integer(5)]);
+    /// ```
+    pub fn to_owned_values(&self) -> Result<Vec<Value>, DecodeError> {
+        let mut dec = Decoder::new(self.data);
+        let mut out = Vec::with_capacity(self.len.min(self.data.len()));
+        for _ in 0..self.len {
+            out.push(dec.read_value()?);
+        }
+        dec.finish()?;
+        Ok(out)
+    }
+}
+
+/// Iterator over the values of a [`RecordView`].
+///
+/// ```
+/// let v = bolt_proto::message::RecordView::decode(&[0xB1, 0x71, 0x92, 0x01, 0x02]).unwrap();
+/// let sum: i64 = v.iter().map(|x| x.unwrap().as_int().unwrap()).sum();
+/// assert_eq!(sum, 3);
+/// ```
+#[derive(Debug, Clone)]
+pub struct RecordFields<'a> {
+    left: usize,
+    dec: Option<Decoder<'a>>,
+}
+
+impl<'a> Iterator for RecordFields<'a> {
+    type Item = Result<ValueRef<'a>, DecodeError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let dec = self.dec.as_mut()?;
+        if self.left == 0 {
+            let dec = self.dec.take()?;
+            return match dec.finish() {
+                Ok(()) => None,
+                Err(e) => Some(Err(e.into())),
+            };
+        }
+        self.left -= 1;
+        match dec.read_value_ref() {
+            Ok(v) => Some(Ok(v)),
+            Err(e) => {
+                self.dec = None;
+                Some(Err(e.into()))
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (0, Some(self.left + 1))
+    }
+}
+
+/// Decodes a RECORD body into borrowed values in one call.
+///
+/// ```
+/// let vals = bolt_proto::message::decode_record_ref(&[0xB1, 0x71, 0x91, 0x81, b'x']).unwrap();
+/// assert_eq!(vals, vec![packstream::ValueRef::String("x")]);
+/// ```
+pub fn decode_record_ref(body: &[u8]) -> Result<Vec<ValueRef<'_>>, DecodeError> {
+    RecordView::decode(body)?.values()
+}
