@@ -960,7 +960,9 @@ impl Request {
                 user_agent: cx.string("user_agent", next())?,
                 auth: cx.map("auth", next())?,
             }),
-            RequestKind::Hello => Request::Hello(decode_hello(cx.map("extra", next())?, version, cx)?),
+            RequestKind::Hello => {
+                Request::Hello(decode_hello(cx.map("extra", next())?, version, cx)?)
+            }
             RequestKind::Logon => Request::Logon(Logon {
                 auth: cx.map("auth", next())?,
             }),
@@ -1087,10 +1089,8 @@ fn decode_hello(mut m: Map, version: Version, cx: Ctx) -> Result<Hello, DecodeEr
                 },
                 platform: cx.opt_string("bolt_agent.platform", a.remove("platform"))?,
                 language: cx.opt_string("bolt_agent.language", a.remove("language"))?,
-                language_details: cx.opt_string(
-                    "bolt_agent.language_details",
-                    a.remove("language_details"),
-                )?,
+                language_details: cx
+                    .opt_string("bolt_agent.language_details", a.remove("language_details"))?,
             }),
         }
     } else {

@@ -143,7 +143,11 @@ impl Ctx {
         }
     }
 
-    pub(crate) fn str_list(self, field: &'static str, v: Value) -> Result<Vec<String>, DecodeError> {
+    pub(crate) fn str_list(
+        self,
+        field: &'static str,
+        v: Value,
+    ) -> Result<Vec<String>, DecodeError> {
         match v {
             Value::List(items) => items
                 .into_iter()
