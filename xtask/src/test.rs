@@ -1,6 +1,185 @@
-//! `cargo xtask test`.
-use crate::util::Res;
-/// Runs everything.
-pub fn run(_args: &[String]) -> Res {
+//! `cargo xtask test`: the CI entry point.
+//!
+//! Stages, in order, stopping at the first failure: `cargo fmt --check`,
+//! clippy with `-D warnings`, `cargo test --workspace`; then real servers
+//! (ArcadeDB plain and TLS, Neo4j 3.1.1) and the ignored server tests with
+//! the `BOLT_TEST_*` variables; then the TestKit subset when TestKit and our
+//! backend are present. Servers are stopped whatever happens.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::server::{self, Kind, Running, Spec};
+use crate::testkit;
+use crate::util::{self, say, Res};
+
+/// Ports of the servers `cargo xtask test` starts.
+pub const ARCADEDB_PORT: u16 = 17687;
+/// ArcadeDB with Bolt over TLS only.
+pub const ARCADEDB_TLS_PORT: u16 = 17688;
+/// Neo4j 3.1.1.
+pub const NEO4J31_PORT: u16 = 17689;
+
+const USAGE: &str = "usage: cargo xtask test [--no-servers] [--no-testkit]";
+
+/// Runs `cargo <args>` with extra environment, failing on a non-zero exit.
+pub fn cargo(args: &[&str], env: &[(String, String)]) -> Res {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    say(format!("cargo {}", args.join(" ")));
+    let status = Command::new(cargo)
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`cargo {}` failed ({status})", args.join(" ")))
+    }
+}
+
+/// The servers of the test stage, as specs.
+pub fn test_servers() -> Vec<Spec> {
+    let mut plain = Spec::new(Kind::ArcadeDb).port(ARCADEDB_PORT);
+    plain.databases = vec!["testdb".into(), "other".into()];
+    let mut tls = Spec::new(Kind::ArcadeDb).port(ARCADEDB_TLS_PORT);
+    tls.tls = true;
+    let neo4j = Spec::new(Kind::Neo4j31).port(NEO4J31_PORT);
+    vec![plain, tls, neo4j]
+}
+
+/// Installs (one after the other) and starts `specs` side by side. On any
+/// failure the servers already up are stopped (by drop) before returning.
+pub fn start_all(specs: &[Spec]) -> Res<Vec<Running>> {
+    let mut kinds: Vec<Kind> = specs.iter().map(|s| s.kind).collect();
+    kinds.dedup();
+    for kind in kinds {
+        server::install(kind)?;
+    }
+    let results: Vec<Res<Running>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = specs
+            .iter()
+            .map(|spec| scope.spawn(move || server::start(spec, false)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err("server start panicked".into()))
+            })
+            .collect()
+    });
+    let mut running = Vec::new();
+    let mut errors = Vec::new();
+    for r in results {
+        match r {
+            Ok(s) => running.push(s),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(running)
+    } else {
+        drop(running);
+        Err(errors.join("\n"))
+    }
+}
+
+/// Stops every server, reporting all errors.
+pub fn stop_all(running: &mut Vec<Running>) -> Res {
+    let errors: Vec<String> = running.iter_mut().filter_map(|s| s.stop().err()).collect();
+    running.clear();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join("; "))
+    }
+}
+
+/// Entry point of `cargo xtask test`.
+pub fn run(args: &[String]) -> Res {
+    let (mut servers, mut testkit_on) = (true, true);
+    for a in args {
+        match a.as_str() {
+            "--no-servers" => servers = false,
+            "--no-testkit" => testkit_on = false,
+            _ => return Err(format!("unknown option `{a}`\n{USAGE}")),
+        }
+    }
+    let t_all = Instant::now();
+    let mut times: Vec<(&str, Duration)> = Vec::new();
+    let mut timed = |name: &'static str, f: &mut dyn FnMut() -> Res| -> Res {
+        let t0 = Instant::now();
+        let r = f();
+        times.push((name, t0.elapsed()));
+        say(format!(
+            "stage `{name}` {} in {}",
+            if r.is_ok() { "done" } else { "FAILED" },
+            util::secs(t0.elapsed())
+        ));
+        r
+    };
+
+    timed("fmt", &mut || {
+        cargo(&["fmt", "--all", "--", "--check"], &[])
+    })?;
+    timed("clippy", &mut || {
+        cargo(
+            &[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ],
+            &[],
+        )
+    })?;
+    timed("test", &mut || cargo(&["test", "--workspace"], &[]))?;
+
+    if servers {
+        timed("server tests", &mut || {
+            let t0 = Instant::now();
+            let mut running = start_all(&test_servers())?;
+            say(format!("servers up in {}", util::secs(t0.elapsed())));
+            let states: Vec<_> = running.iter().map(|r| r.state.clone()).collect();
+            let env = server::env_vars(&states);
+            for (k, v) in &env {
+                say(format!("  {k}={v}"));
+            }
+            let tested = cargo(&["test", "--workspace", "--", "--ignored"], &env);
+            let stopped = stop_all(&mut running);
+            tested.and(stopped)
+        })?;
+    } else {
+        say("servers and ignored tests skipped (--no-servers)");
+    }
+
+    if testkit_on {
+        timed(
+            "testkit",
+            &mut || match testkit::run(&testkit::Options::default()) {
+                Ok(()) => Ok(()),
+                Err(testkit::Problem::Unavailable(why)) => {
+                    say(format!("TestKit SKIPPED: {why}"));
+                    Ok(())
+                }
+                Err(testkit::Problem::Failed(e)) => Err(e),
+            },
+        )?;
+    } else {
+        say("TestKit skipped (--no-testkit)");
+    }
+
+    let summary: Vec<String> = times
+        .iter()
+        .map(|(n, d)| format!("{n} {}", util::secs(*d)))
+        .collect();
+    say(format!(
+        "all stages passed in {} ({})",
+        util::secs(t_all.elapsed()),
+        summary.join(", ")
+    ));
     Ok(())
 }

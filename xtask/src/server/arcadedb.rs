@@ -250,7 +250,8 @@ pub fn start(spec: &Spec, detach: bool) -> Res<Running> {
         let answer =
             handshake::over_tcp(addr, &handshake::ARCADEDB_OFFER, Duration::from_secs(3)).ok()?;
         let (major, minor) = handshake::version(answer);
-        Some(format!("{major}.{minor}"))
+        handshake::picked_from(answer, &handshake::ARCADEDB_OFFER)
+            .then(|| format!("{major}.{minor}"))
     })?;
     let (cert_pem, cert_der) = match certs {
         Some((_, pem, der)) => (Some(pem), Some(der)),
