@@ -155,9 +155,12 @@ impl fmt::Display for Attempts<'_> {
             if i > 0 {
                 f.write_str("; ")?;
             }
-            match a.resolved {
-                Some(ip) => write!(f, "[{} -> {ip}: {}]", a.address, a.error)?,
-                None => write!(f, "[{}: {}]", a.address, a.error)?,
+            // the error names the socket address; name the host too unless
+            // it was an IP literal (then it would say the same twice)
+            match (a.resolved, a.address.ip()) {
+                (Some(_), Some(_)) => write!(f, "[{}]", a.error)?,
+                (Some(_), None) => write!(f, "[{}: {}]", a.address.host(), a.error)?,
+                (None, _) => write!(f, "[{}]", a.error)?,
             }
         }
         Ok(())
@@ -301,9 +304,15 @@ pub(crate) fn tls_handshake_error(
     server_name: &str,
 ) -> NetError {
     let kind = TlsErrorKind::of_io_error(&err).unwrap_or(TlsErrorKind::HandshakeFailure);
-    let source: Box<dyn StdError + Send + Sync> = match err.into_inner() {
-        Some(inner) => inner,
-        None => "connection closed during the TLS handshake".into(),
+    let source: Box<dyn StdError + Send + Sync> = if kind == TlsErrorKind::PinnedCertificateMismatch
+    {
+        Box::new(PinnedMismatch)
+    } else if err.kind() == io::ErrorKind::UnexpectedEof {
+        "the server closed the connection during the TLS handshake".into()
+    } else if err.get_ref().is_some_and(|e| e.is::<rustls::Error>()) {
+        err.into_inner().unwrap_or_else(|| "TLS error".into())
+    } else {
+        Box::new(err)
     };
     NetError::Tls {
         kind,

@@ -1,0 +1,403 @@
+//! TLS trust modes against local rustls servers with rcgen certificates:
+//! each mode positive and negative.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use bolt_net::{
+    connect, Address, ClientCertificate, ConnectOptions, NetError, Resolver, TlsConfig,
+    TlsConfigError, TlsErrorKind, Trust,
+};
+use common::*;
+
+fn options(tls: TlsConfig) -> ConnectOptions {
+    ConnectOptions::new()
+        .with_connection_timeout(Duration::from_secs(10))
+        .with_tls(tls.build().expect("TLS config builds"))
+}
+
+/// Connect to `host:port`, where host "localhost" resolves to 127.0.0.1.
+async fn connect_to(
+    host: &str,
+    addr: SocketAddr,
+    tls: TlsConfig,
+) -> Result<bolt_net::BoltStream, NetError> {
+    let address = Address::new(host, addr.port());
+    connect(&address, &options(tls)).await.map(|(s, _)| s)
+}
+
+fn ca_trust(pki: &Pki) -> TlsConfig {
+    TlsConfig::new(Trust::CustomCaPem(pki.ca.pem().into_bytes()))
+}
+
+#[track_caller]
+fn assert_tls_kind(result: Result<bolt_net::BoltStream, NetError>, kind: TlsErrorKind) {
+    match result {
+        Ok(_) => panic!("connected, expected {kind:?}"),
+        Err(e) => {
+            assert_eq!(e.tls_error_kind(), Some(kind), "{e}");
+            assert!(matches!(e, NetError::Tls { .. }), "{e:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn custom_ca_pem_accepts_signed_cert_and_sends_sni() {
+    let pki = pki();
+    let server = tls_server(ServerOptions::new(&pki.server)).await;
+    let mut s = connect_to("localhost", server.addr, ca_trust(&pki))
+        .await
+        .unwrap();
+    assert!(s.is_encrypted());
+    assert_eq!(s.peer_addr(), server.addr);
+    assert_eq!(s.local_addr().ip(), server.addr.ip());
+    ping(&mut s).await.unwrap();
+    let seen = server.seen.lock().unwrap().clone();
+    assert_eq!(seen[0].sni.as_deref(), Some("localhost"));
+}
+
+#[tokio::test]
+async fn custom_ca_file_accepts_signed_cert_by_ip() {
+    let pki = pki();
+    let dir = std::env::temp_dir().join(format!("bolt-net-ca-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // the file holds an unrelated CA first: every certificate in it is trusted
+    let path = dir.join("ca.pem");
+    std::fs::write(&path, format!("{}{}", ca("other").pem(), pki.ca.pem())).unwrap();
+    let server = tls_server(ServerOptions::new(&pki.server)).await;
+    let tls = TlsConfig::new(Trust::CustomCaFiles(vec![path]));
+    let mut s = connect_to("127.0.0.1", server.addr, tls).await.unwrap();
+    ping(&mut s).await.unwrap();
+    // no SNI for IP addresses
+    assert_eq!(server.seen.lock().unwrap()[0].sni, None);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn wrong_ca_is_unknown_issuer() {
+    let pki = pki();
+    let server = tls_server(ServerOptions::new(&pki.server)).await;
+    let tls = TlsConfig::new(Trust::CustomCaPem(ca("other").pem().into_bytes()));
+    assert_tls_kind(
+        connect_to("localhost", server.addr, tls).await,
+        TlsErrorKind::UnknownIssuer,
+    );
+}
+
+#[tokio::test]
+async fn self_signed_under_ca_trust_is_unknown_issuer() {
+    let pki = pki();
+    let server = tls_server(ServerOptions::new(&self_signed(&["localhost"]))).await;
+    assert_tls_kind(
+        connect_to("localhost", server.addr, ca_trust(&pki)).await,
+        TlsErrorKind::UnknownIssuer,
+    );
+}
+
+#[tokio::test]
+async fn system_cas_reject_private_ca() {
+    let pki = pki();
+    let server = tls_server(ServerOptions::new(&pki.server)).await;
+    assert_tls_kind(
+        connect_to("localhost", server.addr, TlsConfig::new(Trust::SystemCas)).await,
+        TlsErrorKind::UnknownIssuer,
+    );
+}
+
+#[tokio::test]
+async fn wrong_host_name_is_name_mismatch() {
+    let pki = pki();
+    let cert = signed(&pki.ca, &["db.example.com"]);
+    let server = tls_server(ServerOptions::new(&cert)).await;
+    assert_tls_kind(
+        connect_to("localhost", server.addr, ca_trust(&pki)).await,
+        TlsErrorKind::NameMismatch,
+    );
+    // an IP is checked against IP SANs: this certificate has none
+    assert_tls_kind(
+        connect_to("127.0.0.1", server.addr, ca_trust(&pki)).await,
+        TlsErrorKind::NameMismatch,
+    );
+}
+
+#[tokio::test]
+async fn name_checked_is_the_resolved_host_not_the_original() {
+    // The custom resolver maps a logical name to "localhost"; the
+    // certificate is checked against "localhost" (as the Python driver does).
+    let pki = pki();
+    let server = tls_server(ServerOptions::new(&pki.server)).await;
+    let port = server.addr.port();
+    let options = options(ca_trust(&pki)).with_resolver(Resolver::new(move |_: &Address| {
+        vec![Address::new("localhost", port)]
+    }));
+    let (mut s, _) = connect(&"cluster.example.com:1".parse().unwrap(), &options)
+        .await
+        .unwrap();
+    ping(&mut s).await.unwrap();
+    assert_eq!(
+        server.seen.lock().unwrap()[0].sni.as_deref(),
+        Some("localhost")
+    );
+}
+
+#[tokio::test]
+async fn expired_cert_rejected_under_ca_trust() {
+    let pki = pki();
+    let server = tls_server(ServerOptions::new(&expired(&pki.ca, &["localhost"]))).await;
+    assert_tls_kind(
+        connect_to("localhost", server.addr, ca_trust(&pki)).await,
+        TlsErrorKind::Expired,
+    );
+}
+
+#[tokio::test]
+async fn trust_all_accepts_self_signed_expired_and_wrong_name() {
+    for cert in [
+        self_signed(&["localhost"]),
+        self_signed(&["db.example.com"]),
+        expired(&ca("x"), &["elsewhere"]),
+    ] {
+        let server = tls_server(ServerOptions::new(&cert)).await;
+        let mut s = connect_to(
+            "localhost",
+            server.addr,
+            TlsConfig::new(Trust::AllCertificates),
+        )
+        .await
+        .unwrap();
+        ping(&mut s).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn trust_all_still_verifies_the_handshake_signature() {
+    // the server presents a certificate whose key it does not hold
+    let presented = self_signed(&["localhost"]);
+    let actual_key = self_signed(&["localhost"]);
+    let server = tls_server(ServerOptions::impostor(&presented, &actual_key)).await;
+    assert_tls_kind(
+        connect_to(
+            "localhost",
+            server.addr,
+            TlsConfig::new(Trust::AllCertificates),
+        )
+        .await,
+        TlsErrorKind::InvalidCertificate,
+    );
+}
+
+#[tokio::test]
+async fn pinned_certificate_match_and_mismatch() {
+    let cert = self_signed(&["elsewhere"]);
+    let server = tls_server(ServerOptions::new(&cert)).await;
+    let mut s = connect_to(
+        "localhost",
+        server.addr,
+        TlsConfig::new(Trust::PinnedCertificate(cert.der())),
+    )
+    .await
+    .unwrap();
+    ping(&mut s).await.unwrap();
+
+    let other = self_signed(&["localhost"]);
+    assert_tls_kind(
+        connect_to(
+            "localhost",
+            server.addr,
+            TlsConfig::new(Trust::PinnedCertificate(other.der())),
+        )
+        .await,
+        TlsErrorKind::PinnedCertificateMismatch,
+    );
+
+    // the pinned certificate presented without its key: signature check fails
+    let impostor = tls_server(ServerOptions::impostor(&cert, &other)).await;
+    assert_tls_kind(
+        connect_to(
+            "localhost",
+            impostor.addr,
+            TlsConfig::new(Trust::PinnedCertificate(cert.der())),
+        )
+        .await,
+        TlsErrorKind::InvalidCertificate,
+    );
+}
+
+#[tokio::test]
+async fn mutual_tls_works() {
+    let pki = pki();
+    let server =
+        tls_server(ServerOptions::new(&pki.server).require_client_cert(&pki.client_ca)).await;
+    let tls = ca_trust(&pki).with_client_certificate(ClientCertificate::from_pem(
+        pki.client.pem(),
+        pki.client.key_pem(),
+    ));
+    let mut s = connect_to("localhost", server.addr, tls).await.unwrap();
+    ping(&mut s).await.unwrap();
+    assert!(server.seen.lock().unwrap()[0].client_cert);
+}
+
+#[tokio::test]
+async fn mutual_tls_from_files_over_tls12() {
+    let pki = pki();
+    let dir = std::env::temp_dir().join(format!("bolt-net-mtls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (cert, key) = (dir.join("client.pem"), dir.join("client.key"));
+    std::fs::write(&cert, pki.client.pem()).unwrap();
+    std::fs::write(&key, pki.client.key_pem()).unwrap();
+    let server = tls_server(
+        ServerOptions::new(&pki.server)
+            .require_client_cert(&pki.client_ca)
+            .tls12_only(),
+    )
+    .await;
+    let tls = ca_trust(&pki).with_client_certificate(ClientCertificate::from_pem_files(cert, key));
+    let mut s = connect_to("localhost", server.addr, tls).await.unwrap();
+    ping(&mut s).await.unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn missing_client_cert_fails_in_handshake_over_tls12() {
+    let pki = pki();
+    let server = tls_server(
+        ServerOptions::new(&pki.server)
+            .require_client_cert(&pki.client_ca)
+            .tls12_only(),
+    )
+    .await;
+    assert_tls_kind(
+        connect_to("localhost", server.addr, ca_trust(&pki)).await,
+        TlsErrorKind::ClientCertificateRequired,
+    );
+}
+
+#[tokio::test]
+async fn missing_client_cert_fails_on_first_read_over_tls13() {
+    // TLS 1.3: the client finishes its handshake before the server checks
+    // the client certificate, so the server's refusal arrives on first read.
+    let pki = pki();
+    let server =
+        tls_server(ServerOptions::new(&pki.server).require_client_cert(&pki.client_ca)).await;
+    let result = connect_to("localhost", server.addr, ca_trust(&pki)).await;
+    let err = match result {
+        Err(e) => e.tls_error_kind(),
+        Ok(mut s) => {
+            let e = ping(&mut s).await.expect_err("server must refuse");
+            TlsErrorKind::of_io_error(&e)
+        }
+    };
+    assert_eq!(err, Some(TlsErrorKind::ClientCertificateRequired));
+    assert!(server.seen.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn client_cert_from_wrong_ca_is_rejected() {
+    let pki = pki();
+    let server = tls_server(
+        ServerOptions::new(&pki.server)
+            .require_client_cert(&pki.client_ca)
+            .tls12_only(),
+    )
+    .await;
+    let stranger = signed(&ca("stranger CA"), &["client"]);
+    let tls = ca_trust(&pki).with_client_certificate(ClientCertificate::from_pem(
+        stranger.pem(),
+        stranger.key_pem(),
+    ));
+    assert_tls_kind(
+        connect_to("localhost", server.addr, tls).await,
+        TlsErrorKind::ClientCertificateRejected,
+    );
+}
+
+#[test]
+fn bad_configs_name_the_problem() {
+    let pki = pki();
+    let err = |tls: TlsConfig| match tls.build() {
+        Ok(_) => panic!("built"),
+        Err(NetError::TlsConfig(e)) => e,
+        Err(e) => panic!("{e:?}"),
+    };
+
+    let e = err(TlsConfig::new(Trust::CustomCaFiles(vec![
+        "/nonexistent/ca.pem".into(),
+    ])));
+    assert!(matches!(
+        e,
+        TlsConfigError::ReadFile {
+            what: "CA certificate",
+            ..
+        }
+    ));
+    assert!(e.to_string().contains("/nonexistent/ca.pem"), "{e}");
+
+    let e = err(TlsConfig::new(Trust::CustomCaFiles(vec![])));
+    assert!(matches!(e, TlsConfigError::NoCaCertificates(_)), "{e}");
+
+    let e = err(TlsConfig::new(Trust::CustomCaPem(b"hello".to_vec())));
+    assert!(matches!(e, TlsConfigError::InvalidPem { .. }), "{e}");
+
+    let e = err(TlsConfig::new(Trust::PinnedCertificate(vec![])));
+    assert!(matches!(e, TlsConfigError::EmptyPinnedCertificate), "{e}");
+
+    // key does not belong to the certificate
+    let e = err(TlsConfig::new(Trust::SystemCas).with_client_certificate(
+        ClientCertificate::from_pem(pki.client.pem(), pki.server.key_pem()),
+    ));
+    assert!(matches!(e, TlsConfigError::BadClientCertificate(_)), "{e}");
+
+    // a certificate where the key should be
+    let e = err(TlsConfig::new(Trust::SystemCas).with_client_certificate(
+        ClientCertificate::from_pem(pki.client.pem(), pki.client.pem()),
+    ));
+    assert!(
+        matches!(
+            e,
+            TlsConfigError::InvalidPem {
+                what: "client key",
+                ..
+            }
+        ),
+        "{e}"
+    );
+
+    let e = err(TlsConfig::new(Trust::SystemCas).with_client_certificate(
+        ClientCertificate::from_pem_files("/nonexistent/c.pem", "/nonexistent/c.key"),
+    ));
+    assert!(
+        matches!(
+            e,
+            TlsConfigError::ReadFile {
+                what: "client certificate",
+                ..
+            }
+        ),
+        "{e}"
+    );
+}
+
+#[tokio::test]
+async fn one_connector_serves_many_connections() {
+    let pki = pki();
+    let server = tls_server(ServerOptions::new(&pki.server)).await;
+    let options = options(ca_trust(&pki));
+    let address = Address::new("localhost", server.addr.port());
+    for _ in 0..3 {
+        let (mut s, _) = connect(&address, &options).await.unwrap();
+        ping(&mut s).await.unwrap();
+    }
+    assert_eq!(server.seen.lock().unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn plain_server_under_tls_is_a_handshake_failure() {
+    let addr = plain_server().await;
+    // the echo server sends our ClientHello back: not a TLS server
+    assert_tls_kind(
+        connect_to("localhost", addr, TlsConfig::new(Trust::AllCertificates)).await,
+        TlsErrorKind::HandshakeFailure,
+    );
+}
