@@ -49,8 +49,8 @@ pub(crate) enum Token<'a> {
 #[derive(Debug, Clone)]
 pub struct Decoder<'a> {
     input: &'a [u8],
-    pos: usize,
-    max_depth: usize,
+    pub(crate) pos: usize,
+    pub(crate) max_depth: usize,
     /// Elements that may still be pre-allocated for containers.
     budget: usize,
 }

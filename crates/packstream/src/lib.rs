@@ -20,13 +20,72 @@
 //! assert_eq!(decode(&bytes).unwrap(), Value::Map(m));
 //! ```
 
+mod convert;
+mod de;
 mod decode;
 pub mod encode;
 mod error;
 pub mod marker;
+mod ser;
 mod value;
 
+pub use convert::{from_value, to_value};
+pub use de::{from_slice, Deserializer};
 pub use decode::{decode, decode_ref, Decoder, DEFAULT_MAX_DEPTH};
+pub use ser::{to_vec, to_writer, Compound, Serializer};
+
+/// The serde newtype-struct name that marks a PackStream structure.
+///
+/// Serialize a structure as a newtype struct with this name wrapping a tuple
+/// (or sequence) whose first element is the tag (an integer 0..=255) and the
+/// rest the fields. Deserialize with `deserialize_newtype_struct(STRUCTURE_NAME, ..)`:
+/// the visitor's `visit_newtype_struct` gets a deserializer whose content is
+/// the sequence `(tag, fields...)`. `deserialize_any` offers structures the
+/// same way, which is how [`Value`] reads them. Other serde formats see an
+/// ordinary newtype over a tuple, e.g. JSON `[tag, field, ...]`.
+///
+/// ```
+/// use serde::{de, ser::Serializer as _, Deserialize, Deserializer, Serialize, Serializer};
+/// use packstream::STRUCTURE_NAME;
+///
+/// #[derive(Debug, PartialEq)]
+/// struct Point2D { srid: i64, x: f64, y: f64 }
+///
+/// impl Serialize for Point2D {
+///     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+///         s.serialize_newtype_struct(STRUCTURE_NAME, &(0x58u8, self.srid, self.x, self.y))
+///     }
+/// }
+///
+/// impl<'de> Deserialize<'de> for Point2D {
+///     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+///         struct V;
+///         impl<'de> de::Visitor<'de> for V {
+///             type Value = Point2D;
+///             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+///                 f.write_str("a Point2D structure")
+///             }
+///             fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Point2D, D::Error> {
+///                 let (tag, srid, x, y) = <(u8, i64, f64, f64)>::deserialize(d)?;
+///                 if tag != 0x58 {
+///                     return Err(de::Error::custom(format!("expected tag 0x58, got {tag:#x}")));
+///                 }
+///                 Ok(Point2D { srid, x, y })
+///             }
+///         }
+///         d.deserialize_newtype_struct(STRUCTURE_NAME, V)
+///     }
+/// }
+///
+/// let p = Point2D { srid: 7203, x: 1.0, y: 2.0 };
+/// let bytes = packstream::to_vec(&p).unwrap();
+/// assert_eq!(&bytes[..4], &[0xB3, 0x58, 0xC9, 0x1C]);
+/// assert_eq!(packstream::from_slice::<Point2D>(&bytes).unwrap(), p);
+/// // The same bytes read as a generic value:
+/// let v = packstream::decode(&bytes).unwrap();
+/// assert_eq!(v.as_structure().unwrap().tag, 0x58);
+/// ```
+pub const STRUCTURE_NAME: &str = "$packstream::Structure";
 pub use error::Error;
 pub use marker::Kind;
 pub use value::{Map, MapIter, Structure, Value, ValueRef};
