@@ -22,7 +22,8 @@ enum Shape {
 /// ```
 /// use serde::ser::{SerializeSeq, Serializer as _};
 /// let mut buf = Vec::new();
-/// let mut seq = (&mut packstream::Serializer::new(&mut buf)).serialize_seq(None).unwrap();
+/// let mut ser = packstream::Serializer::new(&mut buf);
+/// let mut seq = (&mut ser).serialize_seq(None).unwrap();
 /// seq.serialize_element(&1).unwrap();
 /// seq.end().unwrap();
 /// assert_eq!(buf, [0x91, 0x01]);
