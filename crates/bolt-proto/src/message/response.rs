@@ -732,7 +732,10 @@ impl<'a> RecordView<'a> {
 ///
 /// ```
 /// let v = bolt_proto::message::RecordView::decode(&[0xB1, 0x71, 0x92, 0x01, 0x02]).unwrap();
-/// let sum: i64 = v.iter().map(|x| x.unwrap().as_int().unwrap()).sum();
+/// let sum: i64 = v.iter().map(|x| match x.unwrap() {
+///     packstream::ValueRef::Integer(i) => i,
+///     _ => 0,
+/// }).sum();
 /// assert_eq!(sum, 3);
 /// ```
 #[derive(Debug, Clone)]
