@@ -25,7 +25,9 @@ pub enum FramingError {
         max: usize,
     },
     /// The stream ended in the middle of a message.
-    #[error("the connection closed in the middle of a Bolt message ({buffered} bytes of it received)")]
+    #[error(
+        "the connection closed in the middle of a Bolt message ({buffered} bytes of it received)"
+    )]
     Truncated {
         /// Bytes of the unfinished message received so far.
         buffered: usize,

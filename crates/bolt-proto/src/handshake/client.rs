@@ -4,7 +4,9 @@ use bytes::Bytes;
 
 use super::error::HandshakeError;
 use super::varint::{self, Step, VarIntReader};
-use super::{Capabilities, Negotiated, VersionOffer, VersionRange, MANIFEST_V1, MAX_MANIFEST_RANGES};
+use super::{
+    Capabilities, Negotiated, VersionOffer, VersionRange, MANIFEST_V1, MAX_MANIFEST_RANGES,
+};
 use crate::Version;
 
 /// How far a [`ClientHandshake`] has got.

@@ -259,10 +259,7 @@ impl ServerHandshake {
     }
 
     fn preamble(&mut self) -> Result<ServerProgress, HandshakeError> {
-        let slots: Vec<[u8; 4]> = self.buf[4..20]
-            .chunks_exact(4)
-            .map(leading_word)
-            .collect();
+        let slots: Vec<[u8; 4]> = self.buf[4..20].chunks_exact(4).map(leading_word).collect();
         if let Some(capabilities) = self.manifest {
             if slots.contains(&MANIFEST_V1) {
                 let ranges = self.supported_ranges();

@@ -86,7 +86,17 @@ mod tests {
 
     #[test]
     fn round_trip() {
-        for v in [0u64, 1, 127, 128, 300, 16_383, 16_384, u32::MAX as u64, u64::MAX] {
+        for v in [
+            0u64,
+            1,
+            127,
+            128,
+            300,
+            16_383,
+            16_384,
+            u32::MAX as u64,
+            u64::MAX,
+        ] {
             let mut buf = Vec::new();
             write(&mut buf, v);
             assert_eq!(read(64, &buf), Some(Step::Done(v)), "{v}");
@@ -95,11 +105,32 @@ mod tests {
 
     #[test]
     fn bounds() {
-        assert_eq!(read(32, &[0xFF, 0xFF, 0xFF, 0xFF, 0x0F]), Some(Step::Done(u32::MAX as u64)));
-        assert_eq!(read(32, &[0xFF, 0xFF, 0xFF, 0xFF, 0x1F]), Some(Step::Overflow));
-        assert_eq!(read(32, &[0x80, 0x80, 0x80, 0x80, 0x80]), Some(Step::Overflow));
-        assert_eq!(read(64, &[0xFF; 9].iter().copied().chain([0x01]).collect::<Vec<_>>()), Some(Step::Done(u64::MAX)));
-        assert_eq!(read(64, &[0xFF; 9].iter().copied().chain([0x02]).collect::<Vec<_>>()), Some(Step::Overflow));
+        assert_eq!(
+            read(32, &[0xFF, 0xFF, 0xFF, 0xFF, 0x0F]),
+            Some(Step::Done(u32::MAX as u64))
+        );
+        assert_eq!(
+            read(32, &[0xFF, 0xFF, 0xFF, 0xFF, 0x1F]),
+            Some(Step::Overflow)
+        );
+        assert_eq!(
+            read(32, &[0x80, 0x80, 0x80, 0x80, 0x80]),
+            Some(Step::Overflow)
+        );
+        assert_eq!(
+            read(
+                64,
+                &[0xFF; 9].iter().copied().chain([0x01]).collect::<Vec<_>>()
+            ),
+            Some(Step::Done(u64::MAX))
+        );
+        assert_eq!(
+            read(
+                64,
+                &[0xFF; 9].iter().copied().chain([0x02]).collect::<Vec<_>>()
+            ),
+            Some(Step::Overflow)
+        );
         assert_eq!(read(64, &[0x80; 10]), Some(Step::Overflow));
         // Padded (over-long) zero is accepted within the byte limit.
         assert_eq!(read(32, &[0x80, 0x00]), Some(Step::Done(0)));
