@@ -41,6 +41,9 @@ enum State {
 /// Send the preamble returned by [`ClientHandshake::new`], then feed the
 /// server's bytes as they arrive, in pieces of any size, until
 /// [`ClientProgress::Done`]. Work per byte is bounded and no input panics.
+/// If a manifest lists no version the client accepts
+/// ([`HandshakeError::NoCommonVersion`]), send
+/// [`NO_VERSION`](super::NO_VERSION) before closing.
 ///
 /// ```
 /// use bolt_proto::handshake::{ClientHandshake, ClientProgress, VersionOffer};
