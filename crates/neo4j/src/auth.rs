@@ -73,6 +73,25 @@ impl<T: Into<AuthValue>> From<Vec<T>> for AuthValue {
     }
 }
 
+impl From<AuthValue> for packstream::Value {
+    /// ```
+    /// use neo4j::AuthValue;
+    /// assert_eq!(packstream::Value::from(AuthValue::from(7)), packstream::Value::Integer(7));
+    /// ```
+    fn from(v: AuthValue) -> Self {
+        use packstream::Value;
+        match v {
+            AuthValue::Null => Value::Null,
+            AuthValue::Boolean(b) => Value::Boolean(b),
+            AuthValue::Integer(i) => Value::Integer(i),
+            AuthValue::Float(f) => Value::Float(f),
+            AuthValue::String(s) => Value::String(s),
+            AuthValue::List(l) => Value::List(l.into_iter().map(Value::from).collect()),
+            AuthValue::Map(m) => Value::Map(m.into_iter().collect()),
+        }
+    }
+}
+
 /// Credentials for the server, sent when a connection is opened.
 ///
 /// Build one with [`basic_auth`](AuthToken::basic_auth),
@@ -286,6 +305,22 @@ impl AuthToken {
         }
         out
     }
+
+    /// The Bolt auth map as a PackStream [`Map`](packstream::Map), fields as
+    /// in [`to_bolt_fields`](Self::to_bolt_fields). Contains the secret in
+    /// clear.
+    ///
+    /// ```
+    /// let map = neo4j::AuthToken::basic_auth("neo4j", "pw").to_bolt_map();
+    /// assert_eq!(map.get("principal"), Some(&packstream::Value::from("neo4j")));
+    /// assert_eq!(map.keys().collect::<Vec<_>>(), ["scheme", "principal", "credentials"]);
+    /// ```
+    pub fn to_bolt_map(&self) -> packstream::Map {
+        self.to_bolt_fields()
+            .into_iter()
+            .map(|(k, v)| (k, packstream::Value::from(v)))
+            .collect()
+    }
 }
 
 impl fmt::Debug for AuthToken {
@@ -443,6 +478,34 @@ mod tests {
             assert!(dbg.contains("<redacted>"), "{dbg}");
         }
         assert!(format!("{:?}", AuthToken::basic_auth("user", "p")).contains("user"));
+    }
+
+    #[test]
+    fn packstream_map_matches_fields() {
+        use packstream::Value;
+        let t = AuthToken::custom_auth(
+            Some("p"),
+            Some("c"),
+            Some("r"),
+            "s",
+            [
+                ("m", AuthValue::Map(vec![("x".into(), AuthValue::Null)])),
+                ("f", AuthValue::Float(1.5)),
+            ],
+        );
+        let map = t.to_bolt_map();
+        assert_eq!(
+            map.keys().collect::<Vec<_>>(),
+            ["scheme", "principal", "credentials", "realm", "parameters"]
+        );
+        let Some(Value::Map(params)) = map.get("parameters") else {
+            panic!("{map:?}")
+        };
+        assert_eq!(params.get("f"), Some(&Value::Float(1.5)));
+        let Some(Value::Map(inner)) = params.get("m") else {
+            panic!("{params:?}")
+        };
+        assert_eq!(inner.get("x"), Some(&Value::Null));
     }
 
     #[test]
