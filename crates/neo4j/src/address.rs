@@ -8,6 +8,12 @@
 use std::fmt;
 
 /// The port a Bolt server listens on when a URI names none.
+///
+/// ```
+/// let d = neo4j::GraphDatabase::driver("bolt://localhost", neo4j::Config::default())?;
+/// assert_eq!(d.address().port(), neo4j::DEFAULT_PORT);
+/// # Ok::<(), neo4j::Error>(())
+/// ```
 pub const DEFAULT_PORT: u16 = 7687;
 
 /// A server's host and port, as written in a URI or returned by a resolver.

@@ -14,10 +14,22 @@ use std::time::Duration;
 use crate::error::Error;
 
 /// First delay before a retry.
+///
+/// ```
+/// assert_eq!(neo4j::retry::INITIAL_RETRY_DELAY.as_secs(), 1);
+/// ```
 pub const INITIAL_RETRY_DELAY: Duration = Duration::from_secs(1);
 /// Factor applied to the delay after each retry.
+///
+/// ```
+/// assert_eq!(neo4j::retry::RETRY_DELAY_MULTIPLIER, 2);
+/// ```
 pub const RETRY_DELAY_MULTIPLIER: u32 = 2;
 /// Relative jitter: each delay is moved by up to ±20%.
+///
+/// ```
+/// assert_eq!(neo4j::retry::RETRY_DELAY_JITTER, 0.2);
+/// ```
 pub const RETRY_DELAY_JITTER: f64 = 0.2;
 
 /// The retry rule for managed transactions.
@@ -81,12 +93,28 @@ impl RetryPolicy {
 
 impl From<&crate::Config> for RetryPolicy {
     /// Uses the config's `max_retry_time`.
+    ///
+    /// ```
+    /// let c = neo4j::Config::builder().with_max_retry_time(std::time::Duration::from_secs(3)).build().unwrap();
+    /// assert_eq!(neo4j::retry::RetryPolicy::from(&c).max_retry_time().as_secs(), 3);
+    /// ```
     fn from(config: &crate::Config) -> Self {
         RetryPolicy::new(config.max_retry_time())
     }
 }
 
 /// What to do after an attempt failed.
+///
+/// ```
+/// use std::time::Duration;
+/// use neo4j::retry::{RetryDecision, RetryPolicy};
+///
+/// let mut b = RetryPolicy::new(Duration::from_secs(30)).start();
+/// match b.on_failure(&neo4j::Error::SessionExpired("x".into()), Duration::ZERO, 0.0) {
+///     RetryDecision::RetryAfter(d) => assert_eq!(d, Duration::from_secs(1)),
+///     other => panic!("{other:?}"),
+/// }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RetryDecision {
     /// Wait this long, then try again.
@@ -98,6 +126,31 @@ pub enum RetryDecision {
 }
 
 /// The retry state of one unit of work; see [`RetryPolicy`].
+///
+/// A retry loop (sketch; the sleeping and timing are the caller's):
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// use neo4j::retry::{random_jitter, RetryDecision, RetryPolicy};
+///
+/// fn attempt(n: u32) -> Result<u32, neo4j::Error> {
+///     if n < 2 { Err(neo4j::Error::ServiceUnavailable("down".into())) } else { Ok(n) }
+/// }
+/// let start = Instant::now();
+/// let mut backoff = RetryPolicy::new(Duration::from_secs(30)).start();
+/// let mut n = 0;
+/// let result = loop {
+///     match attempt(n) {
+///         Ok(v) => break Ok(v),
+///         Err(e) => match backoff.on_failure(&e, start.elapsed(), random_jitter()) {
+///             RetryDecision::RetryAfter(_delay) => n += 1, // sleep(_delay) here
+///             _ => break Err(e),
+///         },
+///     }
+/// };
+/// assert_eq!(result.unwrap(), 2);
+/// assert_eq!(backoff.retries(), 2);
+/// ```
 #[derive(Debug, Clone)]
 pub struct Backoff {
     policy: RetryPolicy,

@@ -53,6 +53,14 @@ pub(crate) struct ParsedUri {
 }
 
 /// What was wrong with a driver URI; see [`UriError::kind`].
+///
+/// ```
+/// use neo4j::{Config, Error, GraphDatabase, UriErrorKind};
+/// let Err(Error::InvalidUri(e)) = GraphDatabase::driver("bolt://h?region=eu", Config::default()) else {
+///     panic!()
+/// };
+/// assert_eq!(e.kind(), UriErrorKind::QueryNotAllowed);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UriErrorKind {

@@ -41,18 +41,47 @@ use crate::address::ServerAddress;
 use crate::auth::AuthToken;
 
 /// Default for `max_connection_lifetime`: 1 hour.
+///
+/// ```
+/// assert_eq!(neo4j::config::DEFAULT_MAX_CONNECTION_LIFETIME.as_secs(), 3600);
+/// ```
 pub const DEFAULT_MAX_CONNECTION_LIFETIME: Duration = Duration::from_secs(3600);
 /// Default for `max_connection_pool_size`: 100 connections per server.
+///
+/// ```
+/// assert_eq!(neo4j::config::DEFAULT_MAX_CONNECTION_POOL_SIZE, 100);
+/// ```
 pub const DEFAULT_MAX_CONNECTION_POOL_SIZE: usize = 100;
 /// Default for `connection_acquisition_timeout`: 60 seconds.
+///
+/// ```
+/// assert_eq!(neo4j::config::DEFAULT_CONNECTION_ACQUISITION_TIMEOUT.as_secs(), 60);
+/// ```
 pub const DEFAULT_CONNECTION_ACQUISITION_TIMEOUT: Duration = Duration::from_secs(60);
 /// Default for `connection_timeout`: 30 seconds.
+///
+/// ```
+/// assert_eq!(neo4j::config::DEFAULT_CONNECTION_TIMEOUT.as_secs(), 30);
+/// ```
 pub const DEFAULT_CONNECTION_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default for `max_retry_time`: 30 seconds.
+///
+/// ```
+/// assert_eq!(neo4j::config::DEFAULT_MAX_RETRY_TIME.as_secs(), 30);
+/// ```
 pub const DEFAULT_MAX_RETRY_TIME: Duration = Duration::from_secs(30);
 /// Default for `fetch_size`: 1000 records per batch.
+///
+/// ```
+/// assert_eq!(neo4j::config::DEFAULT_FETCH_SIZE, 1000);
+/// ```
 pub const DEFAULT_FETCH_SIZE: i64 = 1000;
 /// The `fetch_size` value meaning "fetch all records in one batch".
+///
+/// ```
+/// let c = neo4j::Config::builder().with_fetch_size(neo4j::FETCH_ALL).build().unwrap();
+/// assert_eq!(c.fetch_size(), -1);
+/// ```
 pub const FETCH_ALL: i64 = -1;
 
 type ResolverFn = dyn Fn(&ServerAddress) -> Vec<ServerAddress> + Send + Sync;
