@@ -44,6 +44,9 @@ pub struct Options {
     pub list_failures: bool,
     /// Keep TestKit's "no error mapping" failures.
     pub strict: bool,
+    /// Use a backend that is already listening (e.g. under a debugger)
+    /// instead of building and starting `testkit-backend`.
+    pub backend_running: bool,
 }
 
 /// Entry point of `cargo xtask testkit ...`.
@@ -53,10 +56,12 @@ pub fn cli(args: &[String]) -> Res {
         match a.as_str() {
             "--list-failures" => opts.list_failures = true,
             "--strict" => opts.strict = true,
+            "--backend-running" => opts.backend_running = true,
             "-h" | "--help" => {
                 println!(
-                    "usage: cargo xtask testkit [FILTER...] [--list-failures] [--strict]\n\
+                    "usage: cargo xtask testkit [FILTER...] [--list-failures] [--strict] [--backend-running]\n\
                      FILTER: stub | tls | a stub folder (routing, retry...) | tests.stub.x.y.Class.test\n\
+                     --backend-running: use a backend already listening on 127.0.0.1:$TEST_BACKEND_PORT (9876)\n\
                      default: stub tls. TestKit: $TESTKIT_DIR or $XDG_CACHE_HOME/neo4j-testkit (~/.cache)."
                 );
                 return Ok(());
@@ -344,15 +349,25 @@ pub fn run(opts: &Options) -> Result<(), Problem> {
             .map_err(|_| format!("TEST_BACKEND_PORT=`{p}` is not a port"))?,
         Err(_) => DEFAULT_BACKEND_PORT,
     };
-    if !util::port_free(port) {
-        return Err(Problem::Failed(format!(
-            "port 127.0.0.1:{port} for the TestKit backend is in use (set TEST_BACKEND_PORT)"
-        )));
-    }
     let work = util::target_dir().join("testkit");
     util::mkdir(&work)?;
-    // Start the backend first: while it is a placeholder, nothing else is needed.
-    let backend = start_backend(port, &work.join("backend.log"))?;
+    let backend = if opts.backend_running {
+        if !util::port_open(SocketAddr::from((LOOPBACK, port))) {
+            return Err(Problem::Failed(format!(
+                "--backend-running: nothing listens on 127.0.0.1:{port} (TEST_BACKEND_PORT)"
+            )));
+        }
+        None
+    } else {
+        if !util::port_free(port) {
+            return Err(Problem::Failed(format!(
+                "port 127.0.0.1:{port} for the TestKit backend is in use \
+                 (set TEST_BACKEND_PORT, or pass --backend-running to use that backend)"
+            )));
+        }
+        // Start the backend first: while it is a placeholder, nothing else is needed.
+        Some(start_backend(port, &work.join("backend.log"))?)
+    };
     let python = venv(&testkit)?;
     let wants_tls = filters
         .iter()
