@@ -571,3 +571,6 @@ impl ClientState {
         Ok(p.kind)
     }
 }
+
+#[cfg(test)]
+mod tests;

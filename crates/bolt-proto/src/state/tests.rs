@@ -1,0 +1,251 @@
+//! Unit tests of the state machine: legal and illegal sequences per version.
+
+use super::*;
+use crate::message::{Begin, Failure, Hello, Init, Logon, Pull, Route, Run, Telemetry};
+
+fn ok() -> Response {
+    Response::Success(Success::default())
+}
+
+fn more() -> Response {
+    let mut s = Success::default();
+    s.metadata.insert("has_more", true);
+    Response::Success(s)
+}
+
+fn fail() -> Response {
+    Response::Failure(Failure::new("Neo.ClientError.Statement.SyntaxError", "x"))
+}
+
+fn run() -> Request {
+    Request::Run(Run::new("RETURN 1"))
+}
+
+fn pull(n: i64) -> Request {
+    Request::Pull(Pull::n(n))
+}
+
+fn ready(v: Version) -> ClientState {
+    let mut st = ClientState::new(v);
+    if v.is_legacy() {
+        st.on_send(&Request::Init(Init::default())).unwrap();
+    } else {
+        st.on_send(&Request::Hello(Hello::new("t"))).unwrap();
+    }
+    st.on_response(&ok()).unwrap();
+    if v.has_logon() {
+        assert_eq!(st.state(), ServerState::Authentication);
+        st.on_send(&Request::Logon(Logon::default())).unwrap();
+        st.on_response(&ok()).unwrap();
+    }
+    assert_eq!(st.state(), ServerState::Ready);
+    st
+}
+
+fn illegal(st: &mut ClientState, req: &Request) {
+    let before = (st.state(), st.predicted_state(), st.pending());
+    match st.on_send(req) {
+        Err(StateError::IllegalRequest { .. }) => {}
+        other => panic!("{req:?} in {:?}: {other:?}", st.predicted_state()),
+    }
+    assert_eq!(before, (st.state(), st.predicted_state(), st.pending()));
+}
+
+#[test]
+fn auto_commit_every_version() {
+    for &v in Version::ALL {
+        let mut st = ready(v);
+        st.on_send(&run()).unwrap();
+        st.on_send(&Request::Pull(Pull::all())).unwrap();
+        assert_eq!(st.predicted_state(), ServerState::Ready);
+        assert_eq!(st.on_response(&ok()).unwrap(), Some(RequestKind::Run));
+        assert_eq!(st.state(), ServerState::Streaming);
+        assert_eq!(st.on_record().unwrap(), RequestKind::Pull);
+        assert_eq!(st.on_response(&ok()).unwrap(), Some(RequestKind::Pull));
+        assert_eq!(st.state(), ServerState::Ready);
+        assert_eq!(st.pending(), 0);
+    }
+}
+
+#[test]
+fn run_while_streaming_is_illegal() {
+    for &v in Version::ALL {
+        let mut st = ready(v);
+        st.on_send(&run()).unwrap();
+        illegal(&mut st, &run());
+        if v.has_pull_n() {
+            // A batched PULL may leave the stream open: still illegal.
+            st.on_send(&pull(10)).unwrap();
+            illegal(&mut st, &run());
+            st.on_response(&ok()).unwrap();
+            st.on_response(&more()).unwrap();
+            assert_eq!(st.state(), ServerState::Streaming);
+            st.on_send(&pull(10)).unwrap();
+            st.on_response(&ok()).unwrap();
+            assert_eq!(st.state(), ServerState::Ready);
+            assert_eq!(st.predicted_state(), ServerState::Ready);
+            st.on_send(&run()).unwrap();
+        }
+    }
+}
+
+#[test]
+fn transactions() {
+    for &v in Version::ALL.iter().filter(|v| v.has_hello()) {
+        let mut st = ready(v);
+        illegal(&mut st, &Request::Commit);
+        illegal(&mut st, &Request::Rollback);
+        illegal(&mut st, &pull(-1));
+        st.on_send(&Request::Begin(Begin::default())).unwrap();
+        illegal(&mut st, &Request::Begin(Begin::default()));
+        st.on_send(&run()).unwrap();
+        assert_eq!(st.predicted_state(), ServerState::TxStreaming);
+        if v.has_pull_n() {
+            // Several results may be open in a 4.0+ transaction.
+            st.on_send(&run()).unwrap();
+        } else {
+            illegal(&mut st, &run());
+            illegal(&mut st, &Request::Commit);
+        }
+        st.on_send(&Request::Pull(Pull::all())).unwrap();
+        if v.has_pull_n() {
+            assert_eq!(st.predicted_state(), ServerState::TxStreaming);
+            st.on_send(&Request::Pull(Pull::all())).unwrap();
+        }
+        assert_eq!(st.predicted_state(), ServerState::TxReady);
+        st.on_send(&Request::Commit).unwrap();
+        assert_eq!(st.predicted_state(), ServerState::Ready);
+        st.on_response(&ok()).unwrap(); // BEGIN
+        assert_eq!(st.state(), ServerState::TxReady);
+        st.on_response(&ok()).unwrap(); // RUN
+        assert_eq!(st.state(), ServerState::TxStreaming);
+        if v.has_pull_n() {
+            st.on_response(&ok()).unwrap(); // RUN 2
+        }
+        st.on_record().unwrap();
+        st.on_response(&ok()).unwrap(); // PULL
+        if v.has_pull_n() {
+            assert_eq!(st.state(), ServerState::TxStreaming);
+            st.on_response(&ok()).unwrap(); // PULL 2
+        }
+        assert_eq!(st.state(), ServerState::TxReady);
+        assert_eq!(st.on_response(&ok()).unwrap(), Some(RequestKind::Commit));
+        assert_eq!(st.state(), ServerState::Ready);
+    }
+}
+
+#[test]
+fn failure_ignored_and_reset() {
+    for &v in Version::ALL {
+        let mut st = ready(v);
+        st.on_send(&run()).unwrap();
+        st.on_send(&Request::Pull(Pull::all())).unwrap();
+        st.on_response(&fail()).unwrap();
+        assert_eq!(st.state(), ServerState::Failed);
+        assert_eq!(st.predicted_state(), ServerState::Failed);
+        // A SUCCESS for the PULL now is a protocol violation.
+        assert!(matches!(
+            st.on_response(&ok()),
+            Err(StateError::UnexpectedResponse { .. })
+        ));
+        st.on_response(&Response::Ignored).unwrap();
+        assert_eq!(st.state(), ServerState::Failed);
+        let recover = if v.is_legacy() {
+            Request::AckFailure
+        } else {
+            Request::Reset
+        };
+        st.on_send(&recover).unwrap();
+        assert_eq!(st.predicted_state(), ServerState::Ready);
+        st.on_response(&ok()).unwrap();
+        assert_eq!(st.state(), ServerState::Ready);
+    }
+}
+
+#[test]
+fn reset_interrupts() {
+    let mut st = ready(Version::V4_4);
+    st.on_send(&run()).unwrap();
+    st.on_send(&pull(1000)).unwrap();
+    st.on_send(&Request::Reset).unwrap();
+    assert_eq!(st.state(), ServerState::Interrupted);
+    assert_eq!(st.predicted_state(), ServerState::Ready);
+    st.on_response(&Response::Ignored).unwrap();
+    st.on_response(&Response::Ignored).unwrap();
+    assert_eq!(st.state(), ServerState::Interrupted);
+    assert_eq!(st.expected(), Some(RequestKind::Reset));
+    st.on_response(&ok()).unwrap();
+    assert_eq!(st.state(), ServerState::Ready);
+    // A failed RESET kills the connection.
+    st.on_send(&Request::Reset).unwrap();
+    st.on_response(&fail()).unwrap();
+    assert_eq!(st.state(), ServerState::Defunct);
+    assert!(matches!(
+        st.on_send(&run()),
+        Err(StateError::Defunct { .. })
+    ));
+}
+
+#[test]
+fn hello_failure_and_goodbye() {
+    let mut st = ClientState::new(Version::V5_0);
+    illegal(&mut st, &run());
+    st.on_send(&Request::Hello(Hello::new("x"))).unwrap();
+    st.on_response(&fail()).unwrap();
+    assert_eq!(st.state(), ServerState::Defunct);
+
+    let mut st = ready(Version::V5_4);
+    st.on_send(&Request::Goodbye).unwrap();
+    assert_eq!(st.state(), ServerState::Defunct);
+    assert_eq!(st.pending(), 0);
+    for r in [run(), Request::Reset, Request::Goodbye] {
+        assert!(matches!(st.on_send(&r), Err(StateError::Defunct { .. })));
+    }
+}
+
+#[test]
+fn version_gating() {
+    let mut st = ready(Version::V4_2);
+    assert!(matches!(
+        st.on_send(&Request::Route(Route::default())),
+        Err(StateError::NotInVersion { .. })
+    ));
+    let mut st = ready(Version::V5_3);
+    assert!(matches!(
+        st.on_send(&Request::Telemetry(Telemetry { api: 0 })),
+        Err(StateError::NotInVersion { .. })
+    ));
+    let mut st = ready(Version::V5_4);
+    st.on_send(&Request::Telemetry(Telemetry { api: 0 }))
+        .unwrap();
+    st.on_send(&Request::Route(Route::default())).unwrap();
+    st.on_send(&Request::Logoff).unwrap();
+    assert_eq!(st.predicted_state(), ServerState::Authentication);
+    illegal(&mut st, &run());
+    st.on_send(&Request::Logon(Logon::default())).unwrap();
+    for _ in 0..4 {
+        st.on_response(&ok()).unwrap();
+    }
+    assert_eq!(st.state(), ServerState::Ready);
+    let mut st = ready(Version::V1);
+    assert!(matches!(
+        st.on_send(&Request::Begin(Begin::default())),
+        Err(StateError::NotInVersion { .. })
+    ));
+}
+
+#[test]
+fn unexpected_responses() {
+    let mut st = ready(Version::V4_4);
+    assert!(st.on_response(&ok()).is_err());
+    assert!(st.on_record().is_err());
+    st.on_send(&run()).unwrap();
+    // A RECORD before the RUN's SUCCESS belongs to no PULL.
+    assert!(st.on_record().is_err());
+    st.on_response(&ok()).unwrap();
+    st.on_send(&Request::Discard(Pull::all())).unwrap();
+    // RECORDs do not answer DISCARD.
+    assert!(st.on_record().is_err());
+    st.on_response(&ok()).unwrap();
+    assert_eq!(st.state(), ServerState::Ready);
+}
