@@ -7,7 +7,7 @@
 //! backend are present. Servers are stopped whatever happens.
 
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::server::{self, Kind, Running, Spec};
 use crate::testkit;
@@ -20,7 +20,9 @@ pub const ARCADEDB_TLS_PORT: u16 = 17688;
 /// Neo4j 3.1.1.
 pub const NEO4J31_PORT: u16 = 17689;
 
-const USAGE: &str = "usage: cargo xtask test [--no-servers] [--no-testkit]";
+const USAGE: &str =
+    "usage: cargo xtask test [--skip fmt,clippy,test,servers,testkit] [--no-servers] [--no-testkit]";
+const STAGES: [&str; 5] = ["fmt", "clippy", "test", "servers", "testkit"];
 
 /// Runs `cargo <args>` with extra environment, failing on a non-zero exit.
 pub fn cargo(args: &[&str], env: &[(String, String)]) -> Res {
@@ -98,88 +100,96 @@ pub fn stop_all(running: &mut Vec<Running>) -> Res {
 
 /// Entry point of `cargo xtask test`.
 pub fn run(args: &[String]) -> Res {
-    let (mut servers, mut testkit_on) = (true, true);
-    for a in args {
+    let mut skip: Vec<String> = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
         match a.as_str() {
-            "--no-servers" => servers = false,
-            "--no-testkit" => testkit_on = false,
+            "--no-servers" => skip.push("servers".into()),
+            "--no-testkit" => skip.push("testkit".into()),
+            "--skip" => {
+                let v = it.next().ok_or("--skip needs a list of stages")?;
+                for stage in v.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                    if !STAGES.contains(&stage) {
+                        return Err(format!(
+                            "--skip: unknown stage `{stage}` (stages: {})",
+                            STAGES.join(",")
+                        ));
+                    }
+                    skip.push(stage.to_owned());
+                }
+            }
             _ => return Err(format!("unknown option `{a}`\n{USAGE}")),
         }
     }
     let t_all = Instant::now();
-    let mut times: Vec<(&str, Duration)> = Vec::new();
-    let mut timed = |name: &'static str, f: &mut dyn FnMut() -> Res| -> Res {
+    let mut times: Vec<String> = Vec::new();
+    for stage in STAGES {
+        if skip.iter().any(|s| s == stage) {
+            say(format!(
+                "stage `{stage}` skipped (asked on the command line)"
+            ));
+            continue;
+        }
         let t0 = Instant::now();
-        let r = f();
-        times.push((name, t0.elapsed()));
-        say(format!(
-            "stage `{name}` {} in {}",
-            if r.is_ok() { "done" } else { "FAILED" },
-            util::secs(t0.elapsed())
-        ));
-        r
-    };
-
-    timed("fmt", &mut || {
-        cargo(&["fmt", "--all", "--", "--check"], &[])
-    })?;
-    timed("clippy", &mut || {
-        cargo(
-            &[
-                "clippy",
-                "--workspace",
-                "--all-targets",
-                "--",
-                "-D",
-                "warnings",
-            ],
-            &[],
-        )
-    })?;
-    timed("test", &mut || cargo(&["test", "--workspace"], &[]))?;
-
-    if servers {
-        timed("server tests", &mut || {
-            let t0 = Instant::now();
-            let mut running = start_all(&test_servers())?;
-            say(format!("servers up in {}", util::secs(t0.elapsed())));
-            let states: Vec<_> = running.iter().map(|r| r.state.clone()).collect();
-            let env = server::env_vars(&states);
-            for (k, v) in &env {
-                say(format!("  {k}={v}"));
+        let result = match stage {
+            "fmt" => cargo(&["fmt", "--all", "--", "--check"], &[]),
+            "clippy" => cargo(
+                &[
+                    "clippy",
+                    "--workspace",
+                    "--all-targets",
+                    "--",
+                    "-D",
+                    "warnings",
+                ],
+                &[],
+            ),
+            "test" => cargo(&["test", "--workspace"], &[]),
+            "servers" => server_tests(),
+            _ => testkit_stage(),
+        };
+        let took = util::secs(t0.elapsed());
+        match result {
+            Ok(()) => say(format!("stage `{stage}` passed in {took}")),
+            Err(e) => {
+                say(format!("stage `{stage}` FAILED after {took}"));
+                return Err(e);
             }
-            let tested = cargo(&["test", "--workspace", "--", "--ignored"], &env);
-            let stopped = stop_all(&mut running);
-            tested.and(stopped)
-        })?;
-    } else {
-        say("servers and ignored tests skipped (--no-servers)");
+        }
+        times.push(format!("{stage} {took}"));
     }
-
-    if testkit_on {
-        timed(
-            "testkit",
-            &mut || match testkit::run(&testkit::Options::default()) {
-                Ok(()) => Ok(()),
-                Err(testkit::Problem::Unavailable(why)) => {
-                    say(format!("TestKit SKIPPED: {why}"));
-                    Ok(())
-                }
-                Err(testkit::Problem::Failed(e)) => Err(e),
-            },
-        )?;
-    } else {
-        say("TestKit skipped (--no-testkit)");
-    }
-
-    let summary: Vec<String> = times
-        .iter()
-        .map(|(n, d)| format!("{n} {}", util::secs(*d)))
-        .collect();
     say(format!(
         "all stages passed in {} ({})",
         util::secs(t_all.elapsed()),
-        summary.join(", ")
+        times.join(", ")
     ));
     Ok(())
+}
+
+/// Stage 4: servers up, ignored tests with the `BOLT_TEST_*` variables,
+/// servers down (also when the tests fail).
+fn server_tests() -> Res {
+    let t0 = Instant::now();
+    let mut running = start_all(&test_servers())?;
+    say(format!("servers up in {}", util::secs(t0.elapsed())));
+    let states: Vec<_> = running.iter().map(|r| r.state.clone()).collect();
+    let env = server::env_vars(&states);
+    for (k, v) in &env {
+        say(format!("  {k}={v}"));
+    }
+    let tested = cargo(&["test", "--workspace", "--", "--ignored"], &env);
+    let stopped = stop_all(&mut running);
+    tested.and(stopped)
+}
+
+/// Stage 5: TestKit, or a printed reason why it cannot run yet.
+fn testkit_stage() -> Res {
+    match testkit::run(&testkit::Options::default()) {
+        Ok(()) => Ok(()),
+        Err(testkit::Problem::Unavailable(why)) => {
+            say(format!("TestKit SKIPPED: {why}"));
+            Ok(())
+        }
+        Err(testkit::Problem::Failed(e)) => Err(e),
+    }
 }
