@@ -398,7 +398,6 @@ impl<'a> Decoder<'a> {
     /// let mut d = packstream::Decoder::new(&[0x91, 0x7F]);
     /// assert_eq!(d.read_value().unwrap(), packstream::Value::from(vec![127]));
     /// ```
-    #[inline]
     pub fn read_value(&mut self) -> Result<Value, Error> {
         self.value(0)
     }
@@ -412,7 +411,6 @@ impl<'a> Decoder<'a> {
     /// let mut d = packstream::Decoder::new(&[0x81, b'x']);
     /// assert_eq!(d.read_value_ref().unwrap(), packstream::ValueRef::String("x"));
     /// ```
-    #[inline]
     pub fn read_value_ref(&mut self) -> Result<ValueRef<'a>, Error> {
         self.value_ref(0)
     }
@@ -653,7 +651,16 @@ impl<'a> Decoder<'a> {
         }
     }
 
+    /// Reads one owned value; scalars inline, containers out of line.
+    #[inline(always)]
     fn value(&mut self, depth: usize) -> Result<Value, Error> {
+        // Fast path: TINY_INT (0x00..=0x7F, 0xF0..=0xFF) is one byte.
+        if let Some(&b) = self.input.get(self.pos) {
+            if b as i8 >= -16 {
+                self.pos += 1;
+                return Ok(Value::Integer(b as i8 as i64));
+            }
+        }
         let start = self.pos;
         Ok(match self.token()? {
             Token::Null => Value::Null,
@@ -662,35 +669,45 @@ impl<'a> Decoder<'a> {
             Token::Float(f) => Value::Float(f),
             Token::Bytes(b) => Value::Bytes(b.to_vec()),
             Token::Str(s) => Value::String(s.to_owned()),
-            Token::List(n) => {
-                let d = self.enter(depth, start)?;
-                let mut v = Vec::with_capacity(self.prealloc(n));
-                for _ in 0..n {
-                    v.push(self.value(d)?);
-                }
-                Value::List(v)
-            }
-            Token::Map(n) => {
-                let d = self.enter(depth, start)?;
-                let mut v = Vec::with_capacity(self.prealloc(n));
-                for _ in 0..n {
-                    let k = self.key()?.to_owned();
-                    v.push((k, self.value(d)?));
-                }
-                Value::Map(Map::from_entries(v))
-            }
-            Token::Struct(tag, n) => {
-                let d = self.enter(depth, start)?;
-                let mut fields = Vec::with_capacity(self.prealloc(n));
-                for _ in 0..n {
-                    fields.push(self.value(d)?);
-                }
-                Value::Structure(Structure { tag, fields })
-            }
+            Token::List(n) => Value::List(self.list(n, depth, start)?),
+            Token::Map(n) => self.map(n, depth, start)?,
+            Token::Struct(tag, n) => Value::Structure(Structure {
+                tag,
+                fields: self.list(n, depth, start)?,
+            }),
         })
     }
 
+    #[inline(never)]
+    fn list(&mut self, n: usize, depth: usize, start: usize) -> Result<Vec<Value>, Error> {
+        let d = self.enter(depth, start)?;
+        let mut v = Vec::with_capacity(self.prealloc(n));
+        for _ in 0..n {
+            v.push(self.value(d)?);
+        }
+        Ok(v)
+    }
+
+    #[inline(never)]
+    fn map(&mut self, n: usize, depth: usize, start: usize) -> Result<Value, Error> {
+        let d = self.enter(depth, start)?;
+        let mut v = Vec::with_capacity(self.prealloc(n));
+        for _ in 0..n {
+            let k = self.key()?.to_owned();
+            v.push((k, self.value(d)?));
+        }
+        Ok(Value::Map(Map::from_entries(v)))
+    }
+
+    /// Reads one borrowed value; scalars inline, containers out of line.
+    #[inline(always)]
     fn value_ref(&mut self, depth: usize) -> Result<ValueRef<'a>, Error> {
+        if let Some(&b) = self.input.get(self.pos) {
+            if b as i8 >= -16 {
+                self.pos += 1;
+                return Ok(ValueRef::Integer(b as i8 as i64));
+            }
+        }
         let start = self.pos;
         Ok(match self.token()? {
             Token::Null => ValueRef::Null,
@@ -699,32 +716,45 @@ impl<'a> Decoder<'a> {
             Token::Float(f) => ValueRef::Float(f),
             Token::Bytes(b) => ValueRef::Bytes(b),
             Token::Str(s) => ValueRef::String(s),
-            Token::List(n) => {
-                let d = self.enter(depth, start)?;
-                let mut v = Vec::with_capacity(self.prealloc(n));
-                for _ in 0..n {
-                    v.push(self.value_ref(d)?);
-                }
-                ValueRef::List(v)
-            }
-            Token::Map(n) => {
-                let d = self.enter(depth, start)?;
-                let mut v = Vec::with_capacity(self.prealloc(n));
-                for _ in 0..n {
-                    let k = self.key()?;
-                    v.push((k, self.value_ref(d)?));
-                }
-                ValueRef::Map(v)
-            }
-            Token::Struct(tag, n) => {
-                let d = self.enter(depth, start)?;
-                let mut fields = Vec::with_capacity(self.prealloc(n));
-                for _ in 0..n {
-                    fields.push(self.value_ref(d)?);
-                }
-                ValueRef::Structure { tag, fields }
-            }
+            Token::List(n) => ValueRef::List(self.list_ref(n, depth, start)?),
+            Token::Map(n) => ValueRef::Map(self.map_ref(n, depth, start)?),
+            Token::Struct(tag, n) => ValueRef::Structure {
+                tag,
+                fields: self.list_ref(n, depth, start)?,
+            },
         })
+    }
+
+    #[inline(never)]
+    fn list_ref(
+        &mut self,
+        n: usize,
+        depth: usize,
+        start: usize,
+    ) -> Result<Vec<ValueRef<'a>>, Error> {
+        let d = self.enter(depth, start)?;
+        let mut v = Vec::with_capacity(self.prealloc(n));
+        for _ in 0..n {
+            v.push(self.value_ref(d)?);
+        }
+        Ok(v)
+    }
+
+    #[inline(never)]
+    #[allow(clippy::type_complexity)]
+    fn map_ref(
+        &mut self,
+        n: usize,
+        depth: usize,
+        start: usize,
+    ) -> Result<Vec<(&'a str, ValueRef<'a>)>, Error> {
+        let d = self.enter(depth, start)?;
+        let mut v = Vec::with_capacity(self.prealloc(n));
+        for _ in 0..n {
+            let k = self.key()?;
+            v.push((k, self.value_ref(d)?));
+        }
+        Ok(v)
     }
 
     fn skip(&mut self, depth: usize) -> Result<(), Error> {

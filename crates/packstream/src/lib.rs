@@ -3,11 +3,14 @@
 //! Owns values, their encoding and zero-copy decoding, and serde support.
 //! Must not know about Bolt messages, sockets or chunking.
 //!
-//! | module | owns |
+//! | item | owns |
 //! |---|---|
 //! | [`Value`], [`Map`], [`Structure`], [`ValueRef`] | in-memory values, owned and borrowed |
 //! | [`encode`] | writing values, always with the smallest marker |
 //! | [`Decoder`], [`decode`], [`decode_ref`] | reading values; never panics on any input |
+//! | [`Serializer`], [`to_vec`], [`to_writer`] | serde → PackStream |
+//! | [`Deserializer`], [`from_slice`] | PackStream → serde, borrowing strings and bytes |
+//! | [`to_value`], [`from_value`] | serde types ↔ [`Value`] |
 //! | [`marker`] | marker byte constants and [`Kind`] |
 //! | [`Error`] | every failure |
 //!
@@ -18,6 +21,44 @@
 //! m.insert("born", 1815);
 //! let bytes = Value::Map(m.clone()).to_bytes().unwrap();
 //! assert_eq!(decode(&bytes).unwrap(), Value::Map(m));
+//! ```
+//!
+//! # Safety against hostile input
+//!
+//! Decoding never panics, recurses at most [`DEFAULT_MAX_DEPTH`] containers
+//! deep (configurable with [`Decoder::with_max_depth`]), and never reserves
+//! memory from a declared length that the remaining input could not hold.
+//!
+//! # serde data model
+//!
+//! | Rust / serde | PackStream |
+//! |---|---|
+//! | `bool` | Boolean |
+//! | `i8`..`i64`, `u8`..`u32`; `u64`, `i128`, `u128` when in `i64` range | Integer (else [`Error::IntegerOutOfRange`]) |
+//! | `f32`, `f64` | Float |
+//! | `char`, `&str`, `String` | String |
+//! | `&[u8]`/`Vec<u8>` via `serde_bytes` | Bytes (a plain `Vec<u8>` is a List, and reads Bytes too) |
+//! | `None`, `()`, unit struct | Null |
+//! | `Some(x)`, newtype struct | `x` |
+//! | sequences, tuples, tuple structs | List |
+//! | maps, structs | Map (keys are strings; integer/bool keys are written in decimal/text) |
+//! | unit variant | String (the variant name) |
+//! | newtype / tuple / struct variant | Map with one entry `{variant: content}` |
+//! | newtype struct named [`STRUCTURE_NAME`] over `(tag, fields...)` | Structure |
+//!
+//! Deserializing borrows: `&'de str` and `&'de [u8]` (with `serde_bytes`)
+//! point into the input. Integers are range-checked into the target type.
+//!
+//! ```
+//! use serde::{Deserialize, Serialize};
+//! #[derive(Serialize, Deserialize, Debug, PartialEq)]
+//! enum Shape { Dot, Circle { r: f64 } }
+//! #[derive(Serialize, Deserialize, Debug, PartialEq)]
+//! struct Doc<'a> { title: &'a str, pages: Option<u16>, shapes: Vec<Shape> }
+//!
+//! let doc = Doc { title: "t", pages: None, shapes: vec![Shape::Dot, Shape::Circle { r: 1.0 }] };
+//! let bytes = packstream::to_vec(&doc).unwrap();
+//! assert_eq!(packstream::from_slice::<Doc<'_>>(&bytes).unwrap(), doc);
 //! ```
 
 mod convert;
