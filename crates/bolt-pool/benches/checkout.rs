@@ -1,0 +1,2 @@
+//! Checkout benchmark (placeholder).
+fn main() {}

@@ -1,0 +1,213 @@
+//! The bb8 side: [`BoltManager`] (`bb8::ManageConnection` for one server)
+//! and the state shared by a pool, its manager and its guards.
+//!
+//! Owns opening connections for bb8 (bounded by the acquisition timeout),
+//! deciding whether a returned connection may go back to the idle set
+//! (`has_broken`), the open / waiting counters, and routing open failures
+//! — which bb8 reports only to an error sink, not to the caller — back to
+//! a waiting acquirer. Must not hand out connections: that is the pool's
+//! job.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use bolt_net::{Address, ConnectOptions};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use super::config::PoolConfig;
+use crate::connection::{Connection, OpenOptions};
+use crate::error::PoolError;
+
+/// How many undelivered open failures are kept.
+const MAX_QUEUED_ERRORS: usize = 64;
+
+/// What a pool, its bb8 manager and its guards share.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) address: Address,
+    pub(crate) connect: ConnectOptions,
+    pub(crate) open: OpenOptions,
+    pub(crate) config: PoolConfig,
+    pub(crate) closed: CancellationToken,
+    pub(crate) opening: AtomicU32,
+    pub(crate) waiting: AtomicU32,
+    errors: Mutex<VecDeque<(Instant, PoolError)>>,
+    error_notify: Notify,
+}
+
+impl Shared {
+    pub(crate) fn new(
+        address: Address,
+        connect: ConnectOptions,
+        open: OpenOptions,
+        config: PoolConfig,
+    ) -> Self {
+        Shared {
+            address,
+            connect,
+            open,
+            config,
+            closed: CancellationToken::new(),
+            opening: AtomicU32::new(0),
+            waiting: AtomicU32::new(0),
+            errors: Mutex::new(VecDeque::new()),
+            error_notify: Notify::new(),
+        }
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.is_cancelled()
+    }
+
+    pub(crate) fn closed_error(&self) -> PoolError {
+        PoolError::PoolClosed {
+            address: self.address.clone(),
+        }
+    }
+
+    /// Whether a connection must not go back to the idle set.
+    pub(crate) fn must_discard(&self, conn: &Connection) -> bool {
+        conn.is_broken() || self.is_closed() || self.config.is_expired(conn.created_at())
+    }
+
+    /// Keeps an open failure for an acquirer waiting now.
+    fn push_error(&self, error: PoolError) {
+        if self.waiting.load(Ordering::Acquire) == 0 {
+            tracing::debug!(address = %self.address, %error, "bolt connection open failed (nobody waiting)");
+            return;
+        }
+        let mut q = self.errors.lock().unwrap_or_else(|p| p.into_inner());
+        if q.len() >= MAX_QUEUED_ERRORS {
+            q.pop_front();
+        }
+        q.push_back((Instant::now(), error));
+        drop(q);
+        self.error_notify.notify_one();
+    }
+
+    /// The next open failure that happened after `since`.
+    pub(crate) async fn next_error(&self, since: Instant) -> PoolError {
+        loop {
+            let notified = self.error_notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            {
+                let mut q = self.errors.lock().unwrap_or_else(|p| p.into_inner());
+                while let Some((at, e)) = q.pop_front() {
+                    if at >= since {
+                        return e;
+                    }
+                }
+            }
+            notified.await;
+        }
+    }
+}
+
+/// The bb8 connection manager for one server: opens authenticated
+/// [`Connection`]s and tells bb8 which returned ones to drop.
+///
+/// [`Pool`](crate::Pool) uses it with `test_on_check_out` off (a checkout
+/// costs no round trip); it is public for callers that want a bare bb8
+/// pool.
+///
+/// ```no_run
+/// use bolt_pool::{BoltManager, OpenOptions, PoolConfig};
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let manager = BoltManager::new(
+///     "localhost:7687".parse()?,
+///     bolt_net::ConnectOptions::new(),
+///     OpenOptions::default(),
+///     PoolConfig::default(),
+/// );
+/// let pool = bb8::Pool::builder().test_on_check_out(false).build(manager).await?;
+/// let conn = pool.get().await?;
+/// println!("{}", conn.server_agent());
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct BoltManager {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl BoltManager {
+    /// A manager opening connections to `address`; `config` supplies the
+    /// acquisition timeout (bounding each open) and the lifetime.
+    pub fn new(
+        address: Address,
+        connect: ConnectOptions,
+        open: OpenOptions,
+        config: PoolConfig,
+    ) -> Self {
+        BoltManager {
+            shared: Arc::new(Shared::new(address, connect, open, config)),
+        }
+    }
+}
+
+struct Counted<'a>(&'a AtomicU32);
+
+impl<'a> Counted<'a> {
+    fn new(c: &'a AtomicU32) -> Self {
+        c.fetch_add(1, Ordering::AcqRel);
+        Counted(c)
+    }
+}
+
+impl Drop for Counted<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl bb8::ManageConnection for BoltManager {
+    type Connection = Connection;
+    type Error = PoolError;
+
+    async fn connect(&self) -> Result<Connection, PoolError> {
+        let s = &self.shared;
+        if s.is_closed() {
+            return Err(s.closed_error());
+        }
+        let _opening = Counted::new(&s.opening);
+        let limit = s.config.connection_acquisition_timeout;
+        tracing::debug!(address = %s.address, "opening bolt connection");
+        let opened = tokio::time::timeout(limit, Connection::open(&s.address, &s.connect, &s.open));
+        match opened.await {
+            Ok(Ok(conn)) if s.is_closed() => {
+                conn.close().await;
+                Err(s.closed_error())
+            }
+            Ok(r) => r,
+            Err(_) => Err(PoolError::AcquisitionTimeout {
+                address: s.address.clone(),
+                timeout: limit,
+            }),
+        }
+    }
+
+    async fn is_valid(&self, conn: &mut Connection) -> Result<(), PoolError> {
+        conn.reset().await
+    }
+
+    fn has_broken(&self, conn: &mut Connection) -> bool {
+        self.shared.must_discard(conn)
+    }
+}
+
+/// Forwards bb8's open failures to a waiting acquirer.
+#[derive(Debug, Clone)]
+pub(crate) struct ErrorForwarder(pub(crate) Arc<Shared>);
+
+impl bb8::ErrorSink<PoolError> for ErrorForwarder {
+    fn sink(&self, error: PoolError) {
+        self.0.push_error(error);
+    }
+
+    fn boxed_clone(&self) -> Box<dyn bb8::ErrorSink<PoolError>> {
+        Box::new(self.clone())
+    }
+}

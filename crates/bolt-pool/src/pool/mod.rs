@@ -1,0 +1,490 @@
+//! Per-server pools on bb8: [`Pool`], its guard [`PooledConnection`],
+//! [`PoolMetrics`], and [`Pools`], the set keyed by address.
+//!
+//! Owns handing out connections (acquisition deadline, lifetime, zero-I/O
+//! idle check, optional liveness RESET), taking them back (RESET of a
+//! connection returned mid-work, GOODBYE of one that expired or whose pool
+//! closed) and closing pools. Must not open connections itself (the bb8
+//! manager does) nor know about sessions or routing tables.
+
+mod config;
+mod manager;
+mod set;
+
+use std::ops::{Deref, DerefMut};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bolt_net::{Address, ConnectOptions};
+
+pub use config::{
+    PoolConfig, DEFAULT_CONNECTION_ACQUISITION_TIMEOUT, DEFAULT_MAX_CONNECTION_LIFETIME,
+    DEFAULT_MAX_CONNECTION_POOL_SIZE,
+};
+pub use manager::BoltManager;
+pub use set::Pools;
+
+use crate::connection::{Connection, OpenOptions};
+use crate::error::PoolError;
+use manager::{ErrorForwarder, Shared};
+
+type Bb8Guard = bb8::PooledConnection<'static, BoltManager>;
+
+/// A pool of connections to one server.
+///
+/// Cloning is cheap and shares the pool. Acquiring an idle connection does
+/// no I/O; a connection is opened only when none is idle and the pool has
+/// room. Create it inside a tokio runtime.
+///
+/// ```no_run
+/// use bolt_pool::{OpenOptions, Pool, PoolConfig};
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let pool = Pool::new(
+///     "localhost:7687".parse()?,
+///     bolt_net::ConnectOptions::new(),
+///     OpenOptions::default(),
+///     PoolConfig::default(),
+/// )?;
+/// let conn = pool.acquire().await?;
+/// println!("Bolt {}", conn.version());
+/// drop(conn); // back to the pool
+/// assert_eq!(pool.metrics().idle, 1);
+/// pool.close().await;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Pool {
+    shared: Arc<Shared>,
+    bb8: bb8::Pool<BoltManager>,
+}
+
+impl std::fmt::Debug for Pool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pool")
+            .field("address", &self.shared.address)
+            .field("config", &self.shared.config)
+            .field("closed", &self.shared.is_closed())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A snapshot of a pool's connections.
+///
+/// ```
+/// let m = bolt_pool::PoolMetrics::default();
+/// assert_eq!(m.in_use + m.idle + m.opening + m.waiting, 0);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PoolMetrics {
+    /// Connections handed out (including those being reset or closed after
+    /// their return).
+    pub in_use: u32,
+    /// Connections waiting in the pool.
+    pub idle: u32,
+    /// Connections being opened.
+    pub opening: u32,
+    /// Acquirers waiting for a connection.
+    pub waiting: u32,
+    /// Connections opened since the pool was created.
+    pub created: u64,
+    /// Connections closed since the pool was created (broken, expired or
+    /// closed with the pool).
+    pub closed: u64,
+}
+
+struct Waiting<'a>(&'a Shared);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.waiting.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl Pool {
+    /// A pool for `address`. Must be called inside a tokio runtime (bb8
+    /// starts a reaper task for expired idle connections).
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// let pool = bolt_pool::Pool::new(
+    ///     "localhost:7687".parse()?,
+    ///     Default::default(),
+    ///     Default::default(),
+    ///     Default::default(),
+    /// )?;
+    /// # let _ = pool; Ok(()) }
+    /// ```
+    pub fn new(
+        address: Address,
+        connect: ConnectOptions,
+        open: OpenOptions,
+        config: PoolConfig,
+    ) -> Result<Pool, PoolError> {
+        config.validate()?;
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(PoolError::InvalidConfig(
+                "a pool must be created inside a tokio runtime".to_owned(),
+            ));
+        }
+        let manager = BoltManager::new(address, connect, open, config);
+        let shared = manager.shared.clone();
+        let cfg = &shared.config;
+        // bb8 refuses zero durations; a zero lifetime is enforced here.
+        let lifetime = cfg.max_connection_lifetime.filter(|d| !d.is_zero());
+        let bb8 = bb8::Pool::builder()
+            .max_size(cfg.max_connection_pool_size)
+            .min_idle(None)
+            .test_on_check_out(false)
+            .max_lifetime(lifetime)
+            .idle_timeout(None)
+            .connection_timeout(
+                cfg.connection_acquisition_timeout
+                    .max(Duration::from_nanos(1)),
+            )
+            .retry_connection(false)
+            .reaper_rate(
+                lifetime
+                    .map(|l| (l / 4).clamp(Duration::from_millis(100), Duration::from_secs(30)))
+                    .unwrap_or(Duration::from_secs(30)),
+            )
+            .error_sink(Box::new(ErrorForwarder(shared.clone())))
+            .build_unchecked(manager);
+        Ok(Pool { shared, bb8 })
+    }
+
+    /// The server this pool connects to.
+    ///
+    /// ```no_run
+    /// # fn demo(pool: &bolt_pool::Pool) {
+    /// println!("{}", pool.address());
+    /// # }
+    /// ```
+    pub fn address(&self) -> &Address {
+        &self.shared.address
+    }
+
+    /// The pool's configuration.
+    ///
+    /// ```no_run
+    /// # fn demo(pool: &bolt_pool::Pool) {
+    /// assert_eq!(pool.config().max_connection_pool_size, 100);
+    /// # }
+    /// ```
+    pub fn config(&self) -> &PoolConfig {
+        &self.shared.config
+    }
+
+    /// Whether [`close`](Self::close) was called.
+    ///
+    /// ```no_run
+    /// # async fn demo(pool: bolt_pool::Pool) {
+    /// pool.close().await;
+    /// assert!(pool.is_closed());
+    /// # }
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.shared.is_closed()
+    }
+
+    /// Acquires a connection within `connection_acquisition_timeout`.
+    ///
+    /// ```no_run
+    /// # async fn demo(pool: bolt_pool::Pool) -> Result<(), bolt_pool::PoolError> {
+    /// let mut conn = pool.acquire().await?;
+    /// conn.reset().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn acquire(&self) -> Result<PooledConnection, PoolError> {
+        self.acquire_within(self.shared.config.connection_acquisition_timeout)
+            .await
+    }
+
+    /// Acquires a connection within `timeout` (covering both waiting for a
+    /// free slot and opening a connection).
+    ///
+    /// A connection is handed out only if it is not broken, has not
+    /// outlived `max_connection_lifetime`, shows no sign of a server-side
+    /// close (checked without a round trip), and — when
+    /// `liveness_check_timeout` is set and it has been idle longer — passes
+    /// a RESET round trip. Failing ones are closed and the next is tried.
+    /// An open failure (network, auth) is returned as is.
+    ///
+    /// ```no_run
+    /// # async fn demo(pool: bolt_pool::Pool) -> Result<(), bolt_pool::PoolError> {
+    /// let conn = pool.acquire_within(std::time::Duration::from_secs(2)).await?;
+    /// # let _ = conn; Ok(()) }
+    /// ```
+    pub async fn acquire_within(&self, timeout: Duration) -> Result<PooledConnection, PoolError> {
+        let s = &*self.shared;
+        if s.is_closed() {
+            return Err(s.closed_error());
+        }
+        let started = Instant::now();
+        let deadline = tokio::time::Instant::from_std(started) + timeout;
+        s.waiting.fetch_add(1, Ordering::AcqRel);
+        let waiting = Waiting(s);
+        loop {
+            let got = tokio::select! {
+                biased;
+                r = self.bb8.get_owned() => r,
+                e = s.next_error(started) => return Err(e),
+                _ = s.closed.cancelled() => return Err(s.closed_error()),
+                _ = tokio::time::sleep_until(deadline) => {
+                    tracing::debug!(address = %s.address, ?timeout, "connection acquisition timed out");
+                    return Err(self.timed_out(timeout));
+                }
+            };
+            let guard = match got {
+                Ok(g) => g,
+                Err(bb8::RunError::User(e)) => return Err(e),
+                Err(bb8::RunError::TimedOut) => return Err(self.timed_out(timeout)),
+            };
+            let mut conn = PooledConnection {
+                guard: Some(guard),
+                shared: self.shared.clone(),
+            };
+            if s.is_closed() {
+                conn.discard();
+                return Err(s.closed_error());
+            }
+            if s.config.is_expired(conn.created_at()) {
+                tracing::debug!(address = %s.address, "closing expired connection");
+                conn.retire();
+                continue;
+            }
+            if conn.check_idle().is_err() {
+                tracing::debug!(address = %s.address, "idle connection was closed by the server");
+                conn.discard();
+                continue;
+            }
+            if let Some(limit) = s.config.liveness_check_timeout {
+                if conn.last_used().elapsed() > limit {
+                    let check = tokio::time::timeout_at(deadline, conn.reset()).await;
+                    if !matches!(check, Ok(Ok(()))) {
+                        tracing::debug!(address = %s.address, "liveness check failed");
+                        conn.discard();
+                        continue;
+                    }
+                }
+            }
+            drop(waiting);
+            return Ok(conn);
+        }
+    }
+
+    fn timed_out(&self, timeout: Duration) -> PoolError {
+        PoolError::AcquisitionTimeout {
+            address: self.shared.address.clone(),
+            timeout,
+        }
+    }
+
+    /// A snapshot of the pool's counters.
+    ///
+    /// ```no_run
+    /// # fn demo(pool: &bolt_pool::Pool) {
+    /// let m = pool.metrics();
+    /// println!("{} in use, {} idle", m.in_use, m.idle);
+    /// # }
+    /// ```
+    pub fn metrics(&self) -> PoolMetrics {
+        let st = self.bb8.state();
+        let stats = &st.statistics;
+        PoolMetrics {
+            in_use: st.connections.saturating_sub(st.idle_connections),
+            idle: st.idle_connections,
+            opening: self.shared.opening.load(Ordering::Acquire),
+            waiting: self.shared.waiting.load(Ordering::Acquire),
+            created: stats.connections_created,
+            closed: stats.connections_closed_broken
+                + stats.connections_closed_invalid
+                + stats.connections_closed_max_lifetime
+                + stats.connections_closed_idle_timeout,
+        }
+    }
+
+    /// Closes the pool: later acquisitions (and those waiting) fail with
+    /// [`PoolError::PoolClosed`]; every idle connection is closed now
+    /// (GOODBYE where the version has it), each in-use one as it comes
+    /// back. Returns once the idle ones are closed.
+    ///
+    /// ```no_run
+    /// # async fn demo(pool: bolt_pool::Pool) {
+    /// pool.close().await;
+    /// assert!(pool.acquire().await.is_err());
+    /// # }
+    /// ```
+    pub async fn close(&self) {
+        let s = &*self.shared;
+        if !s.is_closed() {
+            tracing::debug!(address = %s.address, "closing connection pool");
+        }
+        s.closed.cancel();
+        // bb8 cannot drop idle connections on demand: take them out one by
+        // one (no I/O: the pool has idle ones) and say GOODBYE to each.
+        let mut goodbyes = tokio::task::JoinSet::new();
+        while self.bb8.state().idle_connections > 0 {
+            let got = tokio::time::timeout(Duration::from_millis(50), self.bb8.get_owned()).await;
+            let Ok(Ok(mut guard)) = got else { break };
+            goodbyes.spawn(async move {
+                if !guard.is_broken() {
+                    let _ = guard.goodbye().await;
+                }
+                guard.mark_broken();
+                drop(guard);
+            });
+        }
+        while goodbyes.join_next().await.is_some() {}
+    }
+}
+
+/// A connection borrowed from a [`Pool`]; derefs to [`Connection`].
+///
+/// Dropping it gives the connection back: as is when idle and READY;
+/// after a RESET (in a background task) when returned mid-stream, in a
+/// transaction or failed; after GOODBYE when it expired or the pool
+/// closed; and not at all when broken. [`release`](Self::release) does the
+/// same, awaiting the RESET / GOODBYE.
+///
+/// ```no_run
+/// # async fn demo(pool: bolt_pool::Pool) -> Result<(), bolt_pool::PoolError> {
+/// let mut conn = pool.acquire().await?;
+/// conn.send(&bolt_proto::message::Request::Begin(Default::default())).await?;
+/// conn.release().await; // RESET rolls the transaction back, then it is idle
+/// # Ok(()) }
+/// ```
+pub struct PooledConnection {
+    guard: Option<Bb8Guard>,
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for PooledConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.guard {
+            Some(g) => std::fmt::Debug::fmt(&**g, f),
+            None => f.write_str("PooledConnection(released)"),
+        }
+    }
+}
+
+/// What a returned connection needs.
+enum Return {
+    Keep,
+    Reset,
+    Close,
+    Drop,
+}
+
+fn disposition(shared: &Shared, conn: &Connection) -> Return {
+    if conn.is_broken() {
+        Return::Drop
+    } else if shared.is_closed() || shared.config.is_expired(conn.created_at()) {
+        Return::Close
+    } else if conn.is_ready() {
+        Return::Keep
+    } else {
+        Return::Reset
+    }
+}
+
+/// Resets or closes a returned connection, then lets bb8 take it back.
+async fn settle(mut guard: Bb8Guard, what: Return) {
+    match what {
+        Return::Reset => {
+            let limit = guard.read_timeout();
+            if !matches!(tokio::time::timeout(limit, guard.reset()).await, Ok(Ok(()))) {
+                guard.mark_broken();
+            }
+        }
+        Return::Close => {
+            let _ = guard.goodbye().await;
+            guard.mark_broken();
+        }
+        Return::Keep | Return::Drop => {}
+    }
+    drop(guard);
+}
+
+impl PooledConnection {
+    /// Gives the connection back, awaiting the RESET (if it was returned
+    /// mid-work) or GOODBYE (if it expired or the pool closed).
+    ///
+    /// ```no_run
+    /// # async fn demo(pool: bolt_pool::Pool) -> Result<(), bolt_pool::PoolError> {
+    /// pool.acquire().await?.release().await;
+    /// # Ok(()) }
+    /// ```
+    pub async fn release(mut self) {
+        if let Some(guard) = self.guard.take() {
+            let what = disposition(&self.shared, &guard);
+            settle(guard, what).await;
+        }
+    }
+
+    /// Closes the connection instead of returning it to the pool (GOODBYE
+    /// where the version has it).
+    ///
+    /// ```no_run
+    /// # async fn demo(pool: bolt_pool::Pool) -> Result<(), bolt_pool::PoolError> {
+    /// pool.acquire().await?.close().await;
+    /// # Ok(()) }
+    /// ```
+    pub async fn close(mut self) {
+        if let Some(guard) = self.guard.take() {
+            settle(guard, Return::Close).await;
+        }
+    }
+
+    /// Marks broken and drops at once: bb8 forgets it and frees the slot.
+    fn discard(&mut self) {
+        if let Some(mut guard) = self.guard.take() {
+            guard.mark_broken();
+        }
+    }
+
+    /// Closes politely in the background (expired connections).
+    fn retire(&mut self) {
+        if let Some(guard) = self.guard.take() {
+            spawn_or_drop(guard, Return::Close);
+        }
+    }
+}
+
+fn spawn_or_drop(mut guard: Bb8Guard, what: Return) {
+    match tokio::runtime::Handle::try_current() {
+        Ok(rt) => {
+            rt.spawn(settle(guard, what));
+        }
+        Err(_) => guard.mark_broken(),
+    }
+}
+
+impl Drop for PooledConnection {
+    fn drop(&mut self) {
+        let Some(guard) = self.guard.take() else {
+            return;
+        };
+        match disposition(&self.shared, &guard) {
+            Return::Keep | Return::Drop => drop(guard),
+            what => spawn_or_drop(guard, what),
+        }
+    }
+}
+
+impl Deref for PooledConnection {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        // The guard is only taken by `release`, `close` and `drop`, which
+        // consume or end the value.
+        self.guard.as_deref().unwrap_or_else(|| unreachable!())
+    }
+}
+
+impl DerefMut for PooledConnection {
+    fn deref_mut(&mut self) -> &mut Connection {
+        self.guard.as_deref_mut().unwrap_or_else(|| unreachable!())
+    }
+}
