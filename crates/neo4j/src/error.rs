@@ -156,6 +156,24 @@ pub enum Error {
     /// A single record was expected but the result had none or several.
     #[error("expected exactly one record: {0}")]
     ResultNotSingle(String),
+    /// A value could not be converted to the type asked for (wrong type,
+    /// out of range, missing key), or a parameter cannot be sent to the
+    /// server (e.g. a node). `key` names the record key, map key or
+    /// parameter involved, when there is one.
+    ///
+    /// ```
+    /// use neo4j::{Error, Value};
+    /// let e = i64::try_from(Value::from("x")).unwrap_err();
+    /// assert!(matches!(e, Error::Conversion { key: None, .. }));
+    /// assert_eq!(e.to_string(), "cannot convert value: expected Integer, found String");
+    /// ```
+    #[error("cannot convert {}: {message}", key.as_deref().map(|k| format!("`{k}`")).unwrap_or_else(|| "value".to_owned()))]
+    Conversion {
+        /// The key (record key, map key or parameter name), if any.
+        key: Option<String>,
+        /// What went wrong, e.g. `expected Integer, found String`.
+        message: String,
+    },
 }
 
 impl Error {

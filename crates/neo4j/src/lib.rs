@@ -31,8 +31,11 @@ mod auth;
 pub mod config;
 mod driver;
 mod error;
+mod params;
+mod record;
 pub mod retry;
 mod uri;
+pub mod value;
 
 pub use crate::address::{ServerAddress, DEFAULT_PORT};
 pub use crate::auth::{AuthToken, AuthValue};
@@ -42,4 +45,35 @@ pub use crate::config::{
 };
 pub use crate::driver::{Driver, GraphDatabase};
 pub use crate::error::{Classification, Error};
+pub use crate::params::Params;
+pub use crate::record::{Record, RecordIndex};
 pub use crate::uri::{UriError, UriErrorKind};
+pub use crate::value::{
+    from_value, to_value, Date, DateTime, DateTimeZoneId, Duration, FromValue, LocalDateTime,
+    LocalTime, Node, Path, Point2D, Point3D, Relationship, Time, Value, ValueMap,
+};
+
+#[doc(hidden)]
+pub mod __bench {
+    //! Internal entry points re-exported for the benches; not public API.
+    use crate::{Error, Params, Value};
+    pub use bolt_proto::structure::StructCtx;
+
+    /// See `value::wire::decode_record_fields`.
+    #[inline]
+    pub fn decode_record_fields(fields: &[u8], ctx: StructCtx) -> Result<Vec<Value>, Error> {
+        crate::value::wire::decode_record_fields(fields, ctx)
+    }
+
+    /// See `value::wire::encode_value`.
+    #[inline]
+    pub fn encode_value(buf: &mut Vec<u8>, v: &Value, ctx: StructCtx) -> Result<(), Error> {
+        crate::value::wire::encode_value(buf, v, ctx)
+    }
+
+    /// See `params::encode_params`.
+    #[inline]
+    pub fn encode_params(buf: &mut Vec<u8>, p: &Params, ctx: StructCtx) -> Result<(), Error> {
+        crate::params::encode_params(buf, p, ctx)
+    }
+}

@@ -1,0 +1,639 @@
+//! Between [`Value`] and PackStream bytes, for the negotiated Bolt version.
+//!
+//! Owns the hot path the session uses for every RECORD
+//! ([`decode_record_fields`]: bytes straight into [`Value`]s, no
+//! intermediate tree, strings copied once) and the encoding of parameters
+//! ([`encode_value`]). Structure shapes follow [`StructCtx`]: element ids
+//! from 5.0, UTC date-times from 5.0 or with the 4.4 `utc` patch. Never
+//! panics on input; every malformed byte is an [`Error::Protocol`].
+
+use bolt_proto::message::RecordView;
+use bolt_proto::structure::{tag, StructCtx};
+use bolt_proto::Version;
+use packstream::{encode as enc, Decoder};
+
+use super::graph::{NodeData, PathData, RelationshipData};
+use super::temporal::{is_utc_zone, MAX_OFFSET, NANOS_PER_DAY, NANOS_PER_SEC};
+use super::*;
+
+/// How deep lists, maps and structures may nest in received values.
+const MAX_DEPTH: usize = 64;
+
+#[cold]
+fn proto(e: packstream::Error) -> Error {
+    Error::Protocol(format!("malformed value: {e}"))
+}
+
+/// The error for a byte that starts no value (end of input or a reserved
+/// marker).
+#[cold]
+fn fail(d: &Decoder<'_>) -> Error {
+    match d.peek_kind() {
+        Err(e) => proto(e),
+        Ok(k) => Error::Protocol(format!("malformed value: unexpected {k}")),
+    }
+}
+
+#[cold]
+fn bad(structure: &str, what: impl std::fmt::Display) -> Error {
+    Error::Protocol(format!("malformed {structure} structure: {what}"))
+}
+
+/// Decodes the fields of a RECORD: `fields` is the RECORD's single field,
+/// the encoded list, with nothing after it.
+///
+/// # Errors
+/// [`Error::Protocol`] for malformed bytes, unknown structure tags,
+/// structures of the wrong shape for `ctx`, or trailing bytes.
+pub(crate) fn decode_record_fields(fields: &[u8], ctx: StructCtx) -> Result<Vec<Value>, Error> {
+    let mut r = Reader::new(fields, ctx);
+    let n = r.d.read_list_header().map_err(proto)?;
+    let out = r.values(n, 1)?;
+    r.d.finish().map_err(proto)?;
+    Ok(out)
+}
+
+/// Decodes the fields of a RECORD already opened by bolt-proto.
+///
+/// # Errors
+/// As [`decode_record_fields`].
+#[allow(dead_code)] // used by the session layer
+pub(crate) fn decode_record_view(
+    view: &RecordView<'_>,
+    ctx: StructCtx,
+) -> Result<Vec<Value>, Error> {
+    let mut r = Reader::new(view.raw(), ctx);
+    let out = r.values(view.len(), 1)?;
+    r.d.finish().map_err(proto)?;
+    Ok(out)
+}
+
+/// Converts a value that arrived in metadata (e.g. a SUCCESS field).
+///
+/// # Errors
+/// As [`decode_record_fields`].
+#[allow(dead_code)] // used by the session layer
+pub(crate) fn value_from_bolt(v: packstream::Value, ctx: StructCtx) -> Result<Value, Error> {
+    // Rare path: re-encode and use the one decoder, so both paths agree.
+    let bytes = v.to_bytes().map_err(proto)?;
+    let mut r = Reader::new(&bytes, ctx);
+    let out = r.value(0)?;
+    r.d.finish().map_err(proto)?;
+    Ok(out)
+}
+
+/// Writes `v` as PackStream for `ctx`.
+///
+/// # Errors
+/// [`Error::Conversion`] for a graph value (they cannot be parameters), a
+/// temporal or spatial value before Bolt 2, a zoned date-time in the other
+/// wire form, or an oversize value.
+pub(crate) fn encode_value(buf: &mut Vec<u8>, v: &Value, ctx: StructCtx) -> Result<(), Error> {
+    let too_large = |e: packstream::Error| Error::conversion(e.to_string());
+    match v {
+        Value::Null => enc::write_null(buf),
+        Value::Boolean(b) => enc::write_bool(buf, *b),
+        Value::Integer(i) => enc::write_int(buf, *i),
+        Value::Float(f) => enc::write_float(buf, *f),
+        Value::Bytes(b) => enc::write_bytes(buf, b).map_err(too_large)?,
+        Value::String(s) => enc::write_string(buf, s).map_err(too_large)?,
+        Value::List(l) => {
+            enc::write_list_header(buf, l.len()).map_err(too_large)?;
+            for (i, x) in l.iter().enumerate() {
+                encode_value(buf, x, ctx).map_err(|e| match e {
+                    Error::Conversion { key, message } => Error::Conversion {
+                        key,
+                        message: format!("list element {i}: {message}"),
+                    },
+                    e => e,
+                })?;
+            }
+        }
+        Value::Map(m) => encode_map(buf, m, ctx)?,
+        Value::Node(_) | Value::Relationship(_) | Value::Path(_) => {
+            return Err(Error::conversion(format!(
+                "a {} cannot be sent as a parameter; send its element id or properties",
+                v.type_name()
+            )))
+        }
+        _ => encode_struct(buf, v, ctx)?,
+    }
+    Ok(())
+}
+
+/// Writes a map; errors name the failing key.
+pub(crate) fn encode_map(buf: &mut Vec<u8>, m: &ValueMap, ctx: StructCtx) -> Result<(), Error> {
+    enc::write_map_header(buf, m.len()).map_err(|e| Error::conversion(e.to_string()))?;
+    for (k, x) in m {
+        enc::write_string(buf, k).map_err(|e| Error::conversion(e.to_string()))?;
+        encode_value(buf, x, ctx).map_err(|e| e.with_key(k))?;
+    }
+    Ok(())
+}
+
+fn encode_struct(buf: &mut Vec<u8>, v: &Value, ctx: StructCtx) -> Result<(), Error> {
+    if ctx.version < Version::V2 {
+        return Err(Error::conversion(format!(
+            "a {} cannot be sent in Bolt {}: temporal and spatial types need Bolt 2",
+            v.type_name(),
+            ctx.version
+        )));
+    }
+    let header = |buf: &mut Vec<u8>, t: u8, n: usize| {
+        buf.push(0xB0 | n as u8);
+        buf.push(t);
+    };
+    match v {
+        Value::Date(d) => {
+            header(buf, tag::DATE, 1);
+            enc::write_int(buf, d.days_since_epoch());
+        }
+        Value::Time(t) => {
+            header(buf, tag::TIME, 2);
+            enc::write_int(buf, t.time().nanos_of_day());
+            enc::write_int(buf, i64::from(t.offset_seconds()));
+        }
+        Value::LocalTime(t) => {
+            header(buf, tag::LOCAL_TIME, 1);
+            enc::write_int(buf, t.nanos_of_day());
+        }
+        Value::LocalDateTime(t) => {
+            header(buf, tag::LOCAL_DATE_TIME, 2);
+            enc::write_int(buf, t.seconds_since_epoch());
+            enc::write_int(buf, i64::from(t.nanosecond()));
+        }
+        Value::DateTime(t) => {
+            let off = i64::from(t.offset_seconds());
+            if ctx.utc() {
+                header(buf, tag::DATE_TIME, 3);
+                enc::write_int(buf, t.timestamp());
+            } else {
+                let local = t.timestamp().checked_add(off).ok_or_else(|| {
+                    Error::conversion("DateTime seconds overflow when applying the offset")
+                })?;
+                header(buf, tag::LEGACY_DATE_TIME, 3);
+                enc::write_int(buf, local);
+            }
+            enc::write_int(buf, i64::from(t.nanosecond()));
+            enc::write_int(buf, off);
+        }
+        Value::DateTimeZoneId(z) => {
+            let utc_zone = is_utc_zone(&z.zone_id);
+            let t = match (ctx.utc(), z.utc) {
+                (true, true) => tag::DATE_TIME_ZONE_ID,
+                (false, false) => tag::LEGACY_DATE_TIME_ZONE_ID,
+                (true, false) if utc_zone => tag::DATE_TIME_ZONE_ID,
+                (false, true) if utc_zone => tag::LEGACY_DATE_TIME_ZONE_ID,
+                (server_utc, _) => {
+                    return Err(Error::conversion(format!(
+                        "{z}: this server (Bolt {}) needs the {} time, which needs a time-zone database to compute",
+                        ctx.version,
+                        if server_utc { "UTC" } else { "wall-clock" }
+                    )))
+                }
+            };
+            header(buf, t, 3);
+            enc::write_int(buf, z.seconds);
+            enc::write_int(buf, i64::from(z.nanos));
+            enc::write_string(buf, &z.zone_id).map_err(|e| Error::conversion(e.to_string()))?;
+        }
+        Value::Duration(d) => {
+            header(buf, tag::DURATION, 4);
+            enc::write_int(buf, d.months());
+            enc::write_int(buf, d.days());
+            enc::write_int(buf, d.seconds());
+            enc::write_int(buf, d.nanoseconds());
+        }
+        Value::Point2D(p) => {
+            header(buf, tag::POINT_2D, 3);
+            enc::write_int(buf, p.srid);
+            enc::write_float(buf, p.x);
+            enc::write_float(buf, p.y);
+        }
+        Value::Point3D(p) => {
+            header(buf, tag::POINT_3D, 4);
+            enc::write_int(buf, p.srid);
+            enc::write_float(buf, p.x);
+            enc::write_float(buf, p.y);
+            enc::write_float(buf, p.z);
+        }
+        _ => unreachable!("encode_value handles every other variant"),
+    }
+    Ok(())
+}
+
+/// Converts `v` to a generic PackStream value for `ctx` (rare path: goes
+/// through the encoder).
+///
+/// # Errors
+/// As [`encode_value`].
+#[allow(dead_code)] // used by the session layer
+pub(crate) fn value_to_bolt(v: &Value, ctx: StructCtx) -> Result<packstream::Value, Error> {
+    let mut buf = Vec::new();
+    encode_value(&mut buf, v, ctx)?;
+    packstream::decode(&buf).map_err(|e| Error::conversion(e.to_string()))
+}
+
+struct Reader<'a> {
+    d: Decoder<'a>,
+    ctx: StructCtx,
+    /// Elements that may still be pre-allocated (bounded by the input
+    /// length, so lying nested headers cannot multiply allocations).
+    budget: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn new(input: &'a [u8], ctx: StructCtx) -> Self {
+        Reader {
+            d: Decoder::new(input),
+            ctx,
+            budget: input.len(),
+        }
+    }
+
+    #[inline(always)]
+    fn prealloc(&mut self, n: usize) -> usize {
+        let c = n.min(self.budget);
+        self.budget -= c;
+        c
+    }
+
+    #[inline]
+    fn values(&mut self, n: usize, depth: usize) -> Result<Vec<Value>, Error> {
+        let mut out = Vec::with_capacity(self.prealloc(n));
+        for _ in 0..n {
+            out.push(self.value(depth)?);
+        }
+        Ok(out)
+    }
+
+    #[inline]
+    fn enter(&self, depth: usize) -> Result<usize, Error> {
+        if depth >= MAX_DEPTH {
+            Err(Error::Protocol(format!(
+                "malformed value: nesting deeper than {MAX_DEPTH} at offset {}",
+                self.d.position()
+            )))
+        } else {
+            Ok(depth + 1)
+        }
+    }
+
+    #[inline]
+    fn value(&mut self, depth: usize) -> Result<Value, Error> {
+        let Some(&m) = self.d.rest().first() else {
+            return Err(fail(&self.d));
+        };
+        let d = &mut self.d;
+        Ok(match m {
+            0x00..=0x7F | 0xF0..=0xFF | 0xC8..=0xCB => Value::Integer(d.read_int().map_err(proto)?),
+            0x80..=0x8F | 0xD0..=0xD2 => Value::String(d.read_str().map_err(proto)?.to_owned()),
+            0xC0 => {
+                d.read_null().map_err(proto)?;
+                Value::Null
+            }
+            0xC1 => Value::Float(d.read_float().map_err(proto)?),
+            0xC2 | 0xC3 => Value::Boolean(d.read_bool().map_err(proto)?),
+            0xCC..=0xCE => Value::Bytes(d.read_bytes().map_err(proto)?.to_vec()),
+            0x90..=0x9F | 0xD4..=0xD6 => {
+                let n = d.read_list_header().map_err(proto)?;
+                let depth = self.enter(depth)?;
+                Value::List(self.values(n, depth)?)
+            }
+            0xA0..=0xAF | 0xD8..=0xDA => Value::Map(self.map(depth)?),
+            0xB0..=0xBF | 0xDC | 0xDD => self.structure(depth)?,
+            _ => return Err(fail(d)),
+        })
+    }
+
+    fn map(&mut self, depth: usize) -> Result<ValueMap, Error> {
+        let n = self.d.read_map_header().map_err(proto)?;
+        let depth = self.enter(depth)?;
+        let mut entries = Vec::with_capacity(self.prealloc(n));
+        for _ in 0..n {
+            let k = self.d.read_str().map_err(proto)?.to_owned();
+            entries.push((k, self.value(depth)?));
+        }
+        Ok(ValueMap::from_entries_unchecked(entries))
+    }
+
+    fn int(&mut self, s: &str, field: &str) -> Result<i64, Error> {
+        self.d
+            .read_int()
+            .map_err(|e| bad(s, format_args!("field `{field}`: {e}")))
+    }
+
+    fn float(&mut self, s: &str, field: &str) -> Result<f64, Error> {
+        self.d
+            .read_float()
+            .map_err(|e| bad(s, format_args!("field `{field}`: {e}")))
+    }
+
+    fn string(&mut self, s: &str, field: &str) -> Result<String, Error> {
+        self.d
+            .read_str()
+            .map(str::to_owned)
+            .map_err(|e| bad(s, format_args!("field `{field}`: {e}")))
+    }
+
+    fn nanos(&mut self, s: &str) -> Result<u32, Error> {
+        let n = self.int(s, "nanoseconds")?;
+        if (0..NANOS_PER_SEC).contains(&n) {
+            Ok(n as u32)
+        } else {
+            Err(bad(s, format_args!("nanoseconds {n} out of range")))
+        }
+    }
+
+    fn offset(&mut self, s: &str) -> Result<i32, Error> {
+        let o = self.int(s, "tz_offset_seconds")?;
+        match i32::try_from(o) {
+            Ok(o) if (-MAX_OFFSET..=MAX_OFFSET).contains(&o) => Ok(o),
+            _ => Err(bad(s, format_args!("offset {o} s out of range"))),
+        }
+    }
+
+    fn nanos_of_day(&mut self, s: &str) -> Result<i64, Error> {
+        let n = self.int(s, "nanoseconds")?;
+        if (0..NANOS_PER_DAY).contains(&n) {
+            Ok(n)
+        } else {
+            Err(bad(
+                s,
+                format_args!("nanoseconds {n} out of range for a time of day"),
+            ))
+        }
+    }
+
+    fn props(&mut self, s: &str, depth: usize) -> Result<ValueMap, Error> {
+        match self.d.rest().first() {
+            Some(0xA0..=0xAF | 0xD8..=0xDA) => self.map(depth),
+            _ => Err(bad(s, "field `properties` must be a map")),
+        }
+    }
+
+    fn expect(&self, s: &str, n: usize, expected: usize) -> Result<(), Error> {
+        if n == expected {
+            Ok(())
+        } else {
+            Err(bad(
+                s,
+                format_args!(
+                    "{n} field(s), expected {expected} in Bolt {}",
+                    self.ctx.version
+                ),
+            ))
+        }
+    }
+
+    /// Reads the element id (5.0+) or derives it from the legacy id.
+    fn element_id(&mut self, s: &str, field: &str, legacy: i64) -> Result<String, Error> {
+        if self.ctx.element_ids() {
+            self.string(s, field)
+        } else {
+            Ok(legacy.to_string())
+        }
+    }
+
+    fn node_fields(&mut self, n: usize, depth: usize) -> Result<Node, Error> {
+        const S: &str = "Node";
+        let e = self.ctx.element_ids();
+        self.expect(S, n, if e { 4 } else { 3 })?;
+        let id = self.int(S, "id")?;
+        let count = self
+            .d
+            .read_list_header()
+            .map_err(|e| bad(S, format_args!("field `labels`: {e}")))?;
+        let mut labels = Vec::with_capacity(self.prealloc(count));
+        for _ in 0..count {
+            labels.push(self.string(S, "labels")?);
+        }
+        let properties = self.props(S, depth)?;
+        let element_id = self.element_id(S, "element_id", id)?;
+        Ok(Node(Box::new(NodeData {
+            id,
+            element_id,
+            labels,
+            properties,
+        })))
+    }
+
+    fn relationship_fields(&mut self, n: usize, depth: usize) -> Result<Relationship, Error> {
+        const S: &str = "Relationship";
+        let e = self.ctx.element_ids();
+        self.expect(S, n, if e { 8 } else { 5 })?;
+        let id = self.int(S, "id")?;
+        let start_id = self.int(S, "start_node_id")?;
+        let end_id = self.int(S, "end_node_id")?;
+        let rel_type = self.string(S, "type")?;
+        let properties = self.props(S, depth)?;
+        let element_id = self.element_id(S, "element_id", id)?;
+        let start_element_id = self.element_id(S, "start_node_element_id", start_id)?;
+        let end_element_id = self.element_id(S, "end_node_element_id", end_id)?;
+        Ok(Relationship(Box::new(RelationshipData {
+            id,
+            element_id,
+            start_id,
+            start_element_id,
+            end_id,
+            end_element_id,
+            rel_type,
+            properties,
+        })))
+    }
+
+    /// An unbound relationship: (id, element id, type, properties).
+    fn unbound_fields(
+        &mut self,
+        n: usize,
+        depth: usize,
+    ) -> Result<(i64, String, String, ValueMap), Error> {
+        const S: &str = "UnboundRelationship";
+        let e = self.ctx.element_ids();
+        self.expect(S, n, if e { 4 } else { 3 })?;
+        let id = self.int(S, "id")?;
+        let rel_type = self.string(S, "type")?;
+        let properties = self.props(S, depth)?;
+        let element_id = self.element_id(S, "element_id", id)?;
+        Ok((id, element_id, rel_type, properties))
+    }
+
+    fn struct_list<T>(
+        &mut self,
+        field: &str,
+        want: u8,
+        depth: usize,
+        mut f: impl FnMut(&mut Self, usize, usize) -> Result<T, Error>,
+    ) -> Result<Vec<T>, Error> {
+        const S: &str = "Path";
+        let count = self
+            .d
+            .read_list_header()
+            .map_err(|e| bad(S, format_args!("field `{field}`: {e}")))?;
+        let mut out = Vec::with_capacity(self.prealloc(count));
+        for _ in 0..count {
+            let (t, n) = self
+                .d
+                .read_struct_header()
+                .map_err(|e| bad(S, format_args!("field `{field}`: {e}")))?;
+            if t != want {
+                return Err(bad(S, format_args!("field `{field}` holds tag {t:#04x}")));
+            }
+            out.push(f(self, n, depth)?);
+        }
+        Ok(out)
+    }
+
+    fn path_fields(&mut self, n: usize, depth: usize) -> Result<Path, Error> {
+        const S: &str = "Path";
+        self.expect(S, n, 3)?;
+        let depth = self.enter(depth)?;
+        let nodes = self.struct_list("nodes", tag::NODE, depth, |r, n, d| r.node_fields(n, d))?;
+        let rels = self.struct_list(
+            "relationships",
+            tag::UNBOUND_RELATIONSHIP,
+            depth,
+            |r, n, d| r.unbound_fields(n, d),
+        )?;
+        let count = self
+            .d
+            .read_list_header()
+            .map_err(|e| bad(S, format_args!("field `indices`: {e}")))?;
+        if count % 2 != 0 {
+            return Err(bad(S, "odd number of indices"));
+        }
+        let Some(first) = nodes.first() else {
+            return Err(bad(S, "no nodes"));
+        };
+        let mut walk_nodes = Vec::with_capacity(self.prealloc(count / 2 + 1));
+        let mut walk_rels = Vec::with_capacity(self.prealloc(count / 2));
+        walk_nodes.push(first.clone());
+        for _ in 0..count / 2 {
+            let ri = self.int(S, "indices")?;
+            let ni = self.int(S, "indices")?;
+            let next = usize::try_from(ni)
+                .ok()
+                .and_then(|i| nodes.get(i))
+                .ok_or_else(|| bad(S, format_args!("node index {ni} out of range")))?;
+            let rel = usize::try_from(ri.unsigned_abs())
+                .ok()
+                .and_then(|i| i.checked_sub(1))
+                .and_then(|i| rels.get(i))
+                .filter(|_| ri != 0)
+                .ok_or_else(|| bad(S, format_args!("relationship index {ri} out of range")))?;
+            let prev = &walk_nodes[walk_nodes.len() - 1];
+            let (start, end): (&Node, &Node) = if ri > 0 { (prev, next) } else { (next, prev) };
+            let (id, element_id, rel_type, properties) = rel.clone();
+            walk_rels.push(Relationship(Box::new(RelationshipData {
+                id,
+                element_id,
+                start_id: start.0.id,
+                start_element_id: start.0.element_id.clone(),
+                end_id: end.0.id,
+                end_element_id: end.0.element_id.clone(),
+                rel_type,
+                properties,
+            })));
+            walk_nodes.push(next.clone());
+        }
+        Ok(Path(Box::new(PathData {
+            nodes: walk_nodes,
+            relationships: walk_rels,
+        })))
+    }
+
+    fn structure(&mut self, depth: usize) -> Result<Value, Error> {
+        let (t, n) = self.d.read_struct_header().map_err(proto)?;
+        let depth = self.enter(depth)?;
+        Ok(match t {
+            tag::NODE => Value::Node(self.node_fields(n, depth)?),
+            tag::RELATIONSHIP => Value::Relationship(self.relationship_fields(n, depth)?),
+            tag::PATH => Value::Path(self.path_fields(n, depth)?),
+            tag::DATE => {
+                self.expect("Date", n, 1)?;
+                Value::Date(Date::from_days_since_epoch(self.int("Date", "days")?))
+            }
+            tag::TIME => {
+                self.expect("Time", n, 2)?;
+                let nanos = self.nanos_of_day("Time")?;
+                Value::Time(Time::raw(nanos, self.offset("Time")?))
+            }
+            tag::LOCAL_TIME => {
+                self.expect("LocalTime", n, 1)?;
+                Value::LocalTime(LocalTime::raw(self.nanos_of_day("LocalTime")?))
+            }
+            tag::LOCAL_DATE_TIME => {
+                const S: &str = "LocalDateTime";
+                self.expect(S, n, 2)?;
+                let secs = self.int(S, "seconds")?;
+                Value::LocalDateTime(LocalDateTime::raw(secs, self.nanos(S)?))
+            }
+            tag::DATE_TIME | tag::LEGACY_DATE_TIME => {
+                const S: &str = "DateTime";
+                self.expect(S, n, 3)?;
+                let secs = self.int(S, "seconds")?;
+                let nanos = self.nanos(S)?;
+                let off = self.offset(S)?;
+                let utc = if t == tag::DATE_TIME {
+                    secs
+                } else {
+                    secs.checked_sub(i64::from(off))
+                        .ok_or_else(|| bad(S, "seconds overflow when applying the offset"))?
+                };
+                Value::DateTime(DateTime::raw(utc, nanos, off))
+            }
+            tag::DATE_TIME_ZONE_ID | tag::LEGACY_DATE_TIME_ZONE_ID => {
+                const S: &str = "DateTimeZoneId";
+                self.expect(S, n, 3)?;
+                let seconds = self.int(S, "seconds")?;
+                let nanos = self.nanos(S)?;
+                let zone_id = self.string(S, "tz_id")?.into_boxed_str();
+                Value::DateTimeZoneId(DateTimeZoneId {
+                    seconds,
+                    nanos,
+                    utc: t == tag::DATE_TIME_ZONE_ID,
+                    zone_id,
+                })
+            }
+            tag::DURATION => {
+                const S: &str = "Duration";
+                self.expect(S, n, 4)?;
+                Value::Duration(Duration::new(
+                    self.int(S, "months")?,
+                    self.int(S, "days")?,
+                    self.int(S, "seconds")?,
+                    self.int(S, "nanoseconds")?,
+                ))
+            }
+            tag::POINT_2D => {
+                const S: &str = "Point2D";
+                self.expect(S, n, 3)?;
+                Value::Point2D(Point2D {
+                    srid: self.int(S, "srid")?,
+                    x: self.float(S, "x")?,
+                    y: self.float(S, "y")?,
+                })
+            }
+            tag::POINT_3D => {
+                const S: &str = "Point3D";
+                self.expect(S, n, 4)?;
+                Value::Point3D(Point3D {
+                    srid: self.int(S, "srid")?,
+                    x: self.float(S, "x")?,
+                    y: self.float(S, "y")?,
+                    z: self.float(S, "z")?,
+                })
+            }
+            tag::UNBOUND_RELATIONSHIP => {
+                return Err(Error::Protocol(
+                    "malformed value: UnboundRelationship outside a Path".into(),
+                ))
+            }
+            t => {
+                return Err(Error::Protocol(format!(
+                    "malformed value: unknown structure tag {t:#04x} with {n} field(s)"
+                )))
+            }
+        })
+    }
+}
