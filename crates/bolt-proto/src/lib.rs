@@ -23,4 +23,7 @@ pub mod state;
 pub mod structure;
 pub mod version;
 
+pub use message::{Request, Response, ResponseRef};
+pub use state::{ClientState, ServerState};
+pub use structure::{BoltStruct, StructCtx};
 pub use version::Version;
