@@ -7,7 +7,7 @@
 //! backend are present. Servers are stopped whatever happens.
 
 use std::process::Command;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::server::{self, Kind, Running, Spec};
 use crate::testkit;
@@ -22,17 +22,21 @@ pub const NEO4J31_PORT: u16 = 17689;
 
 const USAGE: &str =
     "usage: cargo xtask test [--skip fmt,clippy,test,servers,testkit] [--no-servers] [--no-testkit]";
+/// Deadline of one cargo command (a cold build of the workspace included).
+const CARGO_LIMIT: Duration = Duration::from_secs(45 * 60);
 const STAGES: [&str; 5] = ["fmt", "clippy", "test", "servers", "testkit"];
 
-/// Runs `cargo <args>` with extra environment, failing on a non-zero exit.
+/// Runs `cargo <args>` with extra environment and a deadline, failing on a
+/// non-zero exit.
 pub fn cargo(args: &[&str], env: &[(String, String)]) -> Res {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     say(format!("cargo {}", args.join(" ")));
-    let status = Command::new(cargo)
-        .args(args)
-        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    let status = util::run_status(
+        Command::new(cargo)
+            .args(args)
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+        CARGO_LIMIT,
+    )?;
     if status.success() {
         Ok(())
     } else {
