@@ -772,8 +772,17 @@ impl Request {
                     if version.has_logon() {
                         return Err(not_in("auth"));
                     }
+                    // Auth entries never shadow the modelled HELLO entries.
+                    const HELLO_KEYS: [&str; 6] = [
+                        "user_agent",
+                        "routing",
+                        "patch_bolt",
+                        "bolt_agent",
+                        "notifications_minimum_severity",
+                        "notifications_disabled_categories",
+                    ];
                     for (k, v) in auth.iter() {
-                        if k != "user_agent" {
+                        if !HELLO_KEYS.contains(&k) && !k.starts_with("notifications_") {
                             e.push((k, F::Value(v)));
                         }
                     }
