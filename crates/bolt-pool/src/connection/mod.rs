@@ -110,6 +110,25 @@ impl std::fmt::Debug for Connection {
     }
 }
 
+impl Drop for Connection {
+    /// A connection dropped while still usable says GOODBYE (3.0+) if the
+    /// socket takes it at once; over TLS it just closes.
+    fn drop(&mut self) {
+        if !self.broken
+            && self.wbuf.is_empty()
+            && self.version.has_hello()
+            && !self.stream.is_encrypted()
+        {
+            // GOODBYE: one chunk `B0 02`, then the end marker.
+            let _ = self
+                .stream
+                .tcp()
+                .try_write(&[0x00, 0x02, 0xB0, 0x02, 0x00, 0x00]);
+            tracing::debug!(peer = %self.peer, id = ?self.connection_id, "bolt connection dropped");
+        }
+    }
+}
+
 /// Where an encoding failure came from (the closure error type of
 /// `ChunkEncoder::write_message`).
 enum QueueError {

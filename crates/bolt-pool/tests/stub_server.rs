@@ -1,0 +1,534 @@
+//! Connection and pool behaviour against a scripted server half on
+//! 127.0.0.1 (for what a real server cannot be made to do on demand).
+
+mod stub;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bolt_net::ConnectOptions;
+use bolt_pool::{Connection, OpenOptions, Pool, PoolConfig, PoolError};
+use bolt_proto::message::{Pull, Request, RequestKind, Response, ResponseRef, Run};
+use bolt_proto::state::ServerState;
+use bolt_proto::Version;
+use stub::{default_answer, failure, success, Action};
+
+fn auth() -> packstream::Map {
+    let mut m = packstream::Map::new();
+    m.insert("scheme", "basic");
+    m.insert("principal", "user");
+    m.insert("credentials", "pw");
+    m
+}
+
+fn connect_opts() -> ConnectOptions {
+    ConnectOptions::new().with_connection_timeout(Duration::from_secs(2))
+}
+
+async fn open(stub: &stub::Stub) -> Connection {
+    Connection::open(&stub.address(), &connect_opts(), &OpenOptions::new(auth()))
+        .await
+        .unwrap()
+}
+
+/// Waits up to 2 s for the stub to have logged `n` requests named `name`.
+async fn wait_for(stub: &stub::Stub, name: &str, n: usize) -> usize {
+    let count = || stub.names().iter().filter(|x| *x == name).count();
+    for _ in 0..200 {
+        if count() >= n {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    count()
+}
+
+fn pool(stub: &stub::Stub, config: PoolConfig) -> Pool {
+    Pool::new(
+        stub.address(),
+        connect_opts(),
+        OpenOptions::new(auth()),
+        config,
+    )
+    .unwrap()
+}
+
+async fn run_return_1(conn: &mut Connection) -> i64 {
+    conn.queue(&Request::Run(Run::new("RETURN 1"))).unwrap();
+    conn.queue(&Request::Pull(Pull::all())).unwrap();
+    conn.flush().await.unwrap();
+    let mut got = None;
+    while conn.pending() > 0 {
+        match conn.recv().await.unwrap() {
+            Response::Record(r) => got = r.fields[0].as_int(),
+            Response::Failure(f) => panic!("{f:?}"),
+            _ => {}
+        }
+    }
+    got.unwrap()
+}
+
+#[tokio::test]
+async fn hello_and_logon_are_pipelined_and_metadata_kept() {
+    // The stub answers HELLO only once LOGON has arrived too: a client
+    // waiting for HELLO's answer before sending LOGON would time out.
+    let seen_logon = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let s2 = seen_logon.clone();
+    let stub = stub::start(
+        Version::V5_4,
+        Arc::new(move |c, req| match req.kind() {
+            RequestKind::Hello => Action::Silent,
+            RequestKind::Logon => {
+                s2.store(true, std::sync::atomic::Ordering::SeqCst);
+                let mut hints = packstream::Map::new();
+                hints.insert("connection.recv_timeout_seconds", 7);
+                Action::Reply(vec![
+                    success(&[
+                        ("server", "Stub/5".into()),
+                        ("connection_id", "bolt-9".into()),
+                        ("hints", packstream::Value::Map(hints)),
+                    ]),
+                    stub::ok(),
+                ])
+            }
+            _ => default_answer(c, req),
+        }),
+    )
+    .await;
+    let mut conn = open(&stub).await;
+    assert!(seen_logon.load(std::sync::atomic::Ordering::SeqCst));
+    assert_eq!(conn.version(), Version::V5_4);
+    assert_eq!(conn.server_agent(), "Stub/5");
+    assert_eq!(conn.connection_id(), Some("bolt-9"));
+    assert_eq!(conn.read_timeout(), Duration::from_secs(7));
+    assert_eq!(conn.state(), ServerState::Ready);
+    assert_eq!(run_return_1(&mut conn).await, 1);
+    assert_eq!(stub.names(), ["HELLO", "LOGON", "RUN", "PULL"]);
+}
+
+#[tokio::test]
+async fn bolt_4_4_sends_utc_patch_and_auth_in_hello() {
+    let stub = stub::start(
+        Version::V4_4,
+        Arc::new(|c, req| match req {
+            Request::Hello(h) => {
+                assert_eq!(h.patch_bolt, ["utc"]);
+                assert!(h.auth.as_ref().unwrap().contains_key("credentials"));
+                Action::Reply(vec![success(&[
+                    ("server", "Stub/4".into()),
+                    ("patch_bolt", vec!["utc"].into()),
+                ])])
+            }
+            _ => default_answer(c, req),
+        }),
+    )
+    .await;
+    let mut conn = open(&stub).await;
+    assert!(conn.utc_patch() && conn.struct_ctx().utc());
+    assert_eq!(run_return_1(&mut conn).await, 1);
+}
+
+#[tokio::test]
+async fn bolt_1_uses_init() {
+    let stub = stub::start(Version::V1, Arc::new(default_answer)).await;
+    let opts = OpenOptions::new(auth())
+        .with_versions(bolt_proto::handshake::VersionOffer::exactly(Version::V1).unwrap());
+    let mut conn = Connection::open(&stub.address(), &connect_opts(), &opts)
+        .await
+        .unwrap();
+    assert_eq!(conn.version(), Version::V1);
+    assert_eq!(run_return_1(&mut conn).await, 1);
+    assert_eq!(stub.names(), ["INIT", "RUN", "PULL"]);
+}
+
+#[tokio::test]
+async fn auth_failure_is_typed() {
+    let stub = stub::start(
+        Version::V5_4,
+        Arc::new(|c, req| match req.kind() {
+            RequestKind::Logon => Action::Reply(vec![failure(
+                "Neo.ClientError.Security.Unauthorized",
+                "wrong password",
+            )]),
+            _ => default_answer(c, req),
+        }),
+    )
+    .await;
+    let err = Connection::open(&stub.address(), &connect_opts(), &OpenOptions::new(auth()))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, PoolError::Auth { code, .. } if code.ends_with("Unauthorized")),
+        "{err:?}"
+    );
+
+    // Through a pool: reported at once, not after the acquisition timeout.
+    let p = pool(
+        &stub,
+        PoolConfig::default().with_connection_acquisition_timeout(Duration::from_secs(20)),
+    );
+    let t = Instant::now();
+    let err = p.acquire().await.unwrap_err();
+    assert!(err.is_auth(), "{err:?}");
+    assert!(t.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn silent_server_hits_the_read_deadline() {
+    let stub = stub::start(
+        Version::V5_0,
+        Arc::new(|c, req| match req.kind() {
+            RequestKind::Run => Action::Silent,
+            _ => default_answer(c, req),
+        }),
+    )
+    .await;
+    let mut conn = open(&stub).await;
+    conn.set_read_timeout(Duration::from_millis(200));
+    conn.queue(&Request::Run(Run::new("RETURN 1"))).unwrap();
+    let t = Instant::now();
+    let err = conn.recv().await.unwrap_err();
+    assert!(matches!(err, PoolError::Timeout { .. }), "{err:?}");
+    assert!(t.elapsed() >= Duration::from_millis(200) && t.elapsed() < Duration::from_secs(2));
+    assert!(conn.is_broken());
+    assert!(matches!(conn.recv().await, Err(PoolError::Broken)));
+}
+
+#[tokio::test]
+async fn server_closing_mid_stream_breaks_the_connection() {
+    let stub = stub::start(
+        Version::V5_0,
+        Arc::new(|c, req| match req.kind() {
+            RequestKind::Pull => {
+                Action::Reply(vec![Response::Record(bolt_proto::message::Record {
+                    fields: vec![1.into()],
+                })])
+            }
+            RequestKind::Discard => Action::Close,
+            _ => default_answer(c, req),
+        }),
+    )
+    .await;
+    let mut conn = open(&stub).await;
+    conn.queue(&Request::Run(Run::new("UNWIND range(1,10) AS n RETURN n")))
+        .unwrap();
+    conn.queue(&Request::Pull(Pull::n(1))).unwrap();
+    conn.queue(&Request::Discard(Pull::all())).unwrap();
+    assert!(matches!(conn.recv().await.unwrap(), Response::Success(_)));
+    assert!(matches!(
+        conn.recv_ref().await.unwrap(),
+        ResponseRef::Record(r) if r.decoder().read_int().unwrap() == 1
+    ));
+    let err = conn.recv().await.unwrap_err();
+    assert!(matches!(err, PoolError::Closed { .. }), "{err:?}");
+    assert!(conn.is_broken());
+}
+
+#[tokio::test]
+async fn failure_then_ignored_then_reset() {
+    let stub = stub::start(
+        Version::V4_4,
+        Arc::new(|c, req| match req {
+            Request::Run(r) if r.query == "RETURN" => Action::Reply(vec![failure(
+                "Neo.ClientError.Statement.SyntaxError",
+                "bad",
+            )]),
+            _ => default_answer(c, req),
+        }),
+    )
+    .await;
+    let mut conn = open(&stub).await;
+    conn.queue(&Request::Run(Run::new("RETURN"))).unwrap();
+    conn.queue(&Request::Pull(Pull::all())).unwrap();
+    let Response::Failure(f) = conn.recv().await.unwrap() else {
+        panic!("expected FAILURE")
+    };
+    assert_eq!(f.code, "Neo.ClientError.Statement.SyntaxError");
+    assert!(matches!(conn.recv().await.unwrap(), Response::Ignored));
+    assert_eq!(conn.state(), ServerState::Failed);
+    conn.reset().await.unwrap();
+    assert!(conn.is_ready() && !conn.is_broken());
+    assert_eq!(run_return_1(&mut conn).await, 1);
+}
+
+#[tokio::test]
+async fn usage_errors_do_not_break() {
+    let stub = stub::start(Version::V5_0, Arc::new(default_answer)).await;
+    let mut conn = open(&stub).await;
+    assert!(matches!(
+        conn.queue(&Request::Commit),
+        Err(PoolError::IllegalRequest(_))
+    ));
+    assert!(matches!(
+        conn.queue(&Request::Logoff),
+        Err(PoolError::Encode(_))
+    ));
+    assert!(matches!(
+        conn.recv().await,
+        Err(PoolError::NothingToReceive)
+    ));
+    assert!(!conn.is_broken());
+    assert_eq!(run_return_1(&mut conn).await, 1);
+    conn.goodbye().await.unwrap();
+    assert!(conn.is_broken());
+}
+
+#[tokio::test]
+async fn pool_reuses_idle_connection_without_io() {
+    let stub = stub::start(Version::V5_4, Arc::new(default_answer)).await;
+    let p = pool(&stub, PoolConfig::default());
+    let mut c = p.acquire().await.unwrap();
+    assert_eq!(run_return_1(&mut c).await, 1);
+    let id = c.connection_id().map(str::to_owned);
+    drop(c);
+    let before = stub.requests().len();
+    let c = p.acquire().await.unwrap();
+    assert_eq!(c.connection_id().map(str::to_owned), id);
+    assert_eq!(
+        stub.requests().len(),
+        before,
+        "checkout must cost no round trip"
+    );
+    let m = p.metrics();
+    assert_eq!((m.in_use, m.idle, m.created), (1, 0, 1));
+    drop(c);
+    assert_eq!(p.metrics().idle, 1);
+}
+
+#[tokio::test]
+async fn connection_returned_mid_stream_is_reset_before_reuse() {
+    let stub = stub::start(Version::V5_4, Arc::new(default_answer)).await;
+    let p = pool(
+        &stub,
+        PoolConfig::default().with_max_connection_pool_size(1),
+    );
+    let mut c = p.acquire().await.unwrap();
+    c.send(&Request::Run(Run::new("RETURN 1"))).await.unwrap();
+    assert!(matches!(c.recv().await.unwrap(), Response::Success(_)));
+    assert_eq!(c.state(), ServerState::Streaming);
+    drop(c); // RESET happens in the background, holding the slot
+    let mut c = p.acquire().await.unwrap();
+    assert!(c.is_ready());
+    assert_eq!(run_return_1(&mut c).await, 1);
+    assert_eq!(
+        stub.names(),
+        ["HELLO", "LOGON", "RUN", "RESET", "RUN", "PULL"]
+    );
+    assert_eq!(p.metrics().created, 1);
+}
+
+#[tokio::test]
+async fn connection_killed_under_the_pool_is_not_handed_out() {
+    let stub = stub::start(Version::V5_4, Arc::new(default_answer)).await;
+    let p = pool(&stub, PoolConfig::default());
+    let mut c = p.acquire().await.unwrap();
+    assert_eq!(run_return_1(&mut c).await, 1);
+    drop(c);
+    // The server closes the idle connection.
+    stub.kill.notify_waiters();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut c = p.acquire().await.unwrap();
+    assert_eq!(c.connection_id(), Some("stub-1"), "a fresh connection");
+    assert_eq!(run_return_1(&mut c).await, 1);
+    drop(c);
+    let m = p.metrics();
+    assert_eq!((m.created, m.idle, m.in_use), (2, 1, 0));
+}
+
+#[tokio::test]
+async fn broken_connection_is_dropped_on_return() {
+    let stub = stub::start(Version::V5_4, Arc::new(default_answer)).await;
+    let p = pool(&stub, PoolConfig::default());
+    let mut c = p.acquire().await.unwrap();
+    c.mark_broken();
+    drop(c);
+    let m = p.metrics();
+    assert_eq!((m.idle, m.in_use), (0, 0));
+    let c = p.acquire().await.unwrap();
+    assert_eq!(c.connection_id(), Some("stub-1"));
+}
+
+#[tokio::test]
+async fn lifetime_expiry_replaces_connections() {
+    let stub = stub::start(Version::V5_4, Arc::new(default_answer)).await;
+    let p = pool(
+        &stub,
+        PoolConfig::default().with_max_connection_lifetime(Some(Duration::from_millis(150))),
+    );
+    let c = p.acquire().await.unwrap();
+    assert_eq!(c.connection_id(), Some("stub-0"));
+    drop(c);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let c = p.acquire().await.unwrap();
+    assert_eq!(c.connection_id(), Some("stub-1"));
+    // Expired while in use: closed on return (GOODBYE), not kept.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    c.release().await;
+    assert_eq!(p.metrics().idle, 0);
+    // Both: the one expired while idle, and the one expired in use.
+    assert_eq!(wait_for(&stub, "GOODBYE", 2).await, 2);
+}
+
+#[tokio::test]
+async fn acquisition_timeout_fires_on_time() {
+    let stub = stub::start(Version::V5_4, Arc::new(default_answer)).await;
+    let p = pool(
+        &stub,
+        PoolConfig::default()
+            .with_max_connection_pool_size(1)
+            .with_connection_acquisition_timeout(Duration::from_millis(300)),
+    );
+    let held = p.acquire().await.unwrap();
+    let t = Instant::now();
+    let err = p.acquire().await.unwrap_err();
+    let took = t.elapsed();
+    assert!(
+        matches!(err, PoolError::AcquisitionTimeout { .. }),
+        "{err:?}"
+    );
+    assert!(
+        took >= Duration::from_millis(300) && took < Duration::from_millis(1000),
+        "{took:?}"
+    );
+    drop(held);
+}
+
+#[tokio::test]
+async fn acquisition_timeout_covers_a_silent_server() {
+    // HELLO is never answered: opening hangs, the acquisition must not.
+    let stub = stub::start(
+        Version::V5_4,
+        Arc::new(|c, req| match req.kind() {
+            RequestKind::Hello => Action::Silent,
+            _ => default_answer(c, req),
+        }),
+    )
+    .await;
+    let p = Pool::new(
+        stub.address(),
+        ConnectOptions::new().with_connection_timeout(Duration::from_secs(30)),
+        OpenOptions::new(auth()),
+        PoolConfig::default().with_connection_acquisition_timeout(Duration::from_millis(300)),
+    )
+    .unwrap();
+    let t = Instant::now();
+    let err = p.acquire().await.unwrap_err();
+    assert!(
+        matches!(err, PoolError::AcquisitionTimeout { .. }),
+        "{err:?}"
+    );
+    assert!(t.elapsed() < Duration::from_secs(2));
+}
+
+#[tokio::test]
+async fn pool_size_is_enforced_under_concurrency() {
+    let stub = stub::start(Version::V5_4, Arc::new(default_answer)).await;
+    let p = pool(
+        &stub,
+        PoolConfig::default().with_max_connection_pool_size(5),
+    );
+    let peak = Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let (p, peak) = (p.clone(), peak.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut c = p.acquire().await.unwrap();
+            let m = p.metrics();
+            peak.fetch_max(m.in_use, std::sync::atomic::Ordering::SeqCst);
+            assert_eq!(run_return_1(&mut c).await, 1);
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert!(peak.load(std::sync::atomic::Ordering::SeqCst) <= 5);
+    assert!(stub.accepted() <= 5, "accepted {}", stub.accepted());
+    assert_eq!(p.metrics().in_use, 0);
+}
+
+#[tokio::test]
+async fn close_says_goodbye_and_refuses_later_acquisitions() {
+    let stub = stub::start(Version::V5_4, Arc::new(default_answer)).await;
+    let p = pool(&stub, PoolConfig::default());
+    let a = p.acquire().await.unwrap();
+    let b = p.acquire().await.unwrap();
+    drop(a); // idle
+    p.close().await;
+    assert_eq!(p.metrics().idle, 0);
+    assert_eq!(
+        wait_for(&stub, "GOODBYE", 1).await,
+        1,
+        "the idle one at once"
+    );
+    assert!(matches!(
+        p.acquire().await,
+        Err(PoolError::PoolClosed { .. })
+    ));
+    b.release().await; // the in-use one on return
+    assert_eq!(wait_for(&stub, "GOODBYE", 2).await, 2);
+    assert_eq!(p.metrics().in_use, 0);
+}
+
+#[tokio::test]
+async fn close_wakes_waiting_acquirers() {
+    let stub = stub::start(Version::V5_4, Arc::new(default_answer)).await;
+    let p = pool(
+        &stub,
+        PoolConfig::default().with_max_connection_pool_size(1),
+    );
+    let held = p.acquire().await.unwrap();
+    let p2 = p.clone();
+    let waiter = tokio::spawn(async move { p2.acquire().await.map(|_| ()) });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(p.metrics().waiting, 1);
+    p.close().await;
+    let r = tokio::time::timeout(Duration::from_secs(2), waiter)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(r, Err(PoolError::PoolClosed { .. })));
+    drop(held);
+}
+
+#[tokio::test]
+async fn liveness_check_resets_long_idle_connections() {
+    let stub = stub::start(Version::V5_4, Arc::new(default_answer)).await;
+    let p = pool(
+        &stub,
+        PoolConfig::default().with_liveness_check_timeout(Some(Duration::from_millis(50))),
+    );
+    drop(p.acquire().await.unwrap());
+    drop(p.acquire().await.unwrap()); // idle for less than 50 ms: no check
+    assert!(!stub.names().contains(&"RESET".to_owned()));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    drop(p.acquire().await.unwrap());
+    assert_eq!(stub.names(), ["HELLO", "LOGON", "RESET"]);
+}
+
+#[tokio::test]
+async fn pools_are_keyed_by_address() {
+    let s1 = stub::start(Version::V5_4, Arc::new(default_answer)).await;
+    let s2 = stub::start(Version::V4_4, Arc::new(default_answer)).await;
+    let pools = bolt_pool::Pools::new(
+        connect_opts(),
+        OpenOptions::new(auth()),
+        PoolConfig::default(),
+    )
+    .unwrap();
+    let a = pools.acquire(&s1.address()).await.unwrap();
+    let b = pools.acquire(&s2.address()).await.unwrap();
+    assert_eq!((a.version(), b.version()), (Version::V5_4, Version::V4_4));
+    drop((a, b));
+    let mut addrs = pools.addresses();
+    addrs.sort();
+    assert_eq!(addrs.len(), 2);
+    pools.remove(&s2.address()).await;
+    assert_eq!(pools.addresses(), vec![s1.address()]);
+    pools.close().await;
+    assert!(pools.is_closed());
+    assert!(matches!(
+        pools.acquire(&s1.address()).await,
+        Err(PoolError::PoolClosed { .. })
+    ));
+}
