@@ -312,7 +312,7 @@ pub fn install(kind: Kind) -> Res {
     }
 }
 
-/// Installs if needed, stops a previous server of ours on the same port,
+/// Installs if needed, refuses a port where a recorded server still runs,
 /// checks the ports are free, starts the server and waits until it answers.
 /// `detach`: put it in its own process group (it outlives xtask); otherwise
 /// it shares ours, so Ctrl-C on the terminal stops it too.
@@ -342,12 +342,18 @@ pub fn start(spec: &Spec, detach: bool) -> Res<Running> {
     Ok(running)
 }
 
+/// Clears a stale state file; refuses when its server still runs (it may
+/// belong to someone else's test run in this shared target/).
 fn stop_previous(kind: Kind, port: u16) -> Res {
     let file = State::file(kind, port);
     if let Some(old) = State::load(&file) {
         if old.alive() {
-            say(format!("stopping the previous {}", old.summary()));
-            util::terminate(old.pid, STOP_GRACE, || {})?;
+            return Err(format!(
+                "a server is already running there: {}; stop it first with \
+                 `cargo xtask server stop {} --port {port}`",
+                old.summary(),
+                kind.name()
+            ));
         }
         let _ = std::fs::remove_file(&file);
     }
@@ -417,7 +423,8 @@ fn shell_quote(v: &str) -> String {
 const USAGE: &str = "usage:
   cargo xtask server start arcadedb [--port P] [--http-port P] [--tls] [--databases a,b] [--password PW]
   cargo xtask server start neo4j31 [--port P] [--http-port P]
-  cargo xtask server stop [arcadedb|neo4j31] [--port P]     (no kind: stop all)
+  cargo xtask server stop arcadedb|neo4j31 [--port P]       (default port of that kind)
+  cargo xtask server stop [arcadedb|neo4j31] --all          (every recorded server [of that kind])
   cargo xtask server status
   cargo xtask server env                                    (export lines for running servers)";
 
@@ -528,18 +535,34 @@ fn cli_start(args: &[String]) -> Res {
 fn cli_stop(args: &[String]) -> Res {
     let mut kind = None;
     let mut port = None;
+    let mut all = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--port" => port = Some(parse_port(it.next(), "--port")?),
+            "--all" => all = true,
             k if kind.is_none() && !k.starts_with('-') => kind = Some(Kind::parse(k)?),
             other => return Err(format!("unknown option `{other}`\n{USAGE}")),
         }
     }
-    let chosen: Vec<State> = State::load_all()
-        .into_iter()
-        .filter(|s| kind.is_none_or(|k| k == s.kind) && port.is_none_or(|p| p == s.port))
-        .collect();
+    // Servers are shared by everyone using this target/: stop one port, or
+    // everything only when asked with --all.
+    let chosen: Vec<State> = match (kind, all) {
+        (None, true) => State::load_all(),
+        (None, false) => {
+            return Err(format!(
+                "say which server to stop (`stop arcadedb --port P`), or `stop --all`\n{USAGE}"
+            ))
+        }
+        (Some(k), true) => State::load_all()
+            .into_iter()
+            .filter(|s| s.kind == k)
+            .collect(),
+        (Some(k), false) => {
+            let port = port.unwrap_or(Spec::new(k).port);
+            State::load(&State::file(k, port)).into_iter().collect()
+        }
+    };
     if chosen.is_empty() {
         say("no matching server recorded under target/servers/");
         return Ok(());
