@@ -12,6 +12,13 @@ use crate::{Error, Kind, Map, Structure, Value, ValueRef};
 
 /// The default nesting limit of a [`Decoder`]: lists, maps and structures
 /// may nest this deep.
+///
+/// ```
+/// let mut deep = vec![0x91; packstream::DEFAULT_MAX_DEPTH];
+/// deep.push(0x90);
+/// assert!(packstream::decode(&deep).is_err()); // one level too many
+/// assert!(packstream::decode(&deep[1..]).is_ok());
+/// ```
 pub const DEFAULT_MAX_DEPTH: usize = 64;
 
 /// One value's marker and header, with scalar payloads already read.

@@ -1,6 +1,12 @@
 //! Marker byte constants of PackStream v1 and the [`Kind`] of value a marker starts.
 //!
 //! Owns the wire numbers only; reading and writing live in `decode` and `encode`.
+//!
+//! ```
+//! use packstream::marker;
+//! assert_eq!(packstream::Value::Null.to_bytes().unwrap(), [marker::NULL]);
+//! assert_eq!(marker::TINY_STRING | 3, 0x83); // a 3-byte string
+//! ```
 
 /// Null.
 pub const NULL: u8 = 0xC0;

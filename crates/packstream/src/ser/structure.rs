@@ -25,7 +25,7 @@ pub(super) struct StructureSerializer<'a, 'b> {
 
 /// Writes the fields of a structure; the first element is its tag.
 #[derive(Debug)]
-pub struct StructureCompound<'a, 'b> {
+pub(crate) struct StructureCompound<'a, 'b> {
     ser: &'a mut Serializer<'b>,
     header_pos: Option<usize>,
     fields: usize,

@@ -235,7 +235,13 @@ fn dedup_last_wins(entries: &mut Vec<(String, Value)>) {
     *entries = out;
 }
 
-/// Iterator over `(&str, &Value)`; see [`Map::iter`].
+/// Iterator over `(&str, &Value)` in insertion order; see [`Map::iter`].
+///
+/// ```
+/// let m: packstream::Map = [("a", 1), ("b", 2)].into_iter().collect();
+/// let it: packstream::MapIter<'_> = m.iter();
+/// assert_eq!(it.len(), 2);
+/// ```
 #[derive(Debug, Clone)]
 pub struct Iter<'a>(std::slice::Iter<'a, (String, Value)>);
 
