@@ -251,3 +251,31 @@ fn neo4j31_speaks_bolt_v1_and_returns_non_ascii_strings() {
     let done = recv(&mut s);
     assert_eq!(&done[..2], &[0xB1, 0x70], "PULL_ALL: {done:02X?}");
 }
+
+/// The exported PEM also works as a trust root for rustls' standard WebPKI
+/// verifier (what a driver's "trust these certificates" option does).
+#[test]
+#[ignore = "needs a server: cargo xtask test"]
+fn arcadedb_tls_exported_pem_works_as_a_webpki_root() {
+    use rustls::pki_types::pem::PemObject;
+    let pem = env("BOLT_TEST_ARCADEDB_TLS_CERT_PEM");
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(&pem).expect("read PEM") {
+        roots.add(cert.expect("PEM certificate")).expect("add root");
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("protocol versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let tls_addr = addr("BOLT_TEST_ARCADEDB_TLS_ADDR");
+    for name in ["localhost", "127.0.0.1"] {
+        let server_name = ServerName::try_from(name).unwrap();
+        let conn = ClientConnection::new(Arc::new(config.clone()), server_name).unwrap();
+        let mut tls = StreamOwned::new(conn, connect(tls_addr));
+        let answer = handshake::exchange(&mut tls, &handshake::ARCADEDB_OFFER)
+            .unwrap_or_else(|e| panic!("TLS as {name}: {e}"));
+        assert!(handshake::picked_from(answer, &handshake::ARCADEDB_OFFER));
+    }
+}

@@ -699,3 +699,90 @@ pub fn apt_install(packages: &[&str]) -> Res {
     util::output(Command::new("apt-get").args(["update", "-q"]), limit)?;
     install().map(drop)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn arcade(port: u16, tls: bool) -> State {
+        State {
+            kind: Kind::ArcadeDb,
+            pid: 42,
+            port,
+            http_port: http_port_for(port),
+            tls,
+            user: Some("root".into()),
+            password: Some("pw with 'quote'".into()),
+            databases: vec!["testdb".into(), "other".into()],
+            cert_pem: tls.then(|| PathBuf::from("/x/c.pem")),
+            cert_der: tls.then(|| PathBuf::from("/x/c.der")),
+            log: PathBuf::from("/x/log"),
+            bolt: Some("5.4".into()),
+        }
+    }
+
+    #[test]
+    fn state_survives_a_json_round_trip() {
+        let s = arcade(17688, true);
+        let back = State::from_json(&s.to_json()).expect("parse");
+        assert_eq!(back.to_json(), s.to_json());
+        assert!(State::from_json(&json!({"kind": "mysql", "pid": 1})).is_none());
+    }
+
+    #[test]
+    fn env_vars_name_each_server() {
+        let neo = State {
+            kind: Kind::Neo4j31,
+            user: None,
+            password: None,
+            databases: vec![],
+            ..arcade(17689, false)
+        };
+        let vars = env_vars(&[arcade(17687, false), arcade(17688, true), neo]);
+        let get = |k: &str| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        assert_eq!(get("BOLT_TEST_ARCADEDB_ADDR"), Some("127.0.0.1:17687"));
+        assert_eq!(get("BOLT_TEST_ARCADEDB_TLS_ADDR"), Some("127.0.0.1:17688"));
+        assert_eq!(get("BOLT_TEST_ARCADEDB_DATABASES"), Some("testdb,other"));
+        assert_eq!(get("BOLT_TEST_ARCADEDB_TLS_CERT_DER"), Some("/x/c.der"));
+        assert_eq!(get("BOLT_TEST_NEO4J31_ADDR"), Some("127.0.0.1:17689"));
+        assert_eq!(get("BOLT_TEST_ARCADEDB_USER"), Some("root"));
+        assert_eq!(vars.len(), 8, "{vars:?}");
+    }
+
+    #[test]
+    fn shell_quoting() {
+        assert_eq!(shell_quote("127.0.0.1:17687"), "127.0.0.1:17687");
+        assert_eq!(shell_quote("a b'c"), "'a b'\\''c'");
+        assert_eq!(shell_quote(""), "''");
+    }
+
+    #[test]
+    fn http_port_stays_in_range() {
+        assert_eq!(http_port_for(17687), 18687);
+        assert_eq!(http_port_for(65000), 64000);
+    }
+
+    #[test]
+    fn picked_from_respects_ranges() {
+        use handshake::{picked_from, ARCADEDB_OFFER, NEO4J31_OFFER};
+        assert!(picked_from([0, 0, 4, 5], &ARCADEDB_OFFER));
+        assert!(picked_from([0, 0, 0, 5], &ARCADEDB_OFFER));
+        assert!(picked_from([0, 0, 4, 4], &ARCADEDB_OFFER));
+        assert!(!picked_from([0, 0, 3, 4], &ARCADEDB_OFFER));
+        assert!(!picked_from([0, 0, 5, 5], &ARCADEDB_OFFER));
+        assert!(!picked_from([0; 4], &ARCADEDB_OFFER));
+        assert!(picked_from([0, 0, 0, 1], &NEO4J31_OFFER));
+        assert!(!picked_from([0x48, 0x54, 0x54, 0x50], &NEO4J31_OFFER)); // "HTTP"
+    }
+
+    #[test]
+    fn handshake_bytes_on_the_wire() {
+        let mut wire = std::io::Cursor::new(Vec::new());
+        // Reading the answer fails (nothing to read), but the request is written.
+        let _ = handshake::exchange(&mut wire, &handshake::NEO4J31_OFFER);
+        assert_eq!(
+            wire.into_inner(),
+            [0x60, 0x60, 0xB0, 0x17, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+        );
+    }
+}
