@@ -142,6 +142,17 @@ fn bench_records(c: &mut Criterion) {
     g.sample_size(20);
 
     g.bench_function("decode/owned_value", |b| {
+        b.iter(|| {
+            let mut d = Decoder::new(black_box(&bytes));
+            let mut n = 0usize;
+            while !d.is_empty() {
+                black_box(d.read_value().unwrap());
+                n += 1;
+            }
+            n
+        })
+    });
+    g.bench_function("decode/owned_value_collect_all", |b| {
         b.iter_batched(
             || Vec::with_capacity(RECORDS),
             |mut out: Vec<Value>| {
