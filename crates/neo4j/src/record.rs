@@ -295,9 +295,14 @@ impl<'a> IntoIterator for &'a Record {
 
 impl IntoIterator for Record {
     type Item = (String, Value);
-    type IntoIter = std::iter::Zip<std::vec::IntoIter<String>, std::vec::IntoIter<Value>>;
+    type IntoIter = std::vec::IntoIter<(String, Value)>;
     fn into_iter(self) -> Self::IntoIter {
-        self.keys.to_vec().into_iter().zip(self.values)
+        self.keys
+            .iter()
+            .cloned()
+            .zip(self.values)
+            .collect::<Vec<_>>()
+            .into_iter()
     }
 }
 

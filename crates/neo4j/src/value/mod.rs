@@ -397,3 +397,18 @@ impl<V: Into<Value>> FromIterator<V> for Value {
         Value::List(iter.into_iter().map(Into::into).collect())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_stays_small() {
+        // Graph values are boxed so that records of scalars stay compact.
+        assert!(
+            std::mem::size_of::<Value>() <= 40,
+            "{}",
+            std::mem::size_of::<Value>()
+        );
+    }
+}

@@ -514,7 +514,9 @@ impl ser::SerializeMap for MapBuilder {
             .key
             .take()
             .ok_or_else(|| Error::conversion("map value without a key"))?;
-        let v = v.serialize(ValueSerializer).map_err(|e| e.with_key(&k))?;
+        let v = v
+            .serialize(ValueSerializer)
+            .map_err(|e| de::nest_key(e, &k))?;
         self.map.insert(k, v);
         Ok(())
     }
@@ -531,7 +533,9 @@ impl ser::SerializeStruct for MapBuilder {
         k: &'static str,
         v: &T,
     ) -> Result<(), Error> {
-        let v = v.serialize(ValueSerializer).map_err(|e| e.with_key(k))?;
+        let v = v
+            .serialize(ValueSerializer)
+            .map_err(|e| de::nest_key(e, k))?;
         self.map.insert(k, v);
         Ok(())
     }
@@ -554,7 +558,9 @@ impl ser::SerializeStructVariant for VariantMapBuilder {
         k: &'static str,
         v: &T,
     ) -> Result<(), Error> {
-        let v = v.serialize(ValueSerializer).map_err(|e| e.with_key(k))?;
+        let v = v
+            .serialize(ValueSerializer)
+            .map_err(|e| de::nest_key(e, k))?;
         self.map.insert(k, v);
         Ok(())
     }

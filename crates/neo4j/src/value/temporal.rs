@@ -546,11 +546,13 @@ impl DateTimeZoneId {
     /// assert_eq!(dt.timestamp(), None);
     /// ```
     pub fn from_local(local: LocalDateTime, zone_id: impl Into<String>) -> DateTimeZoneId {
+        let zone_id = zone_id.into().into_boxed_str();
         DateTimeZoneId {
             seconds: local.seconds,
             nanos: local.nanos,
-            utc: false,
-            zone_id: zone_id.into().into_boxed_str(),
+            // In a UTC zone the wall clock is the instant.
+            utc: is_utc_zone(&zone_id),
+            zone_id,
         }
     }
 
@@ -835,8 +837,8 @@ mod tests {
             let (y, m, d) = civil_from_days(days);
             assert_eq!(days_from_civil(y, m, d), days as i128, "{days}");
         }
-        assert_eq!(civil_from_days(i64::MIN).1 >= 1, true);
-        assert_eq!(civil_from_days(i64::MAX).1 <= 12, true);
+        assert!(civil_from_days(i64::MIN).1 >= 1);
+        assert!(civil_from_days(i64::MAX).1 <= 12);
         assert_eq!(
             Date::from_ymd(2000, 3, 1).unwrap().days_since_epoch(),
             11_017

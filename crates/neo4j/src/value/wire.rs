@@ -591,7 +591,7 @@ impl<'a> Reader<'a> {
                 Value::DateTimeZoneId(DateTimeZoneId {
                     seconds,
                     nanos,
-                    utc: t == tag::DATE_TIME_ZONE_ID,
+                    utc: t == tag::DATE_TIME_ZONE_ID || is_utc_zone(&zone_id),
                     zone_id,
                 })
             }
