@@ -61,11 +61,10 @@ const READ_CHUNK: usize = 8 * 1024;
 /// conn.queue(&Request::Run(Run::new("RETURN 1 AS n")))?;
 /// conn.queue(&Request::Pull(Pull::all()))?;
 /// conn.flush().await?; // one write for both
-/// loop {
+/// while conn.pending() > 0 {
 ///     match conn.recv_ref().await? {
 ///         ResponseRef::Record(rec) => println!("{:?}", rec.values()),
 ///         ResponseRef::Failure(f) => return Err(bolt_pool::PoolError::Server(Box::new(f))),
-///         _ if conn.pending() == 0 => break,
 ///         _ => {}
 ///     }
 /// }

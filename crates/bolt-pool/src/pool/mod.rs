@@ -11,9 +11,11 @@ mod config;
 mod manager;
 mod set;
 
+use std::future::Future;
 use std::ops::{Deref, DerefMut};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use bolt_net::{Address, ConnectOptions};
@@ -226,15 +228,25 @@ impl Pool {
         s.waiting.fetch_add(1, Ordering::AcqRel);
         let waiting = Waiting(s);
         loop {
-            let got = tokio::select! {
+            // Fast path: an idle connection is there; no timer, no waiting.
+            let get = self.bb8.get_owned();
+            tokio::pin!(get);
+            let first = std::future::poll_fn(|cx| match get.as_mut().poll(cx) {
+                Poll::Ready(r) => Poll::Ready(Some(r)),
+                Poll::Pending => Poll::Ready(None),
+            });
+            let got = match first.await {
+                Some(r) => r,
+                None => tokio::select! {
                 biased;
-                r = self.bb8.get_owned() => r,
+                r = &mut get => r,
                 e = s.next_error(started) => return Err(e),
                 _ = s.closed.cancelled() => return Err(s.closed_error()),
                 _ = tokio::time::sleep_until(deadline) => {
                     tracing::debug!(address = %s.address, ?timeout, "connection acquisition timed out");
                     return Err(self.timed_out(timeout));
                 }
+                },
             };
             let guard = match got {
                 Ok(g) => g,
