@@ -156,6 +156,18 @@ pub enum Error {
     /// A single record was expected but the result had none or several.
     #[error("expected exactly one record: {0}")]
     ResultNotSingle(String),
+    /// No pooled connection became free (and none could be opened) within
+    /// the `connection_acquisition_timeout`. A client error: the pool is
+    /// too small for the load, or connections are leaked.
+    #[error(
+        "failed to obtain a connection from the pool within {0:?} \
+         (connection_acquisition_timeout)"
+    )]
+    ConnectionAcquisitionTimeout(std::time::Duration),
+    /// The API was used in a way its state forbids, e.g. running a query on
+    /// a committed transaction or in a session that has a transaction open.
+    #[error("invalid use: {0}")]
+    Usage(String),
     /// A value could not be converted to the type asked for (wrong type,
     /// out of range, missing key), or a parameter cannot be sent to the
     /// server (e.g. a node). `key` names the record key, map key or

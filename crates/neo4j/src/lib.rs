@@ -23,30 +23,61 @@
 //! `bolt://` a direct driver to one server, `neo4j://` a routing driver for
 //! a cluster.
 //!
-//! Modules: [`config`] (all options and their defaults), [`retry`] (the
-//! managed-transaction retry rule). Errors are one enum, [`Error`].
+//! Work happens in [`Session`]s: auto-commit queries ([`Session::run`]),
+//! explicit transactions ([`Session::begin_transaction`]) and managed
+//! transactions retried on transient errors ([`Session::execute_write`]);
+//! or in one call with [`Driver::execute_query`]:
+//!
+//! ```no_run
+//! use neo4j::{params, Config, GraphDatabase, SessionConfig};
+//! # async fn demo() -> Result<(), neo4j::Error> {
+//! let config = Config::builder().with_auth(("neo4j", "password")).build()?;
+//! let driver = GraphDatabase::driver("bolt://localhost:7687", config)?;
+//! let mut session = driver.session(SessionConfig::new().with_database("neo4j"));
+//! let mut result = session.run("MATCH (p:Person) RETURN p.name AS name", params! {}).await?;
+//! while let Some(record) = result.next().await {
+//!     println!("{}", record?.get::<String>("name")?);
+//! }
+//! let summary = result.consume().await?;
+//! println!("{:?}", summary.counters());
+//! # Ok(()) }
+//! ```
+//!
+//! Modules: [`config`] (all options and their defaults), [`result`]
+//! (streams and summaries), [`retry`] (the managed-transaction retry
+//! rule). Errors are one enum, [`Error`].
 
 mod address;
 mod auth;
+mod bookmarks;
 pub mod config;
 mod driver;
 mod error;
 mod params;
+mod query;
 mod record;
+pub mod result;
 pub mod retry;
+mod session;
+mod transaction;
 mod uri;
 pub mod value;
 
 pub use crate::address::{ServerAddress, DEFAULT_PORT};
 pub use crate::auth::{AuthToken, AuthValue};
+pub use crate::bookmarks::Bookmarks;
 pub use crate::config::{
     ClientCertificate, Config, ConfigBuilder, ConfigError, MinimumSeverity, NotificationCategory,
     NotificationFilter, TrustStrategy, FETCH_ALL,
 };
-pub use crate::driver::{Driver, GraphDatabase};
+pub use crate::driver::{Driver, GraphDatabase, PoolMetrics};
 pub use crate::error::{Classification, Error};
 pub use crate::params::Params;
+pub use crate::query::{EagerResult, ExecuteQuery, Query, RoutingControl};
 pub use crate::record::{Record, RecordIndex};
+pub use crate::result::{RecordStream, ResultSummary, ServerInfo};
+pub use crate::session::{AccessMode, Session, SessionConfig};
+pub use crate::transaction::{ManagedTransaction, Transaction, TransactionConfig};
 pub use crate::uri::{UriError, UriErrorKind};
 pub use crate::value::{
     from_value, to_value, Date, DateTime, DateTimeZoneId, Duration, FromValue, LocalDateTime,

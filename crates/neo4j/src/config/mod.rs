@@ -123,6 +123,7 @@ pub struct Config {
     liveness_check_timeout: Option<Duration>,
     notification_filter: NotificationFilter,
     telemetry_disabled: bool,
+    protocol_versions: Option<Vec<(u8, u8)>>,
 }
 
 impl Default for Config {
@@ -146,6 +147,7 @@ impl Default for Config {
             liveness_check_timeout: None,
             notification_filter: NotificationFilter::default(),
             telemetry_disabled: false,
+            protocol_versions: None,
         }
     }
 }
@@ -346,6 +348,17 @@ impl Config {
         self.telemetry_disabled
     }
 
+    /// The Bolt versions offered in the handshake, if restricted with
+    /// [`ConfigBuilder::with_protocol_versions`]; `None` offers every
+    /// supported version.
+    ///
+    /// ```
+    /// assert_eq!(neo4j::Config::default().protocol_versions(), None);
+    /// ```
+    pub fn protocol_versions(&self) -> Option<&[(u8, u8)]> {
+        self.protocol_versions.as_deref()
+    }
+
     /// Names of the transport security options that were set explicitly
     /// (these conflict with `+s`/`+ssc` schemes).
     pub(crate) fn explicit_security_options(&self) -> Vec<&'static str> {
@@ -392,6 +405,7 @@ impl fmt::Debug for Config {
             .field("liveness_check_timeout", &self.liveness_check_timeout)
             .field("notification_filter", &self.notification_filter)
             .field("telemetry_disabled", &self.telemetry_disabled)
+            .field("protocol_versions", &self.protocol_versions)
             .finish()
     }
 }
@@ -670,6 +684,24 @@ impl ConfigBuilder {
         self
     }
 
+    /// `protocol_versions`: offer only these Bolt versions `(major, minor)`
+    /// in the handshake, at most four, in order of preference. Meant for
+    /// tests and conformance tools (e.g. forcing Bolt 4.4 against a 5.x
+    /// server); by default every supported version is offered.
+    ///
+    /// ```
+    /// let c = neo4j::Config::builder()
+    ///     .with_protocol_versions([(4, 4), (3, 0)])
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(c.protocol_versions(), Some(&[(4, 4), (3, 0)][..]));
+    /// assert!(neo4j::Config::builder().with_protocol_versions([(9, 9)]).build().is_err());
+    /// ```
+    pub fn with_protocol_versions(mut self, versions: impl IntoIterator<Item = (u8, u8)>) -> Self {
+        self.config.protocol_versions = Some(versions.into_iter().collect());
+        self
+    }
+
     /// Checks every option and returns the [`Config`], or the first problem
     /// found, naming the option.
     ///
@@ -739,6 +771,23 @@ impl ConfigBuilder {
                     "der_encoded_server_certificate",
                     "a pinned server certificate replaces certificate verification; \
                      do not also set `trust`",
+                ));
+            }
+        }
+        if let Some(versions) = &c.protocol_versions {
+            if versions.is_empty() || versions.len() > 4 {
+                return Err(ConfigError::new(
+                    "protocol_versions",
+                    format!("offer between 1 and 4 versions, got {}", versions.len()),
+                ));
+            }
+            if let Some((ma, mi)) = versions
+                .iter()
+                .find(|(ma, mi)| !bolt_proto::Version::new(*ma, *mi).is_supported())
+            {
+                return Err(ConfigError::new(
+                    "protocol_versions",
+                    format!("Bolt {ma}.{mi} is not supported by this driver"),
                 ));
             }
         }

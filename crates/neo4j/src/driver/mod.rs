@@ -7,16 +7,44 @@
 //! [`Driver`]'s shared inner state; they live in their own modules.
 
 mod connector;
+pub(crate) mod errors;
+mod options;
+pub(crate) mod provider;
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+
+use bolt_pool::PooledConnection;
 
 use self::connector::Connector;
+use self::provider::{AcquireRequest, ConnectionProvider, DirectProvider};
 use crate::address::ServerAddress;
+use crate::bookmarks::Bookmarks;
 use crate::config::Config;
 use crate::error::Error;
+use crate::query::{ExecuteQuery, Query};
+use crate::result::ServerInfo;
+use crate::session::{Session, SessionConfig};
 use crate::uri::{ParsedUri, SchemeKind};
+
+/// Connection pool metrics of one server, from [`Driver::pool_metrics`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PoolMetrics {
+    /// Connections lent out.
+    pub in_use: u32,
+    /// Connections idle in the pool.
+    pub idle: u32,
+    /// Connections being opened.
+    pub opening: u32,
+    /// Callers waiting for a connection.
+    pub waiting: u32,
+    /// Connections opened so far.
+    pub created: u64,
+    /// Connections closed so far.
+    pub closed: u64,
+}
 
 /// Entry point: creates drivers.
 ///
@@ -59,6 +87,14 @@ impl GraphDatabase {
         let parsed = ParsedUri::parse(uri.as_ref())?;
         let kind = parsed.kind;
         let connector = Connector::new(parsed, &config)?;
+        let connect = options::connect_options(&config, &connector)?;
+        let open = options::open_options(&config)?;
+        let provider = ConnectionProvider::Direct(DirectProvider::new(
+            options::to_net_address(&connector.address),
+            connect,
+            open,
+            options::pool_config(&config),
+        ));
         if kind == SchemeKind::Routing {
             return Err(Error::Unsupported(
                 "the routing driver (neo4j://, neo4j+s://, neo4j+ssc://, bolt+routing://) \
@@ -70,13 +106,15 @@ impl GraphDatabase {
             inner: Arc::new(Inner {
                 config,
                 connector,
+                provider,
                 closed: AtomicBool::new(false),
+                query_bookmarks: Mutex::new(Bookmarks::new()),
             }),
         })
     }
 }
 
-/// A handle to a database: connection details, configuration and (soon) the
+/// A handle to a database: connection details, configuration and the
 /// connection pool. Cheap to clone; all clones share the same state, so
 /// closing one closes all.
 ///
@@ -102,7 +140,10 @@ pub struct Driver {
 struct Inner {
     config: Config,
     connector: Connector,
+    provider: ConnectionProvider,
     closed: AtomicBool,
+    /// Bookmarks chaining `execute_query` calls.
+    query_bookmarks: Mutex<Bookmarks>,
 }
 
 impl Driver {
@@ -143,6 +184,152 @@ impl Driver {
     /// ```
     pub async fn close(&self) {
         self.inner.closed.store(true, Ordering::Release);
+        self.inner.provider.close().await;
+    }
+
+    /// A connection for a unit of work.
+    pub(crate) async fn acquire(
+        &self,
+        req: AcquireRequest<'_>,
+    ) -> Result<PooledConnection, crate::Error> {
+        if self.is_closed() {
+            return Err(crate::Error::DriverClosed);
+        }
+        self.inner.provider.acquire(req).await
+    }
+
+    async fn any_connection(&self) -> Result<PooledConnection, crate::Error> {
+        self.acquire(AcquireRequest {
+            mode: bolt_proto::message::AccessMode::Read,
+            database: None,
+            bookmarks: &[],
+            imp_user: None,
+        })
+        .await
+    }
+
+    /// Opens a session. Cheap: no connection is taken until the session
+    /// runs something.
+    ///
+    /// ```no_run
+    /// # async fn demo(driver: neo4j::Driver) -> Result<(), neo4j::Error> {
+    /// let mut session = driver.session(neo4j::SessionConfig::new().with_database("testdb"));
+    /// session.run("RETURN 1", neo4j::params! {}).await?.consume().await?;
+    /// session.close().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn session(&self, config: SessionConfig) -> Session {
+        Session::new(self.clone(), config)
+    }
+
+    /// Starts a query for [`ExecuteQuery::run`]: a managed transaction with
+    /// retries, returning every record at once. Calls are causally chained
+    /// (each waits for the previous one's commit).
+    ///
+    /// ```no_run
+    /// # async fn demo(driver: neo4j::Driver) -> Result<(), neo4j::Error> {
+    /// let result = driver
+    ///     .execute_query("RETURN $x AS x")
+    ///     .param("x", 1)
+    ///     .database("testdb")
+    ///     .run()
+    ///     .await?;
+    /// assert_eq!(result.records[0].get::<i64>("x")?, 1);
+    /// # Ok(()) }
+    /// ```
+    pub fn execute_query(&self, query: impl Into<Query>) -> ExecuteQuery {
+        ExecuteQuery::new(self.clone(), query.into())
+    }
+
+    pub(crate) fn execute_query_bookmarks(&self) -> Bookmarks {
+        self.inner
+            .query_bookmarks
+            .lock()
+            .map(|b| b.clone())
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn set_execute_query_bookmarks(&self, bookmarks: Bookmarks) {
+        if let Ok(mut b) = self.inner.query_bookmarks.lock() {
+            *b = bookmarks;
+        }
+    }
+
+    /// Checks that a connection can be opened (or taken from the pool) and
+    /// authenticated.
+    ///
+    /// ```no_run
+    /// # async fn demo(driver: neo4j::Driver) -> Result<(), neo4j::Error> {
+    /// driver.verify_connectivity().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn verify_connectivity(&self) -> Result<(), crate::Error> {
+        let conn = self.any_connection().await?;
+        conn.release().await;
+        Ok(())
+    }
+
+    /// The server's address, agent and protocol version.
+    ///
+    /// ```no_run
+    /// # async fn demo(driver: neo4j::Driver) -> Result<(), neo4j::Error> {
+    /// let info = driver.server_info().await?;
+    /// println!("{} {:?}", info.agent, info.protocol_version);
+    /// # Ok(()) }
+    /// ```
+    pub async fn server_info(&self) -> Result<ServerInfo, crate::Error> {
+        let conn = self.any_connection().await?;
+        let v = conn.version();
+        let info = ServerInfo {
+            address: ServerAddress::new(conn.address().host(), conn.address().port()),
+            agent: conn.server_agent().to_owned(),
+            protocol_version: (v.major, v.minor),
+        };
+        conn.release().await;
+        Ok(info)
+    }
+
+    /// Whether the server can select databases (Bolt 4.0+).
+    ///
+    /// ```no_run
+    /// # async fn demo(driver: neo4j::Driver) -> Result<(), neo4j::Error> {
+    /// if driver.supports_multi_db().await? { /* name a database */ }
+    /// # Ok(()) }
+    /// ```
+    pub async fn supports_multi_db(&self) -> Result<bool, crate::Error> {
+        let conn = self.any_connection().await?;
+        let yes = conn.version() >= bolt_proto::Version::V4_0;
+        conn.release().await;
+        Ok(yes)
+    }
+
+    /// Pool metrics per server address: connections in use, idle, being
+    /// opened, waiters, created and closed so far.
+    ///
+    /// ```
+    /// let d = neo4j::GraphDatabase::driver("bolt://localhost", neo4j::Config::default())?;
+    /// assert!(d.pool_metrics().is_empty()); // no pool before first use
+    /// # Ok::<(), neo4j::Error>(())
+    /// ```
+    pub fn pool_metrics(&self) -> Vec<(ServerAddress, PoolMetrics)> {
+        self.inner
+            .provider
+            .metrics()
+            .into_iter()
+            .map(|(a, m)| {
+                (
+                    ServerAddress::new(a.host(), a.port()),
+                    PoolMetrics {
+                        in_use: m.in_use,
+                        idle: m.idle,
+                        opening: m.opening,
+                        waiting: m.waiting,
+                        created: m.created,
+                        closed: m.closed,
+                    },
+                )
+            })
+            .collect()
     }
 
     /// The configuration the driver was created with.

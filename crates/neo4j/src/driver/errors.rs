@@ -1,0 +1,73 @@
+//! How failures of the connection layer become the driver's [`Error`].
+//!
+//! Owns the mapping from bolt-pool's [`PoolError`]: authentication
+//! failures keep their security class, network trouble becomes
+//! [`Error::ServiceUnavailable`] with its cause, server FAILUREs go through
+//! [`Error::from_server_failure`], an exhausted pool is
+//! [`Error::ConnectionAcquisitionTimeout`].
+
+use bolt_pool::PoolError;
+use bolt_proto::message::Failure;
+
+use crate::error::Error;
+
+/// A server FAILURE as an [`Error`].
+pub(crate) fn from_failure(f: Failure) -> Error {
+    Error::from_server_failure(f.code, f.message, f.gql_status)
+}
+
+impl From<PoolError> for Error {
+    fn from(e: PoolError) -> Error {
+        match e {
+            PoolError::Auth { code, message } => Error::from_server_failure(code, message, None),
+            PoolError::Server(f) => from_failure(*f),
+            PoolError::AcquisitionTimeout { timeout, .. } => {
+                Error::ConnectionAcquisitionTimeout(timeout)
+            }
+            PoolError::PoolClosed { .. } => Error::DriverClosed,
+            PoolError::Encode(e) => Error::Unsupported(e.to_string()),
+            PoolError::Offer(e) => Error::Unsupported(e.to_string()),
+            PoolError::IllegalRequest(e) => Error::Usage(e.to_string()),
+            PoolError::InvalidConfig(m) => Error::Usage(m),
+            PoolError::NothingToReceive => Error::Protocol("no response was awaited".into()),
+            e @ PoolError::Protocol { .. } => Error::Protocol(e.to_string()),
+            e => Error::ServiceUnavailable(e.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn mapping() {
+        let auth = PoolError::Auth {
+            code: "Neo.ClientError.Security.Unauthorized".into(),
+            message: "bad".into(),
+        };
+        assert!(matches!(Error::from(auth), Error::Authentication { .. }));
+        let exp = PoolError::Auth {
+            code: "Neo.ClientError.Security.TokenExpired".into(),
+            message: "old".into(),
+        };
+        assert!(matches!(Error::from(exp), Error::TokenExpired { .. }));
+        let t = PoolError::AcquisitionTimeout {
+            address: bolt_net::Address::new("h", 1),
+            timeout: Duration::from_millis(5),
+        };
+        let e = Error::from(t);
+        assert!(e
+            .to_string()
+            .contains("failed to obtain a connection from the pool"));
+        assert!(!e.is_retryable());
+        let s = Error::from(PoolError::Server(Box::new(Failure::new(
+            "Neo.TransientError.Transaction.DeadlockDetected",
+            "dl",
+        ))));
+        assert!(s.is_retryable());
+        let net = Error::from(PoolError::Broken);
+        assert!(matches!(net, Error::ServiceUnavailable(_)) && net.is_retryable());
+    }
+}

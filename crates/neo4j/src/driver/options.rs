@@ -1,0 +1,194 @@
+//! Translation of a [`Config`] and [`Connector`] into the options of the
+//! layers below: bolt-net's [`ConnectOptions`] (timeouts, keep-alive, the
+//! custom resolver, TLS built once), bolt-pool's [`OpenOptions`] (auth,
+//! agents, offered versions, notification filters) and [`PoolConfig`].
+//!
+//! Pure construction: no I/O except reading certificate files while the
+//! TLS configuration is built.
+
+use bolt_net::{Address, ConnectOptions, Resolver, TlsConfig, Trust};
+use bolt_pool::{OpenOptions, PoolConfig};
+use bolt_proto::handshake::{OfferSlot, VersionOffer, VersionRange};
+use bolt_proto::message::{BoltAgent, NotificationFilter as BoltFilter};
+use bolt_proto::Version;
+
+use super::connector::{Connector, ServerTrust, Tls};
+use crate::address::ServerAddress;
+use crate::config::{Config, ConfigError, NotificationFilter};
+use crate::error::Error;
+
+/// The `product` of the `bolt_agent`.
+pub(crate) const PRODUCT: &str = concat!("neo4j-rust/", env!("CARGO_PKG_VERSION"));
+
+/// The `bolt_agent` sent in HELLO (5.3+).
+pub(crate) fn bolt_agent() -> BoltAgent {
+    BoltAgent {
+        product: PRODUCT.to_owned(),
+        platform: Some(format!(
+            "{}; {}",
+            std::env::consts::OS,
+            std::env::consts::ARCH
+        )),
+        language: Some(format!("Rust/{}", env!("NEO4J_RUSTC_VERSION"))),
+        language_details: None,
+    }
+}
+
+/// Converts a facade address to a bolt-net one.
+pub(crate) fn to_net_address(a: &ServerAddress) -> Address {
+    Address::new(a.host(), a.port())
+}
+
+/// Socket options: timeouts, keep-alive, the custom resolver and TLS.
+pub(crate) fn connect_options(
+    config: &Config,
+    connector: &Connector,
+) -> Result<ConnectOptions, Error> {
+    let mut opts = ConnectOptions::new()
+        .with_connection_timeout(config.connection_timeout())
+        .with_keep_alive(config.keep_alive());
+    if config.has_resolver() {
+        // The user's resolver sees the address exactly as given in the URI.
+        let cfg = config.clone();
+        opts = opts.with_resolver(Resolver::new(move |a: &Address| {
+            cfg.resolve(&ServerAddress::new(a.host(), a.port()))
+                .iter()
+                .map(to_net_address)
+                .collect::<Vec<_>>()
+        }));
+    }
+    if let Tls::On {
+        trust,
+        client_certificate,
+    } = &connector.tls
+    {
+        let trust = match trust {
+            ServerTrust::All => Trust::AllCertificates,
+            ServerTrust::SystemCas => Trust::SystemCas,
+            ServerTrust::CustomCas(paths) => Trust::CustomCaFiles(paths.clone()),
+            ServerTrust::Pinned(der) => Trust::PinnedCertificate(der.clone()),
+        };
+        let mut tls = TlsConfig::new(trust);
+        if let Some(cert) = client_certificate {
+            if cert.password().is_some() {
+                return Err(ConfigError::new(
+                    "client_certificate",
+                    "password-protected private keys are not supported; \
+                     give an unencrypted PEM key (PKCS#8, PKCS#1 or SEC1)",
+                )
+                .into());
+            }
+            tls = tls.with_client_certificate(bolt_net::ClientCertificate::from_pem_files(
+                cert.cert_file(),
+                cert.key_file(),
+            ));
+        }
+        let connector = tls
+            .build()
+            .map_err(|e| Error::from(ConfigError::new("trust", e.to_string())))?;
+        opts = opts.with_tls(connector);
+    }
+    Ok(opts)
+}
+
+/// The notification filter in bolt-proto's terms.
+fn notification_filter(f: &NotificationFilter) -> BoltFilter {
+    if f.is_server_default() {
+        return BoltFilter::default();
+    }
+    let disabled = f.all_disabled();
+    BoltFilter {
+        minimum_severity: f.minimum_severity().map(|s| s.as_bolt_str().to_owned()),
+        disabled_categories: if disabled.is_empty() && f.minimum_severity().is_some() {
+            None
+        } else {
+            Some(
+                disabled
+                    .iter()
+                    .map(|c| c.as_bolt_str().to_owned())
+                    .collect(),
+            )
+        },
+    }
+}
+
+/// The versions to offer: the configured ones, or bolt-pool's default.
+pub(crate) fn version_offer(config: &Config) -> Result<VersionOffer, Error> {
+    match config.protocol_versions() {
+        None => Ok(VersionOffer::default()),
+        Some(list) => VersionOffer::new(
+            list.iter()
+                .map(|&(ma, mi)| OfferSlot::Versions(VersionRange::single(Version::new(ma, mi)))),
+        )
+        .map_err(|e| ConfigError::new("protocol_versions", e.to_string()).into()),
+    }
+}
+
+/// What to say when opening a connection.
+pub(crate) fn open_options(config: &Config) -> Result<OpenOptions, Error> {
+    let mut o = OpenOptions::new(config.auth().to_bolt_map())
+        .with_user_agent(config.user_agent())
+        .with_versions(version_offer(config)?);
+    o.bolt_agent = bolt_agent();
+    o.notifications = notification_filter(config.notification_filter());
+    Ok(o)
+}
+
+/// Pool size, acquisition timeout, lifetime and liveness checks.
+pub(crate) fn pool_config(config: &Config) -> PoolConfig {
+    PoolConfig::default()
+        .with_max_connection_pool_size(
+            u32::try_from(config.max_connection_pool_size()).unwrap_or(u32::MAX),
+        )
+        .with_connection_acquisition_timeout(config.connection_acquisition_timeout())
+        .with_max_connection_lifetime(Some(config.max_connection_lifetime()))
+        .with_liveness_check_timeout(config.liveness_check_timeout())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{MinimumSeverity, NotificationCategory};
+    use std::time::Duration;
+
+    #[test]
+    fn agent_names_product_and_language() {
+        let a = bolt_agent();
+        assert!(a.product.starts_with("neo4j-rust/"));
+        assert!(a.language.unwrap().starts_with("Rust/"));
+        assert!(a.platform.is_some());
+    }
+
+    #[test]
+    fn filters_translate() {
+        assert!(notification_filter(&NotificationFilter::default()).is_empty());
+        let off = notification_filter(&NotificationFilter::disable_all());
+        assert_eq!(off.minimum_severity.as_deref(), Some("OFF"));
+        let f = notification_filter(
+            &NotificationFilter::default().with_disabled_categories([NotificationCategory::Hint]),
+        );
+        assert_eq!(f.disabled_categories, Some(vec!["HINT".to_owned()]));
+        let w = notification_filter(
+            &NotificationFilter::default().with_minimum_severity(MinimumSeverity::Warning),
+        );
+        assert_eq!(w.minimum_severity.as_deref(), Some("WARNING"));
+    }
+
+    #[test]
+    fn pool_and_versions_follow_config() {
+        let c = Config::builder()
+            .with_max_connection_pool_size(3)
+            .with_connection_acquisition_timeout(Duration::from_millis(250))
+            .with_max_connection_lifetime(Duration::from_secs(9))
+            .with_protocol_versions([(4, 4)])
+            .build()
+            .unwrap();
+        let p = pool_config(&c);
+        assert_eq!(p.max_connection_pool_size, 3);
+        assert_eq!(p.connection_acquisition_timeout, Duration::from_millis(250));
+        assert_eq!(p.max_connection_lifetime, Some(Duration::from_secs(9)));
+        let o = open_options(&c).unwrap();
+        assert!(o.versions.accepts(Version::V4_4));
+        assert!(!o.versions.accepts(Version::V5_0));
+    }
+}

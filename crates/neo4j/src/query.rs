@@ -1,0 +1,220 @@
+//! A query with its parameters ([`Query`]), and the one-call API
+//! [`Driver::execute_query`](crate::Driver::execute_query)
+//! ([`ExecuteQuery`], [`EagerResult`], [`RoutingControl`]).
+//!
+//! `execute_query` runs in a managed transaction (retried on transient
+//! errors) and chains bookmarks between calls through the driver, like
+//! the official drivers' default bookmark manager.
+
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+
+use crate::driver::Driver;
+use crate::error::Error;
+use crate::params::Params;
+use crate::record::Record;
+use crate::result::ResultSummary;
+use crate::session::{AccessMode, SessionConfig};
+use crate::value::Value;
+
+/// A query text and its parameters.
+///
+/// ```
+/// use neo4j::Query;
+/// let q = Query::new("MATCH (p:Person {name: $name}) RETURN p").param("name", "Ann");
+/// assert_eq!(q.text(), "MATCH (p:Person {name: $name}) RETURN p");
+/// assert_eq!(q.params().len(), 1);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Query {
+    text: String,
+    params: Params,
+}
+
+impl Query {
+    /// A query without parameters.
+    pub fn new(text: impl Into<String>) -> Query {
+        Query {
+            text: text.into(),
+            params: Params::new(),
+        }
+    }
+
+    /// Adds one parameter.
+    pub fn param(mut self, name: impl Into<String>, value: impl Into<Value>) -> Query {
+        self.params.insert(name, value);
+        self
+    }
+
+    /// Replaces the parameters.
+    pub fn with_params(mut self, params: impl Into<Params>) -> Query {
+        self.params = params.into();
+        self
+    }
+
+    /// The query text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The parameters.
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+
+    pub(crate) fn into_parts(self) -> (String, Params) {
+        (self.text, self.params)
+    }
+}
+
+impl From<&str> for Query {
+    fn from(s: &str) -> Query {
+        Query::new(s)
+    }
+}
+
+impl From<String> for Query {
+    fn from(s: String) -> Query {
+        Query::new(s)
+    }
+}
+
+/// Whether `execute_query` reads or writes (which server of a cluster it
+/// goes to; a direct driver uses its one server either way).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RoutingControl {
+    /// Writers (the default).
+    #[default]
+    Write,
+    /// Readers.
+    Read,
+}
+
+/// All records of a query, its keys and summary.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct EagerResult {
+    /// The column names.
+    pub keys: Vec<String>,
+    /// Every record.
+    pub records: Vec<Record>,
+    /// The summary.
+    pub summary: ResultSummary,
+}
+
+/// A query waiting to be run by [`Driver::execute_query`]; set options,
+/// then `.run().await` (or just `.await`).
+///
+/// ```no_run
+/// # async fn demo(driver: neo4j::Driver) -> Result<(), neo4j::Error> {
+/// use neo4j::{params, RoutingControl};
+/// let result = driver
+///     .execute_query("MATCH (p:Person) WHERE p.age > $min RETURN p.name AS name")
+///     .params(params! {"min" => 30})
+///     .database("testdb")
+///     .routing(RoutingControl::Read)
+///     .run()
+///     .await?;
+/// for r in &result.records {
+///     println!("{}", r.get::<String>("name")?);
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+#[must_use = "call .run().await to execute the query"]
+pub struct ExecuteQuery {
+    driver: Driver,
+    query: Query,
+    database: Option<String>,
+    imp_user: Option<String>,
+    routing: RoutingControl,
+}
+
+impl ExecuteQuery {
+    pub(crate) fn new(driver: Driver, query: Query) -> ExecuteQuery {
+        ExecuteQuery {
+            driver,
+            query,
+            database: None,
+            imp_user: None,
+            routing: RoutingControl::Write,
+        }
+    }
+
+    /// Sets the parameters.
+    pub fn params(mut self, params: impl Into<Params>) -> Self {
+        self.query = self.query.with_params(params);
+        self
+    }
+
+    /// Adds one parameter.
+    pub fn param(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.query = self.query.param(name, value);
+        self
+    }
+
+    /// The database to use (default: the server's default database).
+    pub fn database(mut self, database: impl Into<String>) -> Self {
+        self.database = Some(database.into());
+        self
+    }
+
+    /// Runs as this user (Bolt 4.4+).
+    pub fn impersonated_user(mut self, user: impl Into<String>) -> Self {
+        self.imp_user = Some(user.into());
+        self
+    }
+
+    /// Read or write.
+    pub fn routing(mut self, routing: RoutingControl) -> Self {
+        self.routing = routing;
+        self
+    }
+
+    /// Runs the query in a managed transaction and returns all of its
+    /// records.
+    ///
+    /// # Errors
+    /// The first non-retryable error, or the last retryable one once
+    /// `max_retry_time` has passed.
+    pub async fn run(self) -> Result<EagerResult, Error> {
+        let mut cfg = SessionConfig::new().with_bookmarks(self.driver.execute_query_bookmarks());
+        if let Some(db) = self.database {
+            cfg = cfg.with_database(db);
+        }
+        if let Some(u) = self.imp_user {
+            cfg = cfg.with_impersonated_user(u);
+        }
+        let mode = match self.routing {
+            RoutingControl::Write => AccessMode::Write,
+            RoutingControl::Read => AccessMode::Read,
+        };
+        let mut session = self.driver.session(cfg);
+        let query = self.query;
+        let work = |tx: crate::transaction::ManagedTransaction| {
+            let query = query.clone();
+            async move {
+                let (text, params) = query.into_parts();
+                tx.run(text, params).await?.into_eager().await
+            }
+        };
+        let out = match mode {
+            AccessMode::Write => session.execute_write(work).await,
+            AccessMode::Read => session.execute_read(work).await,
+        };
+        let out = out?;
+        self.driver
+            .set_execute_query_bookmarks(session.last_bookmarks());
+        session.close().await?;
+        Ok(out)
+    }
+}
+
+impl IntoFuture for ExecuteQuery {
+    type Output = Result<EagerResult, Error>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.run())
+    }
+}

@@ -1,0 +1,503 @@
+//! Query results: [`RecordStream`] (records streamed lazily in batches of
+//! `fetch_size`) and its [`ResultSummary`].
+//!
+//! A stream holds its connection directly (borrowed from the session or
+//! transaction that ran it): no background task, no channel, no lock per
+//! record. RECORD messages are decoded straight from the connection's read
+//! buffer into [`Value`](crate::Value)s and buffered one batch at a time.
+//! A stream dropped before its end is discarded (DISCARD) by the next
+//! query of its session, or when the session closes.
+
+mod summary;
+
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bolt_proto::message::{Pull, Request, ResponseRef, Run};
+use bolt_proto::structure::StructCtx;
+use futures_util::future::BoxFuture;
+use futures_util::{FutureExt, Stream};
+use packstream::Map;
+use tokio::sync::OwnedMutexGuard;
+
+pub use summary::{
+    Counters, GqlStatusObject, InputPosition, Notification, QueryType, ResultSummary, ServerInfo,
+};
+
+use crate::address::ServerAddress;
+use crate::driver::errors::from_failure;
+use crate::error::Error;
+use crate::query::{EagerResult, Query};
+use crate::record::Record;
+use crate::session::slot::{params_map, Slot, TxContext, TxState};
+use crate::value::wire::decode_record_view;
+
+/// How a stream reaches its connection.
+pub(crate) enum Link<'a> {
+    /// Borrowed from a session or explicit transaction.
+    Borrowed(&'a mut Slot),
+    /// Held through a managed transaction's lock.
+    Shared(OwnedMutexGuard<Slot>),
+}
+
+fn slot<'s>(link: &'s mut Link<'_>) -> &'s mut Slot {
+    match link {
+        Link::Borrowed(s) => s,
+        Link::Shared(g) => g,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// A PULL is on its way; its batch is still to be read.
+    Pulling,
+    /// The last batch ended with `has_more`; the next needs a PULL.
+    More,
+    /// The final SUCCESS arrived.
+    Done,
+    /// The query failed (the error was returned once).
+    Failed,
+}
+
+/// The records of one query, fetched lazily.
+///
+/// Read with [`next`](Self::next) (or as a `futures::Stream`), or all at once
+/// with [`collect`](Self::collect); finish with [`consume`](Self::consume)
+/// for the [`ResultSummary`].
+///
+/// ```no_run
+/// # async fn demo(session: &mut neo4j::Session) -> Result<(), neo4j::Error> {
+/// let mut result = session
+///     .run("UNWIND range(1, $n) AS i RETURN i", neo4j::params! {"n" => 3})
+///     .await?;
+/// assert_eq!(result.keys(), ["i"]);
+/// while let Some(record) = result.next().await {
+///     let i: i64 = record?.get("i")?;
+///     println!("{i}");
+/// }
+/// let summary = result.consume().await?;
+/// println!("{:?}", summary.result_consumed_after());
+/// # Ok(()) }
+/// ```
+pub struct RecordStream<'a> {
+    inner: Option<Inner<'a>>,
+    /// A batch fetch started by `poll_next`, owning the state meanwhile.
+    fetching: Option<BoxFuture<'a, (Inner<'a>, Option<Error>)>>,
+}
+
+struct Inner<'a> {
+    link: Link<'a>,
+    keys: Arc<[String]>,
+    buffer: VecDeque<Record>,
+    phase: Phase,
+    fetch_size: i64,
+    ctx: StructCtx,
+    autocommit: bool,
+    run_meta: Map,
+    done_meta: Map,
+    query: Query,
+    server: ServerInfo,
+}
+
+impl std::fmt::Debug for RecordStream<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("RecordStream");
+        if let Some(i) = &self.inner {
+            d.field("keys", &i.keys)
+                .field("buffered", &i.buffer.len())
+                .field("phase", &i.phase);
+        }
+        d.finish_non_exhaustive()
+    }
+}
+
+/// Starts a query on the slot's connection: RUN and the first PULL in one
+/// write (after a pipelined BEGIN, if any). `cx` is the auto-commit
+/// metadata; `None` inside a transaction.
+pub(crate) async fn start<'a>(
+    mut link: Link<'a>,
+    query: Query,
+    cx: Option<&TxContext>,
+    fetch_size: i64,
+) -> Result<RecordStream<'a>, Error> {
+    let s = slot(&mut link);
+    if s.tx == TxState::Failed {
+        return Err(Error::Usage(
+            "the transaction failed earlier and can only be rolled back".into(),
+        ));
+    }
+    s.drain().await?;
+    let autocommit = cx.is_some();
+    let conn = s.conn()?;
+    let version = conn.version();
+    let ctx = conn.struct_ctx();
+    let mut run = Run::new(query.text());
+    run.parameters = params_map(query.params(), conn)?;
+    if let Some(cx) = cx {
+        if version.has_hello() {
+            run.tx = cx.extra(conn)?;
+        }
+    }
+    let n = if version.has_pull_n() { fetch_size } else { -1 };
+    if tracing::enabled!(tracing::Level::TRACE) {
+        tracing::trace!(query = %query.text(), params = ?query.params(), "C: RUN");
+        tracing::trace!("C: PULL {{n: {n}}}");
+    }
+    conn.queue(&Request::Run(run))?;
+    if let Err(e) = conn.queue(&Request::Pull(Pull::n(n))) {
+        // RUN is queued alone: the connection is not idle; RESET fixes it.
+        conn.mark_broken();
+        return Err(e.into());
+    }
+    let server = ServerInfo {
+        address: ServerAddress::new(conn.address().host(), conn.address().port()),
+        agent: conn.server_agent().to_owned(),
+        protocol_version: (version.major, version.minor),
+    };
+    // Answers owed to a pipelined BEGIN come first.
+    let mut failure = None;
+    for _ in 0..std::mem::take(&mut s.pre_responses) {
+        let conn = s.conn()?;
+        if let ResponseRef::Failure(f) = conn.recv_ref().await? {
+            failure = failure.or(Some(from_failure(f)));
+        }
+    }
+    let conn = s.conn()?;
+    let run_meta = match conn.recv_ref().await? {
+        ResponseRef::Success(ok) => Some(ok.metadata),
+        ResponseRef::Failure(f) => {
+            failure = failure.or(Some(from_failure(f)));
+            None
+        }
+        ResponseRef::Ignored => None,
+        ResponseRef::Record(_) => {
+            conn.mark_broken();
+            return Err(Error::Protocol("RECORD in answer to RUN".into()));
+        }
+    };
+    let run_meta = match (run_meta, failure) {
+        (Some(m), None) => m,
+        (_, failure) => {
+            let e = failure.unwrap_or_else(|| Error::Protocol("RUN was ignored".into()));
+            tracing::trace!(error = %e, "S: FAILURE");
+            // The PULL is answered IGNORED; read it, then recover.
+            let _ = s.drain().await;
+            s.fail(&e);
+            if autocommit {
+                s.release().await;
+            }
+            return Err(e);
+        }
+    };
+    let keys: Arc<[String]> = match run_meta.get("fields") {
+        Some(packstream::Value::List(l)) => l
+            .iter()
+            .map(|k| k.as_str().unwrap_or_default().to_owned())
+            .collect(),
+        _ => Arc::from(Vec::new()),
+    };
+    Ok(RecordStream {
+        inner: Some(Inner {
+            link,
+            keys,
+            buffer: VecDeque::new(),
+            phase: Phase::Pulling,
+            fetch_size: n,
+            ctx,
+            autocommit,
+            run_meta,
+            done_meta: Map::new(),
+            query,
+            server,
+        }),
+        fetching: None,
+    })
+}
+
+impl<'a> Inner<'a> {
+    /// Reads one batch (sending its PULL first if needed) into the buffer,
+    /// or the final summary.
+    async fn fetch(&mut self) -> Result<(), Error> {
+        let s = slot(&mut self.link);
+        let conn = s.conn()?;
+        if self.phase == Phase::More {
+            tracing::trace!("C: PULL {{n: {}}}", self.fetch_size);
+            conn.queue(&Request::Pull(Pull::n(self.fetch_size)))?;
+            self.phase = Phase::Pulling;
+        }
+        if self.phase != Phase::Pulling {
+            return Ok(());
+        }
+        loop {
+            let failure = match conn.recv_ref().await {
+                Err(e) => {
+                    self.phase = Phase::Failed;
+                    let e = Error::from(e);
+                    s.fail(&e);
+                    return Err(e);
+                }
+                Ok(ResponseRef::Record(view)) => match decode_record_view(&view, self.ctx) {
+                    Ok(values) => {
+                        self.buffer
+                            .push_back(Record::new(self.keys.clone(), values));
+                        continue;
+                    }
+                    Err(e) => {
+                        conn.mark_broken();
+                        e
+                    }
+                },
+                Ok(ResponseRef::Success(ok)) => {
+                    if ok.has_more() {
+                        self.phase = Phase::More;
+                        return Ok(());
+                    }
+                    self.phase = Phase::Done;
+                    self.done_meta = ok.metadata;
+                    tracing::trace!(meta = ?self.done_meta, "S: SUCCESS");
+                    if self.autocommit {
+                        if let Some(b) = self.done_meta.get("bookmark").and_then(|b| b.as_str()) {
+                            s.new_bookmark = Some(b.to_owned());
+                        }
+                        s.release().await;
+                    }
+                    return Ok(());
+                }
+                Ok(ResponseRef::Failure(f)) => from_failure(f),
+                Ok(ResponseRef::Ignored) => Error::Protocol("PULL was ignored".into()),
+            };
+            tracing::trace!(error = %failure, "S: FAILURE");
+            self.phase = Phase::Failed;
+            s.fail(&failure);
+            if self.autocommit {
+                s.release().await;
+            }
+            return Err(failure);
+        }
+    }
+
+    async fn next(&mut self) -> Option<Result<Record, Error>> {
+        loop {
+            if let Some(r) = self.buffer.pop_front() {
+                return Some(Ok(r));
+            }
+            match self.phase {
+                Phase::Done | Phase::Failed => return None,
+                Phase::Pulling | Phase::More => {}
+            }
+            if let Err(e) = self.fetch().await {
+                return Some(Err(e));
+            }
+        }
+    }
+
+    /// Discards the rest of the stream and builds the summary.
+    async fn consume(&mut self) -> Result<ResultSummary, Error> {
+        self.buffer.clear();
+        if self.phase == Phase::More {
+            let conn = slot(&mut self.link).conn()?;
+            tracing::trace!("C: DISCARD {{n: -1}}");
+            conn.queue(&Request::Discard(Pull::all()))?;
+            self.phase = Phase::Pulling;
+        }
+        while self.phase == Phase::Pulling {
+            self.fetch().await?;
+            self.buffer.clear();
+            if self.phase == Phase::More {
+                let conn = slot(&mut self.link).conn()?;
+                conn.queue(&Request::Discard(Pull::all()))?;
+                self.phase = Phase::Pulling;
+            }
+        }
+        if self.phase == Phase::Failed {
+            return Err(Error::ResultConsumed);
+        }
+        Ok(ResultSummary::new(
+            self.query.clone(),
+            self.server.clone(),
+            &self.run_meta,
+            &self.done_meta,
+            self.ctx,
+        ))
+    }
+}
+
+impl<'a> RecordStream<'a> {
+    /// The state, waiting for a batch fetch started by `poll_next`.
+    async fn inner(&mut self) -> Result<&mut Inner<'a>, Error> {
+        if let Some(f) = self.fetching.take() {
+            let (inner, err) = f.await;
+            self.inner = Some(inner);
+            if let Some(e) = err {
+                return Err(e);
+            }
+        }
+        self.inner
+            .as_mut()
+            .ok_or_else(|| Error::Protocol("result state lost".into()))
+    }
+
+    /// The column names.
+    ///
+    /// ```no_run
+    /// # async fn demo(s: &mut neo4j::Session) -> Result<(), neo4j::Error> {
+    /// let r = s.run("RETURN 1 AS a, 2 AS b", neo4j::Params::new()).await?;
+    /// assert_eq!(r.keys(), ["a", "b"]);
+    /// # Ok(()) }
+    /// ```
+    pub fn keys(&self) -> &[String] {
+        self.inner.as_ref().map(|i| &i.keys[..]).unwrap_or(&[])
+    }
+
+    /// The next record; `None` at the end. Fetches the next batch from the
+    /// server when the buffered one is used up.
+    ///
+    /// ```no_run
+    /// # async fn demo(s: &mut neo4j::Session) -> Result<(), neo4j::Error> {
+    /// let mut r = s.run("UNWIND [1, 2] AS x RETURN x", neo4j::Params::new()).await?;
+    /// while let Some(rec) = r.next().await {
+    ///     println!("{:?}", rec?.get_value("x"));
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn next(&mut self) -> Option<Result<Record, Error>> {
+        match self.inner().await {
+            Ok(i) => i.next().await,
+            Err(e) => Some(Err(e)),
+        }
+    }
+
+    /// The next record without taking it.
+    ///
+    /// ```no_run
+    /// # async fn demo(s: &mut neo4j::Session) -> Result<(), neo4j::Error> {
+    /// let mut r = s.run("RETURN 1 AS x", neo4j::Params::new()).await?;
+    /// assert!(r.peek().await.is_some());
+    /// assert!(r.next().await.is_some());
+    /// # Ok(()) }
+    /// ```
+    pub async fn peek(&mut self) -> Option<Result<&Record, Error>> {
+        let inner = match self.inner().await {
+            Ok(i) => i,
+            Err(e) => return Some(Err(e)),
+        };
+        while inner.buffer.is_empty() && matches!(inner.phase, Phase::Pulling | Phase::More) {
+            if let Err(e) = inner.fetch().await {
+                return Some(Err(e));
+            }
+        }
+        inner.buffer.front().map(Ok)
+    }
+
+    /// Exactly one record; [`Error::ResultNotSingle`] if there are none or
+    /// more (the rest is discarded).
+    ///
+    /// ```no_run
+    /// # async fn demo(s: &mut neo4j::Session) -> Result<(), neo4j::Error> {
+    /// let n: i64 = s.run("RETURN 42 AS n", neo4j::Params::new()).await?.single().await?.get("n")?;
+    /// assert_eq!(n, 42);
+    /// # Ok(()) }
+    /// ```
+    pub async fn single(mut self) -> Result<Record, Error> {
+        let inner = self.inner().await?;
+        let first = inner.next().await.transpose()?;
+        let second = inner.next().await.transpose()?;
+        inner.consume().await?;
+        match (first, second) {
+            (Some(r), None) => Ok(r),
+            (None, _) => Err(Error::ResultNotSingle("the result is empty".into())),
+            (Some(_), Some(_)) => Err(Error::ResultNotSingle(
+                "the result has more than one record".into(),
+            )),
+        }
+    }
+
+    /// Every remaining record.
+    ///
+    /// ```no_run
+    /// # async fn demo(s: &mut neo4j::Session) -> Result<(), neo4j::Error> {
+    /// let all = s.run("UNWIND range(1, 5) AS x RETURN x", neo4j::Params::new()).await?.collect().await?;
+    /// assert_eq!(all.len(), 5);
+    /// # Ok(()) }
+    /// ```
+    pub async fn collect(mut self) -> Result<Vec<Record>, Error> {
+        let inner = self.inner().await?;
+        let mut out = Vec::new();
+        while let Some(r) = inner.next().await {
+            out.push(r?);
+        }
+        Ok(out)
+    }
+
+    /// Every remaining record with the keys and summary.
+    ///
+    /// ```no_run
+    /// # async fn demo(s: &mut neo4j::Session) -> Result<(), neo4j::Error> {
+    /// let eager = s.run("RETURN 1 AS x", neo4j::Params::new()).await?.into_eager().await?;
+    /// assert_eq!(eager.records.len(), 1);
+    /// # Ok(()) }
+    /// ```
+    pub async fn into_eager(mut self) -> Result<EagerResult, Error> {
+        let inner = self.inner().await?;
+        let mut records = Vec::new();
+        while let Some(r) = inner.next().await {
+            records.push(r?);
+        }
+        let summary = inner.consume().await?;
+        Ok(EagerResult {
+            keys: inner.keys.to_vec(),
+            records,
+            summary,
+        })
+    }
+
+    /// Discards the remaining records and returns the summary.
+    ///
+    /// ```no_run
+    /// # async fn demo(s: &mut neo4j::Session) -> Result<(), neo4j::Error> {
+    /// let summary = s.run("CREATE ()", neo4j::Params::new()).await?.consume().await?;
+    /// assert_eq!(summary.counters().nodes_created, 1);
+    /// # Ok(()) }
+    /// ```
+    pub async fn consume(mut self) -> Result<ResultSummary, Error> {
+        self.inner().await?.consume().await
+    }
+}
+
+impl<'a> Stream for RecordStream<'a> {
+    type Item = Result<Record, Error>;
+
+    /// Records from the buffer without allocation; a boxed future only
+    /// when a new batch must be fetched.
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        loop {
+            if let Some(f) = this.fetching.as_mut() {
+                let (inner, err) = futures_util::ready!(f.poll_unpin(cx));
+                this.fetching = None;
+                this.inner = Some(inner);
+                if let Some(e) = err {
+                    return Poll::Ready(Some(Err(e)));
+                }
+            }
+            let Some(inner) = this.inner.as_mut() else {
+                return Poll::Ready(None);
+            };
+            if let Some(r) = inner.buffer.pop_front() {
+                return Poll::Ready(Some(Ok(r)));
+            }
+            if matches!(inner.phase, Phase::Done | Phase::Failed) {
+                return Poll::Ready(None);
+            }
+            let Some(mut inner) = this.inner.take() else {
+                return Poll::Ready(None);
+            };
+            this.fetching = Some(Box::pin(async move {
+                let err = inner.fetch().await.err();
+                (inner, err)
+            }));
+        }
+    }
+}

@@ -1,0 +1,551 @@
+//! Sessions: sequences of causally chained units of work.
+//!
+//! Owns [`SessionConfig`], [`Session`] and [`AccessMode`]. A session
+//! borrows a connection from the driver's pool for each unit of work
+//! (auto-commit query, explicit or managed transaction) and gives it back
+//! when the work ends; it carries bookmarks from each commit to the next
+//! transaction. Results and transactions live in their own modules; the
+//! connection a unit of work holds is a `slot::Slot`.
+
+pub(crate) mod slot;
+
+use std::future::Future;
+use std::time::Instant;
+
+use crate::bookmarks::Bookmarks;
+use crate::driver::provider::AcquireRequest;
+use crate::driver::Driver;
+use crate::error::Error;
+use crate::params::Params;
+use crate::query::Query;
+use crate::result::{start, Link, RecordStream};
+use crate::retry::{random_jitter, RetryDecision, RetryPolicy};
+use crate::transaction::{ManagedTransaction, Transaction, TransactionConfig};
+use slot::{Slot, TxContext, TxState};
+
+/// Whether work reads or writes (which cluster member serves it; a direct
+/// driver sends both to its one server, with the mode for the server).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum AccessMode {
+    /// Reads.
+    Read,
+    /// Writes (the default).
+    #[default]
+    Write,
+}
+
+/// Options of one session.
+///
+/// ```
+/// use neo4j::{AccessMode, Bookmarks, SessionConfig};
+/// let cfg = SessionConfig::new()
+///     .with_database("testdb")
+///     .with_default_access_mode(AccessMode::Read)
+///     .with_fetch_size(500)
+///     .with_bookmarks(Bookmarks::from_raw_values(["bm:1"]));
+/// assert_eq!(cfg.database(), Some("testdb"));
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct SessionConfig {
+    database: Option<String>,
+    mode: AccessMode,
+    bookmarks: Bookmarks,
+    fetch_size: Option<i64>,
+    imp_user: Option<String>,
+}
+
+impl SessionConfig {
+    /// The defaults: server's default database, write mode, no bookmarks,
+    /// the driver's fetch size.
+    pub fn new() -> SessionConfig {
+        SessionConfig::default()
+    }
+
+    /// The database to use (Bolt 4.0+).
+    pub fn with_database(mut self, database: impl Into<String>) -> Self {
+        self.database = Some(database.into());
+        self
+    }
+
+    /// The access mode of [`Session::run`] and
+    /// [`Session::begin_transaction`].
+    pub fn with_default_access_mode(mut self, mode: AccessMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// Bookmarks the first transaction waits for.
+    pub fn with_bookmarks(mut self, bookmarks: Bookmarks) -> Self {
+        self.bookmarks = bookmarks;
+        self
+    }
+
+    /// Records per batch (positive, or -1 for all); default: the driver's.
+    pub fn with_fetch_size(mut self, fetch_size: i64) -> Self {
+        self.fetch_size = Some(fetch_size);
+        self
+    }
+
+    /// Runs everything as this user (Bolt 4.4+).
+    pub fn with_impersonated_user(mut self, user: impl Into<String>) -> Self {
+        self.imp_user = Some(user.into());
+        self
+    }
+
+    /// The database, if set.
+    pub fn database(&self) -> Option<&str> {
+        self.database.as_deref()
+    }
+
+    /// The default access mode.
+    pub fn default_access_mode(&self) -> AccessMode {
+        self.mode
+    }
+}
+
+/// A sequence of units of work with causal chaining (bookmarks).
+///
+/// Not thread-safe by design (`&mut self` everywhere): use one session per
+/// task; the driver is what is shared.
+///
+/// ```no_run
+/// use neo4j::{params, Config, GraphDatabase, SessionConfig};
+/// # async fn demo() -> Result<(), neo4j::Error> {
+/// let driver = GraphDatabase::driver("bolt://localhost:7687", Config::default())?;
+/// let mut session = driver.session(SessionConfig::new().with_database("testdb"));
+/// session.run("CREATE (:Person {name: $n})", params! {"n" => "Ann"}).await?.consume().await?;
+/// let count: i64 = session
+///     .run("MATCH (p:Person) RETURN count(p) AS c", params! {})
+///     .await?
+///     .single()
+///     .await?
+///     .get("c")?;
+/// println!("{count}");
+/// session.close().await?;
+/// # Ok(()) }
+/// ```
+pub struct Session {
+    driver: Driver,
+    config: SessionConfig,
+    bookmarks: Bookmarks,
+    fetch_size: i64,
+    slot: Slot,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("config", &self.config)
+            .field("bookmarks", &self.bookmarks)
+            .field("holds_connection", &self.slot.conn.is_some())
+            .finish()
+    }
+}
+
+impl Session {
+    pub(crate) fn new(driver: Driver, config: SessionConfig) -> Session {
+        let fetch_size = config
+            .fetch_size
+            .filter(|n| *n > 0 || *n == -1)
+            .unwrap_or_else(|| driver.config().fetch_size());
+        Session {
+            bookmarks: config.bookmarks.clone(),
+            driver,
+            config,
+            fetch_size,
+            slot: Slot::default(),
+        }
+    }
+
+    /// The bookmarks after the last commit of this session (or the initial
+    /// ones if nothing was committed yet).
+    ///
+    /// ```no_run
+    /// # async fn demo(driver: neo4j::Driver) -> Result<(), neo4j::Error> {
+    /// use neo4j::SessionConfig;
+    /// let mut a = driver.session(SessionConfig::new().with_database("testdb"));
+    /// a.run("CREATE (:Marker)", neo4j::params! {}).await?.consume().await?;
+    /// let mut b = driver.session(
+    ///     SessionConfig::new().with_database("testdb").with_bookmarks(a.last_bookmarks()),
+    /// );
+    /// // b's first transaction sees a's write.
+    /// # Ok(()) }
+    /// ```
+    pub fn last_bookmarks(&self) -> Bookmarks {
+        match &self.slot.new_bookmark {
+            Some(b) => Bookmarks::from_raw_values([b.clone()]),
+            None => self.bookmarks.clone(),
+        }
+    }
+
+    fn take_bookmark(&mut self) {
+        if let Some(b) = self.slot.new_bookmark.take() {
+            self.bookmarks = Bookmarks::from_raw_values([b]);
+        }
+    }
+
+    fn tx_context(&self, mode: AccessMode, config: &TransactionConfig) -> TxContext {
+        TxContext {
+            bookmarks: self.bookmarks.to_vec(),
+            write: mode == AccessMode::Write,
+            database: self.config.database.clone(),
+            imp_user: self.config.imp_user.clone(),
+            options: config.options(),
+        }
+    }
+
+    /// Finishes what earlier work left behind (an abandoned result, a
+    /// dropped transaction) and makes sure a connection is held.
+    async fn prepare(&mut self, mode: AccessMode) -> Result<(), Error> {
+        if self.slot.tx != TxState::None {
+            // A transaction was dropped without commit or rollback.
+            tracing::debug!("rolling back a dropped transaction");
+            self.slot.release().await;
+        }
+        if self.slot.conn.is_some() {
+            self.slot.drain().await?;
+            if let Some(c) = &self.slot.conn {
+                if !c.is_ready() {
+                    self.slot.release().await;
+                }
+            }
+        }
+        self.take_bookmark();
+        if self.slot.conn.is_none() {
+            let bookmarks = self.bookmarks.to_vec();
+            let conn = self
+                .driver
+                .acquire(AcquireRequest {
+                    mode: match mode {
+                        AccessMode::Read => bolt_proto::message::AccessMode::Read,
+                        AccessMode::Write => bolt_proto::message::AccessMode::Write,
+                    },
+                    database: self.config.database.as_deref(),
+                    bookmarks: &bookmarks,
+                    imp_user: self.config.imp_user.as_deref(),
+                })
+                .await?;
+            self.slot.conn = Some(conn);
+        }
+        self.slot.saw_retryable = false;
+        Ok(())
+    }
+
+    /// Runs an auto-commit query: RUN and the first PULL go out in one
+    /// write; records stream as they are read.
+    ///
+    /// An earlier result of this session that was not consumed is
+    /// discarded first.
+    ///
+    /// ```no_run
+    /// # async fn demo(session: &mut neo4j::Session) -> Result<(), neo4j::Error> {
+    /// let records = session
+    ///     .run("MATCH (p:Person) WHERE p.age > $age RETURN p.name AS name", neo4j::params! {"age" => 30})
+    ///     .await?
+    ///     .collect()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn run(
+        &mut self,
+        query: impl Into<String>,
+        params: impl Into<Params>,
+    ) -> Result<RecordStream<'_>, Error> {
+        self.run_with_config(
+            Query::new(query).with_params(params),
+            TransactionConfig::default(),
+        )
+        .await
+    }
+
+    /// [`run`](Self::run) with a [`Query`] and transaction options
+    /// (timeout, metadata) for the auto-commit transaction.
+    ///
+    /// ```no_run
+    /// # async fn demo(session: &mut neo4j::Session) -> Result<(), neo4j::Error> {
+    /// use std::time::Duration;
+    /// use neo4j::{Query, TransactionConfig};
+    /// let cfg = TransactionConfig::new().with_timeout(Duration::from_secs(5));
+    /// session.run_with_config(Query::new("RETURN 1"), cfg).await?.consume().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn run_with_config(
+        &mut self,
+        query: Query,
+        config: TransactionConfig,
+    ) -> Result<RecordStream<'_>, Error> {
+        self.prepare(self.config.mode).await?;
+        let cx = self.tx_context(self.config.mode, &config);
+        let fetch_size = self.fetch_size;
+        start(Link::Borrowed(&mut self.slot), query, Some(&cx), fetch_size).await
+    }
+
+    /// Begins an explicit transaction. BEGIN is sent with the first query
+    /// (or commit), in the same write.
+    ///
+    /// ```no_run
+    /// # async fn demo(session: &mut neo4j::Session) -> Result<(), neo4j::Error> {
+    /// let mut tx = session.begin_transaction(neo4j::TransactionConfig::new()).await?;
+    /// tx.run("CREATE (:A)", neo4j::params! {}).await?.consume().await?;
+    /// tx.commit().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn begin_transaction(
+        &mut self,
+        config: TransactionConfig,
+    ) -> Result<Transaction<'_>, Error> {
+        self.begin_in_slot(self.config.mode, &config).await?;
+        let fetch_size = self.fetch_size;
+        Ok(Transaction::new(self, fetch_size))
+    }
+
+    async fn begin_in_slot(
+        &mut self,
+        mode: AccessMode,
+        config: &TransactionConfig,
+    ) -> Result<(), Error> {
+        self.prepare(mode).await?;
+        let cx = self.tx_context(mode, config);
+        if let Err(e) = self.slot.begin(&cx) {
+            self.slot.release().await;
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn slot_mut(&mut self) -> &mut Slot {
+        &mut self.slot
+    }
+
+    pub(crate) fn slot_ref(&self) -> &Slot {
+        &self.slot
+    }
+
+    pub(crate) fn after_commit(&mut self, bookmark: Option<String>) {
+        if let Some(b) = bookmark {
+            self.slot.new_bookmark = Some(b);
+        }
+        self.take_bookmark();
+    }
+
+    /// Runs `work` in a read transaction, retrying it on transient errors
+    /// (see [`execute_write`](Self::execute_write)).
+    ///
+    /// ```no_run
+    /// # async fn demo(session: &mut neo4j::Session) -> Result<(), neo4j::Error> {
+    /// let names: Vec<String> = session
+    ///     .execute_read(|tx| async move {
+    ///         let mut out = Vec::new();
+    ///         let mut r = tx.run("MATCH (p:Person) RETURN p.name AS n", neo4j::params! {}).await?;
+    ///         while let Some(rec) = r.next().await {
+    ///             out.push(rec?.get("n")?);
+    ///         }
+    ///         Ok::<_, neo4j::Error>(out)
+    ///     })
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn execute_read<T, E, F, Fut>(&mut self, work: F) -> Result<T, E>
+    where
+        F: FnMut(ManagedTransaction) -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+        E: From<Error> + 'static,
+    {
+        self.execute(AccessMode::Read, TransactionConfig::default(), work)
+            .await
+    }
+
+    /// Runs `work` in a write transaction and commits it; retries the whole
+    /// closure (with a fresh transaction) on retryable errors, with
+    /// exponential backoff, until the driver's `max_retry_time` has passed.
+    /// Non-retryable errors are returned at once.
+    ///
+    /// The closure gets a [`ManagedTransaction`] handle by value (it is a
+    /// cheap `Clone`) and returns any future, so plain `async move` blocks
+    /// work. Its error type `E` passes through: it only needs
+    /// `From<neo4j::Error>`. A closure error is retried when it is a
+    /// retryable [`neo4j::Error`](Error), or when a query of the
+    /// transaction failed with a retryable error.
+    ///
+    /// ```no_run
+    /// # async fn demo(session: &mut neo4j::Session) -> Result<(), neo4j::Error> {
+    /// #[derive(Debug)]
+    /// enum AppError { Db(neo4j::Error), Empty }
+    /// impl From<neo4j::Error> for AppError {
+    ///     fn from(e: neo4j::Error) -> Self { AppError::Db(e) }
+    /// }
+    /// let created = session
+    ///     .execute_write(|tx| async move {
+    ///         let s = tx.run("CREATE (n:Item) RETURN n", neo4j::params! {}).await?.consume().await?;
+    ///         if s.counters().nodes_created == 0 { return Err(AppError::Empty); }
+    ///         Ok(s.counters().nodes_created)
+    ///     })
+    ///     .await;
+    /// # let _ = created; Ok(()) }
+    /// ```
+    pub async fn execute_write<T, E, F, Fut>(&mut self, work: F) -> Result<T, E>
+    where
+        F: FnMut(ManagedTransaction) -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+        E: From<Error> + 'static,
+    {
+        self.execute(AccessMode::Write, TransactionConfig::default(), work)
+            .await
+    }
+
+    /// [`execute_read`](Self::execute_read) / [`execute_write`](Self::execute_write)
+    /// with an access mode and transaction options.
+    ///
+    /// ```no_run
+    /// # async fn demo(session: &mut neo4j::Session) -> Result<(), neo4j::Error> {
+    /// use neo4j::{AccessMode, TransactionConfig};
+    /// let cfg = TransactionConfig::new().with_metadata(neo4j::params! {"app" => "demo"});
+    /// session
+    ///     .execute_with_config(AccessMode::Write, cfg, |tx| async move {
+    ///         tx.run("CREATE ()", neo4j::params! {}).await?.consume().await
+    ///     })
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn execute_with_config<T, E, F, Fut>(
+        &mut self,
+        mode: AccessMode,
+        config: TransactionConfig,
+        work: F,
+    ) -> Result<T, E>
+    where
+        F: FnMut(ManagedTransaction) -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+        E: From<Error> + 'static,
+    {
+        self.execute(mode, config, work).await
+    }
+
+    async fn execute<T, E, F, Fut>(
+        &mut self,
+        mode: AccessMode,
+        config: TransactionConfig,
+        mut work: F,
+    ) -> Result<T, E>
+    where
+        F: FnMut(ManagedTransaction) -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+        E: From<Error> + 'static,
+    {
+        let policy = RetryPolicy::from(self.driver.config());
+        let mut backoff = policy.start();
+        let started = Instant::now();
+        loop {
+            let attempt = self.attempt(mode, &config, &mut work).await;
+            let (err, retryable) = match attempt {
+                Ok(v) => return Ok(v),
+                Err(x) => x,
+            };
+            let as_driver = (&err as &dyn std::any::Any).downcast_ref::<Error>();
+            let retryable = retryable || as_driver.is_some_and(Error::is_retryable);
+            // The decision needs an `Error`; build a stand-in for user errors.
+            let stand_in;
+            let probe: &Error = match as_driver {
+                Some(e) => e,
+                None => {
+                    stand_in = if retryable {
+                        Error::SessionExpired("retryable failure in the transaction".into())
+                    } else {
+                        Error::Usage("not retryable".into())
+                    };
+                    &stand_in
+                }
+            };
+            match backoff.on_failure(probe, started.elapsed(), random_jitter()) {
+                RetryDecision::RetryAfter(delay) => {
+                    tracing::info!(
+                        error = %probe,
+                        ?delay,
+                        attempt = backoff.retries(),
+                        "transaction failed; retrying"
+                    );
+                    tokio::time::sleep(delay).await;
+                }
+                RetryDecision::GiveUp => {
+                    tracing::warn!(error = %probe, retries = backoff.retries(), "giving up retrying: max_retry_time spent");
+                    return Err(err);
+                }
+                RetryDecision::NotRetryable => return Err(err),
+            }
+        }
+    }
+
+    /// One attempt of a managed transaction; the error comes with whether
+    /// the transaction saw a retryable failure.
+    async fn attempt<T, E, F, Fut>(
+        &mut self,
+        mode: AccessMode,
+        config: &TransactionConfig,
+        work: &mut F,
+    ) -> Result<T, (E, bool)>
+    where
+        F: FnMut(ManagedTransaction) -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+        E: From<Error>,
+    {
+        if let Err(e) = self.begin_in_slot(mode, config).await {
+            let r = e.is_retryable();
+            return Err((E::from(e), r));
+        }
+        let (tx, shared) = ManagedTransaction::new(std::mem::take(&mut self.slot), self.fetch_size);
+        let out = work(tx).await;
+        // Take the connection back; a result still alive elsewhere holds it.
+        let mut slot = match shared.try_lock() {
+            Ok(mut g) => std::mem::take(&mut *g),
+            Err(_) => {
+                let e = Error::Usage(
+                    "a result of the managed transaction is still in use after its closure \
+                     returned"
+                        .into(),
+                );
+                return Err((E::from(e), false));
+            }
+        };
+        let saw = slot.saw_retryable;
+        match out {
+            Ok(v) => {
+                let committed = slot.commit().await;
+                self.slot = slot;
+                match committed {
+                    Ok(bm) => {
+                        self.after_commit(bm);
+                        Ok(v)
+                    }
+                    Err(e) => {
+                        let r = e.is_retryable();
+                        Err((E::from(e), r))
+                    }
+                }
+            }
+            Err(e) => {
+                let _ = slot.rollback().await;
+                self.slot = slot;
+                Err((e, saw))
+            }
+        }
+    }
+
+    /// Finishes pending work (discarding an unconsumed result, rolling
+    /// back a dropped transaction) and gives the connection back.
+    ///
+    /// ```no_run
+    /// # async fn demo(session: neo4j::Session) -> Result<(), neo4j::Error> {
+    /// session.close().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn close(mut self) -> Result<(), Error> {
+        let r = if self.slot.tx == TxState::None {
+            self.slot.drain().await
+        } else {
+            Ok(())
+        };
+        self.take_bookmark();
+        self.slot.release().await;
+        r
+    }
+}

@@ -1,0 +1,287 @@
+//! The connection a session (or transaction) holds for one unit of work,
+//! with what is still owed on it: a pipelined BEGIN awaiting its answer,
+//! an abandoned result to discard, the bookmark of the last commit.
+//!
+//! Owns the Bolt exchanges shared by sessions and transactions: BEGIN,
+//! COMMIT, ROLLBACK (as messages from 3.0, as `RUN "BEGIN"` etc. on Bolt
+//! 1–2), draining abandoned results, and giving the connection back.
+
+use std::time::Duration;
+
+use bolt_pool::PooledConnection;
+use bolt_proto::message::{Begin, Pull, Request, ResponseRef, Run, TxExtra};
+use bolt_proto::state::ServerState;
+
+use crate::driver::errors::from_failure;
+use crate::error::Error;
+use crate::params::Params;
+use crate::value::wire::value_to_bolt;
+use crate::value::ValueMap;
+
+/// Where the slot's transaction stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum TxState {
+    /// No explicit transaction: auto-commit work.
+    #[default]
+    None,
+    /// BEGIN sent (maybe not yet answered).
+    Open,
+    /// A query of the transaction failed; only rollback is possible.
+    Failed,
+}
+
+/// A connection borrowed from the pool for a unit of work.
+#[derive(Default)]
+pub(crate) struct Slot {
+    pub(crate) conn: Option<PooledConnection>,
+    /// Responses owed to requests queued before the current RUN (a
+    /// pipelined BEGIN: 1, or 2 for Bolt 1–2's `RUN "BEGIN"` + DISCARD).
+    pub(crate) pre_responses: usize,
+    pub(crate) tx: TxState,
+    /// The bookmark of the last commit (explicit or auto-commit) not yet
+    /// taken by the session.
+    pub(crate) new_bookmark: Option<String>,
+    /// Whether the last transaction error was retryable (managed
+    /// transactions decide on retries with it).
+    pub(crate) saw_retryable: bool,
+}
+
+/// Transaction options: timeout and metadata.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TxOptions {
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) metadata: Option<ValueMap>,
+}
+
+/// Everything BEGIN / auto-commit RUN need besides the query.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TxContext {
+    pub(crate) bookmarks: Vec<String>,
+    pub(crate) write: bool,
+    pub(crate) database: Option<String>,
+    pub(crate) imp_user: Option<String>,
+    pub(crate) options: TxOptions,
+}
+
+impl TxContext {
+    /// The BEGIN / RUN metadata for `version`.
+    pub(crate) fn extra(&self, conn: &PooledConnection) -> Result<TxExtra, Error> {
+        let ctx = conn.struct_ctx();
+        let mut tx = TxExtra {
+            bookmarks: self.bookmarks.clone(),
+            mode: if self.write {
+                bolt_proto::message::AccessMode::Write
+            } else {
+                bolt_proto::message::AccessMode::Read
+            },
+            db: self.database.clone(),
+            imp_user: self.imp_user.clone(),
+            ..TxExtra::default()
+        };
+        if let Some(t) = self.options.timeout {
+            // Round sub-millisecond timeouts up: 0 means "server default".
+            let ms = t.as_millis().max(u128::from(!t.is_zero()));
+            tx.tx_timeout = Some(i64::try_from(ms).unwrap_or(i64::MAX));
+        }
+        if let Some(meta) = &self.options.metadata {
+            let mut m = packstream::Map::with_capacity(meta.len());
+            for (k, v) in meta.iter() {
+                m.insert(k, value_to_bolt(v, ctx).map_err(|e| e.with_key(k))?);
+            }
+            tx.tx_metadata = Some(m);
+        }
+        Ok(tx)
+    }
+}
+
+/// Converts parameters to the PackStream map of RUN.
+pub(crate) fn params_map(
+    params: &Params,
+    conn: &PooledConnection,
+) -> Result<packstream::Map, Error> {
+    let ctx = conn.struct_ctx();
+    let mut m = packstream::Map::with_capacity(params.len());
+    for (k, v) in params.as_map().iter() {
+        m.insert(k, value_to_bolt(v, ctx).map_err(|e| e.with_key(k))?);
+    }
+    Ok(m)
+}
+
+fn legacy(query: &str, bookmarks: &[String]) -> Request {
+    let mut run = Run::new(query);
+    if let Some(last) = bookmarks.last() {
+        run.parameters.insert("bookmark", last.as_str());
+        run.parameters.insert(
+            "bookmarks",
+            packstream::Value::List(
+                bookmarks
+                    .iter()
+                    .map(|b| packstream::Value::String(b.clone()))
+                    .collect(),
+            ),
+        );
+    }
+    Request::Run(run)
+}
+
+impl Slot {
+    /// The held connection, or a usage error.
+    pub(crate) fn conn(&mut self) -> Result<&mut PooledConnection, Error> {
+        self.conn
+            .as_mut()
+            .ok_or_else(|| Error::Usage("the transaction is closed".into()))
+    }
+
+    /// Queues BEGIN (not flushed: it goes out with the first RUN).
+    pub(crate) fn begin(&mut self, cx: &TxContext) -> Result<(), Error> {
+        let conn = self.conn()?;
+        if conn.version().has_hello() {
+            let tx = cx.extra(conn)?;
+            conn.queue(&Request::Begin(Begin { tx }))?;
+            self.pre_responses = 1;
+        } else {
+            conn.queue(&legacy("BEGIN", &cx.bookmarks))?;
+            conn.queue(&Request::Discard(Pull::all()))?;
+            self.pre_responses = 2;
+        }
+        self.tx = TxState::Open;
+        tracing::trace!("C: BEGIN (queued)");
+        Ok(())
+    }
+
+    /// Reads whatever earlier work left pending (an answered-but-unread
+    /// BEGIN, an abandoned result) and discards open streams, so a new
+    /// request can follow. A failure inside a transaction fails it and is
+    /// returned; outside, it is logged (its result was dropped unread).
+    pub(crate) async fn drain(&mut self) -> Result<(), Error> {
+        let in_tx = self.tx != TxState::None;
+        let Some(conn) = self.conn.as_mut() else {
+            return Ok(());
+        };
+        let mut failure = None;
+        loop {
+            while conn.pending() > 0 {
+                match conn.recv_ref().await? {
+                    ResponseRef::Record(_) | ResponseRef::Ignored => {}
+                    ResponseRef::Success(s) => {
+                        if let Some(b) = s.bookmark() {
+                            self.new_bookmark = Some(b.to_owned());
+                        }
+                    }
+                    ResponseRef::Failure(f) => {
+                        if failure.is_none() {
+                            failure = Some(from_failure(f));
+                        }
+                    }
+                }
+            }
+            self.pre_responses = 0;
+            match conn.state() {
+                ServerState::Streaming | ServerState::TxStreaming => {
+                    tracing::trace!("C: DISCARD {{n: -1}}");
+                    conn.queue(&Request::Discard(Pull::all()))?;
+                }
+                _ => break,
+            }
+        }
+        match failure {
+            None => Ok(()),
+            Some(e) if in_tx => {
+                self.fail(&e);
+                Err(e)
+            }
+            Some(e) => {
+                tracing::warn!(error = %e, "a result dropped before it was consumed failed");
+                self.release().await;
+                Ok(())
+            }
+        }
+    }
+
+    /// Marks the transaction failed by `e`.
+    pub(crate) fn fail(&mut self, e: &Error) {
+        if self.tx == TxState::Open {
+            self.tx = TxState::Failed;
+        }
+        self.saw_retryable |= e.is_retryable();
+    }
+
+    /// Commits the open transaction; returns the new bookmark.
+    pub(crate) async fn commit(&mut self) -> Result<Option<String>, Error> {
+        let r = self.finish(true).await;
+        self.release().await;
+        r
+    }
+
+    /// Rolls the open transaction back.
+    pub(crate) async fn rollback(&mut self) -> Result<(), Error> {
+        let r = self.finish(false).await.map(|_| ());
+        self.release().await;
+        r
+    }
+
+    async fn finish(&mut self, commit: bool) -> Result<Option<String>, Error> {
+        match self.tx {
+            TxState::None => {
+                return Err(Error::Usage("the transaction is already closed".into()));
+            }
+            TxState::Failed if commit => {
+                return Err(Error::Usage(
+                    "the transaction failed earlier and can only be rolled back".into(),
+                ))
+            }
+            TxState::Failed => return Ok(None), // RESET on release rolls back
+            TxState::Open => {}
+        }
+        let drained = self.drain().await;
+        if let Err(e) = drained {
+            self.tx = TxState::None;
+            return if commit { Err(e) } else { Ok(None) };
+        }
+        self.tx = TxState::None;
+        let conn = self.conn()?;
+        let name = if commit { "COMMIT" } else { "ROLLBACK" };
+        tracing::trace!("C: {name}");
+        if conn.version().has_hello() {
+            conn.queue(if commit {
+                &Request::Commit
+            } else {
+                &Request::Rollback
+            })?;
+        } else {
+            conn.queue(&legacy(name, &[]))?;
+            conn.queue(&Request::Discard(Pull::all()))?;
+        }
+        let mut bookmark = None;
+        let mut failure = None;
+        while conn.pending() > 0 {
+            match conn.recv_ref().await? {
+                ResponseRef::Success(s) => {
+                    if let Some(b) = s.bookmark() {
+                        bookmark = Some(b.to_owned());
+                    }
+                }
+                ResponseRef::Failure(f) => failure = failure.or(Some(from_failure(f))),
+                _ => {}
+            }
+        }
+        match failure {
+            Some(e) => {
+                self.saw_retryable |= e.is_retryable();
+                Err(e)
+            }
+            None => Ok(bookmark),
+        }
+    }
+
+    /// Gives the connection back to the pool (RESET first if it is not
+    /// idle, which also rolls back an open transaction).
+    pub(crate) async fn release(&mut self) {
+        self.tx = TxState::None;
+        self.pre_responses = 0;
+        if let Some(conn) = self.conn.take() {
+            tracing::debug!(id = ?conn.connection_id(), "connection released");
+            conn.release().await;
+        }
+    }
+}

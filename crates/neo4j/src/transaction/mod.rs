@@ -1,0 +1,245 @@
+//! Transactions: explicit ([`Transaction`], from
+//! [`Session::begin_transaction`](crate::Session::begin_transaction)) and
+//! managed ([`ManagedTransaction`], the handle given to
+//! [`Session::execute_read`](crate::Session::execute_read) /
+//! [`execute_write`](crate::Session::execute_write) closures), and their
+//! options ([`TransactionConfig`]).
+//!
+//! Both run on the session's connection slot; the Bolt exchanges (BEGIN,
+//! COMMIT, ROLLBACK on every protocol version) live in `session::slot`.
+//! The retry loop of managed transactions lives with the session.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Mutex;
+
+use crate::error::Error;
+use crate::params::Params;
+use crate::query::Query;
+use crate::result::{start, Link, RecordStream};
+use crate::session::slot::{Slot, TxOptions, TxState};
+use crate::session::Session;
+use crate::value::ValueMap;
+
+/// Options of a transaction: a timeout enforced by the server and metadata
+/// shown in its transaction listings.
+///
+/// ```
+/// use std::time::Duration;
+/// let cfg = neo4j::TransactionConfig::new()
+///     .with_timeout(Duration::from_secs(10))
+///     .with_metadata(neo4j::params! {"app" => "billing"});
+/// assert_eq!(cfg.timeout(), Some(Duration::from_secs(10)));
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct TransactionConfig {
+    timeout: Option<Duration>,
+    metadata: Option<ValueMap>,
+}
+
+impl TransactionConfig {
+    /// No timeout (the server's default), no metadata.
+    pub fn new() -> Self {
+        TransactionConfig::default()
+    }
+
+    /// The server aborts the transaction after this long (Bolt 3.0+).
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Metadata attached to the transaction (Bolt 3.0+).
+    pub fn with_metadata(mut self, metadata: impl Into<Params>) -> Self {
+        self.metadata = Some(metadata.into().into_map());
+        self
+    }
+
+    /// The timeout, if set.
+    pub fn timeout(&self) -> Option<Duration> {
+        self.timeout
+    }
+
+    pub(crate) fn options(&self) -> TxOptions {
+        TxOptions {
+            timeout: self.timeout,
+            metadata: self.metadata.clone(),
+        }
+    }
+}
+
+/// An explicit transaction; borrows its session until it ends.
+///
+/// End it with [`commit`](Self::commit), [`rollback`](Self::rollback) or
+/// [`close`](Self::close). A transaction dropped while open is rolled back:
+/// at once if the session is used again (or closed), otherwise by the pool,
+/// which RESETs the connection before reusing it.
+///
+/// ```no_run
+/// # async fn demo(session: &mut neo4j::Session) -> Result<(), neo4j::Error> {
+/// use neo4j::{params, TransactionConfig};
+/// let mut tx = session.begin_transaction(TransactionConfig::new()).await?;
+/// tx.run("CREATE (:Account {id: $id})", params! {"id" => 1}).await?.consume().await?;
+/// tx.run("CREATE (:Account {id: $id})", params! {"id" => 2}).await?.consume().await?;
+/// tx.commit().await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct Transaction<'s> {
+    session: &'s mut Session,
+    fetch_size: i64,
+}
+
+impl<'s> Transaction<'s> {
+    pub(crate) fn new(session: &'s mut Session, fetch_size: i64) -> Self {
+        Transaction {
+            session,
+            fetch_size,
+        }
+    }
+
+    /// Runs a query in the transaction. A result not consumed before the
+    /// next query or the commit is discarded.
+    ///
+    /// ```no_run
+    /// # async fn demo(tx: &mut neo4j::Transaction<'_>) -> Result<(), neo4j::Error> {
+    /// let rec = tx.run("RETURN $x AS x", neo4j::params! {"x" => 1}).await?.single().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn run(
+        &mut self,
+        query: impl Into<String>,
+        params: impl Into<Params>,
+    ) -> Result<RecordStream<'_>, Error> {
+        let q = Query::new(query).with_params(params);
+        start(
+            Link::Borrowed(self.session.slot_mut()),
+            q,
+            None,
+            self.fetch_size,
+        )
+        .await
+    }
+
+    /// Commits; the session's bookmarks become the commit's bookmark.
+    ///
+    /// ```no_run
+    /// # async fn demo(tx: neo4j::Transaction<'_>) -> Result<(), neo4j::Error> {
+    /// tx.commit().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn commit(self) -> Result<(), Error> {
+        let r = self.session.slot_mut().commit().await;
+        match r {
+            Ok(bm) => {
+                self.session.after_commit(bm);
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Rolls back.
+    ///
+    /// ```no_run
+    /// # async fn demo(tx: neo4j::Transaction<'_>) -> Result<(), neo4j::Error> {
+    /// tx.rollback().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn rollback(self) -> Result<(), Error> {
+        self.session.slot_mut().rollback().await
+    }
+
+    /// Rolls back if still open; otherwise does nothing.
+    ///
+    /// ```no_run
+    /// # async fn demo(tx: neo4j::Transaction<'_>) -> Result<(), neo4j::Error> {
+    /// tx.close().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn close(self) -> Result<(), Error> {
+        if self.is_open() {
+            self.rollback().await
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Whether the transaction can still run queries or commit (not failed,
+    /// not ended).
+    pub fn is_open(&self) -> bool {
+        self.session_slot().tx == TxState::Open
+    }
+
+    fn session_slot(&self) -> &Slot {
+        self.session.slot_ref()
+    }
+}
+
+/// The transaction handle of a managed transaction closure.
+///
+/// Cheap to clone; valid until the closure returns (then the driver commits
+/// or rolls back, and further use fails with [`Error::Usage`]). One result
+/// at a time: consume or drop a result before running the next query.
+///
+/// ```no_run
+/// # async fn demo(session: &mut neo4j::Session) -> Result<(), neo4j::Error> {
+/// let total: i64 = session
+///     .execute_read(|tx| async move {
+///         let rec = tx.run("MATCH (n) RETURN count(n) AS c", neo4j::params! {}).await?.single().await?;
+///         rec.get::<i64>("c")
+///     })
+///     .await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct ManagedTransaction {
+    slot: Arc<Mutex<Slot>>,
+    fetch_size: i64,
+}
+
+impl std::fmt::Debug for ManagedTransaction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ManagedTransaction").finish_non_exhaustive()
+    }
+}
+
+impl ManagedTransaction {
+    pub(crate) fn new(slot: Slot, fetch_size: i64) -> (Self, Arc<Mutex<Slot>>) {
+        let shared = Arc::new(Mutex::new(slot));
+        (
+            ManagedTransaction {
+                slot: shared.clone(),
+                fetch_size,
+            },
+            shared,
+        )
+    }
+
+    /// Runs a query in the transaction.
+    ///
+    /// # Errors
+    /// [`Error::Usage`] if an earlier result of this transaction is still
+    /// alive, or the closure has returned.
+    pub async fn run(
+        &self,
+        query: impl Into<String>,
+        params: impl Into<Params>,
+    ) -> Result<RecordStream<'static>, Error> {
+        let guard = self.slot.clone().try_lock_owned().map_err(|_| {
+            Error::Usage(
+                "an earlier result of this transaction is still in use; consume or drop it \
+                 before running the next query"
+                    .into(),
+            )
+        })?;
+        if guard.conn.is_none() {
+            return Err(Error::Usage(
+                "the managed transaction has ended (its closure returned)".into(),
+            ));
+        }
+        let q = Query::new(query).with_params(params);
+        start(Link::Shared(guard), q, None, self.fetch_size).await
+    }
+}
