@@ -25,6 +25,7 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::query::{ExecuteQuery, Query};
 use crate::result::ServerInfo;
+use crate::routing::{RouteHook, RoutingProvider, RoutingTableInfo};
 use crate::session::{Session, SessionConfig};
 use crate::uri::{ParsedUri, SchemeKind};
 
@@ -68,9 +69,11 @@ impl GraphDatabase {
     /// `der_encoded_server_certificate` options.
     ///
     /// `bolt`, `bolt+s` and `bolt+ssc` give a direct driver to one server.
-    /// The routing schemes `neo4j`, `neo4j+s`, `neo4j+ssc` and `bolt+routing`
-    /// are recognised and checked, then refused with
-    /// [`Error::Unsupported`] until the routing driver lands.
+    /// `neo4j`, `neo4j+s`, `neo4j+ssc` and the legacy `bolt+routing` give a
+    /// routing driver: it asks the cluster (through the URI's address, which
+    /// goes through the custom resolver) for routing tables, and sends reads
+    /// to readers and writes to writers. The URI's query parameters form the
+    /// routing context sent to the cluster.
     ///
     /// ```
     /// use neo4j::{Config, Error, GraphDatabase};
@@ -89,19 +92,23 @@ impl GraphDatabase {
         let connector = Connector::new(parsed, &config)?;
         let connect = options::connect_options(&config, &connector)?;
         let open = options::open_options(&config)?;
-        let provider = ConnectionProvider::Direct(DirectProvider::new(
-            options::to_net_address(&connector.address),
-            connect,
-            open,
-            options::pool_config(&config),
-        ));
-        if kind == SchemeKind::Routing {
-            return Err(Error::Unsupported(
-                "the routing driver (neo4j://, neo4j+s://, neo4j+ssc://, bolt+routing://) \
-                 is not yet supported; use a bolt:// URI to connect to a single server"
-                    .into(),
-            ));
-        }
+        let provider = match (kind, &connector.routing_context) {
+            (SchemeKind::Routing, Some(query)) => {
+                ConnectionProvider::Routing(Arc::new(RoutingProvider::new(
+                    options::to_net_address(&connector.address),
+                    query,
+                    connect,
+                    open,
+                    options::pool_config(&config),
+                )?))
+            }
+            _ => ConnectionProvider::Direct(DirectProvider::new(
+                options::to_net_address(&connector.address),
+                connect,
+                open,
+                options::pool_config(&config),
+            )),
+        };
         Ok(Driver {
             inner: Arc::new(Inner {
                 config,
@@ -196,6 +203,80 @@ impl Driver {
             return Err(crate::Error::DriverClosed);
         }
         self.inner.provider.acquire(req).await
+    }
+
+    /// The home database a session without one pins (routing drivers ask
+    /// the cluster; `None` otherwise).
+    pub(crate) async fn resolve_home_database(
+        &self,
+        imp_user: Option<&str>,
+        bookmarks: &[String],
+    ) -> Result<Option<String>, crate::Error> {
+        if self.is_closed() {
+            return Err(crate::Error::DriverClosed);
+        }
+        self.inner
+            .provider
+            .resolve_home_database(imp_user, bookmarks)
+            .await
+    }
+
+    /// Where a unit of work on `database` reports failures (routing only).
+    pub(crate) fn route_hook(&self, database: Option<&str>) -> Option<RouteHook> {
+        self.inner.provider.route_hook(database)
+    }
+
+    /// Diagnostics: whether this driver routes (a `neo4j://` scheme).
+    ///
+    /// ```
+    /// use neo4j::{Config, GraphDatabase};
+    /// assert!(GraphDatabase::driver("neo4j://localhost", Config::default())?.is_routing());
+    /// assert!(!GraphDatabase::driver("bolt://localhost", Config::default())?.is_routing());
+    /// # Ok::<(), neo4j::Error>(())
+    /// ```
+    pub fn is_routing(&self) -> bool {
+        self.inner.provider.routing().is_some()
+    }
+
+    /// Diagnostics (for tests and tools such as TestKit): a snapshot of the
+    /// routing table kept for `database` (`None`: the home database of a
+    /// server before 4.3, which does not name it). `None` for direct
+    /// drivers and for databases without a table yet.
+    ///
+    /// ```
+    /// use neo4j::{Config, GraphDatabase};
+    /// let d = GraphDatabase::driver("neo4j://localhost", Config::default())?;
+    /// assert!(d.routing_table(Some("neo4j")).is_none()); // nothing asked yet
+    /// # Ok::<(), neo4j::Error>(())
+    /// ```
+    pub fn routing_table(&self, database: Option<&str>) -> Option<RoutingTableInfo> {
+        self.inner.provider.routing()?.routing_table(database)
+    }
+
+    /// Diagnostics (for tests and tools such as TestKit): asks the cluster
+    /// for the routing table of `database` now, whatever the age of the
+    /// one kept, passing `bookmarks`. Fails like discovery does
+    /// ([`Error::ServiceUnavailable`] when no router answers); a direct
+    /// driver has nothing to update and returns `Ok`.
+    ///
+    /// ```no_run
+    /// # async fn demo(driver: neo4j::Driver) -> Result<(), neo4j::Error> {
+    /// driver.force_routing_table_update(Some("testdb"), &[]).await?;
+    /// println!("{:?}", driver.routing_table(Some("testdb")));
+    /// # Ok(()) }
+    /// ```
+    pub async fn force_routing_table_update(
+        &self,
+        database: Option<&str>,
+        bookmarks: &[String],
+    ) -> Result<(), crate::Error> {
+        if self.is_closed() {
+            return Err(crate::Error::DriverClosed);
+        }
+        match self.inner.provider.routing() {
+            Some(r) => r.force_update(database, None, bookmarks).await,
+            None => Ok(()),
+        }
     }
 
     async fn any_connection(&self) -> Result<PooledConnection, crate::Error> {
@@ -395,19 +476,20 @@ mod tests {
     }
 
     #[test]
-    fn routing_schemes_are_refused_clearly() {
+    fn routing_schemes_give_routing_drivers() {
         for uri in [
             "neo4j://h",
             "neo4j+s://h",
             "neo4j+ssc://h?x=y",
             "bolt+routing://h",
         ] {
-            let err = GraphDatabase::driver(uri, Config::default()).unwrap_err();
-            assert!(
-                matches!(err, Error::Unsupported(ref m) if m.contains("routing")),
-                "{err}"
-            );
+            let d = GraphDatabase::driver(uri, Config::default()).unwrap();
+            assert!(d.is_routing(), "{uri}");
+            assert!(d.routing_table(None).is_none());
         }
+        assert!(!GraphDatabase::driver("bolt://h", Config::default())
+            .unwrap()
+            .is_routing());
     }
 
     #[test]

@@ -5,13 +5,14 @@
 //! routing table behind the same `acquire` call. Owns pool creation
 //! (lazily, inside the caller's tokio runtime) and closing.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use bolt_net::{Address, ConnectOptions};
 use bolt_pool::{OpenOptions, Pool, PoolConfig, PoolMetrics, PooledConnection};
 use bolt_proto::message::AccessMode;
 
 use crate::error::Error;
+use crate::routing::{RouteHook, RouteRequest, RoutingProvider};
 
 /// What a unit of work asks a provider for. Direct drivers ignore all but
 /// nothing; routing drivers need every field.
@@ -24,21 +25,67 @@ pub(crate) struct AcquireRequest<'a> {
 }
 
 /// Hands out pooled connections for units of work.
+#[allow(clippy::large_enum_variant)] // one per driver, behind its Arc
 pub(crate) enum ConnectionProvider {
     /// One server, one pool.
     Direct(DirectProvider),
+    /// A cluster: routing tables and a pool per member (`crate::routing`).
+    Routing(Arc<RoutingProvider>),
 }
 
 impl ConnectionProvider {
     pub(crate) async fn acquire(&self, req: AcquireRequest<'_>) -> Result<PooledConnection, Error> {
         match self {
             ConnectionProvider::Direct(d) => d.acquire(req).await,
+            ConnectionProvider::Routing(r) => {
+                r.acquire(RouteRequest {
+                    mode: req.mode,
+                    database: req.database,
+                    bookmarks: req.bookmarks,
+                    imp_user: req.imp_user,
+                })
+                .await
+            }
+        }
+    }
+
+    /// The home database a session without one should pin: asked of the
+    /// cluster by a routing driver; `None` for a direct driver (the server
+    /// picks) and for routing servers before 4.3 (they do not name it).
+    pub(crate) async fn resolve_home_database(
+        &self,
+        imp_user: Option<&str>,
+        bookmarks: &[String],
+    ) -> Result<Option<String>, Error> {
+        match self {
+            ConnectionProvider::Direct(_) => Ok(None),
+            ConnectionProvider::Routing(r) => r.resolve_home_database(imp_user, bookmarks).await,
+        }
+    }
+
+    /// What a unit of work on `database` reports failures to (routing
+    /// drivers only).
+    pub(crate) fn route_hook(&self, database: Option<&str>) -> Option<RouteHook> {
+        match self {
+            ConnectionProvider::Direct(_) => None,
+            ConnectionProvider::Routing(r) => {
+                Some(RouteHook::new(r.clone(), database.map(str::to_owned)))
+            }
+        }
+    }
+
+    /// The routing provider, for routing drivers.
+    pub(crate) fn routing(&self) -> Option<&RoutingProvider> {
+        match self {
+            ConnectionProvider::Direct(_) => None,
+            ConnectionProvider::Routing(r) => Some(r),
         }
     }
 
     pub(crate) async fn close(&self) {
         match self {
             ConnectionProvider::Direct(d) => d.close().await,
+            ConnectionProvider::Routing(r) => r.close().await,
         }
     }
 
@@ -49,6 +96,7 @@ impl ConnectionProvider {
                 .get()
                 .map(|p| vec![(d.address.clone(), p.metrics())])
                 .unwrap_or_default(),
+            ConnectionProvider::Routing(r) => r.metrics(),
         }
     }
 }

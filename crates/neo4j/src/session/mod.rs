@@ -213,6 +213,13 @@ impl Session {
         self.take_bookmark();
         if self.slot.conn.is_none() {
             let bookmarks = self.bookmarks.to_vec();
+            if self.config.database.is_none() {
+                // A routing driver pins the home database for the session.
+                self.config.database = self
+                    .driver
+                    .resolve_home_database(self.config.imp_user.as_deref(), &bookmarks)
+                    .await?;
+            }
             let conn = self
                 .driver
                 .acquire(AcquireRequest {
@@ -226,6 +233,7 @@ impl Session {
                 })
                 .await?;
             self.slot.conn = Some(conn);
+            self.slot.route = self.driver.route_hook(self.config.database.as_deref());
         }
         self.slot.saw_retryable = false;
         Ok(())

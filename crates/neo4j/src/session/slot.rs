@@ -44,6 +44,9 @@ pub(crate) struct Slot {
     /// Whether the last transaction error was retryable (managed
     /// transactions decide on retries with it).
     pub(crate) saw_retryable: bool,
+    /// Routing drivers: where failures of this connection are reported
+    /// (they update the routing tables).
+    pub(crate) route: Option<crate::routing::RouteHook>,
 }
 
 /// Transaction options: timeout and metadata.
@@ -203,6 +206,9 @@ impl Slot {
         if self.tx == TxState::Open {
             self.tx = TxState::Failed;
         }
+        if let (Some(route), Some(conn)) = (&self.route, &self.conn) {
+            let _ = route.on_failure(conn.address(), e);
+        }
         self.saw_retryable |= e.is_retryable();
     }
 
@@ -280,6 +286,11 @@ impl Slot {
         self.tx = TxState::None;
         self.pre_responses = 0;
         if let Some(conn) = self.conn.take() {
+            if conn.is_broken() {
+                if let Some(route) = &self.route {
+                    route.on_broken(conn.address());
+                }
+            }
             tracing::debug!(id = ?conn.connection_id(), "connection released");
             conn.release().await;
         }

@@ -1,0 +1,587 @@
+//! The connection provider of a routing driver: routing tables per
+//! database, discovery through routers (then the initial address, through
+//! the custom resolver), server choice per access mode, and what to do when
+//! a server fails.
+//!
+//! Owns the tables, the per-server pools ([`Pools`]) and the rules for
+//! forgetting servers. Must not run queries for users nor decide retries
+//! (sessions and the retry loop do); it only turns failures of a cluster
+//! member into the right error and table update.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use bolt_net::{Address, ConnectOptions, Resolver};
+use bolt_pool::{OpenOptions, PoolConfig, PoolError, PoolMetrics, PooledConnection, Pools};
+use bolt_proto::message::AccessMode;
+use packstream::Map;
+
+use super::discovery::{self, Discovery, DiscoveryError};
+use super::select::RoundRobin;
+use super::table::RoutingTable;
+use super::RoutingTableInfo;
+use crate::error::Error;
+
+/// How long an expired table is kept before it is dropped (and servers
+/// only it named lose their pools), as in the official drivers.
+pub(crate) const ROUTING_TABLE_PURGE_DELAY: Duration = Duration::from_secs(30);
+
+const NOT_A_LEADER: &str = "Neo.ClientError.Cluster.NotALeader";
+const FORBIDDEN_ON_READ_ONLY: &str = "Neo.ClientError.General.ForbiddenOnReadOnlyDatabase";
+const DATABASE_UNAVAILABLE: &str = "Neo.TransientError.General.DatabaseUnavailable";
+
+/// Tables are keyed by database name; `None` is the home database of a
+/// server that does not name it (Bolt 3 to 4.2).
+type Key = Option<String>;
+
+/// What a session's unit of work tells the routing provider about the
+/// connection it holds: its failures and a broken connection update the
+/// routing tables. Travels with the connection (cheap to clone).
+#[derive(Clone, Debug)]
+pub(crate) struct RouteHook {
+    provider: Arc<RoutingProvider>,
+    database: Option<String>,
+}
+
+impl RouteHook {
+    pub(crate) fn new(provider: Arc<RoutingProvider>, database: Option<String>) -> RouteHook {
+        RouteHook { provider, database }
+    }
+
+    /// See [`RoutingProvider::on_failure`].
+    pub(crate) fn on_failure(&self, address: &Address, err: &Error) -> Option<Error> {
+        self.provider
+            .on_failure(address, self.database.as_deref(), err)
+    }
+
+    /// See [`RoutingProvider::on_broken`].
+    pub(crate) fn on_broken(&self, address: &Address) {
+        self.provider.on_broken(address);
+    }
+}
+
+/// What a unit of work needs from the cluster.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RouteRequest<'a> {
+    pub(crate) mode: AccessMode,
+    /// The database (`None`: resolve the home database first, see
+    /// [`RoutingProvider::resolve_home_database`]).
+    pub(crate) database: Option<&'a str>,
+    pub(crate) bookmarks: &'a [String],
+    pub(crate) imp_user: Option<&'a str>,
+}
+
+/// The routing driver's connection provider. Create inside or outside a
+/// runtime; pools are created on first use, inside the caller's runtime.
+pub(crate) struct RoutingProvider {
+    initial: Address,
+    resolver: Option<Resolver>,
+    routing_context: Map,
+    pools: Pools,
+    tables: Mutex<HashMap<Key, RoutingTable>>,
+    /// One discovery at a time; waiters then find the fresh table.
+    refresh: tokio::sync::Mutex<()>,
+    readers_rr: RoundRobin,
+    writers_rr: RoundRobin,
+    purge_delay: Duration,
+    /// Bound on one router's discovery exchange (after acquisition).
+    discovery_timeout: Duration,
+    closed: AtomicBool,
+}
+
+impl std::fmt::Debug for RoutingProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RoutingProvider")
+            .field("initial", &self.initial)
+            .field("routing_context", &self.routing_context)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The routing context sent in HELLO and discovery: the URI's query
+/// parameters plus `address`, the initial `host:port`.
+pub(crate) fn routing_context_map(initial: &Address, query: &[(String, String)]) -> Map {
+    let mut m = Map::new();
+    for (k, v) in query {
+        m.insert(k.clone(), v.clone());
+    }
+    m.insert("address", initial.to_string());
+    m
+}
+
+impl RoutingProvider {
+    /// A provider for the cluster reached through `initial`.
+    ///
+    /// `connect` may carry the custom resolver; it is taken out and applied
+    /// to the initial address only (servers named by routing tables are
+    /// looked up in DNS). `open` gets the routing context.
+    pub(crate) fn new(
+        initial: Address,
+        query: &[(String, String)],
+        connect: ConnectOptions,
+        open: OpenOptions,
+        pool: PoolConfig,
+    ) -> Result<RoutingProvider, Error> {
+        let resolver = connect.resolver().cloned();
+        let mut members = ConnectOptions::new()
+            .with_connection_timeout(connect.connection_timeout())
+            .with_keep_alive(connect.keep_alive());
+        if let Some(tls) = connect.tls() {
+            members = members.with_tls(tls.clone());
+        }
+        let routing_context = routing_context_map(&initial, query);
+        let open = open.with_routing_context(Some(routing_context.clone()));
+        let discovery_timeout = pool.connection_acquisition_timeout;
+        let pools = Pools::new(members, open, pool).map_err(|e| Error::Usage(e.to_string()))?;
+        Ok(RoutingProvider {
+            initial,
+            resolver,
+            routing_context,
+            pools,
+            tables: Mutex::new(HashMap::new()),
+            refresh: tokio::sync::Mutex::new(()),
+            readers_rr: RoundRobin::default(),
+            writers_rr: RoundRobin::default(),
+            purge_delay: ROUTING_TABLE_PURGE_DELAY,
+            discovery_timeout,
+            closed: AtomicBool::new(false),
+        })
+    }
+
+    fn tables(&self) -> MutexGuard<'_, HashMap<Key, RoutingTable>> {
+        self.tables.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn check_open(&self) -> Result<(), Error> {
+        if self.closed.load(Ordering::Acquire) {
+            Err(Error::DriverClosed)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// A connection to a server of the right role for `req`'s database,
+    /// discovering first when the table is stale. A server that cannot be
+    /// reached is forgotten and the next candidate tried; when none is
+    /// left the error is [`Error::SessionExpired`].
+    pub(crate) async fn acquire(&self, req: RouteRequest<'_>) -> Result<PooledConnection, Error> {
+        self.check_open()?;
+        let key: Key = req.database.map(str::to_owned);
+        let table = self
+            .ensure_fresh(&key, req.mode, req.imp_user, req.bookmarks)
+            .await?;
+        let (mut candidates, rr, role) = match req.mode {
+            AccessMode::Read => (table.readers, &self.readers_rr, "reader"),
+            AccessMode::Write => (table.writers, &self.writers_rr, "writer"),
+        };
+        loop {
+            let load = self.in_use();
+            let Some(address) = rr
+                .least_connected(&candidates, |a| load.get(a).copied().unwrap_or(0))
+                .cloned()
+            else {
+                return Err(Error::SessionExpired(format!(
+                    "no {role} is available for {}",
+                    db_name(&key)
+                )));
+            };
+            match self.pools.acquire(&address).await {
+                Ok(conn) => {
+                    tracing::debug!(%address, mode = ?req.mode, database = ?key, "routed connection acquired");
+                    return Ok(conn);
+                }
+                Err(e) if e.is_connection_failure() => {
+                    tracing::debug!(%address, error = %e, "cluster member unreachable; forgetting it");
+                    self.deactivate(&address).await;
+                    candidates.retain(|a| a != &address);
+                }
+                Err(e) => return Err(pool_error(e)),
+            }
+        }
+    }
+
+    /// Connections in use per server (for least-connected selection).
+    fn in_use(&self) -> HashMap<Address, u32> {
+        self.pools
+            .metrics()
+            .into_iter()
+            .map(|(a, m)| (a, m.in_use))
+            .collect()
+    }
+
+    /// Asks the cluster for the home database of the (impersonated) user:
+    /// discovery for the home database, whose answer names it (`None` from
+    /// servers before 4.3, which do not). The table is kept under that
+    /// name, so the session's next [`acquire`](Self::acquire) naming it
+    /// needs no second discovery.
+    pub(crate) async fn resolve_home_database(
+        &self,
+        imp_user: Option<&str>,
+        bookmarks: &[String],
+    ) -> Result<Option<String>, Error> {
+        self.check_open()?;
+        // Servers that do not name the home database (before 4.3) keep its
+        // table under no name; while it is fresh there is nothing to ask.
+        if self.fresh(&None, AccessMode::Read).is_some() {
+            return Ok(None);
+        }
+        let _guard = self.refresh.lock().await;
+        let table = self.update_table(&None, imp_user, bookmarks).await?;
+        Ok(table.database)
+    }
+
+    /// The table for `key`, fresh for `mode` (discovering if needed).
+    async fn ensure_fresh(
+        &self,
+        key: &Key,
+        mode: AccessMode,
+        imp_user: Option<&str>,
+        bookmarks: &[String],
+    ) -> Result<RoutingTable, Error> {
+        if let Some(t) = self.fresh(key, mode) {
+            return Ok(t);
+        }
+        let _guard = self.refresh.lock().await;
+        if let Some(t) = self.fresh(key, mode) {
+            return Ok(t);
+        }
+        self.purge_expired().await;
+        self.update_table(key, imp_user, bookmarks).await
+    }
+
+    fn fresh(&self, key: &Key, mode: AccessMode) -> Option<RoutingTable> {
+        let tables = self.tables();
+        tables
+            .get(key)
+            .filter(|t| t.is_fresh(mode, Instant::now()))
+            .cloned()
+    }
+
+    /// Drops tables expired for longer than the purge delay, and the pools
+    /// of servers no table names any more.
+    async fn purge_expired(&self) {
+        let now = Instant::now();
+        let purged = {
+            let mut tables = self.tables();
+            let before = tables.len();
+            tables.retain(|_, t| !t.is_purgeable(now, self.purge_delay));
+            before != tables.len()
+        };
+        if purged {
+            self.close_unused_pools().await;
+        }
+    }
+
+    /// Closes the pools of servers that are in no table.
+    async fn close_unused_pools(&self) {
+        let keep: HashSet<Address> = self
+            .tables()
+            .values()
+            .flat_map(|t| t.servers().cloned())
+            .collect();
+        self.pools.retain(|a| keep.contains(a)).await;
+    }
+
+    /// Discovery for `key`: the known routers, then the initial address
+    /// through the resolver (initial address first when the last answer had
+    /// no writers). Call with the refresh lock held.
+    async fn update_table(
+        &self,
+        key: &Key,
+        imp_user: Option<&str>,
+        bookmarks: &[String],
+    ) -> Result<RoutingTable, Error> {
+        let existing = self
+            .tables()
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| RoutingTable::empty(key.clone()));
+        let d = Discovery {
+            routing_context: &self.routing_context,
+            database: key.as_deref(),
+            imp_user,
+            bookmarks,
+        };
+        let mut tried: HashSet<Address> = HashSet::new();
+        let mut last: Option<Error> = None;
+        let prefer_initial = existing.initialized_without_writers;
+        if prefer_initial {
+            if let Some(t) = self.via_initial(&d, &mut tried, &mut last).await? {
+                return Ok(self.store(key, t).await);
+            }
+        }
+        for router in &existing.routers {
+            if let Some(t) = self.via_router(router, &d, &mut tried, &mut last).await? {
+                return Ok(self.store(key, t).await);
+            }
+        }
+        if !prefer_initial {
+            if let Some(t) = self.via_initial(&d, &mut tried, &mut last).await? {
+                return Ok(self.store(key, t).await);
+            }
+        }
+        Err(Error::ServiceUnavailable(format!(
+            "unable to retrieve routing information for {}{}",
+            db_name(key),
+            last.map(|e| format!(" (last error: {e})"))
+                .unwrap_or_default()
+        )))
+    }
+
+    /// Tries each address the resolver gives for the initial address.
+    async fn via_initial(
+        &self,
+        d: &Discovery<'_>,
+        tried: &mut HashSet<Address>,
+        last: &mut Option<Error>,
+    ) -> Result<Option<RoutingTable>, Error> {
+        let resolved = match &self.resolver {
+            Some(r) => r.resolve(&self.initial),
+            None => vec![self.initial.clone()],
+        };
+        if resolved.is_empty() {
+            *last = Some(Error::ServiceUnavailable(format!(
+                "the custom resolver returned no addresses for {}",
+                self.initial
+            )));
+        }
+        for address in resolved {
+            if let Some(t) = self.via_router(&address, d, tried, last).await? {
+                return Ok(Some(t));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Discovery through one router: `Ok(None)` to try the next one,
+    /// `Err` to stop.
+    async fn via_router(
+        &self,
+        router: &Address,
+        d: &Discovery<'_>,
+        tried: &mut HashSet<Address>,
+        last: &mut Option<Error>,
+    ) -> Result<Option<RoutingTable>, Error> {
+        if !tried.insert(router.clone()) {
+            return Ok(None);
+        }
+        self.check_open()?;
+        let result = match self.pools.acquire(router).await {
+            Err(e) => Err(discovery::from_pool_error(e)),
+            Ok(mut conn) => {
+                let exchange = tokio::time::timeout(self.discovery_timeout, async {
+                    discovery::discover(&mut conn, d).await
+                })
+                .await;
+                match exchange {
+                    Ok(r) => {
+                        if r.is_ok() {
+                            conn.release().await;
+                        }
+                        r
+                    }
+                    Err(_) => {
+                        conn.mark_broken();
+                        Err(DiscoveryError::Unreachable(Error::ServiceUnavailable(
+                            format!(
+                                "routing discovery through {router} timed out after {:?}",
+                                self.discovery_timeout
+                            ),
+                        )))
+                    }
+                }
+            }
+        };
+        match result {
+            Ok(t) => {
+                tracing::debug!(%router, database = ?t.database, ttl = ?t.ttl, "routing table updated");
+                Ok(Some(t))
+            }
+            Err(DiscoveryError::Unreachable(e)) => {
+                tracing::debug!(%router, error = %e, "router unreachable");
+                self.deactivate(router).await;
+                *last = Some(e);
+                Ok(None)
+            }
+            Err(DiscoveryError::Invalid(e)) => {
+                tracing::debug!(%router, error = %e, "router gave no usable table");
+                *last = Some(e);
+                Ok(None)
+            }
+            Err(DiscoveryError::Fatal(e)) => Err(e),
+        }
+    }
+
+    /// Keeps a new table (under the name the answer gave, for home-database
+    /// discovery) and closes the pools of servers that left every table.
+    async fn store(&self, key: &Key, table: RoutingTable) -> RoutingTable {
+        {
+            let mut tables = self.tables();
+            let key = if key.is_none() {
+                table.database.clone()
+            } else {
+                key.clone()
+            };
+            tables.insert(key, table.clone());
+        }
+        self.close_unused_pools().await;
+        table
+    }
+
+    /// Forgets `address` in every table and closes its pool (it could not
+    /// be reached).
+    pub(crate) async fn deactivate(&self, address: &Address) {
+        self.forget_everywhere(address);
+        self.pools.remove(address).await;
+    }
+
+    /// [`deactivate`](Self::deactivate) without waiting: the pool is closed
+    /// in the background (callers that cannot await).
+    fn deactivate_soon(&self, address: &Address) {
+        self.forget_everywhere(address);
+        let pools = self.pools.clone();
+        let address = address.clone();
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            rt.spawn(async move { pools.remove(&address).await });
+        }
+    }
+
+    fn forget_everywhere(&self, address: &Address) {
+        for t in self.tables().values_mut() {
+            t.forget(address);
+        }
+    }
+
+    /// Forgets `address` as a writer of `database` (it refused a write).
+    pub(crate) fn forget_writer(&self, address: &Address, database: Option<&str>) {
+        let key: Key = database.map(str::to_owned);
+        if let Some(t) = self.tables().get_mut(&key) {
+            t.forget_writer(address);
+        }
+    }
+
+    /// Updates the tables after work on `address` for `database` failed
+    /// with `err`; returns the error the user should see instead, if any:
+    ///
+    /// * `NotALeader` / `ForbiddenOnReadOnlyDatabase`: the writer is
+    ///   forgotten for that database; [`Error::SessionExpired`] (retryable);
+    /// * a lost connection ([`Error::ServiceUnavailable`]): the server is
+    ///   forgotten everywhere and its pool closed; [`Error::SessionExpired`];
+    /// * `DatabaseUnavailable`: the server is forgotten; the error is kept;
+    /// * anything else: nothing changes.
+    pub(crate) fn on_failure(
+        &self,
+        address: &Address,
+        database: Option<&str>,
+        err: &Error,
+    ) -> Option<Error> {
+        match err {
+            Error::Server { code, .. }
+                if code == NOT_A_LEADER || code == FORBIDDEN_ON_READ_ONLY =>
+            {
+                tracing::debug!(%address, ?database, %code, "writer refused the write; forgetting it");
+                self.forget_writer(address, database);
+                Some(Error::SessionExpired(format!(
+                    "server {address} no longer accepts writes for {}: {err}",
+                    db_name(&database.map(str::to_owned))
+                )))
+            }
+            Error::Server { code, .. } if code == DATABASE_UNAVAILABLE => {
+                self.deactivate_soon(address);
+                None
+            }
+            Error::ServiceUnavailable(m) => {
+                tracing::debug!(%address, error = %m, "cluster member lost; forgetting it");
+                self.deactivate_soon(address);
+                Some(Error::SessionExpired(format!(
+                    "server {address} is no longer available: {m}"
+                )))
+            }
+            _ => None,
+        }
+    }
+
+    /// A connection to `address` came back broken: forget the server.
+    pub(crate) fn on_broken(&self, address: &Address) {
+        tracing::debug!(%address, "connection broke; forgetting the server");
+        self.deactivate_soon(address);
+    }
+
+    /// Discovery for `database` now, whatever the table's age
+    /// (diagnostics and tests).
+    pub(crate) async fn force_update(
+        &self,
+        database: Option<&str>,
+        imp_user: Option<&str>,
+        bookmarks: &[String],
+    ) -> Result<(), Error> {
+        self.check_open()?;
+        let _guard = self.refresh.lock().await;
+        self.update_table(&database.map(str::to_owned), imp_user, bookmarks)
+            .await
+            .map(|_| ())
+    }
+
+    /// A snapshot of the table for `database` (`None`: the unnamed home
+    /// database of old servers).
+    pub(crate) fn routing_table(&self, database: Option<&str>) -> Option<RoutingTableInfo> {
+        let key: Key = database.map(str::to_owned);
+        self.tables().get(&key).map(RoutingTableInfo::from_table)
+    }
+
+    /// Metrics of every server's pool.
+    pub(crate) fn metrics(&self) -> Vec<(Address, PoolMetrics)> {
+        self.pools.metrics()
+    }
+
+    /// Closes every pool; later calls fail with [`Error::DriverClosed`].
+    pub(crate) async fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        self.tables().clear();
+        self.pools.close().await;
+    }
+}
+
+fn db_name(key: &Key) -> String {
+    match key {
+        Some(db) => format!("database `{db}`"),
+        None => "the home database".to_owned(),
+    }
+}
+
+/// A pool failure outside discovery as an [`Error`].
+fn pool_error(e: PoolError) -> Error {
+    if e.is_connection_failure() {
+        return Error::ServiceUnavailable(e.to_string());
+    }
+    match e {
+        PoolError::Auth { code, message } => Error::from_server_failure(code, message, None),
+        PoolError::Server(f) => Error::from_server_failure(f.code, f.message, f.gql_status),
+        PoolError::AcquisitionTimeout { timeout, .. } => {
+            Error::ConnectionAcquisitionTimeout(timeout)
+        }
+        PoolError::PoolClosed { .. } => Error::DriverClosed,
+        PoolError::Encode(e) => Error::Unsupported(e.to_string()),
+        PoolError::Offer(e) => Error::Unsupported(e.to_string()),
+        e => Error::ServiceUnavailable(e.to_string()),
+    }
+}
+
+impl RoutingTableInfo {
+    fn from_table(t: &RoutingTable) -> RoutingTableInfo {
+        let conv = |v: &[Address]| {
+            v.iter()
+                .map(|a| crate::ServerAddress::new(a.host(), a.port()))
+                .collect()
+        };
+        RoutingTableInfo {
+            database: t.database.clone(),
+            ttl: t.ttl,
+            routers: conv(&t.routers),
+            readers: conv(&t.readers),
+            writers: conv(&t.writers),
+        }
+    }
+}
