@@ -1,0 +1,84 @@
+//! Driver errors as TestKit `DriverError`s, and the errors the backend
+//! itself raises.
+//!
+//! Every `DriverError` sent gets an id and is kept until the connection
+//! ends, so that `RetryableNegative{errorId}` can hand the very same error
+//! back to the driver's retry loop.
+
+use neo4j::Error;
+
+use crate::protocol::responses::{DriverError, Response};
+use crate::protocol::Id;
+
+/// Why a request failed.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// The driver said no: becomes a `DriverError`.
+    Driver(Error),
+    /// TestKit-side code raised (RetryableNegative with no error id).
+    Frontend(String),
+    /// The backend cannot do this (bad request, unsupported feature,
+    /// unknown id).
+    Backend(String),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Failure {
+        Failure::Driver(e)
+    }
+}
+
+/// Shorthand for a backend failure.
+pub(crate) fn backend(msg: impl Into<String>) -> Failure {
+    Failure::Backend(msg.into())
+}
+
+/// The driver's error class name (the `Error` variant), e.g.
+/// `ServiceUnavailable`.
+pub(crate) fn error_type(e: &Error) -> String {
+    let dbg = format!("{e:?}");
+    let end = dbg
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(dbg.len());
+    dbg[..end].to_owned()
+}
+
+/// The `DriverError` response for `e` with id `id`.
+pub(crate) fn driver_error(id: Id, e: &Error) -> Response {
+    let gql_status = match e {
+        Error::Server { gql_status, .. } => gql_status.clone(),
+        _ => None,
+    };
+    Response::DriverError(Box::new(DriverError {
+        id,
+        error_type: error_type(e),
+        msg: e.to_string(),
+        code: e.code().map(str::to_owned),
+        retryable: e.is_retryable(),
+        gql_status,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_type_is_the_variant_name() {
+        assert_eq!(
+            error_type(&Error::ServiceUnavailable("x".into())),
+            "ServiceUnavailable"
+        );
+        assert_eq!(error_type(&Error::DriverClosed), "DriverClosed");
+        let e = Error::from_server_failure("Neo.ClientError.Statement.SyntaxError", "bad", None);
+        assert_eq!(error_type(&e), "Server");
+        match driver_error(Id(4), &e) {
+            Response::DriverError(d) => {
+                assert_eq!(d.code.as_deref(), Some("Neo.ClientError.Statement.SyntaxError"));
+                assert!(!d.retryable);
+                assert_eq!(d.msg, "Neo.ClientError.Statement.SyntaxError: bad");
+            }
+            r => panic!("{r:?}"),
+        }
+    }
+}

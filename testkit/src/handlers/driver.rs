@@ -1,0 +1,302 @@
+//! `NewDriver` and the driver-level requests: building a [`Config`] from
+//! TestKit's options the way a user would, closing, encryption checks.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use neo4j::{
+    AuthToken, AuthValue, ClientCertificate, Config, GraphDatabase, MinimumSeverity,
+    NotificationCategory, NotificationFilter, ServerAddress, TrustStrategy,
+};
+use serde_json::Value as Json;
+
+use crate::errors::{backend, Failure};
+use crate::link::Link;
+use crate::protocol::requests::{NewDriver, Request};
+use crate::protocol::responses::Response;
+
+/// Converts TestKit's `AuthorizationToken` object.
+pub(crate) fn auth_token(j: &Json) -> Result<AuthToken, Failure> {
+    let data = j.get("data").unwrap_or(j);
+    let s = |k: &str| data.get(k).and_then(Json::as_str).map(str::to_owned);
+    let scheme = s("scheme").ok_or_else(|| backend(format!("auth token without scheme: {j}")))?;
+    Ok(match scheme.as_str() {
+        "basic" => {
+            let user = s("principal").unwrap_or_default();
+            let pw = s("credentials").unwrap_or_default();
+            match s("realm").filter(|r| !r.is_empty()) {
+                Some(realm) => AuthToken::basic_auth_with_realm(user, pw, realm),
+                None => AuthToken::basic_auth(user, pw),
+            }
+        }
+        "bearer" => AuthToken::bearer_auth(s("credentials").unwrap_or_default()),
+        "kerberos" => AuthToken::kerberos_auth(s("credentials").unwrap_or_default()),
+        "none" => AuthToken::none(),
+        _ => {
+            let params = match data.get("parameters") {
+                Some(Json::Object(m)) => m
+                    .iter()
+                    .map(|(k, v)| Ok((k.clone(), auth_value(v)?)))
+                    .collect::<Result<Vec<_>, Failure>>()?,
+                _ => Vec::new(),
+            };
+            AuthToken::custom_auth(s("principal"), s("credentials"), s("realm"), scheme, params)
+        }
+    })
+}
+
+fn auth_value(j: &Json) -> Result<AuthValue, Failure> {
+    let v = crate::cypher::to_value(j).map_err(backend)?;
+    Ok(match v {
+        neo4j::Value::Boolean(b) => AuthValue::from(b),
+        neo4j::Value::Integer(i) => AuthValue::from(i),
+        neo4j::Value::Float(f) => AuthValue::from(f),
+        neo4j::Value::String(s) => AuthValue::from(s),
+        neo4j::Value::List(l) => AuthValue::from(
+            l.iter()
+                .map(|x| {
+                    x.as_str()
+                        .map(str::to_owned)
+                        .ok_or_else(|| backend("auth parameter lists must hold strings"))
+                })
+                .collect::<Result<Vec<String>, _>>()?,
+        ),
+        other => {
+            return Err(backend(format!(
+                "auth parameter of type {} is not supported by AuthValue",
+                other.type_name()
+            )))
+        }
+    })
+}
+
+fn millis(v: i64, what: &str) -> Result<Duration, Failure> {
+    u64::try_from(v)
+        .map(Duration::from_millis)
+        .map_err(|_| backend(format!("{what} must not be negative: {v}")))
+}
+
+/// Where TestKit's TLS suite keeps the CA files it names.
+fn ca_dir() -> PathBuf {
+    let testkit = std::env::var_os("TESTKIT_DIR")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("XDG_CACHE_HOME")
+                .filter(|d| !d.is_empty())
+                .map(PathBuf::from)
+                .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+                .map(|c| c.join("neo4j-testkit"))
+        })
+        .unwrap_or_default();
+    testkit.join("tests/tls/certs/driver")
+}
+
+/// Parses a notifications filter from TestKit's option strings.
+pub(crate) fn notification_filter(
+    min_severity: Option<&str>,
+    disabled: Option<&[String]>,
+) -> Result<Option<NotificationFilter>, Failure> {
+    if min_severity.is_none() && disabled.is_none() {
+        return Ok(None);
+    }
+    let mut f = NotificationFilter::default();
+    match min_severity {
+        None => {}
+        Some("OFF") => f = NotificationFilter::disable_all(),
+        Some("WARNING") => f = f.with_minimum_severity(MinimumSeverity::Warning),
+        Some("INFORMATION") => f = f.with_minimum_severity(MinimumSeverity::Information),
+        Some(s) => return Err(backend(format!("unknown notification severity `{s}`"))),
+    }
+    if let Some(cats) = disabled {
+        let cats = cats
+            .iter()
+            .map(|c| {
+                Ok(match c.as_str() {
+                    "HINT" => NotificationCategory::Hint,
+                    "UNRECOGNIZED" => NotificationCategory::Unrecognized,
+                    "UNSUPPORTED" => NotificationCategory::Unsupported,
+                    "PERFORMANCE" => NotificationCategory::Performance,
+                    "DEPRECATION" => NotificationCategory::Deprecation,
+                    "GENERIC" => NotificationCategory::Generic,
+                    "SECURITY" => NotificationCategory::Security,
+                    "TOPOLOGY" => NotificationCategory::Topology,
+                    "SCHEMA" => NotificationCategory::Schema,
+                    c => return Err(backend(format!("unknown notification category `{c}`"))),
+                })
+            })
+            .collect::<Result<Vec<_>, Failure>>()?;
+        f = f.with_disabled_categories(cats);
+    }
+    Ok(Some(f))
+}
+
+/// Builds the driver for a `NewDriver` request.
+pub(crate) fn new_driver(req: &NewDriver, link: &Arc<Link>) -> Result<neo4j::Driver, Failure> {
+    let mut b = Config::builder();
+    if !req.authorization_token.is_null() {
+        b = b.with_auth(auth_token(&req.authorization_token)?);
+    }
+    if req.auth_token_manager_id.is_some() {
+        return Err(backend("auth token managers are not supported by the neo4j facade"));
+    }
+    if req.client_certificate_provider_id.is_some() {
+        return Err(backend(
+            "client certificate providers are not supported by the neo4j facade",
+        ));
+    }
+    if req.domain_name_resolver_registered {
+        return Err(backend(
+            "a custom domain name resolver is not supported by the neo4j facade",
+        ));
+    }
+    if let Some(ua) = &req.user_agent {
+        b = b.with_user_agent(ua.clone());
+    }
+    if req.resolver_registered {
+        let link = Arc::clone(link);
+        b = b.with_resolver(move |a: &ServerAddress| resolve(&link, a));
+    }
+    if let Some(ms) = req.connection_timeout_ms {
+        b = b.with_connection_timeout(millis(ms, "connectionTimeoutMs")?);
+    }
+    if let Some(n) = req.fetch_size {
+        b = b.with_fetch_size(n);
+    }
+    if let Some(ms) = req.max_tx_retry_time_ms {
+        b = b.with_max_retry_time(millis(ms, "maxTxRetryTimeMs")?);
+    }
+    if let Some(ms) = req.liveness_check_timeout_ms {
+        b = b.with_liveness_check_timeout(millis(ms, "livenessCheckTimeoutMs")?);
+    }
+    if let Some(n) = req.max_connection_pool_size {
+        let n = usize::try_from(n)
+            .map_err(|_| backend(format!("maxConnectionPoolSize must not be negative: {n}")))?;
+        b = b.with_max_connection_pool_size(n);
+    }
+    if let Some(ms) = req.connection_acquisition_timeout_ms {
+        b = b.with_connection_acquisition_timeout(millis(ms, "connectionAcquisitionTimeoutMs")?);
+    }
+    if let Some(data) = req.client_certificate.get("data") {
+        let s = |k: &str| data.get(k).and_then(Json::as_str);
+        let (Some(cert), Some(key)) = (s("certfile"), s("keyfile")) else {
+            return Err(backend(format!(
+                "client certificate without certfile/keyfile: {data}"
+            )));
+        };
+        let mut c = ClientCertificate::new(cert, key);
+        if let Some(pw) = s("password") {
+            c = c.with_password(pw);
+        }
+        b = b.with_client_certificate(c);
+    }
+    if let Some(f) = notification_filter(
+        req.notifications_min_severity.as_deref(),
+        req.notifications_disabled_categories.as_deref(),
+    )? {
+        b = b.with_notification_filter(f);
+    }
+    if let Some(t) = req.telemetry_disabled {
+        b = b.with_telemetry_disabled(t);
+    }
+    if let Some(e) = req.encrypted {
+        b = b.with_encrypted(e);
+    }
+    match &req.trusted_certificates {
+        None => {}
+        Some(None) => b = b.with_trust(TrustStrategy::TrustSystemCaSignedCertificates),
+        Some(Some(names)) if names.is_empty() => {
+            b = b.with_trust(TrustStrategy::TrustAllCertificates)
+        }
+        Some(Some(names)) => {
+            let dir = ca_dir();
+            b = b.with_trust(TrustStrategy::TrustCustomCaSignedCertificates(
+                names.iter().map(|n| dir.join(n)).collect(),
+            ));
+        }
+    }
+    let config = b.build().map_err(|e| Failure::Driver(e.into()))?;
+    Ok(GraphDatabase::driver(&req.uri, config)?)
+}
+
+/// The driver's resolver: asks TestKit (blocking this thread until it
+/// answers). A failed callback resolves to nothing, which the driver
+/// reports as unreachable.
+fn resolve(link: &Link, a: &ServerAddress) -> Vec<ServerAddress> {
+    let address = format!("{}:{}", a.host(), a.port());
+    match link.callback_blocking(|id| Response::ResolverResolutionRequired { id, address }) {
+        Ok(Request::ResolverResolutionCompleted { addresses, .. }) => addresses
+            .iter()
+            .filter_map(|s| parse_address(s))
+            .collect(),
+        Ok(other) => {
+            eprintln!("resolver callback answered with {other:?}");
+            Vec::new()
+        }
+        Err(e) => {
+            eprintln!("resolver callback failed: {e}");
+            Vec::new()
+        }
+    }
+}
+
+/// `host:port` (IPv6 in brackets), port 7687 when missing.
+pub(crate) fn parse_address(s: &str) -> Option<ServerAddress> {
+    let s = s.trim();
+    if let Some(rest) = s.strip_prefix('[') {
+        let (host, tail) = rest.split_once(']')?;
+        let port = match tail.strip_prefix(':') {
+            Some(p) => p.parse().ok()?,
+            None => neo4j::DEFAULT_PORT,
+        };
+        return Some(ServerAddress::new(host, port));
+    }
+    match s.rsplit_once(':') {
+        Some((h, p)) if !h.contains(':') => Some(ServerAddress::new(h, p.parse().ok()?)),
+        _ => Some(ServerAddress::new(s, neo4j::DEFAULT_PORT)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn auth_tokens_convert() {
+        let t = auth_token(&json!({"name": "AuthorizationToken", "data": {
+            "scheme": "basic", "principal": "neo4j", "credentials": "pass"}}))
+        .unwrap();
+        assert_eq!(t.scheme(), "basic");
+        assert_eq!(t.principal(), Some("neo4j"));
+        let t = auth_token(&json!({"name": "AuthorizationToken", "data": {
+            "scheme": "wild", "principal": "p", "credentials": "c", "realm": "r",
+            "parameters": {"a": {"name": "CypherInt", "data": {"value": 1}}}}}))
+        .unwrap();
+        assert_eq!(t.scheme(), "wild");
+        assert_eq!(t.realm(), Some("r"));
+        assert_eq!(t.parameters().unwrap().len(), 1);
+        assert!(auth_token(&json!({"data": {}})).is_err());
+    }
+
+    #[test]
+    fn addresses_parse() {
+        assert_eq!(parse_address("h:1"), Some(ServerAddress::new("h", 1)));
+        assert_eq!(parse_address("h"), Some(ServerAddress::new("h", 7687)));
+        assert_eq!(parse_address("[::1]:9"), Some(ServerAddress::new("::1", 9)));
+        assert_eq!(parse_address("h:x"), None);
+    }
+
+    #[test]
+    fn filters_parse() {
+        assert!(notification_filter(None, None).unwrap().is_none());
+        let f = notification_filter(Some("OFF"), None).unwrap().unwrap();
+        assert_eq!(f.minimum_severity(), Some(MinimumSeverity::Off));
+        let f = notification_filter(None, Some(&["HINT".to_owned()]))
+            .unwrap()
+            .unwrap();
+        assert_eq!(f.disabled_categories(), &[NotificationCategory::Hint]);
+        assert!(notification_filter(Some("LOUD"), None).is_err());
+    }
+}

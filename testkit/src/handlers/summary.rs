@@ -1,0 +1,102 @@
+//! A [`ResultSummary`] as TestKit's `Summary` data (every key
+//! `nutkit.protocol.Summary` reads, nothing else).
+
+use neo4j::result::{QueryType, ResultSummary, ServerInfo};
+use neo4j::Value;
+use serde_json::{json, Map, Value as Json};
+
+use crate::cypher::from_value;
+
+/// `ServerInfo` data: address `host:port`, agent, protocol `major.minor`.
+pub(crate) fn server_info(s: &ServerInfo) -> Json {
+    json!({
+        "address": format!("{}:{}", s.address.host(), s.address.port()),
+        "agent": s.agent,
+        "protocolVersion": format!("{}.{}", s.protocol_version.0, s.protocol_version.1),
+    })
+}
+
+/// A value as plain JSON (plans and profiles are compared as plain dicts).
+fn plain(v: &Value) -> Json {
+    match v {
+        Value::Null => Json::Null,
+        Value::Boolean(b) => json!(b),
+        Value::Integer(i) => json!(i),
+        Value::Float(f) => json!(f),
+        Value::String(s) => json!(s),
+        Value::List(l) => Json::Array(l.iter().map(plain).collect()),
+        Value::Map(m) => Json::Object(m.iter().map(|(k, v)| (k.to_owned(), plain(v))).collect()),
+        other => from_value(other),
+    }
+}
+
+/// The `Summary` data.
+pub(crate) fn summary(s: &ResultSummary) -> Json {
+    let c = s.counters();
+    let params: Map<String, Json> = s
+        .query()
+        .params()
+        .as_map()
+        .iter()
+        .map(|(k, v)| (k.to_owned(), from_value(v)))
+        .collect();
+    let notifications = if s.notifications().is_empty() {
+        Json::Null
+    } else {
+        Json::Array(
+            s.notifications()
+                .iter()
+                .map(|n| {
+                    let mut o = Map::new();
+                    o.insert("severity".into(), json!(n.severity));
+                    o.insert("description".into(), json!(n.description));
+                    o.insert("code".into(), json!(n.code));
+                    o.insert("title".into(), json!(n.title));
+                    if let Some(p) = &n.position {
+                        o.insert(
+                            "position".into(),
+                            json!({"column": p.column, "offset": p.offset, "line": p.line}),
+                        );
+                    }
+                    if let Some(cat) = &n.category {
+                        o.insert("category".into(), json!(cat));
+                    }
+                    Json::Object(o)
+                })
+                .collect(),
+        )
+    };
+    let ms = |d: Option<std::time::Duration>| d.map(|d| d.as_millis() as u64);
+    json!({
+        "serverInfo": server_info(s.server()),
+        "counters": {
+            "constraintsAdded": c.constraints_added,
+            "constraintsRemoved": c.constraints_removed,
+            "containsSystemUpdates": c.contains_system_updates(),
+            "containsUpdates": c.contains_updates(),
+            "indexesAdded": c.indexes_added,
+            "indexesRemoved": c.indexes_removed,
+            "labelsAdded": c.labels_added,
+            "labelsRemoved": c.labels_removed,
+            "nodesCreated": c.nodes_created,
+            "nodesDeleted": c.nodes_deleted,
+            "propertiesSet": c.properties_set,
+            "relationshipsCreated": c.relationships_created,
+            "relationshipsDeleted": c.relationships_deleted,
+            "systemUpdates": c.system_updates,
+        },
+        "database": s.database(),
+        "notifications": notifications,
+        "plan": s.plan().map(plain),
+        "profile": s.profile().map(plain),
+        "query": {"text": s.query().text(), "parameters": params},
+        "queryType": s.query_type().map(|t| match t {
+            QueryType::ReadOnly => "r",
+            QueryType::ReadWrite => "rw",
+            QueryType::WriteOnly => "w",
+            QueryType::SchemaWrite => "s",
+        }),
+        "resultAvailableAfter": ms(s.result_available_after()),
+        "resultConsumedAfter": ms(s.result_consumed_after()),
+    })
+}
