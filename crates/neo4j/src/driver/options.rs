@@ -112,10 +112,20 @@ fn notification_filter(f: &NotificationFilter) -> BoltFilter {
     }
 }
 
-/// The versions to offer: the configured ones, or bolt-pool's default.
+/// The versions to offer: the configured ones, or 5.8–5.0, 4.4–4.2, 3.0
+/// and 1.0 (so Neo4j 3.x servers work out of the box; no handshake
+/// manifest, which defines no capability yet).
 pub(crate) fn version_offer(config: &Config) -> Result<VersionOffer, Error> {
     match config.protocol_versions() {
-        None => Ok(VersionOffer::default()),
+        None => (|| {
+            VersionOffer::new([
+                OfferSlot::Versions(VersionRange::new(Version::V5_8, Version::V5_0)?),
+                OfferSlot::Versions(VersionRange::new(Version::V4_4, Version::V4_2)?),
+                OfferSlot::Versions(VersionRange::single(Version::V3_0)),
+                OfferSlot::Versions(VersionRange::single(Version::V1)),
+            ])
+        })()
+        .map_err(|e| Error::Unsupported(e.to_string())),
         Some(list) => VersionOffer::new(
             list.iter()
                 .map(|&(ma, mi)| OfferSlot::Versions(VersionRange::single(Version::new(ma, mi)))),
@@ -190,5 +200,9 @@ mod tests {
         let o = open_options(&c).unwrap();
         assert!(o.versions.accepts(Version::V4_4));
         assert!(!o.versions.accepts(Version::V5_0));
+        let d = version_offer(&Config::default()).unwrap();
+        for v in [Version::V5_8, Version::V5_0, Version::V4_4, Version::V3_0, Version::V1] {
+            assert!(d.accepts(v), "{v}");
+        }
     }
 }
