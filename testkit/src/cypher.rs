@@ -19,7 +19,8 @@ use serde_json::{json, Map, Value as Json};
 pub(crate) type ConvError = String;
 
 fn field<'a>(data: &'a Json, key: &str) -> Result<&'a Json, ConvError> {
-    data.get(key).ok_or_else(|| format!("missing `{key}` in {data}"))
+    data.get(key)
+        .ok_or_else(|| format!("missing `{key}` in {data}"))
 }
 
 fn int(data: &Json, key: &str) -> Result<i64, ConvError> {
@@ -165,7 +166,9 @@ pub(crate) fn to_value(j: &Json) -> Result<Value, ConvError> {
                     )
                     .ok_or_else(|| format!("bad date-time {data}"))?,
                 ),
-                (None, Some(zone)) => Value::DateTimeZoneId(DateTimeZoneId::from_local(local, zone)),
+                (None, Some(zone)) => {
+                    Value::DateTimeZoneId(DateTimeZoneId::from_local(local, zone))
+                }
             }
         }
         "CypherDuration" => Value::Duration(Duration::new(
@@ -179,8 +182,12 @@ pub(crate) fn to_value(j: &Json) -> Result<Value, ConvError> {
 }
 
 fn date(data: &Json) -> Result<Date, ConvError> {
-    Date::from_ymd(int(data, "year")?, u32_of(data, "month")?, u32_of(data, "day")?)
-        .ok_or_else(|| format!("invalid date {data}"))
+    Date::from_ymd(
+        int(data, "year")?,
+        u32_of(data, "month")?,
+        u32_of(data, "day")?,
+    )
+    .ok_or_else(|| format!("invalid date {data}"))
 }
 
 fn local_time(data: &Json) -> Result<LocalTime, ConvError> {
@@ -217,7 +224,10 @@ fn cy_float(f: f64) -> Json {
 }
 
 fn cy_map(m: &ValueMap) -> Json {
-    let obj: Map<String, Json> = m.iter().map(|(k, v)| (k.to_owned(), from_value(v))).collect();
+    let obj: Map<String, Json> = m
+        .iter()
+        .map(|(k, v)| (k.to_owned(), from_value(v)))
+        .collect();
     tagged("CypherMap", json!({ "value": obj }))
 }
 
@@ -432,16 +442,28 @@ mod tests {
             json!({"name": "CypherPoint", "data": {"system": "cartesian", "x": 1.0, "y": 2.0, "z": 3.5}}),
         );
         round_trip(json!({"name": "CypherDate", "data": {"year": -5, "month": 2, "day": 28}}));
-        round_trip(json!({"name": "CypherTime", "data": {"hour": 23, "minute": 59, "second": 1, "nanosecond": 5}}));
-        round_trip(json!({"name": "CypherTime", "data": {"hour": 1, "minute": 2, "second": 3, "nanosecond": 4, "utc_offset_s": -3600}}));
-        round_trip(json!({"name": "CypherDateTime", "data": {"year": 2022, "month": 3, "day": 4,
-            "hour": 1, "minute": 2, "second": 3, "nanosecond": 4}}));
-        round_trip(json!({"name": "CypherDateTime", "data": {"year": 2022, "month": 3, "day": 4,
-            "hour": 1, "minute": 2, "second": 3, "nanosecond": 4, "utc_offset_s": 7200}}));
-        round_trip(json!({"name": "CypherDateTime", "data": {"year": 2022, "month": 6, "day": 4,
+        round_trip(
+            json!({"name": "CypherTime", "data": {"hour": 23, "minute": 59, "second": 1, "nanosecond": 5}}),
+        );
+        round_trip(
+            json!({"name": "CypherTime", "data": {"hour": 1, "minute": 2, "second": 3, "nanosecond": 4, "utc_offset_s": -3600}}),
+        );
+        round_trip(
+            json!({"name": "CypherDateTime", "data": {"year": 2022, "month": 3, "day": 4,
+            "hour": 1, "minute": 2, "second": 3, "nanosecond": 4}}),
+        );
+        round_trip(
+            json!({"name": "CypherDateTime", "data": {"year": 2022, "month": 3, "day": 4,
+            "hour": 1, "minute": 2, "second": 3, "nanosecond": 4, "utc_offset_s": 7200}}),
+        );
+        round_trip(
+            json!({"name": "CypherDateTime", "data": {"year": 2022, "month": 6, "day": 4,
             "hour": 1, "minute": 2, "second": 3, "nanosecond": 4, "utc_offset_s": 7200,
-            "timezone_id": "Europe/Stockholm"}}));
-        round_trip(json!({"name": "CypherDuration", "data": {"months": 1, "days": -2, "seconds": 3, "nanoseconds": 4}}));
+            "timezone_id": "Europe/Stockholm"}}),
+        );
+        round_trip(
+            json!({"name": "CypherDuration", "data": {"months": 1, "days": -2, "seconds": 3, "nanoseconds": 4}}),
+        );
     }
 
     #[test]

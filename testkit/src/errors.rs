@@ -74,7 +74,10 @@ mod tests {
         assert_eq!(error_type(&e), "Server");
         match driver_error(Id(4), &e) {
             Response::DriverError(d) => {
-                assert_eq!(d.code.as_deref(), Some("Neo.ClientError.Statement.SyntaxError"));
+                assert_eq!(
+                    d.code.as_deref(),
+                    Some("Neo.ClientError.Statement.SyntaxError")
+                );
                 assert!(!d.retryable);
                 assert_eq!(d.msg, "Neo.ClientError.Statement.SyntaxError: bad");
             }

@@ -31,12 +31,10 @@ pub(crate) const FEATURES: &[&str] = &[
 
 /// Tests skipped, by pattern (`*` matches any run of characters), with
 /// the reason TestKit shows. First match wins.
-const SKIPS: &[(&str, &str)] = &[
-    (
-        "stub.routing.*",
-        "routing driver (neo4j://) not built yet in the neo4j facade",
-    ),
-];
+const SKIPS: &[(&str, &str)] = &[(
+    "stub.routing.*",
+    "routing driver (neo4j://) not built yet in the neo4j facade",
+)];
 
 /// Whether `text` matches `pattern` with `*` wildcards.
 fn glob(pattern: &str, text: &str) -> bool {

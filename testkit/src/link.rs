@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
 use crate::protocol::framing::response_frame;
 use crate::protocol::requests::Request;
@@ -22,7 +22,6 @@ use crate::protocol::Id;
 pub(crate) const CALLBACK_DEADLINE: Duration = Duration::from_secs(30);
 
 enum Waiter {
-    Async(oneshot::Sender<Request>),
     Blocking(std::sync::mpsc::SyncSender<Request>),
 }
 
@@ -63,35 +62,18 @@ impl Link {
     /// Returns false when nobody waits (late or bogus answer).
     pub(crate) fn complete(&self, id: Id, req: Request) -> bool {
         match self.pending().remove(&id) {
-            Some(Waiter::Async(tx)) => tx.send(req).is_ok(),
             Some(Waiter::Blocking(tx)) => tx.send(req).is_ok(),
             None => false,
         }
     }
 
-    /// Sends the callback request `make(id)` and waits (async) for its
-    /// answer, at most [`CALLBACK_DEADLINE`].
-    pub(crate) async fn callback(&self, make: impl FnOnce(Id) -> Response) -> Result<Request, String> {
-        let id = self.next_id();
-        let (tx, rx) = oneshot::channel();
-        self.pending().insert(id, Waiter::Async(tx));
-        let req = make(id);
-        self.send(&req);
-        let out = match tokio::time::timeout(CALLBACK_DEADLINE, rx).await {
-            Ok(Ok(r)) => Ok(r),
-            Ok(Err(_)) => Err("the TestKit connection closed during a callback".to_owned()),
-            Err(_) => Err(format!(
-                "TestKit did not answer the callback {} within {CALLBACK_DEADLINE:?}",
-                req.to_json()
-            )),
-        };
-        self.pending().remove(&id);
-        out
-    }
-
-    /// Like [`callback`](Self::callback), for the driver's synchronous hooks
-    /// (e.g. the address resolver): blocks this thread, not the reader.
-    pub(crate) fn callback_blocking(&self, make: impl FnOnce(Id) -> Response) -> Result<Request, String> {
+    /// Sends the callback request `make(id)` and waits for TestKit's answer,
+    /// at most [`CALLBACK_DEADLINE`]. For the driver's synchronous hooks
+    /// (the address resolver): blocks this thread, never the reader.
+    pub(crate) fn callback_blocking(
+        &self,
+        make: impl FnOnce(Id) -> Response,
+    ) -> Result<Request, String> {
         let id = self.next_id();
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         self.pending().insert(id, Waiter::Blocking(tx));

@@ -76,12 +76,12 @@ async fn handle_connection(stream: TcpStream) {
                         }
                     }
                 },
-                Err(e) if e.is_unknown_request() => reader_link.send(&Response::backend_error(
-                    format!(
+                Err(e) if e.is_unknown_request() => {
+                    reader_link.send(&Response::backend_error(format!(
                         "Feature not supported: unknown request {}",
                         e.name.as_deref().unwrap_or("?")
-                    ),
-                )),
+                    )))
+                }
                 Err(e) => reader_link.send(&Response::backend_error(format!(
                     "cannot parse request {}: {}",
                     e.name.as_deref().unwrap_or("(no name)"),

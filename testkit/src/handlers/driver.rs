@@ -139,7 +139,9 @@ pub(crate) fn new_driver(req: &NewDriver, link: &Arc<Link>) -> Result<neo4j::Dri
         b = b.with_auth(auth_token(&req.authorization_token)?);
     }
     if req.auth_token_manager_id.is_some() {
-        return Err(backend("auth token managers are not supported by the neo4j facade"));
+        return Err(backend(
+            "auth token managers are not supported by the neo4j facade",
+        ));
     }
     if req.client_certificate_provider_id.is_some() {
         return Err(backend(
@@ -226,10 +228,9 @@ pub(crate) fn new_driver(req: &NewDriver, link: &Arc<Link>) -> Result<neo4j::Dri
 fn resolve(link: &Link, a: &ServerAddress) -> Vec<ServerAddress> {
     let address = format!("{}:{}", a.host(), a.port());
     match link.callback_blocking(|id| Response::ResolverResolutionRequired { id, address }) {
-        Ok(Request::ResolverResolutionCompleted { addresses, .. }) => addresses
-            .iter()
-            .filter_map(|s| parse_address(s))
-            .collect(),
+        Ok(Request::ResolverResolutionCompleted { addresses, .. }) => {
+            addresses.iter().filter_map(|s| parse_address(s)).collect()
+        }
         Ok(other) => {
             eprintln!("resolver callback answered with {other:?}");
             Vec::new()

@@ -262,15 +262,17 @@ impl Backend {
         if !ns.authorization_token.is_null() {
             return Err(backend("session auth is not in the neo4j facade"));
         }
-        if ns.notifications_min_severity.is_some() || ns.notifications_disabled_categories.is_some() {
+        if ns.notifications_min_severity.is_some() || ns.notifications_disabled_categories.is_some()
+        {
             return Err(backend(
                 "session-level notification filters are not in the neo4j facade",
             ));
         }
-        let mut cfg = SessionConfig::new().with_default_access_mode(match ns.access_mode.as_str() {
-            "r" => AccessMode::Read,
-            _ => AccessMode::Write,
-        });
+        let mut cfg =
+            SessionConfig::new().with_default_access_mode(match ns.access_mode.as_str() {
+                "r" => AccessMode::Read,
+                _ => AccessMode::Write,
+            });
         if let Some(db) = &ns.database {
             cfg = cfg.with_database(db.clone());
         }
@@ -308,13 +310,18 @@ impl Backend {
             .map_err(|_| backend(format!("session {sid} has ended")))?;
         let r = match tokio::time::timeout(FORWARD_DEADLINE, rx).await {
             Ok(Ok(r)) => r,
-            Ok(Err(_)) => Err(backend(format!("session {sid} ended while handling the request"))),
+            Ok(Err(_)) => Err(backend(format!(
+                "session {sid} ended while handling the request"
+            ))),
             Err(_) => Err(backend(format!(
                 "session {sid} did not answer within {FORWARD_DEADLINE:?}"
             ))),
         };
-        if let Ok(Response::Result { id, .. } | Response::Transaction { id } | Response::RetryableTry { id }) =
-            &r
+        if let Ok(
+            Response::Result { id, .. }
+            | Response::Transaction { id }
+            | Response::RetryableTry { id },
+        ) = &r
         {
             self.owners.insert(*id, sid);
         }

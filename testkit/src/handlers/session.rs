@@ -256,26 +256,34 @@ async fn tx_loop(
                         let keys = stream.keys().to_vec();
                         answer(env, Ok(Response::Result { id: rid, keys }));
                         pending = result_loop(stream, rid, inbox, finished).await;
-                        if pending.is_none() {
-                            return None;
-                        }
+                        // `None`: the connection ended.
+                        pending.as_ref()?;
                     }
                     Err(e) => answer(env, Err(Failure::Driver(e))),
                 }
             }
             Request::TransactionCommit { tx_id } if *tx_id == id => {
                 let r = tx.commit().await;
-                answer(env, r.map(|()| Response::Transaction { id }).map_err(Into::into));
+                answer(
+                    env,
+                    r.map(|()| Response::Transaction { id }).map_err(Into::into),
+                );
                 return None;
             }
             Request::TransactionRollback { tx_id } if *tx_id == id => {
                 let r = tx.rollback().await;
-                answer(env, r.map(|()| Response::Transaction { id }).map_err(Into::into));
+                answer(
+                    env,
+                    r.map(|()| Response::Transaction { id }).map_err(Into::into),
+                );
                 return None;
             }
             Request::TransactionClose { tx_id } if *tx_id == id => {
                 let r = tx.close().await;
-                answer(env, r.map(|()| Response::Transaction { id }).map_err(Into::into));
+                answer(
+                    env,
+                    r.map(|()| Response::Transaction { id }).map_err(Into::into),
+                );
                 return None;
             }
             Request::ResultNext { .. }
@@ -386,7 +394,10 @@ pub(crate) async fn run(
                         continue;
                     }
                 };
-                if managed(&mut session, mode, cfg, env, &inbox, &link).await.is_none() {
+                if managed(&mut session, mode, cfg, env, &inbox, &link)
+                    .await
+                    .is_none()
+                {
                     break;
                 }
             }
@@ -400,7 +411,10 @@ pub(crate) async fn run(
             }
             Request::SessionClose { .. } => {
                 let r = session.close().await;
-                answer(env, r.map(|()| Response::Session { id }).map_err(Into::into));
+                answer(
+                    env,
+                    r.map(|()| Response::Session { id }).map_err(Into::into),
+                );
                 return;
             }
             Request::TransactionRun { .. }
@@ -415,7 +429,9 @@ pub(crate) async fn run(
             | Request::ResultConsume { .. } => finished.answer(env),
             Request::RetryablePositive { .. } | Request::RetryableNegative { .. } => answer(
                 env,
-                Err(backend("no transaction function is running in this session")),
+                Err(backend(
+                    "no transaction function is running in this session",
+                )),
             ),
             _ => answer(env, Err(backend("request not handled by a session"))),
         }
@@ -546,7 +562,11 @@ async fn managed(
     }
     let r = match result {
         Ok(()) => Ok(Response::RetryableDone {}),
-        Err(e) => match client_error.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        Err(e) => match client_error
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        {
             Some(msg) if matches!(e, Error::Usage(_)) => Err(Failure::Frontend(msg)),
             _ => Err(Failure::Driver(e)),
         },

@@ -95,10 +95,8 @@ mod tests {
 
     #[tokio::test]
     async fn frames_are_split_and_joined() {
-        let (frames, end) = all(
-            "noise\n#request begin\n{\"a\":\n 1}\n#request end\n\
-             #request begin\r\n{}\r\n#request end\r\n",
-        )
+        let (frames, end) = all("noise\n#request begin\n{\"a\":\n 1}\n#request end\n\
+             #request begin\r\n{}\r\n#request end\r\n")
         .await;
         assert_eq!(frames, vec!["{\"a\":1}".to_owned(), "{}".to_owned()]);
         assert!(matches!(end, FrameError::Closed));
@@ -115,9 +113,6 @@ mod tests {
 
     #[test]
     fn response_has_markers() {
-        assert_eq!(
-            response_frame("{}"),
-            "#response begin\n{}\n#response end\n"
-        );
+        assert_eq!(response_frame("{}"), "#response begin\n{}\n#response end\n");
     }
 }

@@ -25,8 +25,6 @@ pub(crate) enum Request {
     #[serde(rename_all = "camelCase")]
     StartSubTest {
         test_name: String,
-        #[serde(default)]
-        subtest_arguments: Json,
     },
     NewDriver(Box<NewDriver>),
     #[serde(rename_all = "camelCase")]
@@ -53,12 +51,7 @@ pub(crate) enum Request {
     CheckDriverIsEncrypted {
         driver_id: Id,
     },
-    #[serde(rename_all = "camelCase")]
-    VerifyAuthentication {
-        driver_id: Id,
-        #[serde(default)]
-        authorization_token: Json,
-    },
+    VerifyAuthentication {},
     #[serde(rename_all = "camelCase")]
     ExecuteQuery {
         driver_id: Id,
@@ -171,6 +164,8 @@ pub(crate) enum Request {
         address: String,
     },
     // Callback answers: routed to the waiting callback, never answered.
+    // Only the resolver's answer is used; the others are recognised (and
+    // their payload ignored) so that they are never mistaken for requests.
     #[serde(rename_all = "camelCase")]
     ResolverResolutionCompleted {
         request_id: Id,
@@ -179,12 +174,10 @@ pub(crate) enum Request {
     #[serde(rename_all = "camelCase")]
     DomainNameResolutionCompleted {
         request_id: Id,
-        addresses: Vec<String>,
     },
     #[serde(rename_all = "camelCase")]
     BookmarksSupplierCompleted {
         request_id: Id,
-        bookmarks: Vec<String>,
     },
     #[serde(rename_all = "camelCase")]
     BookmarksConsumerCompleted {
@@ -193,29 +186,22 @@ pub(crate) enum Request {
     #[serde(rename_all = "camelCase")]
     AuthTokenManagerGetAuthCompleted {
         request_id: Id,
-        auth: Json,
     },
     #[serde(rename_all = "camelCase")]
     AuthTokenManagerHandleSecurityExceptionCompleted {
         request_id: Id,
-        handled: bool,
     },
     #[serde(rename_all = "camelCase")]
     BasicAuthTokenProviderCompleted {
         request_id: Id,
-        auth: Json,
     },
     #[serde(rename_all = "camelCase")]
     BearerAuthTokenProviderCompleted {
         request_id: Id,
-        auth: Json,
     },
     #[serde(rename_all = "camelCase")]
     ClientCertificateProviderCompleted {
         request_id: Id,
-        has_update: bool,
-        #[serde(default)]
-        client_certificate: Json,
     },
 }
 
@@ -224,14 +210,14 @@ impl Request {
     pub(crate) fn completes(&self) -> Option<Id> {
         match self {
             Request::ResolverResolutionCompleted { request_id, .. }
-            | Request::DomainNameResolutionCompleted { request_id, .. }
-            | Request::BookmarksSupplierCompleted { request_id, .. }
+            | Request::DomainNameResolutionCompleted { request_id }
+            | Request::BookmarksSupplierCompleted { request_id }
             | Request::BookmarksConsumerCompleted { request_id }
-            | Request::AuthTokenManagerGetAuthCompleted { request_id, .. }
-            | Request::AuthTokenManagerHandleSecurityExceptionCompleted { request_id, .. }
-            | Request::BasicAuthTokenProviderCompleted { request_id, .. }
-            | Request::BearerAuthTokenProviderCompleted { request_id, .. }
-            | Request::ClientCertificateProviderCompleted { request_id, .. } => Some(*request_id),
+            | Request::AuthTokenManagerGetAuthCompleted { request_id }
+            | Request::AuthTokenManagerHandleSecurityExceptionCompleted { request_id }
+            | Request::BasicAuthTokenProviderCompleted { request_id }
+            | Request::BearerAuthTokenProviderCompleted { request_id }
+            | Request::ClientCertificateProviderCompleted { request_id } => Some(*request_id),
             _ => None,
         }
     }

@@ -40,10 +40,6 @@ pub(crate) enum Response {
     RecordList {
         records: Vec<Json>,
     },
-    RecordOptional {
-        record: Option<Json>,
-        warnings: Vec<String>,
-    },
     /// Built by [`crate::handlers::summary`], keys as `Summary` wants.
     Summary(Json),
     ServerInfo {
@@ -62,10 +58,6 @@ pub(crate) enum Response {
     },
     DriverIsEncrypted {
         encrypted: bool,
-    },
-    DriverIsAuthenticated {
-        id: Id,
-        authenticated: bool,
     },
     Bookmarks {
         bookmarks: Vec<String>,
@@ -95,10 +87,6 @@ pub(crate) enum Response {
     ResolverResolutionRequired {
         id: Id,
         address: String,
-    },
-    DomainNameResolutionRequired {
-        id: Id,
-        name: String,
     },
 }
 
@@ -146,7 +134,10 @@ mod tests {
             }),
             json!({"name": "Result", "data": {"id": 3, "keys": ["n"]}})
         );
-        assert_eq!(j(Response::NullRecord {}), json!({"name": "NullRecord", "data": {}}));
+        assert_eq!(
+            j(Response::NullRecord {}),
+            json!({"name": "NullRecord", "data": {}})
+        );
         assert_eq!(
             j(Response::ConnectionPoolMetrics { in_use: 1, idle: 2 }),
             json!({"name": "ConnectionPoolMetrics", "data": {"inUse": 1, "idle": 2}})
