@@ -184,7 +184,7 @@ pub(crate) async fn start<'a>(
             tracing::trace!(error = %e, "S: FAILURE");
             // The PULL is answered IGNORED; read it, then recover.
             let _ = s.drain().await;
-            s.fail(&e);
+            let e = s.fail(e);
             if autocommit {
                 s.release().await;
             }
@@ -234,8 +234,7 @@ impl<'a> Inner<'a> {
             let failure = match conn.recv_ref().await {
                 Err(e) => {
                     self.phase = Phase::Failed;
-                    let e = Error::from(e);
-                    s.fail(&e);
+                    let e = s.fail(Error::from(e));
                     return Err(e);
                 }
                 Ok(ResponseRef::Record(view)) => match decode_record_view(&view, self.ctx) {
@@ -270,7 +269,7 @@ impl<'a> Inner<'a> {
             };
             tracing::trace!(error = %failure, "S: FAILURE");
             self.phase = Phase::Failed;
-            s.fail(&failure);
+            let failure = s.fail(failure);
             if self.autocommit {
                 s.release().await;
             }

@@ -189,10 +189,7 @@ impl Slot {
         }
         match failure {
             None => Ok(()),
-            Some(e) if in_tx => {
-                self.fail(&e);
-                Err(e)
-            }
+            Some(e) if in_tx => Err(self.fail(e)),
             Some(e) => {
                 tracing::warn!(error = %e, "a result dropped before it was consumed failed");
                 self.release().await;
@@ -201,15 +198,25 @@ impl Slot {
         }
     }
 
-    /// Marks the transaction failed by `e`.
-    pub(crate) fn fail(&mut self, e: &Error) {
+    /// Marks the transaction failed by `e`; returns the error to report
+    /// (a routing driver turns a lost cluster member or a refused write
+    /// into [`Error::SessionExpired`] and updates its routing table).
+    pub(crate) fn fail(&mut self, e: Error) -> Error {
         if self.tx == TxState::Open {
             self.tx = TxState::Failed;
         }
-        if let (Some(route), Some(conn)) = (&self.route, &self.conn) {
-            let _ = route.on_failure(conn.address(), e);
-        }
+        let e = self.routed(e);
         self.saw_retryable |= e.is_retryable();
+        e
+    }
+
+    /// Reports `e` to the routing driver, if any; returns the error to
+    /// report.
+    pub(crate) fn routed(&self, e: Error) -> Error {
+        match (&self.route, &self.conn) {
+            (Some(route), Some(conn)) => route.on_failure(conn.address(), &e).unwrap_or(e),
+            _ => e,
+        }
     }
 
     /// Commits the open transaction; returns the new bookmark.
@@ -273,6 +280,7 @@ impl Slot {
         }
         match failure {
             Some(e) => {
+                let e = self.routed(e);
                 self.saw_retryable |= e.is_retryable();
                 Err(e)
             }

@@ -1,0 +1,439 @@
+//! The routing driver against a small cluster of scripted server halves
+//! (tests/support): discovery, read/write routing, forgetting failed
+//! members, TTL expiry, the resolver, home database resolution.
+
+mod support;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bolt_proto::message::{Request, RequestKind};
+use bolt_proto::Version;
+use neo4j::{
+    params, AccessMode, Config, Driver, Error, GraphDatabase, ServerAddress, SessionConfig,
+};
+use packstream::Value;
+use support::{default_answer, failure, rt, start, success, Action, Member};
+
+/// What the router answers: (ttl, routers, readers, writers), changeable.
+type Answer = Arc<Mutex<(i64, Vec<String>, Vec<String>, Vec<String>)>>;
+
+/// A router answering ROUTE with `answer` (its own address may be added to
+/// the routers as `"self"`), and counting ROUTEs.
+async fn router(answer: Answer) -> (Member, Arc<AtomicUsize>) {
+    let routes = Arc::new(AtomicUsize::new(0));
+    let r = routes.clone();
+    let me: Arc<Mutex<String>> = Arc::default();
+    let me2 = me.clone();
+    let m = start(Version::V5_0, move |conn, req| match req {
+        Request::Route(route) => {
+            r.fetch_add(1, Ordering::SeqCst);
+            let (ttl, routers, readers, writers) = answer.lock().unwrap().clone();
+            let own = me2.lock().unwrap().clone();
+            let routers: Vec<String> = routers
+                .into_iter()
+                .map(|a| if a == "self" { own.clone() } else { a })
+                .collect();
+            let db = route.db.clone().unwrap_or_else(|| "homedb".to_owned());
+            Action::Reply(vec![success(&[(
+                "rt",
+                rt(ttl, &db, &routers, &readers, &writers),
+            )])])
+        }
+        _ => default_answer(conn, req),
+    })
+    .await;
+    *me.lock().unwrap() = m.address();
+    (m, routes)
+}
+
+fn answer(ttl: i64, readers: &[&Member], writers: &[&Member]) -> Answer {
+    Arc::new(Mutex::new((
+        ttl,
+        vec!["self".to_owned()],
+        readers.iter().map(|m| m.address()).collect(),
+        writers.iter().map(|m| m.address()).collect(),
+    )))
+}
+
+fn driver(uri: &str) -> Driver {
+    let config = Config::builder()
+        .with_auth(("neo4j", "pw"))
+        .with_connection_timeout(Duration::from_secs(2))
+        .with_max_retry_time(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    GraphDatabase::driver(uri, config).unwrap()
+}
+
+fn session(d: &Driver, db: &str, mode: AccessMode) -> neo4j::Session {
+    d.session(
+        SessionConfig::new()
+            .with_database(db)
+            .with_default_access_mode(mode),
+    )
+}
+
+async fn run_1(d: &Driver, db: &str, mode: AccessMode) -> Result<i64, Error> {
+    let mut s = session(d, db, mode);
+    let rec = s.run("RETURN 1 AS n", params! {}).await?.single().await?;
+    rec.get::<i64>("n")
+}
+
+fn addr(m: &Member) -> ServerAddress {
+    ServerAddress::new("127.0.0.1", m.addr.port())
+}
+
+async fn closed_port() -> u16 {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    l.local_addr().unwrap().port()
+}
+
+#[tokio::test]
+async fn reads_go_to_readers_writes_to_writers() {
+    let reader = start(Version::V5_0, default_answer).await;
+    let writer = start(Version::V5_0, default_answer).await;
+    let (router, routes) = router(answer(300, &[&reader], &[&writer])).await;
+    for scheme in ["neo4j", "bolt+routing"] {
+        let d = driver(&format!("{scheme}://{}?region=eu", router.address()));
+        assert_eq!(run_1(&d, "adb", AccessMode::Read).await.unwrap(), 1);
+        assert_eq!(run_1(&d, "adb", AccessMode::Write).await.unwrap(), 1);
+        assert_eq!(run_1(&d, "adb", AccessMode::Read).await.unwrap(), 1);
+        let t = d.routing_table(Some("adb")).unwrap();
+        assert_eq!(t.database.as_deref(), Some("adb"));
+        assert_eq!(t.ttl, Duration::from_secs(300));
+        assert_eq!(t.routers, vec![addr(&router)]);
+        assert_eq!(t.readers, vec![addr(&reader)]);
+        assert_eq!(t.writers, vec![addr(&writer)]);
+        let metrics = d.pool_metrics();
+        assert!(metrics
+            .iter()
+            .any(|(a, m)| a == &addr(&reader) && m.idle == 1));
+        d.close().await;
+    }
+    // One discovery per driver: the table stays fresh.
+    assert_eq!(routes.load(Ordering::SeqCst), 2);
+    assert_eq!(reader.queries(), vec!["RETURN 1 AS n"; 4]);
+    assert_eq!(writer.queries(), vec!["RETURN 1 AS n"; 2]);
+    // Routing context (query + address) in HELLO and ROUTE; db in ROUTE.
+    let expect_ctx = |m: &packstream::Map| {
+        assert_eq!(m.get("region").and_then(Value::as_str), Some("eu"));
+        assert_eq!(
+            m.get("address").and_then(Value::as_str),
+            Some(router.address().as_str())
+        );
+    };
+    for (_, r) in router.requests() {
+        match r {
+            Request::Route(route) => {
+                expect_ctx(&route.routing);
+                assert_eq!(route.db.as_deref(), Some("adb"));
+            }
+            Request::Hello(h) => expect_ctx(h.routing.as_ref().unwrap()),
+            _ => {}
+        }
+    }
+    for (_, r) in reader.requests() {
+        if let Request::Run(run) = r {
+            assert_eq!(run.tx.db.as_deref(), Some("adb"));
+            assert_eq!(run.tx.mode, bolt_proto::message::AccessMode::Read);
+        }
+    }
+}
+
+#[tokio::test]
+async fn not_a_leader_forgets_the_writer_and_the_retry_finds_the_new_one() {
+    let reader = start(Version::V5_0, default_answer).await;
+    let old = start(Version::V5_0, |conn, req| match req.kind() {
+        RequestKind::Run => Action::Reply(vec![failure(
+            "Neo.ClientError.Cluster.NotALeader",
+            "no longer the leader",
+        )]),
+        _ => default_answer(conn, req),
+    })
+    .await;
+    let new = start(Version::V5_0, default_answer).await;
+    let table = answer(300, &[&reader], &[&old]);
+    let (router, routes) = router(table.clone()).await;
+    let d = driver(&format!("neo4j://{}", router.address()));
+    // Auto-commit: the error is SessionExpired and the writer is forgotten
+    // for that database only.
+    run_1(&d, "other", AccessMode::Write).await.unwrap_err();
+    let err = run_1(&d, "adb", AccessMode::Write).await.unwrap_err();
+    assert!(
+        matches!(err, Error::SessionExpired(ref m) if m.contains("NotALeader")),
+        "{err}"
+    );
+    assert!(err.is_retryable());
+    assert!(d.routing_table(Some("adb")).unwrap().writers.is_empty());
+    assert_eq!(
+        d.routing_table(Some("adb")).unwrap().readers,
+        vec![addr(&reader)]
+    );
+    // Managed transaction: the router now names the new leader.
+    table.lock().unwrap().3 = vec![new.address()];
+    let before = routes.load(Ordering::SeqCst);
+    let mut s = session(&d, "adb", AccessMode::Write);
+    let n = s
+        .execute_write(|tx| async move {
+            tx.run("CREATE (n) RETURN 1 AS n", params! {})
+                .await?
+                .single()
+                .await?
+                .get::<i64>("n")
+        })
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    assert_eq!(routes.load(Ordering::SeqCst), before + 1);
+    assert_eq!(
+        d.routing_table(Some("adb")).unwrap().writers,
+        vec![addr(&new)]
+    );
+    assert_eq!(new.queries(), vec!["CREATE (n) RETURN 1 AS n"]);
+    d.close().await;
+}
+
+#[tokio::test]
+async fn reader_dying_mid_stream_is_forgotten_and_rediscovered() {
+    let dying = start(Version::V5_0, |conn, req| match req.kind() {
+        RequestKind::Pull => Action::Close,
+        _ => default_answer(conn, req),
+    })
+    .await;
+    let healthy = start(Version::V5_0, default_answer).await;
+    let writer = start(Version::V5_0, default_answer).await;
+    let table = answer(300, &[&dying], &[&writer]);
+    let (router, routes) = router(table.clone()).await;
+    let d = driver(&format!("neo4j://{}", router.address()));
+    let err = run_1(&d, "adb", AccessMode::Read).await.unwrap_err();
+    assert!(matches!(err, Error::SessionExpired(_)), "{err}");
+    let t = d.routing_table(Some("adb")).unwrap();
+    assert!(t.readers.is_empty(), "{t:?}");
+    // No reader left: the next read rediscovers and finds the healthy one.
+    table.lock().unwrap().2 = vec![healthy.address()];
+    assert_eq!(run_1(&d, "adb", AccessMode::Read).await.unwrap(), 1);
+    assert_eq!(routes.load(Ordering::SeqCst), 2);
+    assert_eq!(healthy.queries().len(), 1);
+    // The dead reader's pool is gone.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(d.pool_metrics().iter().all(|(a, _)| a != &addr(&dying)));
+    d.close().await;
+}
+
+#[tokio::test]
+async fn unreachable_reader_is_skipped_at_acquisition() {
+    let port = closed_port().await;
+    let healthy = start(Version::V5_0, default_answer).await;
+    let writer = start(Version::V5_0, default_answer).await;
+    let table = answer(300, &[&healthy], &[&writer]);
+    table
+        .lock()
+        .unwrap()
+        .2
+        .insert(0, format!("127.0.0.1:{port}"));
+    let (router, _) = router(table).await;
+    let d = driver(&format!("neo4j://{}", router.address()));
+    for _ in 0..3 {
+        assert_eq!(run_1(&d, "adb", AccessMode::Read).await.unwrap(), 1);
+    }
+    let t = d.routing_table(Some("adb")).unwrap();
+    assert_eq!(t.readers, vec![addr(&healthy)]);
+    d.close().await;
+}
+
+#[tokio::test]
+async fn ttl_expiry_triggers_rediscovery() {
+    let reader = start(Version::V5_0, default_answer).await;
+    let writer = start(Version::V5_0, default_answer).await;
+    let (router, routes) = router(answer(1, &[&reader], &[&writer])).await;
+    let d = driver(&format!("neo4j://{}", router.address()));
+    run_1(&d, "adb", AccessMode::Read).await.unwrap();
+    run_1(&d, "adb", AccessMode::Read).await.unwrap();
+    assert_eq!(routes.load(Ordering::SeqCst), 1);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    run_1(&d, "adb", AccessMode::Read).await.unwrap();
+    assert_eq!(routes.load(Ordering::SeqCst), 2);
+    d.close().await;
+}
+
+#[tokio::test]
+async fn initial_address_goes_through_the_resolver() {
+    let reader = start(Version::V5_0, default_answer).await;
+    let writer = start(Version::V5_0, default_answer).await;
+    let (router, routes) = router(answer(300, &[&reader], &[&writer])).await;
+    let dead = closed_port().await;
+    let live = router.addr.port();
+    let asked: Arc<Mutex<Vec<ServerAddress>>> = Arc::default();
+    let a2 = asked.clone();
+    let config = Config::builder()
+        .with_auth(("neo4j", "pw"))
+        .with_resolver(move |a: &ServerAddress| {
+            a2.lock().unwrap().push(a.clone());
+            vec![
+                ServerAddress::new("127.0.0.1", dead),
+                ServerAddress::new("127.0.0.1", live),
+            ]
+        })
+        .build()
+        .unwrap();
+    let d = GraphDatabase::driver("neo4j://foo:9999", config).unwrap();
+    assert_eq!(run_1(&d, "adb", AccessMode::Read).await.unwrap(), 1);
+    assert_eq!(
+        *asked.lock().unwrap(),
+        vec![ServerAddress::new("foo", 9999)]
+    );
+    assert_eq!(routes.load(Ordering::SeqCst), 1);
+    // The routing context names the URI's address, not a resolved one.
+    let ctx_address = router.requests().into_iter().find_map(|(_, r)| match r {
+        Request::Route(route) => route
+            .routing
+            .get("address")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        _ => None,
+    });
+    assert_eq!(ctx_address.as_deref(), Some("foo:9999"));
+    // Members from the table are not passed to the resolver.
+    assert_eq!(asked.lock().unwrap().len(), 1);
+    d.close().await;
+}
+
+#[tokio::test]
+async fn no_reachable_router_is_service_unavailable() {
+    let port = closed_port().await;
+    let d = driver(&format!("neo4j://127.0.0.1:{port}"));
+    let err = run_1(&d, "adb", AccessMode::Read).await.unwrap_err();
+    assert!(
+        matches!(err, Error::ServiceUnavailable(ref m) if m.contains("routing")),
+        "{err}"
+    );
+    let err = d
+        .force_routing_table_update(Some("adb"), &[])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::ServiceUnavailable(_)), "{err}");
+}
+
+#[tokio::test]
+async fn no_writers_fail_writes_with_session_expired_after_rediscovery() {
+    let reader = start(Version::V5_0, default_answer).await;
+    let (router, routes) = router(answer(300, &[&reader], &[])).await;
+    let d = driver(&format!("neo4j://{}", router.address()));
+    assert_eq!(run_1(&d, "adb", AccessMode::Read).await.unwrap(), 1);
+    let mut s = session(&d, "adb", AccessMode::Write);
+    let err = s.run("CREATE ()", params! {}).await.err().unwrap();
+    assert!(
+        matches!(err, Error::SessionExpired(ref m) if m.contains("writer")),
+        "{err}"
+    );
+    // The write asked the cluster again before giving up.
+    assert_eq!(routes.load(Ordering::SeqCst), 2);
+    d.close().await;
+}
+
+#[tokio::test]
+async fn least_connected_reader_is_chosen() {
+    let r1 = start(Version::V5_0, default_answer).await;
+    let r2 = start(Version::V5_0, default_answer).await;
+    let writer = start(Version::V5_0, default_answer).await;
+    let (router, _) = router(answer(300, &[&r1, &r2], &[&writer])).await;
+    let d = driver(&format!("neo4j://{}", router.address()));
+    // Hold one reader busy with an open transaction; every other read must
+    // go to the other reader.
+    let mut busy = session(&d, "adb", AccessMode::Read);
+    let mut tx = busy.begin_transaction(Default::default()).await.unwrap();
+    tx.run("RETURN 1 AS n", params! {})
+        .await
+        .unwrap()
+        .consume()
+        .await
+        .unwrap();
+    let in_use: Vec<ServerAddress> = d
+        .pool_metrics()
+        .into_iter()
+        .filter(|(_, m)| m.in_use == 1)
+        .map(|(a, _)| a)
+        .collect();
+    assert_eq!(in_use.len(), 1);
+    let free = if in_use[0] == addr(&r1) { &r2 } else { &r1 };
+    for _ in 0..4 {
+        run_1(&d, "adb", AccessMode::Read).await.unwrap();
+    }
+    assert_eq!(free.queries().len(), 4);
+    tx.rollback().await.unwrap();
+    // Equal load: reads take turns.
+    for _ in 0..4 {
+        run_1(&d, "adb", AccessMode::Read).await.unwrap();
+    }
+    assert!(r1.queries().len() >= 2 && r2.queries().len() >= 2);
+    d.close().await;
+}
+
+#[tokio::test]
+async fn home_database_is_resolved_and_pinned() {
+    let reader = start(Version::V5_0, default_answer).await;
+    let writer = start(Version::V5_0, default_answer).await;
+    let (router, routes) = router(answer(300, &[&reader], &[&writer])).await;
+    let d = driver(&format!("neo4j://{}", router.address()));
+    let mut s = d.session(SessionConfig::new().with_default_access_mode(AccessMode::Read));
+    for _ in 0..2 {
+        s.run("RETURN 1 AS n", params! {})
+            .await
+            .unwrap()
+            .consume()
+            .await
+            .unwrap();
+    }
+    // One ROUTE without a database; its answer names the home database,
+    // which every RUN then carries.
+    assert_eq!(routes.load(Ordering::SeqCst), 1);
+    let route_dbs: Vec<Option<String>> = router
+        .requests()
+        .into_iter()
+        .filter_map(|(_, r)| match r {
+            Request::Route(route) => Some(route.db),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(route_dbs, vec![None]);
+    for (_, r) in reader.requests() {
+        if let Request::Run(run) = r {
+            assert_eq!(run.tx.db.as_deref(), Some("homedb"));
+        }
+    }
+    assert!(d.routing_table(Some("homedb")).is_some());
+    d.close().await;
+}
+
+#[tokio::test]
+async fn bookmarks_and_impersonation_flow_into_route() {
+    let reader = start(Version::V5_0, default_answer).await;
+    let writer = start(Version::V5_0, default_answer).await;
+    let (router, _) = router(answer(300, &[&reader], &[&writer])).await;
+    let d = driver(&format!("neo4j://{}", router.address()));
+    let mut s = d.session(
+        SessionConfig::new()
+            .with_database("adb")
+            .with_bookmarks(neo4j::Bookmarks::from_raw_values(["bm:0"]))
+            .with_impersonated_user("alice"),
+    );
+    s.run("RETURN 1 AS n", params! {})
+        .await
+        .unwrap()
+        .consume()
+        .await
+        .unwrap();
+    let route = router
+        .requests()
+        .into_iter()
+        .find_map(|(_, r)| match r {
+            Request::Route(route) => Some(route),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(route.bookmarks, vec!["bm:0".to_owned()]);
+    assert_eq!(route.imp_user.as_deref(), Some("alice"));
+    d.close().await;
+}
