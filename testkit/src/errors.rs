@@ -49,10 +49,18 @@ pub(crate) fn driver_error(id: Id, e: &Error) -> Response {
         Error::Server { gql_status, .. } => gql_status.clone(),
         _ => None,
     };
+    // For server failures TestKit compares `msg` with the server's message.
+    let msg = match e {
+        Error::Server { message, .. }
+        | Error::Authentication { message, .. }
+        | Error::TokenExpired { message }
+        | Error::AuthorizationExpired { message } => message.clone(),
+        other => other.to_string(),
+    };
     Response::DriverError(Box::new(DriverError {
         id,
         error_type: error_type(e),
-        msg: e.to_string(),
+        msg,
         code: e.code().map(str::to_owned),
         retryable: e.is_retryable(),
         gql_status,
@@ -79,7 +87,7 @@ mod tests {
                     Some("Neo.ClientError.Statement.SyntaxError")
                 );
                 assert!(!d.retryable);
-                assert_eq!(d.msg, "Neo.ClientError.Statement.SyntaxError: bad");
+                assert_eq!(d.msg, "bad");
             }
             r => panic!("{r:?}"),
         }

@@ -7,9 +7,8 @@
 /// The features declared to TestKit. Strings must be from
 /// `nutkit/protocol/feature.py` (an unknown one breaks every test).
 pub(crate) const FEATURES: &[&str] = &[
-    // Bolt versions the driver negotiates (bolt-proto/bolt-pool).
+    // Bolt versions the driver offers (5.0-5.8, 4.2-4.4, 3.0; not 4.1).
     "Feature:Bolt:3.0",
-    "Feature:Bolt:4.1",
     "Feature:Bolt:4.2",
     "Feature:Bolt:4.3",
     "Feature:Bolt:4.4",
@@ -25,6 +24,13 @@ pub(crate) const FEATURES: &[&str] = &[
     "Feature:Auth:Bearer",
     "Feature:Auth:Custom",
     "Feature:Auth:Kerberos",
+    "Feature:API:Driver.VerifyConnectivity",
+    "Feature:API:Driver:GetServerInfo",
+    "Feature:API:Driver.IsEncrypted",
+    "Feature:API:Result.List",
+    "Feature:API:Result.Peek",
+    "Feature:API:Result.Single",
+    "Feature:API:RetryableExceptions",
     "Feature:API:Type.Spatial",
     "Feature:API:Type.Temporal",
 ];

@@ -44,6 +44,9 @@ pub(crate) struct Backend {
     owners: HashMap<Id, Id>,
     /// Every driver error sent, for `RetryableNegative`.
     errors: HashMap<Id, Error>,
+    /// Summaries of consumed results, still readable after their session
+    /// closed.
+    summaries: HashMap<Id, serde_json::Value>,
 }
 
 impl Backend {
@@ -55,6 +58,7 @@ impl Backend {
             sessions: HashMap::new(),
             owners: HashMap::new(),
             errors: HashMap::new(),
+            summaries: HashMap::new(),
         }
     }
 
@@ -243,7 +247,33 @@ impl Backend {
                     .owners
                     .get(&owned)
                     .ok_or_else(|| backend(format!("no transaction or result with id {owned}")))?;
-                self.forward(sid, req, None).await?
+                if !self.sessions.contains_key(&sid) {
+                    // The session is closed: what a closed session's
+                    // objects answer.
+                    return match (&req, self.summaries.get(&owned)) {
+                        (Request::ResultConsume { .. }, Some(s)) => {
+                            Ok(Response::Summary(s.clone()))
+                        }
+                        (Request::TransactionClose { tx_id }, _) => {
+                            Ok(Response::Transaction { id: *tx_id })
+                        }
+                        (
+                            Request::TransactionRun { .. }
+                            | Request::TransactionCommit { .. }
+                            | Request::TransactionRollback { .. },
+                            _,
+                        ) => Err(Failure::Driver(Error::Usage(
+                            "the transaction's session is closed".into(),
+                        ))),
+                        _ => Err(Failure::Driver(Error::ResultConsumed)),
+                    };
+                }
+                let is_consume = matches!(req, Request::ResultConsume { .. });
+                let r = self.forward(sid, req, None).await?;
+                if let (true, Response::Summary(s)) = (is_consume, &r) {
+                    self.summaries.insert(owned, s.clone());
+                }
+                r
             }
             req => {
                 return Err(backend(format!(
