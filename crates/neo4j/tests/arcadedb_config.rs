@@ -19,16 +19,30 @@ async fn pool_size_caps_and_acquisition_times_out() {
             .with_connection_acquisition_timeout(Duration::from_millis(300)),
     );
     let mut a = d.session(session_cfg().with_fetch_size(1));
-    let mut held = a.run("UNWIND range(1, 10) AS x RETURN x", params! {}).await.unwrap();
+    let mut held = a
+        .run("UNWIND range(1, 10) AS x RETURN x", params! {})
+        .await
+        .unwrap();
     held.next().await.unwrap().unwrap();
     let mut b = d.session(session_cfg());
     let t = Instant::now();
     let e = b.run("RETURN 1", params! {}).await.unwrap_err();
     assert!(matches!(e, Error::ConnectionAcquisitionTimeout(_)), "{e:?}");
-    assert!(e.to_string().contains("failed to obtain a connection from the pool"));
-    assert!(t.elapsed() >= Duration::from_millis(290), "{:?}", t.elapsed());
+    assert!(e
+        .to_string()
+        .contains("failed to obtain a connection from the pool"));
+    assert!(
+        t.elapsed() >= Duration::from_millis(290),
+        "{:?}",
+        t.elapsed()
+    );
     held.consume().await.unwrap();
-    b.run("RETURN 1", params! {}).await.unwrap().consume().await.unwrap();
+    b.run("RETURN 1", params! {})
+        .await
+        .unwrap()
+        .consume()
+        .await
+        .unwrap();
     d.close().await;
 }
 
@@ -37,13 +51,32 @@ async fn pool_size_caps_and_acquisition_times_out() {
 async fn lifetime_replaces_connections() {
     let d = driver_with(builder().with_max_connection_lifetime(Duration::from_millis(500)));
     let mut s = d.session(session_cfg());
-    s.run("RETURN 1", params! {}).await.unwrap().consume().await.unwrap();
+    s.run("RETURN 1", params! {})
+        .await
+        .unwrap()
+        .consume()
+        .await
+        .unwrap();
     assert_eq!(d.pool_metrics()[0].1.created, 1);
-    s.run("RETURN 1", params! {}).await.unwrap().consume().await.unwrap();
+    s.run("RETURN 1", params! {})
+        .await
+        .unwrap()
+        .consume()
+        .await
+        .unwrap();
     assert_eq!(d.pool_metrics()[0].1.created, 1, "reused while young");
     tokio::time::sleep(Duration::from_millis(700)).await;
-    s.run("RETURN 1", params! {}).await.unwrap().consume().await.unwrap();
-    assert_eq!(d.pool_metrics()[0].1.created, 2, "replaced after its lifetime");
+    s.run("RETURN 1", params! {})
+        .await
+        .unwrap()
+        .consume()
+        .await
+        .unwrap();
+    assert_eq!(
+        d.pool_metrics()[0].1.created,
+        2,
+        "replaced after its lifetime"
+    );
     d.close().await;
 }
 
@@ -69,7 +102,10 @@ async fn resolver_gets_the_seed_address() {
 #[tokio::test]
 #[ignore = "needs a server: cargo xtask test"]
 async fn wrong_password_is_an_authentication_error() {
-    let cfg = Config::builder().with_auth(("root", "wrong-password")).build().unwrap();
+    let cfg = Config::builder()
+        .with_auth(("root", "wrong-password"))
+        .build()
+        .unwrap();
     let d = GraphDatabase::driver(format!("bolt://{}", addr()), cfg).unwrap();
     let e = d.verify_connectivity().await.unwrap_err();
     assert!(matches!(e, Error::Authentication { .. }), "{e:?}");
@@ -79,10 +115,16 @@ async fn wrong_password_is_an_authentication_error() {
 #[tokio::test]
 #[ignore = "needs a server: cargo xtask test"]
 async fn unreachable_server_is_service_unavailable() {
-    let cfg = builder().with_connection_timeout(Duration::from_secs(2)).build().unwrap();
+    let cfg = builder()
+        .with_connection_timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
     let d = GraphDatabase::driver("bolt://127.0.0.1:1", cfg).unwrap();
     let e = d.verify_connectivity().await.unwrap_err();
-    assert!(matches!(e, Error::ServiceUnavailable(_)) && e.is_retryable(), "{e:?}");
+    assert!(
+        matches!(e, Error::ServiceUnavailable(_)) && e.is_retryable(),
+        "{e:?}"
+    );
 }
 
 fn tls_addr() -> String {
@@ -93,7 +135,12 @@ async fn tls_works(uri: String, b: neo4j::ConfigBuilder) -> Result<(), Error> {
     let d = GraphDatabase::driver(uri, b.build().unwrap())?;
     let r = async {
         let mut s = d.session(session_cfg());
-        let x: i64 = s.run("RETURN 7 AS x", params! {}).await?.single().await?.get("x")?;
+        let x: i64 = s
+            .run("RETURN 7 AS x", params! {})
+            .await?
+            .single()
+            .await?
+            .get("x")?;
         assert_eq!(x, 7);
         s.close().await
     }
@@ -107,7 +154,9 @@ async fn tls_works(uri: String, b: neo4j::ConfigBuilder) -> Result<(), Error> {
 async fn tls_modes() {
     let port = tls_addr().rsplit(':').next().unwrap().to_owned();
     // +ssc: any certificate.
-    tls_works(format!("bolt+ssc://{}", tls_addr()), builder()).await.unwrap();
+    tls_works(format!("bolt+ssc://{}", tls_addr()), builder())
+        .await
+        .unwrap();
     // Pinned DER certificate.
     let der = std::fs::read(env("BOLT_TEST_ARCADEDB_TLS_CERT_DER", "")).unwrap();
     tls_works(
@@ -122,12 +171,16 @@ async fn tls_modes() {
         format!("bolt://localhost:{port}"),
         builder()
             .with_encrypted(true)
-            .with_trust(TrustStrategy::TrustCustomCaSignedCertificates(vec![pem.into()])),
+            .with_trust(TrustStrategy::TrustCustomCaSignedCertificates(vec![
+                pem.into()
+            ])),
     )
     .await
     .unwrap();
     // System CAs do not trust a self-signed certificate.
-    let e = tls_works(format!("bolt+s://localhost:{port}"), builder()).await.unwrap_err();
+    let e = tls_works(format!("bolt+s://localhost:{port}"), builder())
+        .await
+        .unwrap_err();
     assert!(matches!(e, Error::ServiceUnavailable(_)), "{e:?}");
     // Plain Bolt against the TLS port fails cleanly too.
     let e = tls_works(
@@ -176,7 +229,10 @@ async fn hello_carries_user_agent_and_bolt_agent() {
         .unwrap();
     let d = GraphDatabase::driver(format!("bolt://127.0.0.1:{port}"), cfg).unwrap();
     let _ = tokio::time::timeout(Duration::from_secs(5), d.verify_connectivity()).await;
-    let body = tokio::time::timeout(Duration::from_secs(5), h).await.unwrap().unwrap();
+    let body = tokio::time::timeout(Duration::from_secs(5), h)
+        .await
+        .unwrap()
+        .unwrap();
     let req = bolt_proto::message::Request::decode(&body, bolt_proto::Version::V5_4).unwrap();
     let bolt_proto::message::Request::Hello(hello) = req else {
         panic!("{req:?}")

@@ -10,7 +10,10 @@ use neo4j::{params, Config, GraphDatabase, SessionConfig, TransactionConfig};
 fn driver() -> neo4j::Driver {
     // Neo4j 3.1 is started with auth disabled by xtask.
     GraphDatabase::driver(
-        format!("bolt://{}", env("BOLT_TEST_NEO4J31_ADDR", "127.0.0.1:17689")),
+        format!(
+            "bolt://{}",
+            env("BOLT_TEST_NEO4J31_ADDR", "127.0.0.1:17689")
+        ),
         Config::default(),
     )
     .unwrap()
@@ -41,10 +44,20 @@ async fn bolt1_auto_commit_and_transactions() {
     assert_eq!(sum.counters().nodes_created, 1);
 
     let mut tx = s.begin_transaction(TransactionConfig::new()).await.unwrap();
-    tx.run(format!("CREATE (:{l} {{x: 2}})"), params! {}).await.unwrap().consume().await.unwrap();
+    tx.run(format!("CREATE (:{l} {{x: 2}})"), params! {})
+        .await
+        .unwrap()
+        .consume()
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let mut tx = s.begin_transaction(TransactionConfig::new()).await.unwrap();
-    tx.run(format!("CREATE (:{l} {{x: 3}})"), params! {}).await.unwrap().consume().await.unwrap();
+    tx.run(format!("CREATE (:{l} {{x: 3}})"), params! {})
+        .await
+        .unwrap()
+        .consume()
+        .await
+        .unwrap();
     tx.rollback().await.unwrap();
 
     let mut other = d.session(SessionConfig::new().with_bookmarks(s.last_bookmarks()));
@@ -60,12 +73,22 @@ async fn bolt1_auto_commit_and_transactions() {
     assert_eq!(c, 2);
     // Errors leave the session usable.
     assert!(s.run("NOT CYPHER", params! {}).await.is_err());
-    let n = s.run("RETURN 1 AS n", params! {}).await.unwrap().single().await.unwrap();
+    let n = s
+        .run("RETURN 1 AS n", params! {})
+        .await
+        .unwrap()
+        .single()
+        .await
+        .unwrap();
     assert_eq!(n.get::<i64>("n").unwrap(), 1);
     // Managed transaction.
     let v = s
         .execute_write(|tx| async move {
-            tx.run("RETURN 5 AS v", params! {}).await?.single().await?.get::<i64>("v")
+            tx.run("RETURN 5 AS v", params! {})
+                .await?
+                .single()
+                .await?
+                .get::<i64>("v")
         })
         .await
         .unwrap();

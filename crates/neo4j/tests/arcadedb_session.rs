@@ -12,14 +12,17 @@ use futures_util::StreamExt;
 use neo4j::{params, AccessMode, Bookmarks, Error, Session, TransactionConfig};
 
 async fn count(s: &mut Session, label: &str) -> i64 {
-    s.run(format!("MATCH (n:{label}) RETURN count(n) AS c"), params! {})
-        .await
-        .unwrap()
-        .single()
-        .await
-        .unwrap()
-        .get("c")
-        .unwrap()
+    s.run(
+        format!("MATCH (n:{label}) RETURN count(n) AS c"),
+        params! {},
+    )
+    .await
+    .unwrap()
+    .single()
+    .await
+    .unwrap()
+    .get("c")
+    .unwrap()
 }
 
 #[tokio::test]
@@ -28,7 +31,10 @@ async fn auto_commit_run_streams_records_in_batches() {
     let driver = driver();
     let mut s = driver.session(session_cfg().with_fetch_size(7));
     let mut r = s
-        .run("UNWIND range(1, $n) AS i RETURN i, i * 2 AS d", params! {"n" => 25})
+        .run(
+            "UNWIND range(1, $n) AS i RETURN i, i * 2 AS d",
+            params! {"n" => 25},
+        )
         .await
         .unwrap();
     assert_eq!(r.keys(), ["i", "d"]);
@@ -37,7 +43,10 @@ async fn auto_commit_run_streams_records_in_batches() {
     while let Some(rec) = r.next().await {
         let rec = rec.unwrap();
         sum += rec.get::<i64>("i").unwrap();
-        assert_eq!(rec.get::<i64>("d").unwrap(), 2 * rec.get::<i64>("i").unwrap());
+        assert_eq!(
+            rec.get::<i64>("d").unwrap(),
+            2 * rec.get::<i64>("i").unwrap()
+        );
     }
     assert_eq!(sum, 325);
     let summary = r.consume().await.unwrap();
@@ -45,7 +54,10 @@ async fn auto_commit_run_streams_records_in_batches() {
         summary.query().text(),
         "UNWIND range(1, $n) AS i RETURN i, i * 2 AS d"
     );
-    assert_eq!(summary.query().params().get("n"), Some(&neo4j::Value::Integer(25)));
+    assert_eq!(
+        summary.query().params().get("n"),
+        Some(&neo4j::Value::Integer(25))
+    );
     assert_eq!(summary.server().protocol_version.0, 5);
     // As a futures Stream, across several batches.
     let n = s
@@ -57,11 +69,28 @@ async fn auto_commit_run_streams_records_in_batches() {
         .await;
     assert_eq!(n, (1..=30).collect::<Vec<_>>());
     // single / collect
-    let one = s.run("RETURN 1 AS x", params! {}).await.unwrap().single().await.unwrap();
+    let one = s
+        .run("RETURN 1 AS x", params! {})
+        .await
+        .unwrap()
+        .single()
+        .await
+        .unwrap();
     assert_eq!(one.get::<i64>("x").unwrap(), 1);
-    let e = s.run("UNWIND [1, 2] AS x RETURN x", params! {}).await.unwrap().single().await;
+    let e = s
+        .run("UNWIND [1, 2] AS x RETURN x", params! {})
+        .await
+        .unwrap()
+        .single()
+        .await;
     assert!(matches!(e, Err(Error::ResultNotSingle(_))), "{e:?}");
-    let all = s.run("UNWIND [1, 2, 3] AS x RETURN x", params! {}).await.unwrap().collect().await.unwrap();
+    let all = s
+        .run("UNWIND [1, 2, 3] AS x RETURN x", params! {})
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
     assert_eq!(all.len(), 3);
     s.close().await.unwrap();
     driver.close().await;
@@ -74,12 +103,18 @@ async fn unconsumed_results_are_discarded_and_counters_reported() {
     let l = label("Disc");
     let mut s = driver.session(session_cfg().with_fetch_size(2));
     {
-        let mut r = s.run("UNWIND range(1, 100) AS i RETURN i", params! {}).await.unwrap();
+        let mut r = s
+            .run("UNWIND range(1, 100) AS i RETURN i", params! {})
+            .await
+            .unwrap();
         r.next().await.unwrap().unwrap();
         // dropped with records left on the server
     }
     let summary = s
-        .run(format!("CREATE (:{l} {{a: 1}}), (:{l} {{a: 2}})"), params! {})
+        .run(
+            format!("CREATE (:{l} {{a: 1}}), (:{l} {{a: 2}})"),
+            params! {},
+        )
         .await
         .unwrap()
         .consume()
@@ -125,28 +160,54 @@ async fn commit_and_rollback(driver: &neo4j::Driver, cfg: neo4j::SessionConfig) 
         .await
         .unwrap();
     // A result left unconsumed inside the transaction is discarded.
-    let _ = tx.run("UNWIND range(1, 10) AS x RETURN x", params! {}).await.unwrap();
+    let _ = tx
+        .run("UNWIND range(1, 10) AS x RETURN x", params! {})
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let bm = s.last_bookmarks();
     let mut other = driver.session(cfg.clone().with_bookmarks(bm));
-    assert_eq!(count(&mut other, &l).await, 1, "commit visible to another session");
+    assert_eq!(
+        count(&mut other, &l).await,
+        1,
+        "commit visible to another session"
+    );
 
     let mut tx = s.begin_transaction(TransactionConfig::new()).await.unwrap();
-    tx.run(format!("CREATE (:{l} {{v: 2}})"), params! {}).await.unwrap().consume().await.unwrap();
+    tx.run(format!("CREATE (:{l} {{v: 2}})"), params! {})
+        .await
+        .unwrap()
+        .consume()
+        .await
+        .unwrap();
     tx.rollback().await.unwrap();
     assert_eq!(count(&mut other, &l).await, 1, "rollback not visible");
 
     let mut tx = s.begin_transaction(TransactionConfig::new()).await.unwrap();
-    tx.run(format!("CREATE (:{l} {{v: 3}})"), params! {}).await.unwrap().consume().await.unwrap();
+    tx.run(format!("CREATE (:{l} {{v: 3}})"), params! {})
+        .await
+        .unwrap()
+        .consume()
+        .await
+        .unwrap();
     tx.close().await.unwrap();
     assert_eq!(count(&mut other, &l).await, 1, "close rolls back");
 
     // Dropped while open: rolled back, connection not leaked.
     {
         let mut tx = s.begin_transaction(TransactionConfig::new()).await.unwrap();
-        tx.run(format!("CREATE (:{l} {{v: 4}})"), params! {}).await.unwrap().consume().await.unwrap();
+        tx.run(format!("CREATE (:{l} {{v: 4}})"), params! {})
+            .await
+            .unwrap()
+            .consume()
+            .await
+            .unwrap();
     }
-    assert_eq!(count(&mut s, &l).await, 1, "dropped transaction rolled back");
+    assert_eq!(
+        count(&mut s, &l).await,
+        1,
+        "dropped transaction rolled back"
+    );
     other.close().await.unwrap();
     s.close().await.unwrap();
 }
@@ -192,7 +253,12 @@ async fn dropped_transaction_connection_is_reset_by_the_pool() {
     {
         let mut s = d.session(session_cfg());
         let mut tx = s.begin_transaction(TransactionConfig::new()).await.unwrap();
-        tx.run(format!("CREATE (:{l})"), params! {}).await.unwrap().consume().await.unwrap();
+        tx.run(format!("CREATE (:{l})"), params! {})
+            .await
+            .unwrap()
+            .consume()
+            .await
+            .unwrap();
         // session and transaction dropped together: the pool RESETs.
     }
     let mut s = d.session(session_cfg());
@@ -210,7 +276,12 @@ async fn bookmarks_chain_sessions_and_two_databases_are_separate() {
     let dbs = databases();
     let l = label("Db");
     let mut a = d.session(session_cfg());
-    a.run(format!("CREATE (:{l})"), params! {}).await.unwrap().consume().await.unwrap();
+    a.run(format!("CREATE (:{l})"), params! {})
+        .await
+        .unwrap()
+        .consume()
+        .await
+        .unwrap();
     let bm = a.last_bookmarks();
     let mut b = d.session(session_cfg().with_bookmarks(bm.clone()));
     assert_eq!(count(&mut b, &l).await, 1);
@@ -218,7 +289,13 @@ async fn bookmarks_chain_sessions_and_two_databases_are_separate() {
     assert!(combined.len() <= 1);
     let mut other = d.session(neo4j::SessionConfig::new().with_database(dbs[1].clone()));
     assert_eq!(count(&mut other, &l).await, 0, "other database is separate");
-    let summary = other.run("RETURN 1", params! {}).await.unwrap().consume().await.unwrap();
+    let summary = other
+        .run("RETURN 1", params! {})
+        .await
+        .unwrap()
+        .consume()
+        .await
+        .unwrap();
     if let Some(db) = summary.database() {
         assert_eq!(db, dbs[1]);
     }
@@ -280,13 +357,20 @@ async fn managed_transactions_commit_and_pass_user_errors() {
             calls.fetch_add(1, Ordering::SeqCst);
             let l = l.clone();
             async move {
-                tx.run(format!("CREATE (:{l})"), params! {}).await?.consume().await?;
+                tx.run(format!("CREATE (:{l})"), params! {})
+                    .await?
+                    .consume()
+                    .await?;
                 Err(AppError::Mine)
             }
         })
         .await;
     assert!(matches!(r, Err(AppError::Mine)));
-    assert_eq!(calls.load(Ordering::SeqCst), 1, "user errors are not retried");
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        1,
+        "user errors are not retried"
+    );
     assert_eq!(count(&mut s, &l).await, 2, "rolled back");
     let r: Result<(), AppError> = s
         .execute_write(|tx| async move {
@@ -294,7 +378,10 @@ async fn managed_transactions_commit_and_pass_user_errors() {
             Ok(())
         })
         .await;
-    assert!(matches!(r, Err(AppError::Db(Error::Server { .. }))), "{r:?}");
+    assert!(
+        matches!(r, Err(AppError::Db(Error::Server { .. }))),
+        "{r:?}"
+    );
     s.close().await.unwrap();
     d.close().await;
 }
@@ -312,7 +399,10 @@ async fn managed_transactions_retry_transient_errors_until_max_retry_time() {
             let calls = calls.clone();
             let l = l.clone();
             async move {
-                tx.run(format!("CREATE (:{l})"), params! {}).await?.consume().await?;
+                tx.run(format!("CREATE (:{l})"), params! {})
+                    .await?
+                    .consume()
+                    .await?;
                 if calls.fetch_add(1, Ordering::SeqCst) < 2 {
                     return Err(Error::from_server_failure(
                         "Neo.TransientError.Transaction.DeadlockDetected",
@@ -326,7 +416,10 @@ async fn managed_transactions_retry_transient_errors_until_max_retry_time() {
         .await
         .unwrap();
     assert_eq!(n, 3);
-    assert!(started.elapsed() >= Duration::from_millis(2400), "backoff 1 s + 2 s (±20%)");
+    assert!(
+        started.elapsed() >= Duration::from_millis(2400),
+        "backoff 1 s + 2 s (±20%)"
+    );
     assert_eq!(count(&mut s, &l).await, 1, "failed attempts rolled back");
 
     // Always failing: gives up once max_retry_time is spent.
@@ -346,7 +439,10 @@ async fn managed_transactions_retry_transient_errors_until_max_retry_time() {
         .await;
     assert!(r.unwrap_err().is_retryable());
     let took = started.elapsed();
-    assert!(took >= Duration::from_millis(2500) && took < Duration::from_secs(9), "{took:?}");
+    assert!(
+        took >= Duration::from_millis(2500) && took < Duration::from_secs(9),
+        "{took:?}"
+    );
     assert!(calls.load(Ordering::SeqCst) >= 3);
     s.close().await.unwrap();
     d.close().await;
@@ -387,6 +483,12 @@ async fn read_mode_sessions_and_closed_driver() {
     d.verify_connectivity().await.unwrap();
     d.close().await;
     let mut s = d.session(session_cfg());
-    assert!(matches!(s.run("RETURN 1", params! {}).await, Err(Error::DriverClosed)));
-    assert!(matches!(d.verify_connectivity().await, Err(Error::DriverClosed)));
+    assert!(matches!(
+        s.run("RETURN 1", params! {}).await,
+        Err(Error::DriverClosed)
+    ));
+    assert!(matches!(
+        d.verify_connectivity().await,
+        Err(Error::DriverClosed)
+    ));
 }

@@ -5,7 +5,9 @@
 mod common;
 
 use common::*;
-use neo4j::{params, Date, DateTime, Duration, LocalDateTime, LocalTime, Point2D, Point3D, Time, Value};
+use neo4j::{
+    params, Date, DateTime, Duration, LocalDateTime, LocalTime, Point2D, Point3D, Time, Value,
+};
 
 fn samples() -> Vec<(&'static str, Value)> {
     let date = Date::from_ymd(2024, 2, 29).unwrap();
@@ -22,17 +24,41 @@ fn samples() -> Vec<(&'static str, Value)> {
         ("float", Value::from(1.5f64)),
         ("string", Value::from("héllo wörld ✓")),
         ("empty_string", Value::from("")),
-        ("list", Value::from(vec![Value::from(1i64), Value::from("two"), Value::Null])),
+        (
+            "list",
+            Value::from(vec![Value::from(1i64), Value::from("two"), Value::Null]),
+        ),
         ("map", Value::Map(map)),
         ("bytes", Value::Bytes(vec![0, 1, 2, 255])),
         ("date", Value::Date(date)),
         ("local_time", Value::LocalTime(lt)),
         ("time", Value::Time(Time::new(lt, 3600).unwrap())),
-        ("local_date_time", Value::LocalDateTime(LocalDateTime::new(date, lt))),
-        ("date_time", Value::DateTime(DateTime::from_timestamp(1_700_000_000, 5, 7200).unwrap())),
+        (
+            "local_date_time",
+            Value::LocalDateTime(LocalDateTime::new(date, lt)),
+        ),
+        (
+            "date_time",
+            Value::DateTime(DateTime::from_timestamp(1_700_000_000, 5, 7200).unwrap()),
+        ),
         ("duration", Value::Duration(Duration::new(14, 3, 7200, 500))),
-        ("point2d", Value::Point2D(Point2D { srid: 7203, x: 1.0, y: 2.0 })),
-        ("point3d", Value::Point3D(Point3D { srid: 9157, x: 1.0, y: 2.0, z: 3.0 })),
+        (
+            "point2d",
+            Value::Point2D(Point2D {
+                srid: 7203,
+                x: 1.0,
+                y: 2.0,
+            }),
+        ),
+        (
+            "point3d",
+            Value::Point3D(Point3D {
+                srid: 9157,
+                x: 1.0,
+                y: 2.0,
+                z: 3.0,
+            }),
+        ),
     ]
 }
 
@@ -68,7 +94,18 @@ async fn round_trip(versions: Option<(u8, u8)>) -> Vec<&'static str> {
 async fn values_round_trip_bolt_5() {
     let bad = round_trip(None).await;
     eprintln!("not round-tripped by ArcadeDB on 5.4: {bad:?}");
-    for must in ["null", "bool", "int", "int_max", "int_min", "float", "string", "empty_string", "list", "map"] {
+    for must in [
+        "null",
+        "bool",
+        "int",
+        "int_max",
+        "int_min",
+        "float",
+        "string",
+        "empty_string",
+        "list",
+        "map",
+    ] {
         assert!(!bad.contains(&must), "{must} must round-trip: {bad:?}");
     }
 }

@@ -201,7 +201,13 @@ mod tests {
         assert!(o.versions.accepts(Version::V4_4));
         assert!(!o.versions.accepts(Version::V5_0));
         let d = version_offer(&Config::default()).unwrap();
-        for v in [Version::V5_8, Version::V5_0, Version::V4_4, Version::V3_0, Version::V1] {
+        for v in [
+            Version::V5_8,
+            Version::V5_0,
+            Version::V4_4,
+            Version::V3_0,
+            Version::V1,
+        ] {
             assert!(d.accepts(v), "{v}");
         }
     }
