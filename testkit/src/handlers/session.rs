@@ -86,6 +86,9 @@ fn tx_config(meta: &Option<JsonMap>, timeout: &Option<Json>) -> Result<Transacti
 struct Finished {
     /// Consumed results: their summary, returned again on a second consume.
     summaries: HashMap<Id, Json>,
+    /// Results read to their end and then closed by the backend (not by
+    /// TestKit): they still answer like an exhausted result.
+    drained: HashMap<Id, Json>,
 }
 
 impl Finished {
@@ -100,8 +103,15 @@ impl Finished {
             | Request::ResultConsume { result_id } => *result_id,
             _ => return answer(env, Err(backend("not a result request"))),
         };
-        let r = match (&env.req, self.summaries.get(&id)) {
-            (Request::ResultConsume { .. }, Some(s)) => Ok(Response::Summary(s.clone())),
+        let r = match (&env.req, self.summaries.get(&id), self.drained.get(&id)) {
+            (Request::ResultConsume { .. }, Some(s), _)
+            | (Request::ResultConsume { .. }, _, Some(s)) => Ok(Response::Summary(s.clone())),
+            (Request::ResultNext { .. } | Request::ResultPeek { .. }, None, Some(_)) => {
+                Ok(Response::NullRecord {})
+            }
+            (Request::ResultList { .. }, None, Some(_)) => {
+                Ok(Response::RecordList { records: vec![] })
+            }
             _ => Err(Failure::Driver(Error::ResultConsumed)),
         };
         answer(env, r);
@@ -111,15 +121,36 @@ impl Finished {
 /// Serves requests for the open result `id` until one for something else
 /// arrives (returned; the stream is dropped, which discards it) or the
 /// connection ends (`None`).
+///
+/// `bookmarks` are the session's bookmarks while this result is open:
+/// `SessionLastBookmarks` is answered with them without ending the result
+/// (the session is borrowed). In an auto-commit result that has reached
+/// its end, the result is consumed first and the session answers.
 async fn result_loop(
     stream: RecordStream<'_>,
     id: Id,
     inbox: &Inbox,
     finished: &mut Finished,
+    bookmarks: &[String],
+    autocommit: bool,
 ) -> Option<Envelope> {
     let mut stream = Some(stream);
+    let mut exhausted = false;
     loop {
         let env = recv(inbox).await?;
+        if let Request::SessionLastBookmarks { .. } = env.req {
+            if autocommit && exhausted {
+                if let Some(st) = stream.take() {
+                    if let Ok(sum) = st.consume().await {
+                        finished.drained.insert(id, summary(&sum));
+                    }
+                }
+                return Some(env);
+            }
+            let bookmarks = bookmarks.to_vec();
+            answer(env, Ok(Response::Bookmarks { bookmarks }));
+            continue;
+        }
         let rid = match &env.req {
             Request::ResultNext { result_id }
             | Request::ResultPeek { result_id }
@@ -141,14 +172,23 @@ async fn result_loop(
             (Request::ResultNext { .. }, Some(s)) => match s.next().await {
                 Some(Ok(rec)) => Ok(record_response(&rec)),
                 Some(Err(e)) => Err(Failure::Driver(e)),
-                None => Ok(Response::NullRecord {}),
+                None => {
+                    exhausted = true;
+                    Ok(Response::NullRecord {})
+                }
             },
             (Request::ResultPeek { .. }, Some(s)) => match s.peek().await {
                 Some(Ok(rec)) => Ok(record_response(rec)),
                 Some(Err(e)) => Err(Failure::Driver(e)),
-                None => Ok(Response::NullRecord {}),
+                None => {
+                    exhausted = true;
+                    Ok(Response::NullRecord {})
+                }
             },
-            (Request::ResultSingle { .. }, Some(s)) => single(s).await,
+            (Request::ResultSingle { .. }, Some(s)) => {
+                exhausted = true;
+                single(s).await
+            }
             (Request::ResultList { .. }, Some(s)) => {
                 let mut out = Vec::new();
                 let mut err = None;
@@ -161,6 +201,7 @@ async fn result_loop(
                         }
                     }
                 }
+                exhausted = true;
                 match err {
                     Some(e) => Err(Failure::Driver(e)),
                     None => Ok(Response::RecordList { records: out }),
@@ -230,6 +271,7 @@ async fn tx_loop(
     inbox: &Inbox,
     link: &Link,
     finished: &mut Finished,
+    bookmarks: &[String],
 ) -> Option<Envelope> {
     let mut pending = None;
     loop {
@@ -238,6 +280,12 @@ async fn tx_loop(
             None => recv(inbox).await?,
         };
         match &env.req {
+            // The session is borrowed by the transaction; its bookmarks
+            // cannot change before the commit.
+            Request::SessionLastBookmarks { .. } => {
+                let bookmarks = bookmarks.to_vec();
+                answer(env, Ok(Response::Bookmarks { bookmarks }));
+            }
             Request::TransactionRun {
                 tx_id,
                 cypher,
@@ -255,7 +303,7 @@ async fn tx_loop(
                         let rid = link.next_id();
                         let keys = stream.keys().to_vec();
                         answer(env, Ok(Response::Result { id: rid, keys }));
-                        pending = result_loop(stream, rid, inbox, finished).await;
+                        pending = result_loop(stream, rid, inbox, finished, bookmarks, false).await;
                         // `None`: the connection ended.
                         pending.as_ref()?;
                     }
@@ -295,6 +343,14 @@ async fn tx_loop(
             _ => return Some(env),
         }
     }
+}
+
+fn last_bookmarks(session: &Session) -> Vec<String> {
+    session
+        .last_bookmarks()
+        .raw_values()
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Answers requests for transactions that are no longer open.
@@ -344,12 +400,14 @@ pub(crate) async fn run(
                     }
                 };
                 let q = Query::new(cypher.clone()).with_params(p);
+                let bookmarks = last_bookmarks(&session);
                 match session.run_with_config(q, cfg).await {
                     Ok(stream) => {
                         let rid = link.next_id();
                         let keys = stream.keys().to_vec();
                         answer(env, Ok(Response::Result { id: rid, keys }));
-                        pending = result_loop(stream, rid, &inbox, &mut finished).await;
+                        pending =
+                            result_loop(stream, rid, &inbox, &mut finished, &bookmarks, true).await;
                         if pending.is_none() {
                             break;
                         }
@@ -367,11 +425,12 @@ pub(crate) async fn run(
                         continue;
                     }
                 };
+                let bookmarks = last_bookmarks(&session);
                 match session.begin_transaction(cfg).await {
                     Ok(tx) => {
                         let tid = link.next_id();
                         answer(env, Ok(Response::Transaction { id: tid }));
-                        pending = tx_loop(tx, tid, &inbox, &link, &mut finished).await;
+                        pending = tx_loop(tx, tid, &inbox, &link, &mut finished, &bookmarks).await;
                     }
                     Err(e) => answer(env, Err(Failure::Driver(e))),
                 }
@@ -402,11 +461,7 @@ pub(crate) async fn run(
                 }
             }
             Request::SessionLastBookmarks { .. } => {
-                let bookmarks = session
-                    .last_bookmarks()
-                    .raw_values()
-                    .map(str::to_owned)
-                    .collect();
+                let bookmarks = last_bookmarks(&session);
                 answer(env, Ok(Response::Bookmarks { bookmarks }));
             }
             Request::SessionClose { .. } => {
@@ -458,6 +513,7 @@ async fn managed(
     // The message of a TestKit-side (client) error that ended an attempt.
     let client_error: Arc<std::sync::Mutex<Option<String>>> = Default::default();
     let closed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let bookmarks: Arc<[String]> = last_bookmarks(session).into();
     let take_reply = |r: &std::sync::Mutex<Option<oneshot::Sender<Reply>>>| {
         r.lock().unwrap_or_else(|p| p.into_inner()).take()
     };
@@ -471,6 +527,7 @@ async fn managed(
             let closed = Arc::clone(&closed);
             let inbox = Arc::clone(inbox);
             let link = Arc::clone(link);
+            let bookmarks = Arc::clone(&bookmarks);
             async move {
                 let tx_id = link.next_id();
                 if let Some(r) = take_reply(&reply) {
@@ -507,11 +564,22 @@ async fn managed(
                                     let rid = link.next_id();
                                     let keys = stream.keys().to_vec();
                                     answer(env, Ok(Response::Result { id: rid, keys }));
-                                    pending =
-                                        result_loop(stream, rid, &inbox, &mut finished).await;
+                                    pending = result_loop(
+                                        stream,
+                                        rid,
+                                        &inbox,
+                                        &mut finished,
+                                        &bookmarks,
+                                        false,
+                                    )
+                                    .await;
                                 }
                                 Err(e) => answer(env, Err(Failure::Driver(e))),
                             }
+                        }
+                        Request::SessionLastBookmarks { .. } => {
+                            let bookmarks = bookmarks.to_vec();
+                            answer(env, Ok(Response::Bookmarks { bookmarks }));
                         }
                         Request::RetryablePositive { .. } => {
                             put_reply(&reply, env.reply);

@@ -1,7 +1,7 @@
 //! A [`ResultSummary`] as TestKit's `Summary` data (every key
 //! `nutkit.protocol.Summary` reads, nothing else).
 
-use neo4j::result::{QueryType, ResultSummary, ServerInfo};
+use neo4j::result::{GqlStatusObject, QueryType, ResultSummary, ServerInfo};
 use neo4j::Value;
 use serde_json::{json, Map, Value as Json};
 
@@ -28,6 +28,52 @@ fn plain(v: &Value) -> Json {
         Value::Map(m) => Json::Object(m.iter().map(|(k, v)| (k.to_owned(), plain(v))).collect()),
         other => from_value(other),
     }
+}
+
+/// A GQL status object as TestKit's `GqlStatusObject` data: plain JSON,
+/// except the diagnostic record (Cypher values). Classification, severity
+/// and position are read from the diagnostic record the facade keeps.
+fn gql_status_object(g: &GqlStatusObject) -> Json {
+    let diag = &g.diagnostic_record;
+    let raw = |k: &str| diag.get(k).and_then(Value::as_str).map(str::to_owned);
+    let raw_classification = raw("_classification");
+    let classification = match raw_classification.as_deref() {
+        Some(
+            c @ ("HINT" | "UNRECOGNIZED" | "UNSUPPORTED" | "PERFORMANCE" | "DEPRECATION"
+            | "SECURITY" | "TOPOLOGY" | "GENERIC" | "SCHEMA"),
+        ) => c.to_owned(),
+        _ => "UNKNOWN".to_owned(),
+    };
+    let raw_severity = raw("_severity");
+    let severity = match raw_severity.as_deref() {
+        Some(s @ ("WARNING" | "INFORMATION")) => s.to_owned(),
+        _ => "UNKNOWN".to_owned(),
+    };
+    let position = match diag.get("_position") {
+        Some(Value::Map(p)) => {
+            let i = |k: &str| p.get(k).and_then(Value::as_int);
+            match (i("column"), i("line"), i("offset")) {
+                (Some(c), Some(l), Some(o)) => json!({"column": c, "line": l, "offset": o}),
+                _ => Json::Null,
+            }
+        }
+        _ => Json::Null,
+    };
+    let record: Map<String, Json> = diag
+        .iter()
+        .map(|(k, v)| (k.to_owned(), from_value(v)))
+        .collect();
+    json!({
+        "gqlStatus": g.gql_status,
+        "statusDescription": g.status_description,
+        "position": position,
+        "classification": classification,
+        "rawClassification": raw_classification,
+        "severity": severity,
+        "rawSeverity": raw_severity,
+        "diagnosticRecord": record,
+        "isNotification": g.neo4j_code.is_some(),
+    })
 }
 
 /// The `Summary` data.
@@ -87,6 +133,7 @@ pub(crate) fn summary(s: &ResultSummary) -> Json {
         },
         "database": s.database(),
         "notifications": notifications,
+        "gqlStatusObjects": s.gql_status_objects().iter().map(gql_status_object).collect::<Vec<_>>(),
         "plan": s.plan().map(plain),
         "profile": s.profile().map(plain),
         "query": {"text": s.query().text(), "parameters": params},
