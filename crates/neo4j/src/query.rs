@@ -189,7 +189,7 @@ impl ExecuteQuery {
             RoutingControl::Write => AccessMode::Write,
             RoutingControl::Read => AccessMode::Read,
         };
-        let mut session = self.driver.session(cfg);
+        let mut session = self.driver.session(cfg).for_execute_query();
         let query = self.query;
         let work = |tx: crate::transaction::ManagedTransaction| {
             let query = query.clone();

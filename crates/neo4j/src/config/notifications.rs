@@ -227,6 +227,29 @@ fn push_unique(
     }
 }
 
+impl NotificationFilter {
+    /// The filter in bolt-proto's terms (HELLO, BEGIN and RUN fields).
+    pub(crate) fn to_bolt(&self) -> bolt_proto::message::NotificationFilter {
+        if self.is_server_default() {
+            return bolt_proto::message::NotificationFilter::default();
+        }
+        let disabled = self.all_disabled();
+        bolt_proto::message::NotificationFilter {
+            minimum_severity: self.minimum_severity().map(|s| s.as_bolt_str().to_owned()),
+            disabled_categories: if disabled.is_empty() && self.minimum_severity().is_some() {
+                None
+            } else {
+                Some(
+                    disabled
+                        .iter()
+                        .map(|c| c.as_bolt_str().to_owned())
+                        .collect(),
+                )
+            },
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

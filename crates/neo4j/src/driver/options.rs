@@ -93,23 +93,7 @@ pub(crate) fn connect_options(
 
 /// The notification filter in bolt-proto's terms.
 fn notification_filter(f: &NotificationFilter) -> BoltFilter {
-    if f.is_server_default() {
-        return BoltFilter::default();
-    }
-    let disabled = f.all_disabled();
-    BoltFilter {
-        minimum_severity: f.minimum_severity().map(|s| s.as_bolt_str().to_owned()),
-        disabled_categories: if disabled.is_empty() && f.minimum_severity().is_some() {
-            None
-        } else {
-            Some(
-                disabled
-                    .iter()
-                    .map(|c| c.as_bolt_str().to_owned())
-                    .collect(),
-            )
-        },
-    }
+    f.to_bolt()
 }
 
 /// The versions to offer: the configured ones, or 5.8–5.0, 4.4–4.2, 3.0

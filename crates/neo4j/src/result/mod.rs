@@ -128,8 +128,15 @@ pub(crate) async fn start<'a>(
             "the transaction failed earlier and can only be rolled back".into(),
         ));
     }
-    s.drain().await?;
+    if s.pre_responses == 0 {
+        // Nothing pipelined ahead of this RUN (a BEGIN is answered with
+        // it): finish what earlier work left behind.
+        s.drain().await?;
+    }
     let autocommit = cx.is_some();
+    if autocommit {
+        s.queue_telemetry()?;
+    }
     let conn = s.conn()?;
     let version = conn.version();
     let ctx = conn.struct_ctx();
@@ -156,12 +163,14 @@ pub(crate) async fn start<'a>(
         agent: conn.server_agent().to_owned(),
         protocol_version: (version.major, version.minor),
     };
-    // Answers owed to a pipelined BEGIN come first.
+    // Answers owed to a pipelined TELEMETRY / BEGIN come first.
     let mut failure = None;
     for _ in 0..std::mem::take(&mut s.pre_responses) {
         let conn = s.conn()?;
-        if let ResponseRef::Failure(f) = conn.recv_ref().await? {
-            failure = failure.or(Some(from_failure(f)));
+        match conn.recv_ref().await? {
+            ResponseRef::Failure(f) => failure = failure.or(Some(from_failure(f))),
+            ResponseRef::Success(_) => s.on_success(),
+            _ => {}
         }
     }
     let conn = s.conn()?;

@@ -12,7 +12,10 @@ pub(crate) mod slot;
 use std::future::Future;
 use std::time::Instant;
 
+use bolt_proto::message::Telemetry;
+
 use crate::bookmarks::Bookmarks;
+use crate::config::NotificationFilter;
 use crate::driver::provider::AcquireRequest;
 use crate::driver::Driver;
 use crate::error::Error;
@@ -52,6 +55,7 @@ pub struct SessionConfig {
     bookmarks: Bookmarks,
     fetch_size: Option<i64>,
     imp_user: Option<String>,
+    notification_filter: Option<NotificationFilter>,
 }
 
 impl SessionConfig {
@@ -92,12 +96,48 @@ impl SessionConfig {
         self
     }
 
+    /// Which notifications the server should send for this session's
+    /// work (Bolt 5.2+; sent with each BEGIN and auto-commit RUN), in place
+    /// of the driver's [`Config::notification_filter`](crate::Config::notification_filter).
+    ///
+    /// ```
+    /// use neo4j::{MinimumSeverity, NotificationCategory, NotificationFilter, SessionConfig};
+    /// let cfg = SessionConfig::new().with_notification_filter(
+    ///     NotificationFilter::default()
+    ///         .with_minimum_severity(MinimumSeverity::Warning)
+    ///         .with_disabled_categories([NotificationCategory::Hint]),
+    /// );
+    /// assert!(cfg.notification_filter().is_some());
+    /// ```
+    pub fn with_notification_filter(mut self, filter: NotificationFilter) -> Self {
+        self.notification_filter = Some(filter);
+        self
+    }
+
+    /// The session's notification filter, if set.
+    ///
+    /// ```
+    /// assert!(neo4j::SessionConfig::new().notification_filter().is_none());
+    /// ```
+    pub fn notification_filter(&self) -> Option<&NotificationFilter> {
+        self.notification_filter.as_ref()
+    }
+
     /// The database, if set.
+    ///
+    /// ```
+    /// assert_eq!(neo4j::SessionConfig::new().database(), None);
+    /// ```
     pub fn database(&self) -> Option<&str> {
         self.database.as_deref()
     }
 
     /// The default access mode.
+    ///
+    /// ```
+    /// use neo4j::{AccessMode, SessionConfig};
+    /// assert_eq!(SessionConfig::new().default_access_mode(), AccessMode::Write);
+    /// ```
     pub fn default_access_mode(&self) -> AccessMode {
         self.mode
     }
@@ -130,6 +170,9 @@ pub struct Session {
     bookmarks: Bookmarks,
     fetch_size: i64,
     slot: Slot,
+    /// The TELEMETRY API code of managed transactions run by this session
+    /// (`execute_query` says it is the driver-level API).
+    managed_api: i64,
 }
 
 impl std::fmt::Debug for Session {
@@ -154,7 +197,21 @@ impl Session {
             config,
             fetch_size,
             slot: Slot::default(),
+            managed_api: Telemetry::MANAGED_TRANSACTION,
         }
+    }
+
+    /// Marks the session as `execute_query`'s: its managed transactions
+    /// report the driver-level API in TELEMETRY.
+    pub(crate) fn for_execute_query(mut self) -> Self {
+        self.managed_api = Telemetry::DRIVER_LEVEL;
+        self
+    }
+
+    /// Owes a TELEMETRY with `api` for the next unit of work, unless the
+    /// config disables telemetry.
+    fn note_api(&mut self, api: i64) {
+        self.slot.telemetry = (!self.driver.config().telemetry_disabled()).then_some(api);
     }
 
     /// The bookmarks after the last commit of this session (or the initial
@@ -191,6 +248,12 @@ impl Session {
             database: self.config.database.clone(),
             imp_user: self.config.imp_user.clone(),
             options: config.options(),
+            notifications: self
+                .config
+                .notification_filter
+                .as_ref()
+                .map(NotificationFilter::to_bolt)
+                .unwrap_or_default(),
         }
     }
 
@@ -283,6 +346,7 @@ impl Session {
         config: TransactionConfig,
     ) -> Result<RecordStream<'_>, Error> {
         self.prepare(self.config.mode).await?;
+        self.note_api(Telemetry::AUTO_COMMIT_TRANSACTION);
         let cx = self.tx_context(self.config.mode, &config);
         let fetch_size = self.fetch_size;
         start(Link::Borrowed(&mut self.slot), query, Some(&cx), fetch_size).await
@@ -302,6 +366,7 @@ impl Session {
         &mut self,
         config: TransactionConfig,
     ) -> Result<Transaction<'_>, Error> {
+        self.note_api(Telemetry::UNMANAGED_TRANSACTION);
         self.begin_in_slot(self.config.mode, &config).await?;
         let fetch_size = self.fetch_size;
         Ok(Transaction::new(self, fetch_size))
@@ -443,6 +508,9 @@ impl Session {
         let policy = RetryPolicy::from(self.driver.config());
         let mut backoff = policy.start();
         let started = Instant::now();
+        // Sent with the first attempt's BEGIN; again only if it did not get
+        // through (e.g. the connection died).
+        self.note_api(self.managed_api);
         loop {
             let attempt = self.attempt(mode, &config, &mut work).await;
             let (err, retryable) = match attempt {

@@ -9,7 +9,9 @@
 use std::time::Duration;
 
 use bolt_pool::PooledConnection;
-use bolt_proto::message::{Begin, Pull, Request, ResponseRef, Run, TxExtra};
+use bolt_proto::message::{
+    Begin, NotificationFilter, Pull, Request, RequestKind, ResponseRef, Run, Telemetry, TxExtra,
+};
 use bolt_proto::state::ServerState;
 
 use crate::driver::errors::from_failure;
@@ -47,6 +49,11 @@ pub(crate) struct Slot {
     /// Routing drivers: where failures of this connection are reported
     /// (they update the routing tables).
     pub(crate) route: Option<crate::routing::RouteHook>,
+    /// The driver API code (Bolt 5.4+ TELEMETRY) owed with the next BEGIN
+    /// or auto-commit RUN; cleared once the server acknowledged it, so a
+    /// retried managed transaction sends it only until it got through.
+    /// It outlives the connection: a retry on a new one sends it again.
+    pub(crate) telemetry: Option<i64>,
 }
 
 /// Transaction options: timeout and metadata.
@@ -64,6 +71,9 @@ pub(crate) struct TxContext {
     pub(crate) database: Option<String>,
     pub(crate) imp_user: Option<String>,
     pub(crate) options: TxOptions,
+    /// The session's notification filter (Bolt 5.2+), overriding the
+    /// driver's (sent in HELLO); empty: the connection's applies.
+    pub(crate) notifications: NotificationFilter,
 }
 
 impl TxContext {
@@ -79,6 +89,7 @@ impl TxContext {
             },
             db: self.database.clone(),
             imp_user: self.imp_user.clone(),
+            notifications: self.notifications.clone(),
             ..TxExtra::default()
         };
         if let Some(t) = self.options.timeout {
@@ -95,6 +106,15 @@ impl TxContext {
         }
         Ok(tx)
     }
+}
+
+/// Whether the server's HELLO hints say `telemetry.enabled: true` (the
+/// official drivers send TELEMETRY only then).
+fn server_wants_telemetry(conn: &PooledConnection) -> bool {
+    matches!(
+        conn.hints().get("telemetry.enabled"),
+        Some(packstream::Value::Boolean(true))
+    )
 }
 
 /// Converts parameters to the PackStream map of RUN.
@@ -135,14 +155,46 @@ impl Slot {
             .ok_or_else(|| Error::Usage("the transaction is closed".into()))
     }
 
-    /// Queues BEGIN (not flushed: it goes out with the first RUN).
-    pub(crate) fn begin(&mut self, cx: &TxContext) -> Result<(), Error> {
+    /// Queues the TELEMETRY owed (if any, and if the connection speaks
+    /// Bolt 5.4+ and its server asked for it with the `telemetry.enabled`
+    /// hint); its answer is read with the next RUN's. Not flushed.
+    pub(crate) fn queue_telemetry(&mut self) -> Result<(), Error> {
+        let Some(api) = self.telemetry else {
+            return Ok(());
+        };
         let conn = self.conn()?;
-        if conn.version().has_hello() {
+        if !conn.version().has_telemetry() || !server_wants_telemetry(conn) {
+            return Ok(());
+        }
+        conn.queue(&Request::Telemetry(Telemetry { api }))?;
+        self.pre_responses += 1;
+        tracing::trace!(api, "C: TELEMETRY (queued)");
+        Ok(())
+    }
+
+    /// Notes a SUCCESS just received: an acknowledged TELEMETRY is not
+    /// owed any more.
+    pub(crate) fn on_success(&mut self) {
+        if let Some(conn) = &self.conn {
+            if conn.last_answered() == Some(RequestKind::Telemetry) {
+                self.telemetry = None;
+            }
+        }
+    }
+
+    /// Queues BEGIN, after the TELEMETRY owed (not flushed: both go out
+    /// with the first RUN).
+    pub(crate) fn begin(&mut self, cx: &TxContext) -> Result<(), Error> {
+        self.pre_responses = 0;
+        let modern = self.conn()?.version().has_hello();
+        if modern {
+            self.queue_telemetry()?;
+            let conn = self.conn()?;
             let tx = cx.extra(conn)?;
             conn.queue(&Request::Begin(Begin { tx }))?;
-            self.pre_responses = 1;
+            self.pre_responses += 1;
         } else {
+            let conn = self.conn()?;
             conn.queue(&legacy("BEGIN", &cx.bookmarks))?;
             conn.queue(&Request::Discard(Pull::all()))?;
             self.pre_responses = 2;
@@ -169,6 +221,9 @@ impl Slot {
                     ResponseRef::Success(s) => {
                         if let Some(b) = s.bookmark() {
                             self.new_bookmark = Some(b.to_owned());
+                        }
+                        if conn.last_answered() == Some(RequestKind::Telemetry) {
+                            self.telemetry = None;
                         }
                     }
                     ResponseRef::Failure(f) => {
