@@ -26,7 +26,7 @@ use bolt_proto::state::{ClientState, ServerState};
 use bolt_proto::structure::StructCtx;
 use bolt_proto::Version;
 use bytes::{Buf, Bytes, BytesMut};
-use packstream::Map;
+use packstream::{Map, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 pub use open::{OpenOptions, DEFAULT_READ_TIMEOUT, DEFAULT_USER_AGENT, DEFAULT_WRITE_TIMEOUT};
@@ -125,6 +125,60 @@ impl Drop for Connection {
                 .try_write(&[0x00, 0x02, 0xB0, 0x02, 0x00, 0x00]);
             tracing::debug!(peer = %self.peer, id = ?self.connection_id, "bolt connection dropped");
         }
+    }
+}
+
+/// A request as logged at TRACE level: auth tokens (HELLO, INIT, LOGON)
+/// with `credentials` and custom `parameters` values hidden.
+struct Redacted<'a>(&'a Request);
+
+impl std::fmt::Debug for Redacted<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        fn hide(auth: &Map) -> Map {
+            let mut m = auth.clone();
+            if m.get("credentials").is_some() {
+                m.insert("credentials", "<redacted>");
+            }
+            // Custom parameters: names shown, values may be secrets.
+            if let Some(Value::Map(params)) = m.get("parameters") {
+                let mut hidden = Map::with_capacity(params.len());
+                for (k, _) in params.iter() {
+                    hidden.insert(k, "<redacted>");
+                }
+                m.insert("parameters", Value::Map(hidden));
+            }
+            m
+        }
+        match self.0 {
+            Request::Hello(h) => {
+                let mut h = h.clone();
+                h.auth = h.auth.as_ref().map(hide);
+                write!(f, "{:?}", Request::Hello(h))
+            }
+            Request::Init(i) => {
+                let mut i = i.clone();
+                i.auth = hide(&i.auth);
+                write!(f, "{:?}", Request::Init(i))
+            }
+            Request::Logon(l) => {
+                let mut l = l.clone();
+                l.auth = hide(&l.auth);
+                write!(f, "{:?}", Request::Logon(l))
+            }
+            other => write!(f, "{other:?}"),
+        }
+    }
+}
+
+/// Logs a response at TRACE level (a RECORD by its field count only).
+fn trace_response(peer: SocketAddr, id: Option<&str>, resp: &ResponseRef<'_>) {
+    match resp {
+        ResponseRef::Record(_) => tracing::trace!(%peer, ?id, "S: RECORD"),
+        ResponseRef::Success(s) => {
+            tracing::trace!(%peer, ?id, metadata = ?s.metadata, "S: SUCCESS")
+        }
+        ResponseRef::Failure(x) => tracing::trace!(%peer, ?id, failure = ?x, "S: FAILURE"),
+        ResponseRef::Ignored => tracing::trace!(%peer, ?id, "S: IGNORED"),
     }
 }
 
@@ -440,6 +494,15 @@ impl Connection {
             self.wbuf.truncate(mark);
             return Err(PoolError::IllegalRequest(e));
         }
+        if tracing::enabled!(tracing::Level::TRACE) {
+            tracing::trace!(
+                peer = %self.peer,
+                id = ?self.connection_id,
+                message = ?Redacted(req),
+                "C: {}",
+                req.kind().name()
+            );
+        }
         Ok(())
     }
 
@@ -513,6 +576,9 @@ impl Connection {
             Ok(kind) => self.answered(kind),
             Err(e) => return Err(self.protocol_failed(e.into())),
         }
+        if tracing::enabled!(tracing::Level::TRACE) {
+            tracing::trace!(peer = %self.peer, id = ?self.connection_id, message = ?resp, "S: {}", format!("{:?}", resp.kind()).to_uppercase());
+        }
         Ok(resp)
     }
 
@@ -558,6 +624,9 @@ impl Connection {
                 self.last_used = Instant::now();
                 if self.state.state() == ServerState::Defunct {
                     self.broken = true;
+                }
+                if tracing::enabled!(tracing::Level::TRACE) {
+                    trace_response(self.peer, self.connection_id.as_deref(), &resp);
                 }
                 Ok(resp)
             }
