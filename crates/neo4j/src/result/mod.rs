@@ -148,10 +148,6 @@ pub(crate) async fn start<'a>(
         }
     }
     let n = if version.has_pull_n() { fetch_size } else { -1 };
-    if tracing::enabled!(tracing::Level::TRACE) {
-        tracing::trace!(query = %query.text(), params = ?query.params(), "C: RUN");
-        tracing::trace!("C: PULL {{n: {n}}}");
-    }
     conn.queue(&Request::Run(run))?;
     if let Err(e) = conn.queue(&Request::Pull(Pull::n(n))) {
         // RUN is queued alone: the connection is not idle; RESET fixes it.
@@ -190,7 +186,6 @@ pub(crate) async fn start<'a>(
         (Some(m), None) => m,
         (_, failure) => {
             let e = failure.unwrap_or_else(|| Error::Protocol("RUN was ignored".into()));
-            tracing::trace!(error = %e, "S: FAILURE");
             // The PULL is answered IGNORED; read it, then recover.
             let _ = s.drain().await;
             let e = s.fail(e);
@@ -232,7 +227,6 @@ impl<'a> Inner<'a> {
         let s = slot(&mut self.link);
         let conn = s.conn()?;
         if self.phase == Phase::More {
-            tracing::trace!("C: PULL {{n: {}}}", self.fetch_size);
             conn.queue(&Request::Pull(Pull::n(self.fetch_size)))?;
             self.phase = Phase::Pulling;
         }
@@ -264,7 +258,6 @@ impl<'a> Inner<'a> {
                     }
                     self.phase = Phase::Done;
                     self.done_meta = ok.metadata;
-                    tracing::trace!(meta = ?self.done_meta, "S: SUCCESS");
                     if self.autocommit {
                         if let Some(b) = self.done_meta.get("bookmark").and_then(|b| b.as_str()) {
                             s.new_bookmark = Some(b.to_owned());
@@ -276,7 +269,6 @@ impl<'a> Inner<'a> {
                 Ok(ResponseRef::Failure(f)) => from_failure(f),
                 Ok(ResponseRef::Ignored) => Error::Protocol("PULL was ignored".into()),
             };
-            tracing::trace!(error = %failure, "S: FAILURE");
             self.phase = Phase::Failed;
             let failure = s.fail(failure);
             if self.autocommit {
@@ -306,7 +298,6 @@ impl<'a> Inner<'a> {
         self.buffer.clear();
         if self.phase == Phase::More {
             let conn = slot(&mut self.link).conn()?;
-            tracing::trace!("C: DISCARD {{n: -1}}");
             conn.queue(&Request::Discard(Pull::all()))?;
             self.phase = Phase::Pulling;
         }

@@ -168,7 +168,6 @@ impl Slot {
         }
         conn.queue(&Request::Telemetry(Telemetry { api }))?;
         self.pre_responses += 1;
-        tracing::trace!(api, "C: TELEMETRY (queued)");
         Ok(())
     }
 
@@ -200,7 +199,6 @@ impl Slot {
             self.pre_responses = 2;
         }
         self.tx = TxState::Open;
-        tracing::trace!("C: BEGIN (queued)");
         Ok(())
     }
 
@@ -236,7 +234,6 @@ impl Slot {
             self.pre_responses = 0;
             match conn.state() {
                 ServerState::Streaming | ServerState::TxStreaming => {
-                    tracing::trace!("C: DISCARD {{n: -1}}");
                     conn.queue(&Request::Discard(Pull::all()))?;
                 }
                 _ => break,
@@ -309,7 +306,6 @@ impl Slot {
         self.tx = TxState::None;
         let conn = self.conn()?;
         let name = if commit { "COMMIT" } else { "ROLLBACK" };
-        tracing::trace!("C: {name}");
         if conn.version().has_hello() {
             conn.queue(if commit {
                 &Request::Commit
