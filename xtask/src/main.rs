@@ -5,11 +5,12 @@
 //! - `server start|stop|status|env`: ArcadeDB and Neo4j 3.1.1 on 127.0.0.1.
 //! - `testkit`: the Neo4j TestKit stub and TLS suites against our backend.
 //! - `demo`: the README's first command.
-//! - `bench`: comes with the benchmarks issue.
+//! - `bench`: our driver against its peers on the same servers (docs/benchmarks.md).
 //!
 //! Everything xtask installs goes under `target/` (servers) or the user's
 //! cache directory (TestKit); everything it starts binds 127.0.0.1.
 
+mod bench;
 mod demo;
 mod server;
 mod test;
@@ -23,7 +24,7 @@ const USAGE: &str = "usage: cargo xtask <command>
   server start|stop|status|env  real servers under target/servers (see `server help`)
   testkit [FILTER...] [--list-failures] [--strict]   TestKit stub + TLS suites
   demo                       start ArcadeDB and run the quickstart example
-  bench                      (comes with the benchmarks issue)";
+  bench [--quick] [--workload W] [--peer P] [--server S]   driver benchmarks vs peers";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -33,10 +34,7 @@ fn main() -> ExitCode {
         Some("server") => server::cli(rest),
         Some("testkit") => testkit::cli(rest),
         Some("demo") => demo::run(),
-        Some("bench") => {
-            println!("xtask bench: benchmarks come with the benchmarks issue; nothing to run yet");
-            Ok(())
-        }
+        Some("bench") => bench::cli(rest),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())
