@@ -24,7 +24,6 @@ pub(crate) const FEATURES: &[&str] = &[
     "Feature:Auth:Bearer",
     "Feature:Auth:Custom",
     "Feature:Auth:Kerberos",
-    "Feature:API:Driver.ExecuteQuery",
     "Feature:API:Driver.VerifyConnectivity",
     "Feature:API:Driver:GetServerInfo",
     "Feature:API:Driver.IsEncrypted",

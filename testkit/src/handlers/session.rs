@@ -139,7 +139,7 @@ async fn result_loop(
     loop {
         let env = recv(inbox).await?;
         if let Request::SessionLastBookmarks { .. } = env.req {
-            if autocommit && exhausted {
+            if autocommit && (exhausted || stream.is_none()) {
                 if let Some(st) = stream.take() {
                     if let Ok(sum) = st.consume().await {
                         finished.drained.insert(id, summary(&sum));
