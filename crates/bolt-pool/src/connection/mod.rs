@@ -310,7 +310,7 @@ impl Connection {
         self.created_at
     }
 
-    /// When the connection last wrote or read a message.
+    /// When the connection last wrote to or read from its socket.
     ///
     /// ```no_run
     /// # fn demo(conn: &bolt_pool::Connection) {
@@ -621,7 +621,6 @@ impl Connection {
         match self.state.on_response_ref(&resp) {
             Ok(kind) => {
                 self.last_answered = kind;
-                self.last_used = Instant::now();
                 if self.state.state() == ServerState::Defunct {
                     self.broken = true;
                 }
@@ -793,7 +792,6 @@ impl Connection {
 
     fn answered(&mut self, kind: Option<RequestKind>) {
         self.last_answered = kind;
-        self.last_used = Instant::now();
         if self.state.state() == ServerState::Defunct {
             self.mark_broken();
         }
@@ -828,7 +826,9 @@ impl Connection {
                     let address = self.peer;
                     return Err(self.fail(PoolError::Closed { address }));
                 }
-                Ok(Ok(_)) => {}
+                // Stamped per socket read, not per message: a clock read
+                // per RECORD was ~9% of streaming CPU.
+                Ok(Ok(_)) => self.last_used = Instant::now(),
             }
         }
     }
