@@ -27,20 +27,23 @@ pub(crate) const FEATURES: &[&str] = &[
     "Feature:API:Driver.VerifyConnectivity",
     "Feature:API:Driver:GetServerInfo",
     "Feature:API:Driver.IsEncrypted",
+    "Feature:API:Driver:NotificationsConfig",
+    "Feature:API:Summary:GqlStatusObjects",
     "Feature:API:Result.List",
     "Feature:API:Result.Peek",
     "Feature:API:Result.Single",
     "Feature:API:RetryableExceptions",
     "Feature:API:Type.Spatial",
     "Feature:API:Type.Temporal",
+    // Routing diagnostics (`Driver::routing_table`,
+    // `Driver::force_routing_table_update`).
+    "Backend:RTFetch",
+    "Backend:RTForceUpdate",
 ];
 
 /// Tests skipped, by pattern (`*` matches any run of characters), with
 /// the reason TestKit shows. First match wins.
-const SKIPS: &[(&str, &str)] = &[(
-    "stub.routing.*",
-    "routing driver (neo4j://) not built yet in the neo4j facade",
-)];
+const SKIPS: &[(&str, &str)] = &[];
 
 /// Whether `text` matches `pattern` with `*` wildcards.
 fn glob(pattern: &str, text: &str) -> bool {
@@ -89,7 +92,6 @@ mod tests {
         for (p, r) in SKIPS {
             assert!(!p.is_empty() && r.len() > 10, "{p}");
         }
-        assert!(skip_reason("stub.routing.test_routing_v5x0.RoutingV5x0.test_x").is_some());
         assert!(skip_reason("stub.session_run.test_session_run.TestSessionRun.test_x").is_none());
     }
 

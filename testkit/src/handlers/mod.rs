@@ -199,6 +199,43 @@ impl Backend {
                     idle: u64::from(m.idle),
                 }
             }
+            Request::GetRoutingTable {
+                driver_id,
+                database,
+            } => {
+                let d = self.driver(driver_id)?;
+                let t = d.routing_table(database.as_deref()).ok_or_else(|| {
+                    backend(format!(
+                        "the driver has no routing table for {}",
+                        database.as_deref().unwrap_or("the home database")
+                    ))
+                })?;
+                let list = |v: &[neo4j::ServerAddress]| {
+                    v.iter()
+                        .map(|a| format!("{}:{}", a.host(), a.port()))
+                        .collect::<Vec<_>>()
+                };
+                Response::RoutingTable {
+                    database: t.database.clone(),
+                    ttl: t.ttl.as_secs(),
+                    routers: list(&t.routers),
+                    readers: list(&t.readers),
+                    writers: list(&t.writers),
+                }
+            }
+            Request::ForcedRoutingTableUpdate {
+                driver_id,
+                database,
+                bookmarks,
+            } => {
+                let d = self.driver(driver_id)?.clone();
+                d.force_routing_table_update(
+                    database.as_deref(),
+                    bookmarks.as_deref().unwrap_or_default(),
+                )
+                .await?;
+                Response::Driver { id: driver_id }
+            }
             Request::SessionClose { session_id } => {
                 if !self.sessions.contains_key(&session_id) {
                     // Closing twice is fine.
@@ -292,12 +329,6 @@ impl Backend {
         if !ns.authorization_token.is_null() {
             return Err(backend("session auth is not in the neo4j facade"));
         }
-        if ns.notifications_min_severity.is_some() || ns.notifications_disabled_categories.is_some()
-        {
-            return Err(backend(
-                "session-level notification filters are not in the neo4j facade",
-            ));
-        }
         let mut cfg =
             SessionConfig::new().with_default_access_mode(match ns.access_mode.as_str() {
                 "r" => AccessMode::Read,
@@ -314,6 +345,12 @@ impl Backend {
         }
         if let Some(u) = &ns.impersonated_user {
             cfg = cfg.with_impersonated_user(u.clone());
+        }
+        if let Some(f) = driver::notification_filter(
+            ns.notifications_min_severity.as_deref(),
+            ns.notifications_disabled_categories.as_deref(),
+        )? {
+            cfg = cfg.with_notification_filter(f);
         }
         let s = d.session(cfg);
         let id = self.link.next_id();

@@ -163,6 +163,20 @@ pub(crate) enum Request {
         driver_id: Id,
         address: String,
     },
+    #[serde(rename_all = "camelCase")]
+    GetRoutingTable {
+        driver_id: Id,
+        #[serde(default)]
+        database: Option<String>,
+    },
+    #[serde(rename_all = "camelCase")]
+    ForcedRoutingTableUpdate {
+        driver_id: Id,
+        #[serde(default)]
+        database: Option<String>,
+        #[serde(default)]
+        bookmarks: Option<Vec<String>>,
+    },
     // Callback answers: routed to the waiting callback, never answered.
     // Only the resolver's answer is used; the others are recognised (and
     // their payload ignored) so that they are never mistaken for requests.
@@ -174,6 +188,8 @@ pub(crate) enum Request {
     #[serde(rename_all = "camelCase")]
     DomainNameResolutionCompleted {
         request_id: Id,
+        #[serde(default)]
+        addresses: Vec<String>,
     },
     #[serde(rename_all = "camelCase")]
     BookmarksSupplierCompleted {
@@ -210,7 +226,7 @@ impl Request {
     pub(crate) fn completes(&self) -> Option<Id> {
         match self {
             Request::ResolverResolutionCompleted { request_id, .. }
-            | Request::DomainNameResolutionCompleted { request_id }
+            | Request::DomainNameResolutionCompleted { request_id, .. }
             | Request::BookmarksSupplierCompleted { request_id }
             | Request::BookmarksConsumerCompleted { request_id }
             | Request::AuthTokenManagerGetAuthCompleted { request_id }

@@ -71,6 +71,13 @@ pub(crate) enum Response {
         records: Vec<Json>,
         summary: Json,
     },
+    RoutingTable {
+        database: Option<String>,
+        ttl: u64,
+        routers: Vec<String>,
+        readers: Vec<String>,
+        writers: Vec<String>,
+    },
     ConnectionPoolMetrics {
         #[serde(rename = "inUse")]
         in_use: u64,
@@ -88,6 +95,10 @@ pub(crate) enum Response {
         id: Id,
         address: String,
     },
+    DomainNameResolutionRequired {
+        id: Id,
+        name: String,
+    },
 }
 
 /// `DriverError`'s data. Optional GQL keys are left out when unknown.
@@ -101,6 +112,11 @@ pub(crate) struct DriverError {
     pub(crate) retryable: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) gql_status: Option<String>,
+    /// GQL description, diagnostic record, classification and cause
+    /// (`statusDescription`, `diagnosticRecord`, `classification`,
+    /// `rawClassification`, `cause`), for server errors.
+    #[serde(flatten)]
+    pub(crate) gql: Option<serde_json::Map<String, Json>>,
 }
 
 impl Response {
@@ -157,6 +173,7 @@ mod tests {
             code: None,
             retryable: true,
             gql_status: None,
+            gql: None,
         })));
         assert_eq!(
             e,
