@@ -134,6 +134,13 @@ pub enum Error {
     /// cluster member lost its role). Retryable.
     #[error("session expired: {0}")]
     SessionExpired(String),
+    /// The connection was lost after COMMIT was sent and before the server
+    /// answered: the transaction may or may not have been committed. Not
+    /// retryable (running the work again could apply it twice), unlike the
+    /// other kinds of lost connection; the official drivers'
+    /// `IncompleteCommit` (a `ServiceUnavailable`).
+    #[error("incomplete commit (the transaction may or may not have been committed): {0}")]
+    IncompleteCommit(String),
     /// A configuration option was invalid or conflicted with the URI.
     #[error(transparent)]
     Configuration(#[from] ConfigError),

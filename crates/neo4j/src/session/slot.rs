@@ -319,7 +319,19 @@ impl Slot {
         let mut bookmark = None;
         let mut failure = None;
         while conn.pending() > 0 {
-            match conn.recv_ref().await? {
+            let resp = match conn.recv_ref().await {
+                Ok(r) => r,
+                Err(e) if commit => {
+                    // COMMIT may have reached the server: whether it
+                    // committed is unknown, and running the work again
+                    // could apply it twice.
+                    let lost = Error::from(e);
+                    let _ = self.routed(Error::ServiceUnavailable(lost.to_string()));
+                    return Err(Error::IncompleteCommit(lost.to_string()));
+                }
+                Err(e) => return Err(self.routed(e.into())),
+            };
+            match resp {
                 ResponseRef::Success(s) => {
                     if let Some(b) = s.bookmark() {
                         bookmark = Some(b.to_owned());

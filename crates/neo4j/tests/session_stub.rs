@@ -1,0 +1,71 @@
+//! Session, transaction and result semantics against scripted server
+//! halves (tests/support): what reaches the server and which error the
+//! user sees when a connection drops or a query fails midway.
+
+mod support;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bolt_proto::message::{Request, RequestKind};
+use bolt_proto::Version;
+use neo4j::{params, Config, Driver, Error, GraphDatabase, SessionConfig};
+use support::{default_answer, start, Action, Member};
+
+fn driver(m: &Member) -> Driver {
+    let config = Config::builder()
+        .with_auth(("neo4j", "pw"))
+        .with_connection_timeout(Duration::from_secs(2))
+        .with_max_retry_time(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    GraphDatabase::driver(format!("bolt://{}", m.address()), config).unwrap()
+}
+
+/// The work messages the server got, in order (HELLO, LOGON and GOODBYE
+/// left out).
+fn script(m: &Member) -> Vec<&'static str> {
+    m.requests()
+        .into_iter()
+        .filter_map(|(_, r)| match r.kind() {
+            RequestKind::Hello | RequestKind::Logon | RequestKind::Goodbye => None,
+            k => Some(k.name()),
+        })
+        .collect()
+}
+
+fn session(d: &Driver) -> neo4j::Session {
+    d.session(SessionConfig::new().with_database("db"))
+}
+
+#[tokio::test]
+async fn a_connection_lost_on_commit_is_an_incomplete_commit_and_not_retried() {
+    let m = start(Version::V5_0, |conn, req| match req {
+        Request::Commit => Action::Close,
+        _ => default_answer(conn, req),
+    })
+    .await;
+    let d = driver(&m);
+    let mut s = session(&d);
+    let attempts = Arc::new(AtomicUsize::new(0));
+    let r = tokio::time::timeout(
+        Duration::from_secs(10),
+        s.execute_write(|tx| {
+            let attempts = attempts.clone();
+            async move {
+                attempts.fetch_add(1, Ordering::SeqCst);
+                tx.run("RETURN 1 AS n", params! {}).await?.consume().await
+            }
+        }),
+    )
+    .await
+    .unwrap();
+    let e = r.unwrap_err();
+    assert!(matches!(e, Error::IncompleteCommit(_)), "{e:?}");
+    assert!(!e.is_retryable());
+    assert_eq!(attempts.load(Ordering::SeqCst), 1);
+    assert_eq!(script(&m), ["BEGIN", "RUN", "PULL", "COMMIT"]);
+    s.close().await.unwrap();
+    d.close().await;
+}
