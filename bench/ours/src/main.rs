@@ -111,13 +111,18 @@ async fn once(a: &Args, d: &Driver) -> Result<u64, Error> {
 
 fn main() {
     let a = Args::parse();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
+    // BENCH_RUNTIME=current_thread: the single-threaded runtime, to tell the
+    // driver's own cost from the multi-threaded scheduler's wake-ups.
+    let rt = match std::env::var("BENCH_RUNTIME").as_deref() {
+        Ok("current_thread") => tokio::runtime::Builder::new_current_thread(),
+        _ => tokio::runtime::Builder::new_multi_thread(),
+    }
+    .enable_all()
+    .build()
+    .expect("tokio runtime");
     let d = driver(&a).expect("driver");
-    common::measure(&a, env!("CARGO_PKG_VERSION"), || {
-        rt.block_on(once(&a, &d)).expect("workload failed")
+    common::measure(&a, env!("CARGO_PKG_VERSION"), |a| {
+        rt.block_on(once(a, &d)).expect("workload failed")
     });
     rt.block_on(d.close());
 }

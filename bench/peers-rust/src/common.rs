@@ -82,11 +82,16 @@ pub fn cpu_now() -> f64 {
 }
 
 /// Runs `once` warm-up + measured times, printing one JSON line per run.
-pub fn measure(a: &Args, version: &str, mut once: impl FnMut() -> u64) {
+/// Warm-up runs get `rows / 10` rows (streams warm up on a shorter one).
+pub fn measure(a: &Args, version: &str, mut once: impl FnMut(&Args) -> u64) {
     let mut total = 0;
+    let warm = Args {
+        rows: (a.rows / 10).max(1),
+        ..a.clone()
+    };
     for i in 0..a.warmup + a.runs {
         let (c0, w0) = (cpu_now(), Instant::now());
-        let ops = once();
+        let ops = once(if i < a.warmup { &warm } else { a });
         let wall = w0.elapsed().as_secs_f64();
         let cpu = cpu_now() - c0;
         total += ops;

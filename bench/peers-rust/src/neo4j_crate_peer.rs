@@ -131,5 +131,5 @@ fn main() {
     let a = Args::parse();
     let d = driver(&a);
     let db = Arc::new(a.db.clone());
-    measure(&a, "0.2.0", || once(&a, &d, &db));
+    measure(&a, "0.2.0", |a| once(a, &d, &db));
 }

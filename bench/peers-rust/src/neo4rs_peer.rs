@@ -112,5 +112,5 @@ fn main() {
         .build()
         .expect("runtime");
     let g = rt.block_on(graph(&a));
-    measure(&a, "0.9.0-rc.11", || rt.block_on(once(&a, &g)));
+    measure(&a, "0.9.0-rc.11", |a| rt.block_on(once(a, &g)));
 }

@@ -1,7 +1,8 @@
 // Bench peer: the official JavaScript driver (npm `neo4j-driver`), run by
 // `cargo xtask bench` with NODE_PATH pointing at target/bench/js.
 //
-// Runs one workload --warmup times unmeasured, then --runs times, and prints
+// Runs one workload --warmup times unmeasured (streams with a tenth of the
+// rows), then --runs times, and prints
 // one JSON line per measured run (wall seconds, process CPU seconds from
 // process.cpuUsage(), operations) and a last line with the driver version.
 // Workloads and query texts are the same in every peer (docs/benchmarks.md).
@@ -94,9 +95,10 @@ async function connect (a) {
 async function main () {
   const a = parseArgs()
   const driver = neo4j.driver(a.uri, neo4j.auth.basic(a.user, a.password))
+  const rows = warm => warm ? Math.max(1, Math.floor(a.rows / 10)) : a.rows
   const once = {
-    stream_ints: () => stream(a, driver, Q_INTS(a.rows)),
-    stream_maps: () => stream(a, driver, Q_MAPS(a.rows)),
+    stream_ints: warm => stream(a, driver, Q_INTS(rows(warm))),
+    stream_maps: warm => stream(a, driver, Q_MAPS(rows(warm))),
     small_seq: () => smallSeq(a, driver),
     small_par: () => smallPar(a, driver),
     tx_write: () => txWrite(a, driver),
@@ -107,7 +109,7 @@ async function main () {
   for (let i = 0; i < a.warmup + a.runs; i++) {
     const c0 = process.cpuUsage()
     const w0 = process.hrtime.bigint()
-    const ops = await once()
+    const ops = await once(i < a.warmup)
     const wall = Number(process.hrtime.bigint() - w0) / 1e9
     const c = process.cpuUsage(c0)
     total += ops
