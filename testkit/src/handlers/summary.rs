@@ -1,8 +1,8 @@
 //! A [`ResultSummary`] as TestKit's `Summary` data (every key
 //! `nutkit.protocol.Summary` reads, nothing else).
 
-use neo4j::result::{GqlStatusObject, QueryType, ResultSummary, ServerInfo};
-use neo4j::Value;
+use neo4j::result::{GqlStatusObject, Notification, QueryType, ResultSummary, ServerInfo};
+use neo4j::{NotificationCategory, Value};
 use serde_json::{json, Map, Value as Json};
 
 use crate::cypher::from_value;
@@ -31,35 +31,14 @@ fn plain(v: &Value) -> Json {
 }
 
 /// A GQL status object as TestKit's `GqlStatusObject` data: plain JSON,
-/// except the diagnostic record (Cypher values). Classification, severity
-/// and position are read from the diagnostic record the facade keeps.
+/// except the diagnostic record (Cypher values).
 fn gql_status_object(g: &GqlStatusObject) -> Json {
-    let diag = &g.diagnostic_record;
-    let raw = |k: &str| diag.get(k).and_then(Value::as_str).map(str::to_owned);
-    let raw_classification = raw("_classification");
-    let classification = match raw_classification.as_deref() {
-        Some(
-            c @ ("HINT" | "UNRECOGNIZED" | "UNSUPPORTED" | "PERFORMANCE" | "DEPRECATION"
-            | "SECURITY" | "TOPOLOGY" | "GENERIC" | "SCHEMA"),
-        ) => c.to_owned(),
-        _ => "UNKNOWN".to_owned(),
+    let position = match g.position() {
+        Some(p) => json!({"column": p.column, "line": p.line, "offset": p.offset}),
+        None => Json::Null,
     };
-    let raw_severity = raw("_severity");
-    let severity = match raw_severity.as_deref() {
-        Some(s @ ("WARNING" | "INFORMATION")) => s.to_owned(),
-        _ => "UNKNOWN".to_owned(),
-    };
-    let position = match diag.get("_position") {
-        Some(Value::Map(p)) => {
-            let i = |k: &str| p.get(k).and_then(Value::as_int);
-            match (i("column"), i("line"), i("offset")) {
-                (Some(c), Some(l), Some(o)) => json!({"column": c, "line": l, "offset": o}),
-                _ => Json::Null,
-            }
-        }
-        _ => Json::Null,
-    };
-    let record: Map<String, Json> = diag
+    let record: Map<String, Json> = g
+        .diagnostic_record
         .iter()
         .map(|(k, v)| (k.to_owned(), from_value(v)))
         .collect();
@@ -67,13 +46,42 @@ fn gql_status_object(g: &GqlStatusObject) -> Json {
         "gqlStatus": g.gql_status,
         "statusDescription": g.status_description,
         "position": position,
-        "classification": classification,
-        "rawClassification": raw_classification,
-        "severity": severity,
-        "rawSeverity": raw_severity,
+        "classification": classification(g.classification()),
+        "rawClassification": g.raw_classification(),
+        "severity": g.severity().as_str(),
+        "rawSeverity": g.raw_severity(),
         "diagnosticRecord": record,
-        "isNotification": g.neo4j_code.is_some(),
+        "isNotification": g.is_notification(),
     })
+}
+
+/// A parsed classification as TestKit spells it.
+fn classification(c: Option<NotificationCategory>) -> &'static str {
+    c.map(NotificationCategory::as_bolt_str)
+        .unwrap_or("UNKNOWN")
+}
+
+/// A notification with raw and parsed severity and category.
+fn notification(n: &Notification) -> Json {
+    let mut o = Map::new();
+    o.insert("severity".into(), json!(n.severity));
+    o.insert("description".into(), json!(n.description));
+    o.insert("code".into(), json!(n.code));
+    o.insert("title".into(), json!(n.title));
+    if let Some(p) = &n.position {
+        o.insert(
+            "position".into(),
+            json!({"column": p.column, "offset": p.offset, "line": p.line}),
+        );
+    }
+    o.insert("rawSeverityLevel".into(), json!(n.severity));
+    o.insert("severityLevel".into(), json!(n.severity_level().as_str()));
+    o.insert(
+        "rawCategory".into(),
+        json!(n.category.as_deref().unwrap_or("")),
+    );
+    o.insert("category".into(), json!(classification(n.category_level())));
+    Json::Object(o)
 }
 
 /// The `Summary` data.
@@ -86,31 +94,9 @@ pub(crate) fn summary(s: &ResultSummary) -> Json {
         .iter()
         .map(|(k, v)| (k.to_owned(), from_value(v)))
         .collect();
-    let notifications = if s.notifications().is_empty() {
-        Json::Null
-    } else {
-        Json::Array(
-            s.notifications()
-                .iter()
-                .map(|n| {
-                    let mut o = Map::new();
-                    o.insert("severity".into(), json!(n.severity));
-                    o.insert("description".into(), json!(n.description));
-                    o.insert("code".into(), json!(n.code));
-                    o.insert("title".into(), json!(n.title));
-                    if let Some(p) = &n.position {
-                        o.insert(
-                            "position".into(),
-                            json!({"column": p.column, "offset": p.offset, "line": p.line}),
-                        );
-                    }
-                    if let Some(cat) = &n.category {
-                        o.insert("category".into(), json!(cat));
-                    }
-                    Json::Object(o)
-                })
-                .collect(),
-        )
+    let notifications = match s.notifications() {
+        None => Json::Null,
+        Some(list) => Json::Array(list.iter().map(notification).collect()),
     };
     let ms = |d: Option<std::time::Duration>| d.map(|d| d.as_millis() as u64);
     json!({

@@ -23,7 +23,8 @@ use packstream::Map;
 use tokio::sync::OwnedMutexGuard;
 
 pub use summary::{
-    Counters, GqlStatusObject, InputPosition, Notification, QueryType, ResultSummary, ServerInfo,
+    parse_classification, Counters, GqlStatusObject, InputPosition, Notification,
+    NotificationSeverity, QueryType, ResultSummary, ServerInfo,
 };
 
 use crate::address::ServerAddress;
@@ -99,6 +100,8 @@ struct Inner<'a> {
     done_meta: Map,
     query: Query,
     server: ServerInfo,
+    /// Whether any RECORD arrived (for the summary's GQL statuses).
+    had_record: bool,
 }
 
 impl std::fmt::Debug for RecordStream<'_> {
@@ -215,6 +218,7 @@ pub(crate) async fn start<'a>(
             done_meta: Map::new(),
             query,
             server,
+            had_record: false,
         }),
         fetching: None,
     })
@@ -242,6 +246,7 @@ impl<'a> Inner<'a> {
                 }
                 Ok(ResponseRef::Record(view)) => match decode_record_view(&view, self.ctx) {
                     Ok(values) => {
+                        self.had_record = true;
                         self.buffer
                             .push_back(Record::new(self.keys.clone(), values));
                         continue;
@@ -313,13 +318,14 @@ impl<'a> Inner<'a> {
         if self.phase == Phase::Failed {
             return Err(Error::ResultConsumed);
         }
-        Ok(ResultSummary::new(
+        ResultSummary::new(
             self.query.clone(),
             self.server.clone(),
             &self.run_meta,
             &self.done_meta,
             self.ctx,
-        ))
+            self.had_record,
+        )
     }
 }
 

@@ -11,6 +11,8 @@ use bolt_proto::structure::StructCtx;
 use packstream::{Map, Value as PsValue};
 
 use crate::address::ServerAddress;
+use crate::config::NotificationCategory;
+use crate::error::Error;
 use crate::query::Query;
 use crate::value::wire::value_from_bolt;
 use crate::value::{Value, ValueMap};
@@ -35,6 +37,14 @@ pub struct ServerInfo {
 }
 
 /// What kind of work a query did (`type` in the summary).
+///
+/// ```no_run
+/// # async fn demo(s: &mut neo4j::Session) -> Result<(), neo4j::Error> {
+/// use neo4j::result::QueryType;
+/// let summary = s.run("MATCH (n) RETURN n", neo4j::params! {}).await?.consume().await?;
+/// assert_eq!(summary.query_type(), Some(QueryType::ReadOnly));
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum QueryType {
     /// Read only (`r`).
@@ -141,6 +151,16 @@ impl Counters {
 }
 
 /// Where in the query a notification points.
+///
+/// ```no_run
+/// # fn demo(summary: &neo4j::ResultSummary) {
+/// for n in summary.notifications().unwrap_or_default() {
+///     if let Some(p) = n.position {
+///         println!("line {}, column {} (offset {})", p.line, p.column, p.offset);
+///     }
+/// }
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct InputPosition {
@@ -153,6 +173,15 @@ pub struct InputPosition {
 }
 
 /// A notification about the query (a hint, warning, deprecation...).
+///
+/// ```no_run
+/// # async fn demo(s: &mut neo4j::Session) -> Result<(), neo4j::Error> {
+/// let summary = s.run("MATCH (a), (b) RETURN a, b", neo4j::params! {}).await?.consume().await?;
+/// for n in summary.notifications().unwrap_or_default() {
+///     println!("{} [{:?}] {}", n.code, n.category, n.title);
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Notification {
@@ -170,7 +199,106 @@ pub struct Notification {
     pub position: Option<InputPosition>,
 }
 
+/// A notification's or GQL status object's severity, parsed.
+///
+/// ```
+/// use neo4j::result::NotificationSeverity;
+/// assert_eq!(NotificationSeverity::parse(Some("WARNING")), NotificationSeverity::Warning);
+/// assert_eq!(NotificationSeverity::parse(Some("LOUD")), NotificationSeverity::Unknown);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum NotificationSeverity {
+    /// `WARNING`.
+    Warning,
+    /// `INFORMATION`.
+    Information,
+    /// Missing or not known to this driver.
+    Unknown,
+}
+
+impl NotificationSeverity {
+    /// Parses the server's severity string.
+    pub fn parse(raw: Option<&str>) -> NotificationSeverity {
+        match raw {
+            Some("WARNING") => NotificationSeverity::Warning,
+            Some("INFORMATION") => NotificationSeverity::Information,
+            _ => NotificationSeverity::Unknown,
+        }
+    }
+
+    /// The server's spelling (`UNKNOWN` for unknown).
+    ///
+    /// ```
+    /// assert_eq!(neo4j::result::NotificationSeverity::Warning.as_str(), "WARNING");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationSeverity::Warning => "WARNING",
+            NotificationSeverity::Information => "INFORMATION",
+            NotificationSeverity::Unknown => "UNKNOWN",
+        }
+    }
+}
+
+/// Parses a notification category / GQL classification; `None` when
+/// missing or unknown to this driver.
+///
+/// ```
+/// use neo4j::NotificationCategory;
+/// use neo4j::result::parse_classification;
+/// assert_eq!(parse_classification(Some("HINT")), Some(NotificationCategory::Hint));
+/// assert_eq!(parse_classification(Some("ANYCAT")), None);
+/// ```
+pub fn parse_classification(raw: Option<&str>) -> Option<NotificationCategory> {
+    Some(match raw? {
+        "HINT" => NotificationCategory::Hint,
+        "UNRECOGNIZED" => NotificationCategory::Unrecognized,
+        "UNSUPPORTED" => NotificationCategory::Unsupported,
+        "PERFORMANCE" => NotificationCategory::Performance,
+        "DEPRECATION" => NotificationCategory::Deprecation,
+        "GENERIC" => NotificationCategory::Generic,
+        "SECURITY" => NotificationCategory::Security,
+        "TOPOLOGY" => NotificationCategory::Topology,
+        "SCHEMA" => NotificationCategory::Schema,
+        _ => return None,
+    })
+}
+
+impl Notification {
+    /// The severity, parsed ([`severity`](Self::severity) is the raw one).
+    ///
+    /// ```no_run
+    /// # fn demo(n: &neo4j::result::Notification) {
+    /// println!("{:?}", n.severity_level());
+    /// # }
+    /// ```
+    pub fn severity_level(&self) -> NotificationSeverity {
+        NotificationSeverity::parse(Some(&self.severity))
+    }
+
+    /// The category, parsed; `None` when missing or unknown
+    /// ([`category`](Self::category) is the raw one).
+    ///
+    /// ```no_run
+    /// # fn demo(n: &neo4j::result::Notification) {
+    /// println!("{:?}", n.category_level());
+    /// # }
+    /// ```
+    pub fn category_level(&self) -> Option<NotificationCategory> {
+        parse_classification(self.category.as_deref())
+    }
+}
+
 /// A GQL status object of the summary (Bolt 5.5+ `statuses`), raw-ish.
+///
+/// ```no_run
+/// # fn demo(summary: &neo4j::ResultSummary) {
+/// for g in summary.gql_status_objects() {
+///     println!("{} {:?} {:?}", g.gql_status, g.neo4j_code, g.diagnostic_record.get("_severity"));
+/// }
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GqlStatusObject {
@@ -182,8 +310,152 @@ pub struct GqlStatusObject {
     pub neo4j_code: Option<String>,
     /// The title, for notifications.
     pub title: Option<String>,
-    /// The diagnostic record (severity, classification, position, ...).
+    /// The legacy notification description, for notifications.
+    pub description: Option<String>,
+    /// The diagnostic record (severity, classification, position, ...),
+    /// with `OPERATION`, `OPERATION_CODE` and `CURRENT_SCHEMA` defaulted to
+    /// `""`, `"0"` and `"/"` when the server left them out.
     pub diagnostic_record: ValueMap,
+}
+
+impl GqlStatusObject {
+    fn raw(&self, key: &str) -> Option<&str> {
+        self.diagnostic_record.get(key).and_then(Value::as_str)
+    }
+
+    /// Whether this status is a notification (it has a legacy code).
+    ///
+    /// ```no_run
+    /// # fn demo(g: &neo4j::result::GqlStatusObject) {
+    /// if g.is_notification() { println!("{}", g.gql_status); }
+    /// # }
+    /// ```
+    pub fn is_notification(&self) -> bool {
+        self.neo4j_code.is_some()
+    }
+
+    /// `_severity` of the diagnostic record, as sent.
+    ///
+    /// ```no_run
+    /// # fn demo(g: &neo4j::result::GqlStatusObject) {
+    /// println!("{:?} {:?}", g.raw_severity(), g.severity());
+    /// # }
+    /// ```
+    pub fn raw_severity(&self) -> Option<&str> {
+        self.raw("_severity")
+    }
+
+    /// The severity, parsed.
+    pub fn severity(&self) -> NotificationSeverity {
+        NotificationSeverity::parse(self.raw_severity())
+    }
+
+    /// `_classification` of the diagnostic record, as sent.
+    pub fn raw_classification(&self) -> Option<&str> {
+        self.raw("_classification")
+    }
+
+    /// The classification, parsed; `None` when missing or unknown.
+    ///
+    /// ```no_run
+    /// # fn demo(g: &neo4j::result::GqlStatusObject) {
+    /// println!("{:?}", g.classification());
+    /// # }
+    /// ```
+    pub fn classification(&self) -> Option<NotificationCategory> {
+        parse_classification(self.raw_classification())
+    }
+
+    /// `_position` of the diagnostic record, when it is a map of integer
+    /// `offset`, `line` and `column`.
+    pub fn position(&self) -> Option<InputPosition> {
+        match self.diagnostic_record.get("_position") {
+            Some(Value::Map(p)) => {
+                let i = |k: &str| p.get(k).and_then(Value::as_int);
+                Some(InputPosition {
+                    offset: i("offset")?,
+                    line: i("line")?,
+                    column: i("column")?,
+                })
+            }
+            _ => None,
+        }
+    }
+
+    fn note(gql_status: &str, status_description: &str) -> GqlStatusObject {
+        GqlStatusObject {
+            gql_status: gql_status.to_owned(),
+            status_description: status_description.to_owned(),
+            neo4j_code: None,
+            title: None,
+            description: None,
+            diagnostic_record: default_diagnostic_record(),
+        }
+    }
+
+    /// A notification of a pre-5.6 server as a GQL status object.
+    fn from_notification(n: &Notification, raw_severity: Option<&str>) -> GqlStatusObject {
+        let warning = raw_severity == Some("WARNING");
+        let mut diag = default_diagnostic_record();
+        if let Some(s) = raw_severity {
+            diag.insert("_severity", s);
+        }
+        if let Some(c) = &n.category {
+            diag.insert("_classification", c.as_str());
+        }
+        if let Some(p) = n.position {
+            let mut m = ValueMap::default();
+            m.insert("offset", p.offset);
+            m.insert("line", p.line);
+            m.insert("column", p.column);
+            diag.insert("_position", Value::Map(m));
+        }
+        let status_description = if !n.description.is_empty() {
+            n.description.clone()
+        } else if warning {
+            "warn: unknown warning".to_owned()
+        } else {
+            "info: unknown notification".to_owned()
+        };
+        GqlStatusObject {
+            gql_status: if warning { "01N42" } else { "03N42" }.to_owned(),
+            status_description,
+            neo4j_code: Some(n.code.clone()),
+            title: Some(n.title.clone()),
+            description: Some(n.description.clone()),
+            diagnostic_record: diag,
+        }
+    }
+}
+
+fn default_diagnostic_record() -> ValueMap {
+    let mut m = ValueMap::default();
+    fill_diagnostic_record(&mut m);
+    m
+}
+
+fn fill_diagnostic_record(m: &mut ValueMap) {
+    for (k, v) in [
+        ("OPERATION", ""),
+        ("OPERATION_CODE", "0"),
+        ("CURRENT_SCHEMA", "/"),
+    ] {
+        if !m.contains_key(k) {
+            m.insert(k, v);
+        }
+    }
+}
+
+/// Order of GQL statuses polyfilled from notifications, as the official
+/// drivers sort them: no data, warnings, success, information.
+fn precedence(g: &GqlStatusObject) -> u8 {
+    match g.gql_status.get(..2) {
+        Some("02") => 0,
+        Some("01") => 1,
+        Some("00") => 2,
+        Some("03") => 3,
+        _ => 4,
+    }
 }
 
 /// Everything the server reported about one query.
@@ -203,7 +475,7 @@ pub struct ResultSummary {
     counters: Counters,
     plan: Option<Value>,
     profile: Option<Value>,
-    notifications: Vec<Notification>,
+    notifications: Option<Vec<Notification>>,
     gql_status_objects: Vec<GqlStatusObject>,
     server: ServerInfo,
     database: Option<String>,
@@ -222,6 +494,27 @@ fn text(m: &Map, k: &str) -> Option<String> {
     m.get(k).and_then(PsValue::as_str).map(str::to_owned)
 }
 
+fn notification(m: &Map) -> Notification {
+    Notification {
+        code: text(m, "code").unwrap_or_default(),
+        title: text(m, "title").unwrap_or_default(),
+        description: text(m, "description").unwrap_or_default(),
+        severity: text(m, "severity").unwrap_or_default(),
+        category: text(m, "category"),
+        position: match m.get("position") {
+            Some(PsValue::Map(p)) => {
+                let i = |k| p.get(k).and_then(PsValue::as_int).unwrap_or(0);
+                Some(InputPosition {
+                    offset: i("offset"),
+                    line: i("line"),
+                    column: i("column"),
+                })
+            }
+            _ => None,
+        },
+    }
+}
+
 fn to_value(v: &PsValue, ctx: StructCtx) -> Value {
     value_from_bolt(v.clone(), ctx).unwrap_or(Value::Null)
 }
@@ -234,71 +527,112 @@ fn to_map(v: &PsValue, ctx: StructCtx) -> ValueMap {
 }
 
 impl ResultSummary {
+    /// Builds the summary from RUN's and the final SUCCESS's metadata.
+    /// `had_record`: whether any RECORD arrived (for the GQL statuses
+    /// polyfilled on servers before Bolt 5.6).
+    ///
+    /// # Errors
+    /// [`Error::Protocol`] for a query type the Bolt protocol does not
+    /// define.
     pub(crate) fn new(
         query: Query,
         server: ServerInfo,
         run: &Map,
         done: &Map,
         ctx: StructCtx,
-    ) -> ResultSummary {
-        let query_type = match done.get("type").and_then(PsValue::as_str) {
-            Some("r") => Some(QueryType::ReadOnly),
-            Some("rw") => Some(QueryType::ReadWrite),
-            Some("w") => Some(QueryType::WriteOnly),
-            Some("s") => Some(QueryType::SchemaWrite),
-            _ => None,
+        had_record: bool,
+    ) -> Result<ResultSummary, Error> {
+        let query_type = match done.get("type") {
+            None | Some(PsValue::Null) => None,
+            Some(PsValue::String(t)) if t == "r" => Some(QueryType::ReadOnly),
+            Some(PsValue::String(t)) if t == "rw" => Some(QueryType::ReadWrite),
+            Some(PsValue::String(t)) if t == "w" => Some(QueryType::WriteOnly),
+            Some(PsValue::String(t)) if t == "s" => Some(QueryType::SchemaWrite),
+            Some(other) => {
+                return Err(Error::Protocol(format!(
+                    "unexpected query type {other:?} in the summary (expected r, w, rw or s)"
+                )))
+            }
         };
         let counters = match done.get("stats") {
             Some(PsValue::Map(m)) => Counters::from_stats(m),
             _ => Counters::default(),
         };
-        let notifications = match done.get("notifications") {
-            Some(PsValue::List(list)) => list
-                .iter()
-                .filter_map(|n| match n {
-                    PsValue::Map(m) => Some(Notification {
-                        code: text(m, "code").unwrap_or_default(),
-                        title: text(m, "title").unwrap_or_default(),
-                        description: text(m, "description").unwrap_or_default(),
-                        severity: text(m, "severity").unwrap_or_default(),
-                        category: text(m, "category"),
-                        position: match m.get("position") {
-                            Some(PsValue::Map(p)) => {
-                                let i = |k| p.get(k).and_then(PsValue::as_int).unwrap_or(0);
-                                Some(InputPosition {
-                                    offset: i("offset"),
-                                    line: i("line"),
-                                    column: i("column"),
-                                })
-                            }
-                            _ => None,
-                        },
-                    }),
-                    _ => None,
-                })
-                .collect(),
-            _ => Vec::new(),
+        let statuses = match done.get("statuses") {
+            Some(PsValue::List(list)) => Some(
+                list.iter()
+                    .filter_map(|s| match s {
+                        PsValue::Map(m) => Some(GqlStatusObject {
+                            gql_status: text(m, "gql_status").unwrap_or_default(),
+                            status_description: text(m, "status_description").unwrap_or_default(),
+                            neo4j_code: text(m, "neo4j_code"),
+                            title: text(m, "title"),
+                            description: text(m, "description"),
+                            diagnostic_record: match m.get("diagnostic_record") {
+                                Some(d) => {
+                                    let mut d = to_map(d, ctx);
+                                    fill_diagnostic_record(&mut d);
+                                    d
+                                }
+                                None => default_diagnostic_record(),
+                            },
+                        }),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+            _ => None,
         };
-        let gql_status_objects = match done.get("statuses") {
-            Some(PsValue::List(list)) => list
-                .iter()
-                .filter_map(|s| match s {
-                    PsValue::Map(m) => Some(GqlStatusObject {
-                        gql_status: text(m, "gql_status").unwrap_or_default(),
-                        status_description: text(m, "status_description").unwrap_or_default(),
-                        neo4j_code: text(m, "neo4j_code"),
-                        title: text(m, "title"),
-                        diagnostic_record: m
-                            .get("diagnostic_record")
-                            .map(|d| to_map(d, ctx))
-                            .unwrap_or_default(),
-                    }),
+        let (notifications, gql_status_objects) = match statuses {
+            // Bolt 5.6+: notifications are the statuses that have a legacy code.
+            Some(statuses) => {
+                let notes = statuses
+                    .iter()
+                    .filter_map(|g| {
+                        Some(Notification {
+                            code: g.neo4j_code.clone()?,
+                            title: g.title.clone().unwrap_or_default(),
+                            description: g.description.clone().unwrap_or_default(),
+                            severity: g.raw_severity().unwrap_or_default().to_owned(),
+                            category: g.raw_classification().map(str::to_owned),
+                            position: g.position(),
+                        })
+                    })
+                    .collect();
+                (Some(notes), statuses)
+            }
+            None => {
+                let mut raw_severities = Vec::new();
+                let notes = match done.get("notifications") {
+                    Some(PsValue::List(list)) => Some(
+                        list.iter()
+                            .filter_map(|n| match n {
+                                PsValue::Map(m) => {
+                                    raw_severities.push(text(m, "severity"));
+                                    Some(notification(m))
+                                }
+                                _ => None,
+                            })
+                            .collect::<Vec<_>>(),
+                    ),
                     _ => None,
-                })
-                .collect(),
-            _ => Vec::new(),
+                };
+                let has_keys = matches!(run.get("fields"), Some(PsValue::List(l)) if !l.is_empty());
+                let mut statuses = vec![if had_record {
+                    GqlStatusObject::note("00000", "note: successful completion")
+                } else if has_keys {
+                    GqlStatusObject::note("02000", "note: no data")
+                } else {
+                    GqlStatusObject::note("00001", "note: successful completion - omitted result")
+                }];
+                for (n, sev) in notes.iter().flatten().zip(&raw_severities) {
+                    statuses.push(GqlStatusObject::from_notification(n, sev.as_deref()));
+                }
+                statuses.sort_by_key(precedence);
+                (notes, statuses)
+            }
         };
-        ResultSummary {
+        Ok(ResultSummary {
             query,
             query_type,
             counters,
@@ -310,60 +644,149 @@ impl ResultSummary {
             database: text(done, "db"),
             available_after: millis(run, ["t_first", "result_available_after"]),
             consumed_after: millis(done, ["t_last", "result_consumed_after"]),
-        }
+        })
     }
 
     /// The query and its parameters.
+    ///
+    /// ```no_run
+    /// # async fn demo(s: &mut neo4j::Session) -> Result<(), neo4j::Error> {
+    /// let summary = s.run("RETURN $x", neo4j::params! {"x" => 1}).await?.consume().await?;
+    /// assert_eq!(summary.query().text(), "RETURN $x");
+    /// # Ok(()) }
+    /// ```
     pub fn query(&self) -> &Query {
         &self.query
     }
 
     /// Read, write, read-write or schema.
+    ///
+    /// ```no_run
+    /// # async fn demo(s: &mut neo4j::Session) -> Result<(), neo4j::Error> {
+    /// use neo4j::result::QueryType;
+    /// let summary = s.run("CREATE ()", neo4j::params! {}).await?.consume().await?;
+    /// assert_eq!(summary.query_type(), Some(QueryType::WriteOnly));
+    /// # Ok(()) }
+    /// ```
     pub fn query_type(&self) -> Option<QueryType> {
         self.query_type
     }
 
     /// The update counters.
+    ///
+    /// ```no_run
+    /// # async fn demo(s: &mut neo4j::Session) -> Result<(), neo4j::Error> {
+    /// let summary = s.run("CREATE (:A)-[:R]->(:B)", neo4j::params! {}).await?.consume().await?;
+    /// assert_eq!(summary.counters().nodes_created, 2);
+    /// assert!(summary.counters().contains_updates());
+    /// # Ok(()) }
+    /// ```
     pub fn counters(&self) -> &Counters {
         &self.counters
     }
 
     /// The plan of an `EXPLAIN`ed query, as the server sent it.
+    ///
+    /// ```no_run
+    /// # async fn demo(s: &mut neo4j::Session) -> Result<(), neo4j::Error> {
+    /// let summary = s.run("EXPLAIN MATCH (n) RETURN n", neo4j::params! {}).await?.consume().await?;
+    /// println!("{:?}", summary.plan());
+    /// # Ok(()) }
+    /// ```
     pub fn plan(&self) -> Option<&Value> {
         self.plan.as_ref()
     }
 
     /// The profile of a `PROFILE`d query, as the server sent it.
+    ///
+    /// ```no_run
+    /// # async fn demo(s: &mut neo4j::Session) -> Result<(), neo4j::Error> {
+    /// let summary = s.run("PROFILE MATCH (n) RETURN n", neo4j::params! {}).await?.consume().await?;
+    /// println!("{:?}", summary.profile());
+    /// # Ok(()) }
+    /// ```
     pub fn profile(&self) -> Option<&Value> {
         self.profile.as_ref()
     }
 
-    /// Notifications (hints, warnings, deprecations).
-    pub fn notifications(&self) -> &[Notification] {
-        &self.notifications
+    /// Notifications (hints, warnings, deprecations); `None` when the
+    /// server sent none at all (before Bolt 5.6 it may omit the entry),
+    /// `Some(&[])` when it said there are none. From Bolt 5.6 they are
+    /// the GQL status objects that carry a legacy notification code.
+    ///
+    /// ```no_run
+    /// # async fn demo(s: &mut neo4j::Session) -> Result<(), neo4j::Error> {
+    /// let summary = s.run("MATCH (a), (b) RETURN a, b", neo4j::params! {}).await?.consume().await?;
+    /// for n in summary.notifications().unwrap_or_default() {
+    ///     println!("{} {}: {}", n.severity, n.code, n.description);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn notifications(&self) -> Option<&[Notification]> {
+        self.notifications.as_deref()
     }
 
-    /// GQL status objects (Bolt 5.5+; empty before).
+    /// GQL status objects: as sent from Bolt 5.6 (in the server's order),
+    /// before that derived from the notifications and whether records
+    /// came (success / no data / omitted result first, then one per
+    /// notification: warnings before, information after the outcome).
+    ///
+    /// ```no_run
+    /// # async fn demo(s: &mut neo4j::Session) -> Result<(), neo4j::Error> {
+    /// let summary = s.run("RETURN 1", neo4j::params! {}).await?.consume().await?;
+    /// for g in summary.gql_status_objects() {
+    ///     println!("{} {}", g.gql_status, g.status_description);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn gql_status_objects(&self) -> &[GqlStatusObject] {
         &self.gql_status_objects
     }
 
     /// The server that ran the query.
+    ///
+    /// ```no_run
+    /// # async fn demo(s: &mut neo4j::Session) -> Result<(), neo4j::Error> {
+    /// let summary = s.run("RETURN 1", neo4j::params! {}).await?.consume().await?;
+    /// println!("{} at {}", summary.server().agent, summary.server().address);
+    /// # Ok(()) }
+    /// ```
     pub fn server(&self) -> &ServerInfo {
         &self.server
     }
 
     /// The database the query ran in (Bolt 4.0+).
+    ///
+    /// ```no_run
+    /// # async fn demo(s: &mut neo4j::Session) -> Result<(), neo4j::Error> {
+    /// let summary = s.run("RETURN 1", neo4j::params! {}).await?.consume().await?;
+    /// println!("ran in {:?}", summary.database());
+    /// # Ok(()) }
+    /// ```
     pub fn database(&self) -> Option<&str> {
         self.database.as_deref()
     }
 
     /// Time until the first record was available (server side).
+    ///
+    /// ```no_run
+    /// # async fn demo(s: &mut neo4j::Session) -> Result<(), neo4j::Error> {
+    /// let summary = s.run("RETURN 1", neo4j::params! {}).await?.consume().await?;
+    /// println!("first record after {:?}", summary.result_available_after());
+    /// # Ok(()) }
+    /// ```
     pub fn result_available_after(&self) -> Option<Duration> {
         self.available_after
     }
 
     /// Time until the last record was consumed (server side).
+    ///
+    /// ```no_run
+    /// # async fn demo(s: &mut neo4j::Session) -> Result<(), neo4j::Error> {
+    /// let summary = s.run("RETURN 1", neo4j::params! {}).await?.consume().await?;
+    /// println!("consumed after {:?}", summary.result_consumed_after());
+    /// # Ok(()) }
+    /// ```
     pub fn result_consumed_after(&self) -> Option<Duration> {
         self.consumed_after
     }
@@ -406,14 +829,115 @@ mod tests {
             &run,
             &done,
             StructCtx::new(Version::V5_4),
-        );
+            false,
+        )
+        .unwrap();
         assert_eq!(s.query_type(), Some(QueryType::WriteOnly));
         assert_eq!(s.counters().nodes_created, 2);
         assert!(s.counters().contains_updates());
         assert_eq!(s.result_available_after(), Some(Duration::from_millis(5)));
         assert_eq!(s.result_consumed_after(), Some(Duration::from_millis(7)));
         assert_eq!(s.database(), Some("testdb"));
-        assert_eq!(s.notifications()[0].position.unwrap().column, 3);
+        assert_eq!(s.notifications().unwrap()[0].position.unwrap().column, 3);
         assert_eq!(s.query().text(), "CREATE ()");
+        // Polyfilled statuses: no records and no keys, then the warning
+        // sorted before the outcome.
+        let g = s.gql_status_objects();
+        assert_eq!(g.len(), 2);
+        assert_eq!(g[0].gql_status, "01N42");
+        assert_eq!(g[0].severity(), NotificationSeverity::Warning);
+        assert_eq!(g[0].position().unwrap().line, 2);
+        assert_eq!(g[0].status_description, "warn: unknown warning");
+        assert_eq!(g[1].gql_status, "00001");
+        assert!(!g[1].is_notification());
+        assert_eq!(
+            g[1].diagnostic_record.get("OPERATION_CODE"),
+            Some(&Value::from("0"))
+        );
+    }
+
+    fn server() -> ServerInfo {
+        ServerInfo {
+            address: ServerAddress::new("h", 1),
+            agent: "x".into(),
+            protocol_version: (5, 6),
+        }
+    }
+
+    fn summary(run: &Map, done: &Map, had_record: bool) -> Result<ResultSummary, Error> {
+        ResultSummary::new(
+            Query::new("RETURN 1"),
+            server(),
+            run,
+            done,
+            StructCtx::new(Version::V5_4),
+            had_record,
+        )
+    }
+
+    #[test]
+    fn absent_and_empty_notifications_differ() {
+        let mut run = Map::new();
+        run.insert("fields", PsValue::List(vec![PsValue::from("n")]));
+        let s = summary(&run, &Map::new(), true).unwrap();
+        assert!(s.notifications().is_none());
+        assert_eq!(s.gql_status_objects()[0].gql_status, "00000");
+        let mut done = Map::new();
+        done.insert("notifications", PsValue::List(vec![]));
+        let s = summary(&run, &done, false).unwrap();
+        assert_eq!(s.notifications(), Some(&[][..]));
+        assert_eq!(s.gql_status_objects()[0].gql_status, "02000");
+    }
+
+    #[test]
+    fn invalid_query_type_is_an_error() {
+        let mut done = Map::new();
+        done.insert("type", "wr");
+        assert!(matches!(
+            summary(&Map::new(), &done, false),
+            Err(Error::Protocol(_))
+        ));
+    }
+
+    #[test]
+    fn statuses_give_notifications_and_defaults() {
+        let mut diag = Map::new();
+        diag.insert("_severity", "WARNING");
+        diag.insert("_classification", "GENERIC");
+        diag.insert("OPERATION", PsValue::Null);
+        let mut note = Map::new();
+        note.insert("gql_status", "01N01");
+        note.insert("status_description", "warn: x");
+        note.insert("neo4j_code", "Neo.ClientNotification.Foo.Bar");
+        note.insert("description", "don't");
+        note.insert("diagnostic_record", PsValue::Map(diag));
+        let mut ok = Map::new();
+        ok.insert("gql_status", "00000");
+        ok.insert("status_description", "note: successful completion");
+        let mut done = Map::new();
+        done.insert(
+            "statuses",
+            PsValue::List(vec![PsValue::Map(ok), PsValue::Map(note)]),
+        );
+        let s = summary(&Map::new(), &done, false).unwrap();
+        let n = s.notifications().unwrap();
+        assert_eq!(n.len(), 1);
+        assert_eq!(n[0].code, "Neo.ClientNotification.Foo.Bar");
+        assert_eq!(n[0].description, "don't");
+        assert_eq!(n[0].category_level(), Some(NotificationCategory::Generic));
+        let g = s.gql_status_objects();
+        assert_eq!(g[0].gql_status, "00000");
+        assert_eq!(
+            g[0].diagnostic_record.get("CURRENT_SCHEMA"),
+            Some(&Value::from("/"))
+        );
+        // A null sent by the server is kept.
+        assert_eq!(g[1].diagnostic_record.get("OPERATION"), Some(&Value::Null));
+        assert_eq!(
+            g[1].diagnostic_record.get("OPERATION_CODE"),
+            Some(&Value::from("0"))
+        );
+        assert_eq!(g[1].classification(), Some(NotificationCategory::Generic));
+        assert_eq!(g[1].severity(), NotificationSeverity::Warning);
     }
 }
