@@ -5,7 +5,10 @@
 //! ends, so that `RetryableNegative{errorId}` can hand the very same error
 //! back to the driver's retry loop.
 
-use neo4j::Error;
+use neo4j::{Error, GqlError};
+use serde_json::{json, Value as Json};
+
+use crate::cypher::from_value;
 
 use crate::protocol::responses::{DriverError, Response};
 use crate::protocol::Id;
@@ -43,12 +46,35 @@ pub(crate) fn error_type(e: &Error) -> String {
     dbg[..end].to_owned()
 }
 
+/// The GQL keys `DriverError` and `GqlError` share (all but `msg` and
+/// `gqlStatus`), with the cause as a nested `GqlError`.
+fn gql_keys(g: &GqlError) -> serde_json::Map<String, Json> {
+    let mut m = serde_json::Map::new();
+    m.insert("statusDescription".into(), json!(g.status_description));
+    m.insert(
+        "diagnosticRecord".into(),
+        Json::Object(
+            g.diagnostic_record
+                .iter()
+                .map(|(k, v)| (k.to_owned(), from_value(v)))
+                .collect(),
+        ),
+    );
+    m.insert("classification".into(), json!(g.classification().as_str()));
+    m.insert("rawClassification".into(), json!(g.raw_classification()));
+    if let Some(c) = &g.cause {
+        let mut data = gql_keys(c);
+        data.insert("msg".into(), json!(c.message));
+        data.insert("gqlStatus".into(), json!(c.gql_status));
+        m.insert("cause".into(), json!({"name": "GqlError", "data": data}));
+    }
+    m
+}
+
 /// The `DriverError` response for `e` with id `id`.
 pub(crate) fn driver_error(id: Id, e: &Error) -> Response {
-    let gql_status = match e {
-        Error::Server { gql_status, .. } => gql_status.clone(),
-        _ => None,
-    };
+    let gql_status = e.gql_status().map(str::to_owned);
+    let gql = e.gql().map(gql_keys);
     // For server failures TestKit compares `msg` with the server's message.
     let msg = match e {
         Error::Server { message, .. }
@@ -64,6 +90,7 @@ pub(crate) fn driver_error(id: Id, e: &Error) -> Response {
         code: e.code().map(str::to_owned),
         retryable: e.is_retryable(),
         gql_status,
+        gql,
     }))
 }
 

@@ -5,8 +5,14 @@
 //! 5.x reclassifications and the retry rule ([`Error::is_retryable`]). It must
 //! not perform I/O; the protocol layer hands it a code and a message.
 
+use bolt_proto::message::{Failure, FailureCause};
+use bolt_proto::structure::StructCtx;
+use bolt_proto::Version;
+
 use crate::config::ConfigError;
 use crate::uri::UriError;
+use crate::value::wire::value_from_bolt;
+use crate::value::{Value, ValueMap};
 
 /// How the server classifies a failure, taken from the second part of its
 /// status code.
@@ -50,6 +56,161 @@ impl Classification {
             _ => Classification::Unknown,
         }
     }
+}
+
+/// The GQL classification of a server error (`_classification` of its
+/// diagnostic record, Bolt 5.7+).
+///
+/// ```
+/// use neo4j::GqlErrorClassification;
+/// assert_eq!(GqlErrorClassification::parse(Some("CLIENT_ERROR")), GqlErrorClassification::ClientError);
+/// assert_eq!(GqlErrorClassification::parse(Some("MADE_UP")), GqlErrorClassification::Unknown);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GqlErrorClassification {
+    /// `CLIENT_ERROR`.
+    ClientError,
+    /// `DATABASE_ERROR`.
+    DatabaseError,
+    /// `TRANSIENT_ERROR`.
+    TransientError,
+    /// Missing or not known to this driver.
+    Unknown,
+}
+
+impl GqlErrorClassification {
+    /// Parses the raw classification.
+    pub fn parse(raw: Option<&str>) -> GqlErrorClassification {
+        match raw {
+            Some("CLIENT_ERROR") => GqlErrorClassification::ClientError,
+            Some("DATABASE_ERROR") => GqlErrorClassification::DatabaseError,
+            Some("TRANSIENT_ERROR") => GqlErrorClassification::TransientError,
+            _ => GqlErrorClassification::Unknown,
+        }
+    }
+
+    /// The server's spelling (`UNKNOWN` for unknown).
+    ///
+    /// ```
+    /// assert_eq!(neo4j::GqlErrorClassification::Unknown.as_str(), "UNKNOWN");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GqlErrorClassification::ClientError => "CLIENT_ERROR",
+            GqlErrorClassification::DatabaseError => "DATABASE_ERROR",
+            GqlErrorClassification::TransientError => "TRANSIENT_ERROR",
+            GqlErrorClassification::Unknown => "UNKNOWN",
+        }
+    }
+}
+
+/// The GQL side of a server error: status, description, diagnostic record
+/// and the chain of causes (Bolt 5.7+). Before Bolt 5.7 the driver fills
+/// it as the official drivers do: status `50N42`, description
+/// `error: general processing exception - unexpected error. <message>`,
+/// the default diagnostic record, no cause.
+///
+/// ```
+/// use neo4j::{Error, GqlErrorClassification};
+/// let e = Error::from_server_failure("Neo.ClientError.Statement.SyntaxError", "oops", None);
+/// let gql = e.gql().unwrap();
+/// assert_eq!(gql.gql_status, "50N42");
+/// assert_eq!(gql.classification(), GqlErrorClassification::Unknown);
+/// assert_eq!(gql.diagnostic_record.get("CURRENT_SCHEMA"), Some(&neo4j::Value::from("/")));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GqlError {
+    /// The GQLSTATUS code, e.g. `42001`.
+    pub gql_status: String,
+    /// The status description.
+    pub status_description: String,
+    /// The server's message.
+    pub message: String,
+    /// The diagnostic record, `OPERATION`, `OPERATION_CODE` and
+    /// `CURRENT_SCHEMA` defaulted to `""`, `"0"` and `"/"` when missing.
+    pub diagnostic_record: ValueMap,
+    /// The error that caused this one.
+    pub cause: Option<Box<GqlError>>,
+}
+
+impl GqlError {
+    /// The status used for errors of servers before Bolt 5.7.
+    pub const UNKNOWN_STATUS: &'static str = "50N42";
+
+    /// The filler for a server that sent no GQL fields.
+    fn unknown(message: &str, gql_status: Option<String>) -> GqlError {
+        GqlError {
+            gql_status: gql_status.unwrap_or_else(|| Self::UNKNOWN_STATUS.to_owned()),
+            status_description: format!(
+                "error: general processing exception - unexpected error. {message}"
+            ),
+            message: message.to_owned(),
+            diagnostic_record: diagnostic_record(None),
+            cause: None,
+        }
+    }
+
+    fn from_cause(c: &FailureCause, depth: usize) -> GqlError {
+        GqlError {
+            gql_status: c.gql_status.clone(),
+            status_description: c.description.clone(),
+            message: c.message.clone(),
+            diagnostic_record: diagnostic_record(c.diagnostic_record.as_ref()),
+            // Bounded: a hostile server cannot make us recurse without end.
+            cause: match &c.cause {
+                Some(n) if depth < MAX_CAUSE_DEPTH => {
+                    Some(Box::new(GqlError::from_cause(n, depth + 1)))
+                }
+                _ => None,
+            },
+        }
+    }
+
+    /// `_classification` of the diagnostic record, when it is a string.
+    ///
+    /// ```
+    /// let e = neo4j::Error::from_server_failure("Neo.ClientError.X.Y", "m", None);
+    /// assert_eq!(e.gql().unwrap().raw_classification(), None);
+    /// ```
+    pub fn raw_classification(&self) -> Option<&str> {
+        self.diagnostic_record
+            .get("_classification")
+            .and_then(Value::as_str)
+    }
+
+    /// The classification, parsed.
+    pub fn classification(&self) -> GqlErrorClassification {
+        GqlErrorClassification::parse(self.raw_classification())
+    }
+}
+
+const MAX_CAUSE_DEPTH: usize = 64;
+
+/// A FAILURE's diagnostic record as values, with the defaults filled in.
+fn diagnostic_record(raw: Option<&packstream::Map>) -> ValueMap {
+    let mut m = match raw {
+        // GQL errors exist from Bolt 5.7: decode structures as 5.7 does.
+        Some(raw) => match value_from_bolt(
+            packstream::Value::Map(raw.clone()),
+            StructCtx::new(Version::V5_7),
+        ) {
+            Ok(Value::Map(m)) => m,
+            _ => ValueMap::default(),
+        },
+        None => ValueMap::default(),
+    };
+    for (k, v) in [
+        ("OPERATION", ""),
+        ("OPERATION_CODE", "0"),
+        ("CURRENT_SCHEMA", "/"),
+    ] {
+        if !m.contains_key(k) {
+            m.insert(k, v);
+        }
+    }
+    m
 }
 
 const UNAUTHORIZED: &str = "Neo.ClientError.Security.Unauthorized";
@@ -96,10 +257,11 @@ pub enum Error {
         code: String,
         /// The server's message.
         message: String,
-        /// The GQL status code, if the server sent one (Bolt 5.7+).
-        gql_status: Option<String>,
         /// Derived from `code`.
         classification: Classification,
+        /// GQL status, description, diagnostic record and causes (filled
+        /// with defaults before Bolt 5.7).
+        gql: Box<GqlError>,
     },
     /// The server refused the credentials
     /// (`Neo.ClientError.Security.Unauthorized`).
@@ -235,11 +397,59 @@ impl Error {
             AUTHORIZATION_EXPIRED => Error::AuthorizationExpired { message },
             _ => Error::Server {
                 classification: Classification::of_code(&code),
+                gql: Box::new(GqlError::unknown(&message, gql_status)),
                 code,
                 message,
-                gql_status,
             },
         }
+    }
+
+    /// Builds the error for a server `FAILURE` message, keeping its GQL
+    /// fields (Bolt 5.7+), see [`Error::from_server_failure`].
+    pub(crate) fn from_failure(f: Failure) -> Error {
+        let Failure {
+            code,
+            message,
+            gql_status,
+            description,
+            diagnostic_record: diag,
+            cause,
+            ..
+        } = f;
+        let mut e = Error::from_server_failure(code, message, None);
+        if let (Error::Server { gql, message, .. }, Some(status)) = (&mut e, gql_status) {
+            **gql = GqlError {
+                gql_status: status,
+                status_description: description.unwrap_or_default(),
+                message: message.clone(),
+                diagnostic_record: diagnostic_record(diag.as_ref()),
+                cause: cause.map(|c| Box::new(GqlError::from_cause(&c, 1))),
+            };
+        }
+        e
+    }
+
+    /// The GQL side of a server error ([`Error::Server`] only).
+    ///
+    /// ```
+    /// assert!(neo4j::Error::DriverClosed.gql().is_none());
+    /// ```
+    pub fn gql(&self) -> Option<&GqlError> {
+        match self {
+            Error::Server { gql, .. } => Some(gql),
+            _ => None,
+        }
+    }
+
+    /// The GQL status code of a server error (`50N42` when the server
+    /// predates Bolt 5.7).
+    ///
+    /// ```
+    /// let e = neo4j::Error::from_server_failure("Neo.ClientError.X.Y", "m", Some("42001".into()));
+    /// assert_eq!(e.gql_status(), Some("42001"));
+    /// ```
+    pub fn gql_status(&self) -> Option<&str> {
+        self.gql().map(|g| g.gql_status.as_str())
     }
 
     /// The server status code, for errors that came from the server.
@@ -423,7 +633,54 @@ mod tests {
             "m",
             Some("42001".into()),
         );
-        assert!(matches!(e, Error::Server { gql_status: Some(ref g), .. } if g == "42001"));
+        assert_eq!(e.gql_status(), Some("42001"));
+    }
+
+    #[test]
+    fn gql_fields_from_a_5_7_failure() {
+        let mut diag = packstream::Map::new();
+        diag.insert("_classification", "TRANSIENT_ERROR");
+        diag.insert("OPERATION", packstream::Value::Null);
+        let mut f = Failure::new("Neo.TransientError.X.Y", "top");
+        f.gql_status = Some("01N00".into());
+        f.description = Some("desc".into());
+        f.diagnostic_record = Some(diag);
+        f.cause = Some(Box::new(FailureCause {
+            message: "inner".into(),
+            gql_status: "01N01".into(),
+            description: "inner desc".into(),
+            ..Default::default()
+        }));
+        let e = Error::from_failure(f);
+        assert!(e.is_retryable());
+        let g = e.gql().unwrap();
+        assert_eq!(g.gql_status, "01N00");
+        assert_eq!(g.status_description, "desc");
+        assert_eq!(g.classification(), GqlErrorClassification::TransientError);
+        assert_eq!(g.diagnostic_record.get("OPERATION"), Some(&Value::Null));
+        assert_eq!(
+            g.diagnostic_record.get("OPERATION_CODE"),
+            Some(&Value::from("0"))
+        );
+        let c = g.cause.as_deref().unwrap();
+        assert_eq!(c.message, "inner");
+        assert_eq!(c.classification(), GqlErrorClassification::Unknown);
+        assert_eq!(c.diagnostic_record.len(), 3);
+        assert!(c.cause.is_none());
+    }
+
+    #[test]
+    fn pre_5_7_failure_gets_defaults() {
+        let e = Error::from_failure(Failure::new("Neo.ClientError.User.Uncool", "no"));
+        let g = e.gql().unwrap();
+        assert_eq!(g.gql_status, "50N42");
+        assert_eq!(
+            g.status_description,
+            "error: general processing exception - unexpected error. no"
+        );
+        assert_eq!(g.raw_classification(), None);
+        assert!(g.cause.is_none());
+        assert!(std::mem::size_of::<Error>() <= 80);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::error::Error;
 
 /// A server FAILURE as an [`Error`].
 pub(crate) fn from_failure(f: Failure) -> Error {
-    Error::from_server_failure(f.code, f.message, f.gql_status)
+    Error::from_failure(f)
 }
 
 impl From<PoolError> for Error {
