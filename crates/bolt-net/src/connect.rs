@@ -12,7 +12,7 @@ use tokio::time::Instant;
 
 use crate::address::Address;
 use crate::error::{Attempt, NetError};
-use crate::resolve::{custom_step, dns_step, Resolver};
+use crate::resolve::{custom_step, dns_step, DnsResolver, Resolver};
 use crate::stream::BoltStream;
 use crate::tls::TlsConnector;
 
@@ -44,6 +44,7 @@ pub struct ConnectOptions {
     connection_timeout: Duration,
     keep_alive: bool,
     resolver: Option<Resolver>,
+    dns: Option<DnsResolver>,
     tls: Option<TlsConnector>,
 }
 
@@ -53,6 +54,7 @@ impl Default for ConnectOptions {
             connection_timeout: DEFAULT_CONNECTION_TIMEOUT,
             keep_alive: true,
             resolver: None,
+            dns: None,
             tls: None,
         }
     }
@@ -105,6 +107,20 @@ impl ConnectOptions {
         self
     }
 
+    /// Look host names up with this hook instead of the system's DNS.
+    ///
+    /// ```
+    /// use std::net::{IpAddr, Ipv4Addr};
+    /// use bolt_net::{ConnectOptions, DnsResolver};
+    /// let o = ConnectOptions::new()
+    ///     .with_dns_resolver(DnsResolver::new(|_: &str| vec![IpAddr::V4(Ipv4Addr::LOCALHOST)]));
+    /// assert!(o.dns_resolver().is_some());
+    /// ```
+    pub fn with_dns_resolver(mut self, dns: DnsResolver) -> Self {
+        self.dns = Some(dns);
+        self
+    }
+
     /// Encrypt with TLS using this connector (build it once per driver).
     ///
     /// ```
@@ -143,6 +159,15 @@ impl ConnectOptions {
     /// ```
     pub fn resolver(&self) -> Option<&Resolver> {
         self.resolver.as_ref()
+    }
+
+    /// The DNS hook, if any.
+    ///
+    /// ```
+    /// assert!(bolt_net::ConnectOptions::new().dns_resolver().is_none());
+    /// ```
+    pub fn dns_resolver(&self) -> Option<&DnsResolver> {
+        self.dns.as_ref()
     }
 
     /// The TLS connector, if connections are encrypted.
@@ -212,7 +237,7 @@ pub async fn connect(
     let targets = custom_step(address, options.resolver.as_ref())?;
     let mut attempts = Vec::new();
     for target in targets {
-        let ips = match dns_step(&target, options.connection_timeout).await {
+        let ips = match dns_step(&target, options.connection_timeout, options.dns.as_ref()).await {
             Ok(ips) => ips,
             Err(error) => {
                 attempts.push(Attempt {

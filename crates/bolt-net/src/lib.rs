@@ -41,6 +41,6 @@ mod tls;
 pub use address::{Address, AddressError, AddressErrorReason, DEFAULT_PORT};
 pub use connect::{connect, ConnectOptions, DEFAULT_CONNECTION_TIMEOUT};
 pub use error::{Attempt, NetError, Phase, TlsConfigError, TlsErrorKind};
-pub use resolve::Resolver;
+pub use resolve::{DnsResolver, Resolver};
 pub use stream::BoltStream;
 pub use tls::{ClientCertificate, TlsConfig, TlsConnector, Trust};
