@@ -85,6 +85,7 @@ pub const DEFAULT_FETCH_SIZE: i64 = 1000;
 pub const FETCH_ALL: i64 = -1;
 
 type ResolverFn = dyn Fn(&ServerAddress) -> Vec<ServerAddress> + Send + Sync;
+type DnsResolverFn = dyn Fn(&str) -> Vec<std::net::IpAddr> + Send + Sync;
 
 /// The driver's configuration. Build one with [`Config::builder`]; it cannot
 /// change afterwards (a driver's connection details are immutable).
@@ -119,6 +120,7 @@ pub struct Config {
     keep_alive: bool,
     max_retry_time: Duration,
     resolver: Option<Arc<ResolverFn>>,
+    dns_resolver: Option<Arc<DnsResolverFn>>,
     fetch_size: i64,
     liveness_check_timeout: Option<Duration>,
     notification_filter: NotificationFilter,
@@ -143,6 +145,7 @@ impl Default for Config {
             keep_alive: true,
             max_retry_time: DEFAULT_MAX_RETRY_TIME,
             resolver: None,
+            dns_resolver: None,
             fetch_size: DEFAULT_FETCH_SIZE,
             liveness_check_timeout: None,
             notification_filter: NotificationFilter::default(),
@@ -310,6 +313,20 @@ impl Config {
         }
     }
 
+    /// Whether a DNS resolver hook is set.
+    ///
+    /// ```
+    /// assert!(!neo4j::Config::default().has_dns_resolver());
+    /// ```
+    pub fn has_dns_resolver(&self) -> bool {
+        self.dns_resolver.is_some()
+    }
+
+    /// The DNS resolver hook, if set (for the network layer).
+    pub(crate) fn dns_resolver(&self) -> Option<Arc<DnsResolverFn>> {
+        self.dns_resolver.clone()
+    }
+
     /// Records fetched per batch; [`FETCH_ALL`] (-1) fetches everything at
     /// once.
     ///
@@ -401,6 +418,7 @@ impl fmt::Debug for Config {
             .field("keep_alive", &self.keep_alive)
             .field("max_retry_time", &self.max_retry_time)
             .field("resolver", &self.resolver.as_ref().map(|_| "<fn>"))
+            .field("dns_resolver", &self.dns_resolver.as_ref().map(|_| "<fn>"))
             .field("fetch_size", &self.fetch_size)
             .field("liveness_check_timeout", &self.liveness_check_timeout)
             .field("notification_filter", &self.notification_filter)
@@ -623,6 +641,32 @@ impl ConfigBuilder {
         resolver: impl Fn(&ServerAddress) -> Vec<ServerAddress> + Send + Sync + 'static,
     ) -> Self {
         self.config.resolver = Some(Arc::new(resolver));
+        self
+    }
+
+    /// A DNS resolver hook: maps a host name to its IP addresses, in place
+    /// of the system's DNS. Unlike [`with_resolver`](Self::with_resolver)
+    /// it applies to every host name the driver connects to (after the
+    /// custom resolver, and also to routing table members); IP literals
+    /// skip it. An empty answer fails that address like an unknown host.
+    /// It is called from async code: keep it quick.
+    ///
+    /// ```
+    /// use std::net::{IpAddr, Ipv4Addr};
+    /// let c = neo4j::Config::builder()
+    ///     .with_dns_resolver(|host: &str| match host {
+    ///         "db.internal" => vec![IpAddr::V4(Ipv4Addr::new(10, 0, 0, 7))],
+    ///         _ => vec![],
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// assert!(c.has_dns_resolver());
+    /// ```
+    pub fn with_dns_resolver(
+        mut self,
+        dns_resolver: impl Fn(&str) -> Vec<std::net::IpAddr> + Send + Sync + 'static,
+    ) -> Self {
+        self.config.dns_resolver = Some(Arc::new(dns_resolver));
         self
     }
 

@@ -6,7 +6,7 @@
 //! Pure construction: no I/O except reading certificate files while the
 //! TLS configuration is built.
 
-use bolt_net::{Address, ConnectOptions, Resolver, TlsConfig, Trust};
+use bolt_net::{Address, ConnectOptions, DnsResolver, Resolver, TlsConfig, Trust};
 use bolt_pool::{OpenOptions, PoolConfig};
 use bolt_proto::handshake::{OfferSlot, VersionOffer, VersionRange};
 use bolt_proto::message::{BoltAgent, NotificationFilter as BoltFilter};
@@ -39,7 +39,8 @@ pub(crate) fn to_net_address(a: &ServerAddress) -> Address {
     Address::new(a.host(), a.port())
 }
 
-/// Socket options: timeouts, keep-alive, the custom resolver and TLS.
+/// Socket options: timeouts, keep-alive, the custom resolver, the DNS hook
+/// and TLS.
 pub(crate) fn connect_options(
     config: &Config,
     connector: &Connector,
@@ -56,6 +57,9 @@ pub(crate) fn connect_options(
                 .map(to_net_address)
                 .collect::<Vec<_>>()
         }));
+    }
+    if let Some(dns) = config.dns_resolver() {
+        opts = opts.with_dns_resolver(DnsResolver::new(move |host: &str| dns(host)));
     }
     if let Tls::On {
         trust,

@@ -6,10 +6,10 @@
 //! to a reader, write mode to a writer, each time the member with the fewest
 //! connections in use (ties take turns). A stale table is refreshed through
 //! the known routers, then the URI's address (through the custom resolver).
-//! Members that cannot be reached are forgotten; a writer that refuses
-//! writes (`NotALeader`, `ForbiddenOnReadOnlyDatabase`) is forgotten for that
-//! database and the work fails with a retryable
-//! [`Error::SessionExpired`](crate::Error::SessionExpired).
+//! Members that cannot be reached are forgotten and the work fails with a
+//! retryable [`Error::SessionExpired`](crate::Error::SessionExpired); a
+//! writer that refuses writes (`NotALeader`, `ForbiddenOnReadOnlyDatabase`)
+//! is forgotten for that database and the server's (retryable) error kept.
 //!
 //! Files: `table` (one table, parsing and freshness), `discovery` (asking a
 //! router, per Bolt version), `select` (least connected), `provider` (the

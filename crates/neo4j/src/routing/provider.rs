@@ -131,6 +131,9 @@ impl RoutingProvider {
         if let Some(tls) = connect.tls() {
             members = members.with_tls(tls.clone());
         }
+        if let Some(dns) = connect.dns_resolver() {
+            members = members.with_dns_resolver(dns.clone());
+        }
         let routing_context = routing_context_map(&initial, query);
         let open = open.with_routing_context(Some(routing_context.clone()));
         let discovery_timeout = pool.connection_acquisition_timeout;
@@ -466,10 +469,12 @@ impl RoutingProvider {
     /// with `err`; returns the error the user should see instead, if any:
     ///
     /// * `NotALeader` / `ForbiddenOnReadOnlyDatabase`: the writer is
-    ///   forgotten for that database; [`Error::SessionExpired`] (retryable);
+    ///   forgotten for that database; the server's error is kept (it is
+    ///   retryable and names its code, as in the official drivers);
     /// * a lost connection ([`Error::ServiceUnavailable`]): the server is
     ///   forgotten everywhere and its pool closed; [`Error::SessionExpired`];
-    /// * `DatabaseUnavailable`: the server is forgotten; the error is kept;
+    /// * `DatabaseUnavailable`: the server is forgotten (its pool closes
+    ///   once no table names it); the error is kept;
     /// * anything else: nothing changes.
     pub(crate) fn on_failure(
         &self,
@@ -483,13 +488,13 @@ impl RoutingProvider {
             {
                 tracing::debug!(%address, ?database, %code, "writer refused the write; forgetting it");
                 self.forget_writer(address, database);
-                Some(Error::SessionExpired(format!(
-                    "server {address} no longer accepts writes for {}: {err}",
-                    db_name(&database.map(str::to_owned))
-                )))
+                None
             }
             Error::Server { code, .. } if code == DATABASE_UNAVAILABLE => {
-                self.deactivate_soon(address);
+                // The connection still works (and is reset on release);
+                // the pool goes once no table names the server.
+                tracing::debug!(%address, "database unavailable there; forgetting the server");
+                self.forget_everywhere(address);
                 None
             }
             Error::ServiceUnavailable(m) => {
