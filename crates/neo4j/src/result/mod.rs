@@ -173,7 +173,19 @@ pub(crate) async fn start<'a>(
         }
     }
     let conn = s.conn()?;
-    let run_meta = match conn.recv_ref().await? {
+    let run_meta = match conn.recv_ref().await {
+        Err(e) => {
+            // A lost connection: a routing driver forgets the server and
+            // reports SessionExpired.
+            let e = s.fail(Error::from(e));
+            if autocommit {
+                s.release().await;
+            }
+            return Err(e);
+        }
+        Ok(resp) => resp,
+    };
+    let run_meta = match run_meta {
         ResponseRef::Success(ok) => Some(ok.metadata),
         ResponseRef::Failure(f) => {
             failure = failure.or(Some(from_failure(f)));
