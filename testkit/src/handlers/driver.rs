@@ -149,9 +149,8 @@ pub(crate) fn new_driver(req: &NewDriver, link: &Arc<Link>) -> Result<neo4j::Dri
         ));
     }
     if req.domain_name_resolver_registered {
-        return Err(backend(
-            "a custom domain name resolver is not supported by the neo4j facade",
-        ));
+        let link = Arc::clone(link);
+        b = b.with_dns_resolver(move |host: &str| resolve_name(&link, host));
     }
     if let Some(ua) = &req.user_agent {
         b = b.with_user_agent(ua.clone());
@@ -237,6 +236,32 @@ fn resolve(link: &Link, a: &ServerAddress) -> Vec<ServerAddress> {
         }
         Err(e) => {
             eprintln!("resolver callback failed: {e}");
+            Vec::new()
+        }
+    }
+}
+
+/// The driver's DNS hook: asks TestKit (blocking this thread until it
+/// answers). Answers that are not IP addresses are looked up in the
+/// system's DNS; a failed callback resolves to nothing.
+fn resolve_name(link: &Link, host: &str) -> Vec<std::net::IpAddr> {
+    let name = host.to_owned();
+    match link.callback_blocking(|id| Response::DomainNameResolutionRequired { id, name }) {
+        Ok(Request::DomainNameResolutionCompleted { addresses, .. }) => addresses
+            .iter()
+            .flat_map(|a| match a.parse::<std::net::IpAddr>() {
+                Ok(ip) => vec![ip],
+                Err(_) => std::net::ToSocketAddrs::to_socket_addrs(&(a.as_str(), 0))
+                    .map(|it| it.map(|sa| sa.ip()).collect())
+                    .unwrap_or_default(),
+            })
+            .collect(),
+        Ok(other) => {
+            eprintln!("domain name resolver callback answered with {other:?}");
+            Vec::new()
+        }
+        Err(e) => {
+            eprintln!("domain name resolver callback failed: {e}");
             Vec::new()
         }
     }

@@ -204,12 +204,8 @@ impl Backend {
                 database,
             } => {
                 let d = self.driver(driver_id)?;
-                let t = d.routing_table(database.as_deref()).ok_or_else(|| {
-                    backend(format!(
-                        "the driver has no routing table for {}",
-                        database.as_deref().unwrap_or("the home database")
-                    ))
-                })?;
+                // No table yet (or discovery failed): an empty one.
+                let t = d.routing_table(database.as_deref()).unwrap_or_default();
                 let list = |v: &[neo4j::ServerAddress]| {
                     v.iter()
                         .map(|a| format!("{}:{}", a.host(), a.port()))

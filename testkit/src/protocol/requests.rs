@@ -178,7 +178,7 @@ pub(crate) enum Request {
         bookmarks: Option<Vec<String>>,
     },
     // Callback answers: routed to the waiting callback, never answered.
-    // Only the resolver's answer is used; the others are recognised (and
+    // The resolvers' answers are used; the others are recognised (and
     // their payload ignored) so that they are never mistaken for requests.
     #[serde(rename_all = "camelCase")]
     ResolverResolutionCompleted {
