@@ -33,6 +33,11 @@ pub struct Query {
 
 impl Query {
     /// A query without parameters.
+    ///
+    /// ```
+    /// let q = neo4j::Query::new("RETURN 1");
+    /// assert!(q.params().is_empty());
+    /// ```
     pub fn new(text: impl Into<String>) -> Query {
         Query {
             text: text.into(),
@@ -41,23 +46,42 @@ impl Query {
     }
 
     /// Adds one parameter.
+    ///
+    /// ```
+    /// let q = neo4j::Query::new("RETURN $a + $b").param("a", 1).param("b", 2);
+    /// assert_eq!(q.params().len(), 2);
+    /// ```
     pub fn param(mut self, name: impl Into<String>, value: impl Into<Value>) -> Query {
         self.params.insert(name, value);
         self
     }
 
     /// Replaces the parameters.
+    ///
+    /// ```
+    /// let q = neo4j::Query::new("RETURN $a").with_params(neo4j::params! {"a" => 1});
+    /// assert_eq!(q.params().len(), 1);
+    /// ```
     pub fn with_params(mut self, params: impl Into<Params>) -> Query {
         self.params = params.into();
         self
     }
 
     /// The query text.
+    ///
+    /// ```
+    /// assert_eq!(neo4j::Query::from("RETURN 1").text(), "RETURN 1");
+    /// ```
     pub fn text(&self) -> &str {
         &self.text
     }
 
     /// The parameters.
+    ///
+    /// ```
+    /// let q = neo4j::Query::new("RETURN $x").param("x", "y");
+    /// assert_eq!(q.params().len(), 1);
+    /// ```
     pub fn params(&self) -> &Params {
         &self.params
     }
@@ -81,6 +105,15 @@ impl From<String> for Query {
 
 /// Whether `execute_query` reads or writes (which server of a cluster it
 /// goes to; a direct driver uses its one server either way).
+///
+/// ```no_run
+/// # async fn demo(driver: neo4j::Driver) -> Result<(), neo4j::Error> {
+/// let r = driver
+///     .execute_query("MATCH (n) RETURN count(n) AS c")
+///     .routing(neo4j::RoutingControl::Read)
+///     .await?;
+/// # let _ = r; Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum RoutingControl {
     /// Writers (the default).
@@ -91,6 +124,16 @@ pub enum RoutingControl {
 }
 
 /// All records of a query, its keys and summary.
+///
+/// ```no_run
+/// # async fn demo(driver: neo4j::Driver) -> Result<(), neo4j::Error> {
+/// let neo4j::EagerResult { keys, records, summary, .. } =
+///     driver.execute_query("UNWIND [1, 2] AS x RETURN x").await?;
+/// assert_eq!(keys, ["x"]);
+/// assert_eq!(records.len(), 2);
+/// println!("{:?}", summary.result_available_after());
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct EagerResult {
@@ -142,30 +185,65 @@ impl ExecuteQuery {
     }
 
     /// Sets the parameters.
+    ///
+    /// ```no_run
+    /// # async fn demo(driver: neo4j::Driver) -> Result<(), neo4j::Error> {
+    /// let r = driver.execute_query("RETURN $a AS a").params(neo4j::params! {"a" => 1}).await?;
+    /// # let _ = r;
+    /// # Ok(()) }
+    /// ```
     pub fn params(mut self, params: impl Into<Params>) -> Self {
         self.query = self.query.with_params(params);
         self
     }
 
     /// Adds one parameter.
+    ///
+    /// ```no_run
+    /// # async fn demo(driver: neo4j::Driver) -> Result<(), neo4j::Error> {
+    /// let r = driver.execute_query("RETURN $a AS a").param("a", 1).await?;
+    /// # let _ = r;
+    /// # Ok(()) }
+    /// ```
     pub fn param(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
         self.query = self.query.param(name, value);
         self
     }
 
     /// The database to use (default: the server's default database).
+    ///
+    /// ```no_run
+    /// # async fn demo(driver: neo4j::Driver) -> Result<(), neo4j::Error> {
+    /// let r = driver.execute_query("RETURN 1").database("testdb").await?;
+    /// # let _ = r;
+    /// # Ok(()) }
+    /// ```
     pub fn database(mut self, database: impl Into<String>) -> Self {
         self.database = Some(database.into());
         self
     }
 
     /// Runs as this user (Bolt 4.4+).
+    ///
+    /// ```no_run
+    /// # async fn demo(driver: neo4j::Driver) -> Result<(), neo4j::Error> {
+    /// let r = driver.execute_query("RETURN 1").impersonated_user("jane").await?;
+    /// # let _ = r;
+    /// # Ok(()) }
+    /// ```
     pub fn impersonated_user(mut self, user: impl Into<String>) -> Self {
         self.imp_user = Some(user.into());
         self
     }
 
     /// Read or write.
+    ///
+    /// ```no_run
+    /// # async fn demo(driver: neo4j::Driver) -> Result<(), neo4j::Error> {
+    /// let r = driver.execute_query("RETURN 1").routing(neo4j::RoutingControl::Read).await?;
+    /// # let _ = r;
+    /// # Ok(()) }
+    /// ```
     pub fn routing(mut self, routing: RoutingControl) -> Self {
         self.routing = routing;
         self
@@ -177,6 +255,13 @@ impl ExecuteQuery {
     /// # Errors
     /// The first non-retryable error, or the last retryable one once
     /// `max_retry_time` has passed.
+    ///
+    /// ```no_run
+    /// # async fn demo(driver: neo4j::Driver) -> Result<(), neo4j::Error> {
+    /// let result = driver.execute_query("RETURN 1 AS n").run().await?;
+    /// assert_eq!(result.records[0].get::<i64>("n")?, 1);
+    /// # Ok(()) }
+    /// ```
     pub async fn run(self) -> Result<EagerResult, Error> {
         let mut cfg = SessionConfig::new().with_bookmarks(self.driver.execute_query_bookmarks());
         if let Some(db) = self.database {

@@ -30,6 +30,14 @@ use crate::session::{Session, SessionConfig};
 use crate::uri::{ParsedUri, SchemeKind};
 
 /// Connection pool metrics of one server, from [`Driver::pool_metrics`].
+///
+/// ```no_run
+/// # fn demo(driver: &neo4j::Driver) {
+/// for (address, m) in driver.pool_metrics() {
+///     println!("{address}: {} in use, {} idle", m.in_use, m.idle);
+/// }
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct PoolMetrics {

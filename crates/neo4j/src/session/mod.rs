@@ -28,6 +28,13 @@ use slot::{Slot, TxContext, TxState};
 
 /// Whether work reads or writes (which cluster member serves it; a direct
 /// driver sends both to its one server, with the mode for the server).
+///
+/// ```
+/// use neo4j::{AccessMode, SessionConfig};
+/// let readers = SessionConfig::new().with_default_access_mode(AccessMode::Read);
+/// assert_eq!(readers.default_access_mode(), AccessMode::Read);
+/// assert_eq!(AccessMode::default(), AccessMode::Write);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum AccessMode {
     /// Reads.
@@ -61,11 +68,22 @@ pub struct SessionConfig {
 impl SessionConfig {
     /// The defaults: server's default database, write mode, no bookmarks,
     /// the driver's fetch size.
+    ///
+    /// ```
+    /// use neo4j::SessionConfig;
+    /// let cfg = SessionConfig::new();
+    /// assert_eq!(cfg.database(), None);
+    /// ```
     pub fn new() -> SessionConfig {
         SessionConfig::default()
     }
 
     /// The database to use (Bolt 4.0+).
+    ///
+    /// ```
+    /// use neo4j::SessionConfig;
+    /// assert_eq!(SessionConfig::new().with_database("testdb").database(), Some("testdb"));
+    /// ```
     pub fn with_database(mut self, database: impl Into<String>) -> Self {
         self.database = Some(database.into());
         self
@@ -73,24 +91,49 @@ impl SessionConfig {
 
     /// The access mode of [`Session::run`] and
     /// [`Session::begin_transaction`].
+    ///
+    /// ```
+    /// use neo4j::SessionConfig;
+    /// let cfg = SessionConfig::new().with_default_access_mode(neo4j::AccessMode::Read);
+    /// assert_eq!(cfg.default_access_mode(), neo4j::AccessMode::Read);
+    /// ```
     pub fn with_default_access_mode(mut self, mode: AccessMode) -> Self {
         self.mode = mode;
         self
     }
 
     /// Bookmarks the first transaction waits for.
+    ///
+    /// ```
+    /// use neo4j::SessionConfig;
+    /// let cfg = SessionConfig::new().with_bookmarks(neo4j::Bookmarks::from_raw_values(["bm:1"]));
+    /// # let _ = cfg;
+    /// ```
     pub fn with_bookmarks(mut self, bookmarks: Bookmarks) -> Self {
         self.bookmarks = bookmarks;
         self
     }
 
     /// Records per batch (positive, or -1 for all); default: the driver's.
+    ///
+    /// ```
+    /// use neo4j::SessionConfig;
+    /// let all_at_once = SessionConfig::new().with_fetch_size(neo4j::FETCH_ALL);
+    /// let small_batches = SessionConfig::new().with_fetch_size(100);
+    /// # let _ = (all_at_once, small_batches);
+    /// ```
     pub fn with_fetch_size(mut self, fetch_size: i64) -> Self {
         self.fetch_size = Some(fetch_size);
         self
     }
 
     /// Runs everything as this user (Bolt 4.4+).
+    ///
+    /// ```
+    /// use neo4j::SessionConfig;
+    /// let cfg = SessionConfig::new().with_impersonated_user("jane");
+    /// # let _ = cfg;
+    /// ```
     pub fn with_impersonated_user(mut self, user: impl Into<String>) -> Self {
         self.imp_user = Some(user.into());
         self

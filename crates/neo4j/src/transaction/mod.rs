@@ -40,23 +40,43 @@ pub struct TransactionConfig {
 
 impl TransactionConfig {
     /// No timeout (the server's default), no metadata.
+    ///
+    /// ```
+    /// let cfg = neo4j::TransactionConfig::new();
+    /// assert_eq!(cfg.timeout(), None);
+    /// ```
     pub fn new() -> Self {
         TransactionConfig::default()
     }
 
     /// The server aborts the transaction after this long (Bolt 3.0+).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let cfg = neo4j::TransactionConfig::new().with_timeout(Duration::from_millis(1500));
+    /// assert_eq!(cfg.timeout(), Some(Duration::from_millis(1500)));
+    /// ```
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
     }
 
     /// Metadata attached to the transaction (Bolt 3.0+).
+    ///
+    /// ```
+    /// let cfg = neo4j::TransactionConfig::new().with_metadata(neo4j::params! {"app" => "billing", "user" => 42});
+    /// # let _ = cfg;
+    /// ```
     pub fn with_metadata(mut self, metadata: impl Into<Params>) -> Self {
         self.metadata = Some(metadata.into().into_map());
         self
     }
 
     /// The timeout, if set.
+    ///
+    /// ```
+    /// assert_eq!(neo4j::TransactionConfig::default().timeout(), None);
+    /// ```
     pub fn timeout(&self) -> Option<Duration> {
         self.timeout
     }
@@ -168,6 +188,17 @@ impl<'s> Transaction<'s> {
 
     /// Whether the transaction can still run queries or commit (not failed,
     /// not ended).
+    ///
+    /// ```no_run
+    /// # async fn demo(session: &mut neo4j::Session) -> Result<(), neo4j::Error> {
+    /// let mut tx = session.begin_transaction(neo4j::TransactionConfig::new()).await?;
+    /// assert!(tx.is_open());
+    /// if tx.run("RETURN 1/0", neo4j::params! {}).await.is_err() {
+    ///     assert!(!tx.is_open()); // failed: only rollback is left
+    /// }
+    /// tx.close().await?;
+    /// # Ok(()) }
+    /// ```
     pub fn is_open(&self) -> bool {
         self.session_slot().tx == TxState::Open
     }
@@ -222,6 +253,18 @@ impl ManagedTransaction {
     /// # Errors
     /// [`Error::Usage`] if an earlier result of this transaction is still
     /// alive, or the closure has returned.
+    ///
+    /// ```no_run
+    /// # async fn demo(session: &mut neo4j::Session) -> Result<(), neo4j::Error> {
+    /// session
+    ///     .execute_write(|tx| async move {
+    ///         tx.run("CREATE (:A)", neo4j::params! {}).await?.consume().await?;
+    ///         // The first result is consumed: the next query may run.
+    ///         tx.run("CREATE (:B)", neo4j::params! {}).await?.consume().await
+    ///     })
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn run(
         &self,
         query: impl Into<String>,
