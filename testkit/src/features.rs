@@ -7,8 +7,9 @@
 /// The features declared to TestKit. Strings must be from
 /// `nutkit/protocol/feature.py` (an unknown one breaks every test).
 pub(crate) const FEATURES: &[&str] = &[
-    // Bolt versions the driver offers (5.0-5.8, 4.2-4.4, 3.0; not 4.1).
+    // Bolt versions the driver offers (5.0-5.8, 4.2-4.4, 4.1, 3.0).
     "Feature:Bolt:3.0",
+    "Feature:Bolt:4.1",
     "Feature:Bolt:4.2",
     "Feature:Bolt:4.3",
     "Feature:Bolt:4.4",

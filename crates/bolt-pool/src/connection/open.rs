@@ -8,9 +8,11 @@
 
 use std::time::{Duration, Instant};
 
-use bolt_net::{Address, ConnectOptions};
+use bolt_net::{Address, BoltStream, ConnectOptions};
 use bolt_proto::framing::{ChunkDecoder, ChunkEncoder};
-use bolt_proto::handshake::{ClientHandshake, ClientProgress, VersionOffer};
+use bolt_proto::handshake::{
+    ClientHandshake, ClientProgress, HandshakeError, Negotiated, VersionOffer,
+};
 use bolt_proto::message::{
     BoltAgent, Hello, Init, Logon, NotificationFilter, Request, Response, Success,
 };
@@ -81,6 +83,11 @@ pub struct OpenOptions {
     pub routing_context: Option<Map>,
     /// The versions offered in the handshake.
     pub versions: VersionOffer,
+    /// Offered on a second connection when the server refuses every
+    /// version of `versions` (answers `00 00 00 00`): four slots cannot
+    /// name every version old servers need (servers before 4.3 read no
+    /// ranges), so rarely needed ones can wait for a refusal.
+    pub fallback_versions: Option<VersionOffer>,
     /// Notification filters for HELLO (5.2+; set on older servers it is an
     /// error).
     pub notifications: NotificationFilter,
@@ -103,6 +110,7 @@ impl std::fmt::Debug for OpenOptions {
             .field("bolt_agent", &self.bolt_agent)
             .field("routing_context", &self.routing_context)
             .field("versions", &self.versions)
+            .field("fallback_versions", &self.fallback_versions)
             .field("notifications", &self.notifications)
             .field("read_timeout", &self.read_timeout)
             .field("write_timeout", &self.write_timeout)
@@ -129,6 +137,7 @@ impl Default for OpenOptions {
             },
             routing_context: None,
             versions: VersionOffer::default(),
+            fallback_versions: None,
             notifications: NotificationFilter::default(),
             read_timeout: DEFAULT_READ_TIMEOUT,
             write_timeout: DEFAULT_WRITE_TIMEOUT,
@@ -201,6 +210,21 @@ impl OpenOptions {
         self
     }
 
+    /// Sets the versions offered on a second connection when the server
+    /// refuses all of [`versions`](Self::versions).
+    ///
+    /// ```
+    /// use bolt_proto::{handshake::VersionOffer, Version};
+    /// let o = bolt_pool::OpenOptions::default()
+    ///     .with_fallback_versions(VersionOffer::exactly(Version::V1)?);
+    /// assert!(o.fallback_versions.is_some());
+    /// # Ok::<(), bolt_proto::handshake::OfferError>(())
+    /// ```
+    pub fn with_fallback_versions(mut self, versions: VersionOffer) -> Self {
+        self.fallback_versions = Some(versions);
+        self
+    }
+
     /// Sets the notification filters of HELLO.
     ///
     /// ```
@@ -262,52 +286,21 @@ impl Connection {
         options: &OpenOptions,
     ) -> Result<Connection, PoolError> {
         let started = Instant::now();
-        let (mut stream, peer) = bolt_net::connect(address, connect).await?;
+        let first = handshake(address, connect, &options.versions).await;
+        let (stream, peer, negotiated) = match (first, &options.fallback_versions) {
+            (
+                Err(PoolError::Handshake {
+                    source: HandshakeError::ServerRejected { .. },
+                    ..
+                }),
+                Some(fallback),
+            ) => {
+                tracing::debug!(%address, offer = ?fallback, "versions refused; offering the fallback ones");
+                handshake(address, connect, fallback).await?
+            }
+            (r, _) => r?,
+        };
         let limit = connect.connection_timeout();
-        let io = |source| PoolError::Io {
-            address: peer,
-            source,
-        };
-        let timed_out = |what| PoolError::Timeout { what, after: limit };
-
-        // Version handshake.
-        let (mut hs, preamble) = ClientHandshake::new(options.versions.clone());
-        tokio::time::timeout(limit, stream.write_all(&preamble))
-            .await
-            .map_err(|_| timed_out("sending the Bolt handshake"))?
-            .map_err(io)?;
-        let mut buf = [0u8; 64];
-        let negotiated = loop {
-            let n = tokio::time::timeout(limit, stream.read(&mut buf))
-                .await
-                .map_err(|_| timed_out("waiting for the Bolt handshake reply"))?
-                .map_err(io)?;
-            if n == 0 {
-                return Err(match hs.eof() {
-                    Err(source) => PoolError::Handshake {
-                        address: peer,
-                        source,
-                    },
-                    Ok(()) => PoolError::Closed { address: peer },
-                });
-            }
-            match hs.feed(&buf[..n]) {
-                Ok(ClientProgress::NeedMore) => {}
-                Ok(ClientProgress::Done(n)) => break n,
-                Err(source) => {
-                    return Err(PoolError::Handshake {
-                        address: peer,
-                        source,
-                    })
-                }
-            }
-        };
-        if !negotiated.reply.is_empty() {
-            tokio::time::timeout(limit, stream.write_all(&negotiated.reply))
-                .await
-                .map_err(|_| timed_out("sending the Bolt handshake choice"))?
-                .map_err(io)?;
-        }
         let version = negotiated.version;
 
         let now = Instant::now();
@@ -417,4 +410,58 @@ fn unexpected(conn: &mut Connection, got: Response) -> PoolError {
         address,
         source: crate::error::ProtocolError::UnexpectedInOpen(got.kind()),
     })
+}
+
+/// Connects (TCP, TLS) and negotiates the Bolt version with `offer`; each
+/// step is bounded by `connect.connection_timeout()`.
+async fn handshake(
+    address: &Address,
+    connect: &ConnectOptions,
+    offer: &VersionOffer,
+) -> Result<(BoltStream, std::net::SocketAddr, Negotiated), PoolError> {
+    let (mut stream, peer) = bolt_net::connect(address, connect).await?;
+    let limit = connect.connection_timeout();
+    let io = |source| PoolError::Io {
+        address: peer,
+        source,
+    };
+    let timed_out = |what| PoolError::Timeout { what, after: limit };
+    let (mut hs, preamble) = ClientHandshake::new(offer.clone());
+    tokio::time::timeout(limit, stream.write_all(&preamble))
+        .await
+        .map_err(|_| timed_out("sending the Bolt handshake"))?
+        .map_err(io)?;
+    let mut buf = [0u8; 64];
+    let negotiated = loop {
+        let n = tokio::time::timeout(limit, stream.read(&mut buf))
+            .await
+            .map_err(|_| timed_out("waiting for the Bolt handshake reply"))?
+            .map_err(io)?;
+        if n == 0 {
+            return Err(match hs.eof() {
+                Err(source) => PoolError::Handshake {
+                    address: peer,
+                    source,
+                },
+                Ok(()) => PoolError::Closed { address: peer },
+            });
+        }
+        match hs.feed(&buf[..n]) {
+            Ok(ClientProgress::NeedMore) => {}
+            Ok(ClientProgress::Done(n)) => break n,
+            Err(source) => {
+                return Err(PoolError::Handshake {
+                    address: peer,
+                    source,
+                })
+            }
+        }
+    };
+    if !negotiated.reply.is_empty() {
+        tokio::time::timeout(limit, stream.write_all(&negotiated.reply))
+            .await
+            .map_err(|_| timed_out("sending the Bolt handshake choice"))?
+            .map_err(io)?;
+    }
+    Ok((stream, peer, negotiated))
 }

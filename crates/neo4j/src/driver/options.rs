@@ -100,17 +100,18 @@ fn notification_filter(f: &NotificationFilter) -> BoltFilter {
     f.to_bolt()
 }
 
-/// The versions to offer: the configured ones, or 5.8–5.0, 4.4–4.2, 3.0
-/// and 1.0 (so Neo4j 3.x servers work out of the box; no handshake
-/// manifest, which defines no capability yet).
+/// The versions to offer: the configured ones, or 5.8–5.0, 4.4–4.2, 4.1
+/// and 3.0 (no handshake manifest, which defines no capability yet).
+/// 4.1 has a slot of its own: servers before 4.3 read no ranges, so 4.1
+/// and 4.2 servers see only the 4.4 of `4.4–4.2`.
 pub(crate) fn version_offer(config: &Config) -> Result<VersionOffer, Error> {
     match config.protocol_versions() {
         None => (|| {
             VersionOffer::new([
                 OfferSlot::Versions(VersionRange::new(Version::V5_8, Version::V5_0)?),
                 OfferSlot::Versions(VersionRange::new(Version::V4_4, Version::V4_2)?),
+                OfferSlot::Versions(VersionRange::single(Version::V4_1)),
                 OfferSlot::Versions(VersionRange::single(Version::V3_0)),
-                OfferSlot::Versions(VersionRange::single(Version::V1)),
             ])
         })()
         .map_err(|e| Error::Unsupported(e.to_string())),
@@ -127,6 +128,13 @@ pub(crate) fn open_options(config: &Config) -> Result<OpenOptions, Error> {
     let mut o = OpenOptions::new(config.auth().to_bolt_map())
         .with_user_agent(config.user_agent())
         .with_versions(version_offer(config)?);
+    if config.protocol_versions().is_none() {
+        // Neo4j 3.0–3.4 speak Bolt 1 only: offered on a second connection
+        // when a server refuses the default versions.
+        o = o.with_fallback_versions(
+            VersionOffer::exactly(Version::V1).map_err(|e| Error::Unsupported(e.to_string()))?,
+        );
+    }
     o.bolt_agent = bolt_agent();
     o.notifications = notification_filter(config.notification_filter());
     Ok(o)
@@ -193,10 +201,16 @@ mod tests {
             Version::V5_8,
             Version::V5_0,
             Version::V4_4,
+            Version::V4_2,
+            Version::V4_1,
             Version::V3_0,
-            Version::V1,
         ] {
             assert!(d.accepts(v), "{v}");
         }
+        // 4.1 in a slot of its own, for servers that read no ranges.
+        assert_eq!(d.preamble()[12..16], [0, 0, 1, 4]);
+        let fallback = open_options(&Config::default()).unwrap().fallback_versions;
+        assert!(fallback.unwrap().accepts(Version::V1));
+        assert!(o.fallback_versions.is_none());
     }
 }
