@@ -254,6 +254,9 @@ impl<'a> Inner<'a> {
                 Err(e) => {
                     self.phase = Phase::Failed;
                     let e = s.fail(Error::from(e));
+                    if self.autocommit {
+                        s.release().await;
+                    }
                     return Err(e);
                 }
                 Ok(ResponseRef::Record(view)) => match decode_record_view(&view, self.ctx) {

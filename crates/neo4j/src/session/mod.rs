@@ -306,7 +306,7 @@ impl Session {
         if self.slot.tx != TxState::None {
             // A transaction was dropped without commit or rollback.
             tracing::debug!("rolling back a dropped transaction");
-            self.slot.release().await;
+            self.rollback_dropped().await;
         }
         if self.slot.conn.is_some() {
             self.slot.drain().await?;
@@ -661,10 +661,24 @@ impl Session {
         let r = if self.slot.tx == TxState::None {
             self.slot.drain().await
         } else {
+            self.rollback_dropped().await;
             Ok(())
         };
         self.take_bookmark();
         self.slot.release().await;
         r
+    }
+
+    /// Rolls back a transaction dropped while open: ROLLBACK after
+    /// discarding its open result, as the official drivers do (a failed
+    /// one is only RESET, when its connection goes back to the pool).
+    /// Errors are logged: the user let go of the transaction.
+    async fn rollback_dropped(&mut self) {
+        if self.slot.tx == TxState::Open {
+            if let Err(e) = self.slot.rollback().await {
+                tracing::debug!(error = %e, "rolling back a dropped transaction failed");
+            }
+        }
+        self.slot.release().await;
     }
 }

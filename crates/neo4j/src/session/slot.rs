@@ -211,6 +211,12 @@ impl Slot {
         let Some(conn) = self.conn.as_mut() else {
             return Ok(());
         };
+        if conn.is_broken() {
+            // Whatever broke it was reported when it happened; the
+            // connection goes (the pool drops it), later work gets a new one.
+            self.release().await;
+            return Ok(());
+        }
         let mut failure = None;
         loop {
             while conn.pending() > 0 {
@@ -304,7 +310,16 @@ impl Slot {
             return if commit { Err(e) } else { Ok(None) };
         }
         self.tx = TxState::None;
-        let conn = self.conn()?;
+        let Some(conn) = self.conn.as_mut() else {
+            // The connection broke (and was released) before the end.
+            return if commit {
+                Err(Error::ServiceUnavailable(
+                    "the connection was lost before the commit".into(),
+                ))
+            } else {
+                Ok(None)
+            };
+        };
         let name = if commit { "COMMIT" } else { "ROLLBACK" };
         if conn.version().has_hello() {
             conn.queue(if commit {
