@@ -69,3 +69,86 @@ async fn a_connection_lost_on_commit_is_an_incomplete_commit_and_not_retried() {
     s.close().await.unwrap();
     d.close().await;
 }
+
+#[tokio::test]
+async fn records_before_a_failure_are_delivered_first() {
+    let m = start(Version::V5_0, |conn, req| match req {
+        Request::Pull(_) => Action::Reply(vec![
+            support::record(1),
+            support::record(2),
+            support::failure("Neo.TransientError.Database.DatabaseUnavailable", "gone"),
+        ]),
+        _ => default_answer(conn, req),
+    })
+    .await;
+    let d = driver(&m);
+    let mut s = session(&d);
+    let mut r = s.run("RETURN 1 AS n", params! {}).await.unwrap();
+    for want in [1, 2] {
+        let n: i64 = r.next().await.unwrap().unwrap().get("n").unwrap();
+        assert_eq!(n, want);
+    }
+    let e = r.next().await.unwrap().unwrap_err();
+    assert_eq!(
+        e.code(),
+        Some("Neo.TransientError.Database.DatabaseUnavailable")
+    );
+    assert!(r.next().await.is_none());
+    drop(r);
+    // Peeking also shows the records before the failure.
+    let mut r = s.run("RETURN 1 AS n", params! {}).await.unwrap();
+    assert!(r.peek().await.unwrap().is_ok());
+    assert_eq!(r.collect().await.unwrap_err().code(), e.code());
+    s.close().await.unwrap();
+    d.close().await;
+}
+
+#[tokio::test]
+async fn a_lost_connection_is_reported_once_not_again_by_close() {
+    let m = start(Version::V5_0, |conn, req| match req {
+        Request::Pull(_) => Action::Close,
+        _ => default_answer(conn, req),
+    })
+    .await;
+    let d = driver(&m);
+    let mut s = session(&d);
+    let mut r = s.run("RETURN 1 AS n", params! {}).await.unwrap();
+    let e = r.next().await.unwrap().unwrap_err();
+    assert!(matches!(e, Error::ServiceUnavailable(_)), "{e:?}");
+    assert!(r.next().await.is_none());
+    drop(r);
+    s.close().await.unwrap();
+    d.close().await;
+}
+
+#[tokio::test]
+async fn an_open_transaction_is_rolled_back_when_its_session_closes() {
+    let m = start(Version::V5_0, default_answer).await;
+    let d = driver(&m);
+    let mut s = session(&d);
+    let mut tx = s
+        .begin_transaction(neo4j::TransactionConfig::new())
+        .await
+        .unwrap();
+    let r = tx.run("RETURN 1 AS n", params! {}).await.unwrap();
+    drop(r);
+    drop(tx);
+    s.close().await.unwrap();
+    assert_eq!(script(&m), ["BEGIN", "RUN", "PULL", "ROLLBACK"]);
+    // Used again instead of closed, the session also rolls back first.
+    let mut s = session(&d);
+    let tx = s
+        .begin_transaction(neo4j::TransactionConfig::new())
+        .await
+        .unwrap();
+    drop(tx);
+    s.run("RETURN 1 AS n", params! {})
+        .await
+        .unwrap()
+        .consume()
+        .await
+        .unwrap();
+    s.close().await.unwrap();
+    assert_eq!(script(&m)[4..], ["BEGIN", "ROLLBACK", "RUN", "PULL"]);
+    d.close().await;
+}

@@ -102,6 +102,9 @@ struct Inner<'a> {
     server: ServerInfo,
     /// Whether any RECORD arrived (for the summary's GQL statuses).
     had_record: bool,
+    /// A failure that ended the stream while records of its batch were
+    /// still buffered: returned once they have been read.
+    deferred: Option<Error>,
 }
 
 impl std::fmt::Debug for RecordStream<'_> {
@@ -231,6 +234,7 @@ pub(crate) async fn start<'a>(
             query,
             server,
             had_record: false,
+            deferred: None,
         }),
         fetching: None,
     })
@@ -298,16 +302,31 @@ impl<'a> Inner<'a> {
         }
     }
 
+    /// [`fetch`](Self::fetch), keeping a failure for later when the
+    /// records that came before it are still to be read.
+    async fn fetch_keep(&mut self) -> Result<(), Error> {
+        match self.fetch().await {
+            Err(e) if !self.buffer.is_empty() => {
+                self.deferred = Some(e);
+                Ok(())
+            }
+            r => r,
+        }
+    }
+
     async fn next(&mut self) -> Option<Result<Record, Error>> {
         loop {
             if let Some(r) = self.buffer.pop_front() {
                 return Some(Ok(r));
             }
+            if let Some(e) = self.deferred.take() {
+                return Some(Err(e));
+            }
             match self.phase {
                 Phase::Done | Phase::Failed => return None,
                 Phase::Pulling | Phase::More => {}
             }
-            if let Err(e) = self.fetch().await {
+            if let Err(e) = self.fetch_keep().await {
                 return Some(Err(e));
             }
         }
@@ -316,6 +335,9 @@ impl<'a> Inner<'a> {
     /// Discards the rest of the stream and builds the summary.
     async fn consume(&mut self) -> Result<ResultSummary, Error> {
         self.buffer.clear();
+        if let Some(e) = self.deferred.take() {
+            return Err(e);
+        }
         if self.phase == Phase::More {
             let conn = slot(&mut self.link).conn()?;
             conn.queue(&Request::Discard(Pull::all()))?;
@@ -404,7 +426,12 @@ impl<'a> RecordStream<'a> {
             Err(e) => return Some(Err(e)),
         };
         while inner.buffer.is_empty() && matches!(inner.phase, Phase::Pulling | Phase::More) {
-            if let Err(e) = inner.fetch().await {
+            if let Err(e) = inner.fetch_keep().await {
+                return Some(Err(e));
+            }
+        }
+        if inner.buffer.is_empty() {
+            if let Some(e) = inner.deferred.take() {
                 return Some(Err(e));
             }
         }
@@ -508,6 +535,9 @@ impl<'a> Stream for RecordStream<'a> {
             if let Some(r) = inner.buffer.pop_front() {
                 return Poll::Ready(Some(Ok(r)));
             }
+            if let Some(e) = inner.deferred.take() {
+                return Poll::Ready(Some(Err(e)));
+            }
             if matches!(inner.phase, Phase::Done | Phase::Failed) {
                 return Poll::Ready(None);
             }
@@ -515,7 +545,7 @@ impl<'a> Stream for RecordStream<'a> {
                 return Poll::Ready(None);
             };
             this.fetching = Some(Box::pin(async move {
-                let err = inner.fetch().await.err();
+                let err = inner.fetch_keep().await.err();
                 (inner, err)
             }));
         }

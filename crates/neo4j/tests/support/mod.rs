@@ -80,6 +80,13 @@ pub fn success(entries: &[(&str, Value)]) -> Response {
     Response::Success(s)
 }
 
+/// A RECORD with one value.
+pub fn record(v: impl Into<Value>) -> Response {
+    Response::Record(Record {
+        fields: vec![v.into()],
+    })
+}
+
 pub fn ok() -> Response {
     Response::Success(Success::default())
 }
