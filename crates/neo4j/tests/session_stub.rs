@@ -152,3 +152,28 @@ async fn an_open_transaction_is_rolled_back_when_its_session_closes() {
     assert_eq!(script(&m)[4..], ["BEGIN", "ROLLBACK", "RUN", "PULL"]);
     d.close().await;
 }
+
+#[tokio::test]
+async fn connectivity_checks_reset_a_pooled_connection_first() {
+    let m = start(Version::V5_0, default_answer).await;
+    let d = driver(&m);
+    // A fresh connection has just answered HELLO: no RESET.
+    d.verify_connectivity().await.unwrap();
+    assert_eq!(script(&m), Vec::<&str>::new());
+    let mut s = session(&d);
+    s.run("RETURN 1 AS n", params! {})
+        .await
+        .unwrap()
+        .consume()
+        .await
+        .unwrap();
+    s.close().await.unwrap();
+    d.verify_connectivity().await.unwrap();
+    assert_eq!(script(&m), ["RUN", "PULL", "RESET"]);
+    let info = d.server_info().await.unwrap();
+    assert_eq!(info.agent, "Neo4j/5.0.0");
+    assert_eq!(script(&m), ["RUN", "PULL", "RESET", "RESET"]);
+    // One connection throughout.
+    assert!(m.requests().iter().all(|(c, _)| *c == 0));
+    d.close().await;
+}

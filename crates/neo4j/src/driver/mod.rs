@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use bolt_pool::PooledConnection;
+use bolt_proto::message::RequestKind;
 
 use self::connector::Connector;
 use self::provider::{AcquireRequest, ConnectionProvider, DirectProvider};
@@ -297,6 +298,35 @@ impl Driver {
         .await
     }
 
+    /// A connection known to be alive, for the connectivity checks: one
+    /// reused from the pool is RESET first (a fresh one has just answered
+    /// HELLO), as the official drivers do; a dead one is dropped and
+    /// another taken.
+    async fn live_connection(&self) -> Result<PooledConnection, crate::Error> {
+        let mut tries = 0;
+        loop {
+            let mut conn = self.any_connection().await?;
+            let fresh = matches!(
+                conn.last_answered(),
+                None | Some(RequestKind::Hello | RequestKind::Logon | RequestKind::Init)
+            );
+            if fresh {
+                return Ok(conn);
+            }
+            match conn.reset().await {
+                Ok(()) => return Ok(conn),
+                Err(e) => {
+                    tracing::debug!(error = %e, "pooled connection failed its RESET; taking another");
+                    conn.release().await;
+                    tries += 1;
+                    if tries >= 3 {
+                        return Err(e.into());
+                    }
+                }
+            }
+        }
+    }
+
     /// Opens a session. Cheap: no connection is taken until the session
     /// runs something.
     ///
@@ -353,7 +383,7 @@ impl Driver {
     /// # Ok(()) }
     /// ```
     pub async fn verify_connectivity(&self) -> Result<(), crate::Error> {
-        let conn = self.any_connection().await?;
+        let conn = self.live_connection().await?;
         conn.release().await;
         Ok(())
     }
@@ -367,7 +397,7 @@ impl Driver {
     /// # Ok(()) }
     /// ```
     pub async fn server_info(&self) -> Result<ServerInfo, crate::Error> {
-        let conn = self.any_connection().await?;
+        let conn = self.live_connection().await?;
         let v = conn.version();
         let info = ServerInfo {
             address: ServerAddress::new(conn.address().host(), conn.address().port()),
