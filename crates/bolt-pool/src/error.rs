@@ -63,6 +63,17 @@ pub enum PoolError {
         /// What was wrong.
         source: ProtocolError,
     },
+    /// The server's agent (HELLO's `server`) does not start with the
+    /// prefix required by [`OpenOptions::required_agent_prefix`](crate::OpenOptions::required_agent_prefix).
+    #[error("the server at {address} is not a compatible server: its agent `{agent}` does not start with `{expected}`")]
+    UnexpectedServer {
+        /// The server's socket address.
+        address: SocketAddr,
+        /// The agent it announced.
+        agent: String,
+        /// The required prefix.
+        expected: String,
+    },
     /// The server answered with FAILURE.
     #[error("server error {}: {}", .0.code, .0.message)]
     Server(Box<Failure>),
@@ -154,6 +165,7 @@ impl PoolError {
                 | PoolError::Protocol { .. }
                 | PoolError::Timeout { .. }
                 | PoolError::Closed { .. }
+                | PoolError::UnexpectedServer { .. }
                 | PoolError::Broken
         )
     }

@@ -177,3 +177,30 @@ async fn connectivity_checks_reset_a_pooled_connection_first() {
     assert!(m.requests().iter().all(|(c, _)| *c == 0));
     d.close().await;
 }
+
+#[tokio::test]
+async fn servers_not_announcing_neo4j_are_refused() {
+    for (agent, accepted) in [
+        ("Neo4j/Funky!", true),
+        ("Neo4j/5.26.0 compatible (ArcadeDB 26.10.2)", true),
+        ("neo4j/4.1.0", false),
+        ("FooBar/4.3.0", false),
+    ] {
+        let m = start(Version::V5_0, move |conn, req| match req {
+            Request::Hello(_) => Action::Reply(vec![support::success(&[
+                ("server", agent.into()),
+                ("connection_id", "bolt-1".into()),
+            ])]),
+            _ => default_answer(conn, req),
+        })
+        .await;
+        let d = driver(&m);
+        let r = d.verify_connectivity().await;
+        assert_eq!(r.is_ok(), accepted, "{agent}: {r:?}");
+        if let Err(e) = r {
+            assert!(matches!(e, Error::ServiceUnavailable(_)), "{e:?}");
+            assert!(e.to_string().contains(agent), "{e}");
+        }
+        d.close().await;
+    }
+}

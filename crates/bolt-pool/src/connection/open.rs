@@ -88,6 +88,9 @@ pub struct OpenOptions {
     /// name every version old servers need (servers before 4.3 read no
     /// ranges), so rarely needed ones can wait for a refusal.
     pub fallback_versions: Option<VersionOffer>,
+    /// The server agent (HELLO's `server`) must start with this, e.g.
+    /// `Neo4j/` as the official drivers require; `None` accepts any.
+    pub required_agent_prefix: Option<String>,
     /// Notification filters for HELLO (5.2+; set on older servers it is an
     /// error).
     pub notifications: NotificationFilter,
@@ -111,6 +114,7 @@ impl std::fmt::Debug for OpenOptions {
             .field("routing_context", &self.routing_context)
             .field("versions", &self.versions)
             .field("fallback_versions", &self.fallback_versions)
+            .field("required_agent_prefix", &self.required_agent_prefix)
             .field("notifications", &self.notifications)
             .field("read_timeout", &self.read_timeout)
             .field("write_timeout", &self.write_timeout)
@@ -138,6 +142,7 @@ impl Default for OpenOptions {
             routing_context: None,
             versions: VersionOffer::default(),
             fallback_versions: None,
+            required_agent_prefix: None,
             notifications: NotificationFilter::default(),
             read_timeout: DEFAULT_READ_TIMEOUT,
             write_timeout: DEFAULT_WRITE_TIMEOUT,
@@ -222,6 +227,18 @@ impl OpenOptions {
     /// ```
     pub fn with_fallback_versions(mut self, versions: VersionOffer) -> Self {
         self.fallback_versions = Some(versions);
+        self
+    }
+
+    /// Refuses servers whose agent does not start with `prefix`
+    /// ([`PoolError::UnexpectedServer`]).
+    ///
+    /// ```
+    /// let o = bolt_pool::OpenOptions::default().with_required_agent_prefix("Neo4j/");
+    /// assert_eq!(o.required_agent_prefix.as_deref(), Some("Neo4j/"));
+    /// ```
+    pub fn with_required_agent_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.required_agent_prefix = Some(prefix.into());
         self
     }
 
@@ -370,6 +387,16 @@ impl Connection {
             }
         }
         conn.adopt_hello(success, options);
+        if let Some(prefix) = &options.required_agent_prefix {
+            if !conn.server_agent.starts_with(prefix.as_str()) {
+                tracing::debug!(peer = %peer, agent = %conn.server_agent, "server agent refused");
+                return Err(PoolError::UnexpectedServer {
+                    address: peer,
+                    agent: std::mem::take(&mut conn.server_agent),
+                    expected: prefix.clone(),
+                });
+            }
+        }
         tracing::debug!(
             address = %conn.address,
             peer = %peer,

@@ -128,6 +128,9 @@ pub(crate) fn open_options(config: &Config) -> Result<OpenOptions, Error> {
     let mut o = OpenOptions::new(config.auth().to_bolt_map())
         .with_user_agent(config.user_agent())
         .with_versions(version_offer(config)?);
+    // As the official drivers: a server must announce itself as Neo4j
+    // (ArcadeDB says `Neo4j/5.26.0 compatible (ArcadeDB ...)`).
+    o = o.with_required_agent_prefix("Neo4j/");
     if config.protocol_versions().is_none() {
         // Neo4j 3.0–3.4 speak Bolt 1 only: offered on a second connection
         // when a server refuses the default versions.
