@@ -25,6 +25,9 @@ pub(crate) const FEATURES: &[&str] = &[
     "Feature:Auth:Bearer",
     "Feature:Auth:Custom",
     "Feature:Auth:Kerberos",
+    // SessionConfig::with_impersonated_user (imp_user in BEGIN/RUN/ROUTE
+    // from Bolt 4.4; a usage error before).
+    "Feature:Impersonation",
     "Feature:API:Driver.VerifyConnectivity",
     "Feature:API:Driver:GetServerInfo",
     "Feature:API:Driver.IsEncrypted",
