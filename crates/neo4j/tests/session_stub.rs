@@ -132,7 +132,7 @@ async fn an_open_transaction_is_rolled_back_when_its_session_closes() {
         .unwrap();
     let r = tx.run("RETURN 1 AS n", params! {}).await.unwrap();
     drop(r);
-    drop(tx);
+    let _ = tx; // dropped while open
     s.close().await.unwrap();
     assert_eq!(script(&m), ["BEGIN", "RUN", "PULL", "ROLLBACK"]);
     // Used again instead of closed, the session also rolls back first.
@@ -141,7 +141,7 @@ async fn an_open_transaction_is_rolled_back_when_its_session_closes() {
         .begin_transaction(neo4j::TransactionConfig::new())
         .await
         .unwrap();
-    drop(tx);
+    let _ = tx; // dropped while open
     s.run("RETURN 1 AS n", params! {})
         .await
         .unwrap()
