@@ -89,11 +89,105 @@ struct Finished {
     /// Results read to their end and then closed by the backend (not by
     /// TestKit): they still answer like an exhausted result.
     drained: HashMap<Id, Json>,
+    /// Auto-commit results read to their end by the backend because the
+    /// session ran another query (as the 5.x drivers buffer them): the
+    /// records not yet handed out, then the failure or the summary.
+    buffered: HashMap<Id, Buffered>,
+}
+
+/// The rest of a result the backend read ahead.
+struct Buffered {
+    records: std::collections::VecDeque<Vec<Json>>,
+    error: Option<Error>,
+    summary: Option<Json>,
+}
+
+impl Buffered {
+    /// Reads the rest of `stream`.
+    async fn read(mut stream: RecordStream<'_>) -> Buffered {
+        let mut records = std::collections::VecDeque::new();
+        let mut error = None;
+        while let Some(r) = stream.next().await {
+            match r {
+                Ok(rec) => records.push_back(rec.values().iter().map(from_value).collect()),
+                Err(e) => {
+                    error = Some(e);
+                    break;
+                }
+            }
+        }
+        let summary = match error {
+            None => stream.consume().await.ok().map(|s| summary(&s)),
+            Some(_) => None,
+        };
+        Buffered {
+            records,
+            error,
+            summary,
+        }
+    }
+
+    /// Answers a result request from the buffer.
+    fn answer(&mut self, req: &Request) -> Reply {
+        let failed = |b: &mut Buffered| {
+            Err(Failure::Driver(
+                b.error.take().unwrap_or(Error::ResultConsumed),
+            ))
+        };
+        match req {
+            Request::ResultNext { .. } => match self.records.pop_front() {
+                Some(values) => Ok(Response::Record { values }),
+                None if self.error.is_some() => failed(self),
+                None => Ok(Response::NullRecord {}),
+            },
+            Request::ResultPeek { .. } => match self.records.front() {
+                Some(values) => Ok(Response::Record {
+                    values: values.clone(),
+                }),
+                None if self.error.is_some() => failed(self),
+                None => Ok(Response::NullRecord {}),
+            },
+            Request::ResultList { .. } if self.error.is_some() => failed(self),
+            Request::ResultList { .. } => Ok(Response::RecordList {
+                records: self
+                    .records
+                    .drain(..)
+                    .map(|values| json!({ "values": values }))
+                    .collect(),
+            }),
+            Request::ResultSingle { .. } => {
+                let n = self.records.len();
+                match self.records.pop_front() {
+                    _ if self.error.is_some() => failed(self),
+                    Some(values) if n == 1 => Ok(Response::Record { values }),
+                    Some(_) => {
+                        self.records.clear();
+                        Err(Failure::Driver(Error::ResultNotSingle(
+                            "the result has more than one record".into(),
+                        )))
+                    }
+                    None => Err(Failure::Driver(Error::ResultNotSingle(
+                        "the result is empty".into(),
+                    ))),
+                }
+            }
+            Request::ResultConsume { .. } => {
+                self.records.clear();
+                match self.summary.clone() {
+                    Some(s) => Ok(Response::Summary(s)),
+                    None => failed(self),
+                }
+            }
+            _ => Err(backend(
+                "ResultSingleOptional: the neo4j facade has no single-optional API",
+            )),
+        }
+    }
 }
 
 impl Finished {
     /// Answers a result request for a result that is no longer open.
-    fn answer(&self, env: Envelope) {
+    fn answer(&mut self, env: Envelope) {
         let id = match &env.req {
             Request::ResultNext { result_id }
             | Request::ResultPeek { result_id }
@@ -103,6 +197,10 @@ impl Finished {
             | Request::ResultConsume { result_id } => *result_id,
             _ => return answer(env, Err(backend("not a result request"))),
         };
+        if let Some(b) = self.buffered.get_mut(&id) {
+            let r = b.answer(&env.req);
+            return answer(env, r);
+        }
         let r = match (&env.req, self.summaries.get(&id), self.drained.get(&id)) {
             (Request::ResultConsume { .. }, Some(s), _)
             | (Request::ResultConsume { .. }, _, Some(s)) => Ok(Response::Summary(s.clone())),
@@ -158,6 +256,14 @@ async fn result_loop(
             | Request::ResultSingleOptional { result_id }
             | Request::ResultList { result_id }
             | Request::ResultConsume { result_id } => *result_id,
+            Request::SessionRun { .. } if autocommit => {
+                // A query after this one: read this result to its end
+                // first, so that it stays readable.
+                if let Some(st) = stream.take() {
+                    finished.buffered.insert(id, Buffered::read(st).await);
+                }
+                return Some(env);
+            }
             _ => return Some(env),
         };
         if rid != id {
