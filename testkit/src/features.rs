@@ -28,6 +28,9 @@ pub(crate) const FEATURES: &[&str] = &[
     // SessionConfig::with_impersonated_user (imp_user in BEGIN/RUN/ROUTE
     // from Bolt 4.4; a usage error before).
     "Feature:Impersonation",
+    // RUN and its first PULL go out together (auto-commit and in
+    // transactions).
+    "Optimization:PullPipelining",
     "Feature:API:Driver.VerifyConnectivity",
     "Feature:API:Driver:GetServerInfo",
     "Feature:API:Driver.IsEncrypted",
