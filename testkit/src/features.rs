@@ -31,6 +31,10 @@ pub(crate) const FEATURES: &[&str] = &[
     // RUN and its first PULL go out together (auto-commit and in
     // transactions).
     "Optimization:PullPipelining",
+    // No RESET on a connection that is idle (a result consumed, a
+    // transaction ended): only pooled connections reused by the
+    // connectivity checks and connections left mid-work are RESET.
+    "Optimization:MinimalResets",
     "Feature:API:Driver.VerifyConnectivity",
     "Feature:API:Driver:GetServerInfo",
     "Feature:API:Driver.IsEncrypted",
