@@ -49,7 +49,9 @@ async fn pool_size_caps_and_acquisition_times_out() {
 #[tokio::test]
 #[ignore = "needs a server: cargo xtask test"]
 async fn lifetime_replaces_connections() {
-    let d = driver_with(builder().with_max_connection_lifetime(Duration::from_millis(500)));
+    // A lifetime long enough that two quick queries fit in it even on a
+    // loaded CI machine, short enough to wait out.
+    let d = driver_with(builder().with_max_connection_lifetime(Duration::from_secs(3)));
     let mut s = d.session(session_cfg());
     s.run("RETURN 1", params! {})
         .await
@@ -65,7 +67,7 @@ async fn lifetime_replaces_connections() {
         .await
         .unwrap();
     assert_eq!(d.pool_metrics()[0].1.created, 1, "reused while young");
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    tokio::time::sleep(Duration::from_millis(3500)).await;
     s.run("RETURN 1", params! {})
         .await
         .unwrap()
