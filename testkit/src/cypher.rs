@@ -157,10 +157,16 @@ pub(crate) fn to_value(j: &Json) -> Result<Value, ConvError> {
                         .and_then(|o| DateTime::from_local(local, o))
                         .ok_or_else(|| format!("bad offset {off}"))?,
                 ),
-                // The facade keeps either the instant or the wall clock; the
-                // wall clock is what Bolt < 5 sends. The offset TestKit gives
-                // cannot be passed on (a facade addition is needed).
-                (_, Some(zone)) => Value::DateTimeZoneId(DateTimeZoneId::from_local(local, zone)),
+                // Wall clock, offset and zone: sendable to any server.
+                (Some(off), Some(zone)) => Value::DateTimeZoneId(
+                    i32::try_from(off)
+                        .ok()
+                        .and_then(|o| DateTimeZoneId::new(local, o, zone))
+                        .ok_or_else(|| format!("bad offset {off}"))?,
+                ),
+                (None, Some(zone)) => {
+                    Value::DateTimeZoneId(DateTimeZoneId::from_local(local, zone))
+                }
             }
         }
         "CypherDuration" => Value::Duration(Duration::new(
@@ -313,6 +319,23 @@ fn zone_offset(zone: &str, seconds: i64, utc: bool) -> Result<i64, String> {
     chrono::FixedOffset::from_str(zone)
         .map(|o| i64::from(o.local_minus_utc()))
         .map_err(|_| format!("unknown time zone `{zone}`"))
+}
+
+/// Fails for a zoned date-time (also inside lists and maps) whose zone
+/// neither the time-zone database nor a fixed offset explains.
+pub(crate) fn check_zones(v: &Value) -> Result<(), String> {
+    match v {
+        Value::DateTimeZoneId(z) => {
+            let seconds = z
+                .timestamp()
+                .or_else(|| z.local().map(|l| l.seconds_since_epoch()))
+                .unwrap_or(0);
+            zone_offset(z.zone_id(), seconds, z.timestamp().is_some()).map(|_| ())
+        }
+        Value::List(l) => l.iter().try_for_each(check_zones),
+        Value::Map(m) => m.iter().try_for_each(|(_, v)| check_zones(v)),
+        _ => Ok(()),
+    }
 }
 
 /// Converts a value returned by the driver to TestKit's JSON.

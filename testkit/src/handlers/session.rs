@@ -17,7 +17,7 @@ use neo4j::{AccessMode, Error, Query, RecordStream, Session, TransactionConfig};
 use serde_json::{json, Value as Json};
 use tokio::sync::{mpsc, oneshot, Mutex};
 
-use crate::cypher::{from_value, to_value_map};
+use crate::cypher::{check_zones, from_value, to_value_map};
 use crate::errors::{backend, Failure};
 use crate::link::Link;
 use crate::protocol::requests::{JsonMap, Request};
@@ -276,7 +276,7 @@ async fn result_loop(
                 continue;
             }
             (Request::ResultNext { .. }, Some(s)) => match s.next().await {
-                Some(Ok(rec)) => Ok(record_response(&rec)),
+                Some(Ok(rec)) => record_response(&rec),
                 Some(Err(e)) => Err(Failure::Driver(e)),
                 None => {
                     exhausted = true;
@@ -284,7 +284,7 @@ async fn result_loop(
                 }
             },
             (Request::ResultPeek { .. }, Some(s)) => match s.peek().await {
-                Some(Ok(rec)) => Ok(record_response(rec)),
+                Some(Ok(rec)) => record_response(rec),
                 Some(Err(e)) => Err(Failure::Driver(e)),
                 None => {
                     exhausted = true;
@@ -333,10 +333,17 @@ async fn result_loop(
     }
 }
 
-fn record_response(rec: &neo4j::Record) -> Response {
-    Response::Record {
-        values: rec.values().iter().map(from_value).collect(),
+/// A record as TestKit's `Record`; a zoned date-time whose zone the
+/// time-zone database does not know fails, as it would for an application
+/// turning it into a `chrono_tz` date-time.
+fn record_response(rec: &neo4j::Record) -> Reply {
+    for v in rec.values() {
+        check_zones(v)
+            .map_err(|message| Failure::Driver(Error::Conversion { key: None, message }))?;
     }
+    Ok(Response::Record {
+        values: rec.values().iter().map(from_value).collect(),
+    })
 }
 
 /// `ResultSingle`: exactly one record left, else an error (the rest is
@@ -352,7 +359,7 @@ async fn single(s: &mut RecordStream<'_>) -> Reply {
         }
     };
     match s.peek().await {
-        None => Ok(record_response(&first)),
+        None => record_response(&first),
         Some(Err(e)) => Err(Failure::Driver(e)),
         Some(Ok(_)) => {
             while let Some(r) = s.next().await {

@@ -128,6 +128,7 @@ fn into_parts(v: Value) -> (&'static str, Vec<Value>) {
             z.nanos.into(),
             z.utc.into(),
             String::from(z.zone_id).into(),
+            z.offset.map_or(Value::Null, Value::from),
         ],
         Value::Duration(d) => vec![
             d.months().into(),

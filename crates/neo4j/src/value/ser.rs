@@ -82,7 +82,7 @@ serialize_typed! {
     LocalTime, 2, "LocalTime", |v| [v.nanos_of_day().into()];
     LocalDateTime, 3, "LocalDateTime", |v| [v.seconds_since_epoch().into(), v.nanosecond().into()];
     DateTime, 4, "DateTime", |v| [v.timestamp().into(), v.nanosecond().into(), v.offset_seconds().into()];
-    DateTimeZoneId, 5, "DateTimeZoneId", |v| [v.seconds.into(), v.nanos.into(), v.utc.into(), (&*v.zone_id).into()];
+    DateTimeZoneId, 5, "DateTimeZoneId", |v| [v.seconds.into(), v.nanos.into(), v.utc.into(), (&*v.zone_id).into(), v.offset.map_or(Value::Null, Value::from)];
     Duration, 6, "Duration", |v| [v.months().into(), v.days().into(), v.seconds().into(), v.nanoseconds().into()];
 }
 
@@ -225,15 +225,20 @@ pub(crate) fn typed_from_parts(name: &str, parts: Vec<Value>) -> Result<Value, E
         ("DateTime", [s, n, o]) => {
             Value::DateTime(DateTime::from_timestamp(int(s)?, nanos(n)?, off(o)?).ok_or_else(bad)?)
         }
-        ("DateTimeZoneId", [s, n, Value::Boolean(utc), Value::String(z)]) => {
+        ("DateTimeZoneId", [s, n, Value::Boolean(utc), Value::String(z), o]) => {
             let n = nanos(n)?;
             if i64::from(n) >= temporal::NANOS_PER_SEC {
                 return Err(bad());
             }
+            let offset = match o {
+                Value::Null => None,
+                o => Some(off(o)?),
+            };
             Value::DateTimeZoneId(DateTimeZoneId {
                 seconds: int(s)?,
                 nanos: n,
                 utc: *utc,
+                offset,
                 zone_id: z.as_str().into(),
             })
         }

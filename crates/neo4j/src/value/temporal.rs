@@ -491,10 +491,14 @@ impl fmt::Display for DateTime {
 ///
 /// Without a time-zone database the driver cannot turn the zone id into an
 /// offset, so the value keeps what it was made from: the UTC instant (Bolt
-/// 5.0+ servers, or 4.4 with the UTC patch) or the wall-clock time (older
-/// servers). Sending a value to a server that uses the other form fails with
-/// [`Error::Conversion`](crate::Error::Conversion), except for the zones
-/// `UTC`, `Etc/UTC`, `GMT`, `Etc/GMT` and `Z`, which convert exactly.
+/// 5.0+ servers, or 4.4 with the UTC patch), the wall-clock time (older
+/// servers), or both: the wall clock with its UTC offset
+/// ([`DateTimeZoneId::new`], for an application that has a time-zone
+/// database). Sending a value that lacks the form the server uses fails
+/// with [`Error::Conversion`](crate::Error::Conversion), except for the
+/// zones `UTC`, `Etc/UTC`, `GMT`, `Etc/GMT` and `Z`, which convert exactly.
+///
+/// The zone id is not checked: the server rejects ids it does not know.
 ///
 /// ```
 /// use neo4j::DateTimeZoneId;
@@ -510,6 +514,8 @@ pub struct DateTimeZoneId {
     pub(crate) seconds: i64,
     pub(crate) nanos: u32,
     pub(crate) utc: bool,
+    /// The UTC offset at that moment, when known (then both forms are).
+    pub(crate) offset: Option<i32>,
     pub(crate) zone_id: Box<str>,
 }
 
@@ -533,8 +539,55 @@ impl DateTimeZoneId {
             seconds,
             nanos,
             utc: true,
+            offset: None,
             zone_id: zone_id.into().into_boxed_str(),
         })
+    }
+
+    /// The wall-clock time `local` in `zone_id`, where the zone's UTC
+    /// offset at that time is `offset_seconds` (as a time-zone database
+    /// such as `chrono-tz` computes it). Knowing both, the value can be
+    /// sent to any server. `None` if the offset is a day or more or the
+    /// instant is out of range.
+    ///
+    /// ```
+    /// use neo4j::{Date, DateTimeZoneId, LocalDateTime, LocalTime};
+    /// let local = LocalDateTime::new(
+    ///     Date::from_ymd(2022, 6, 7).unwrap(),
+    ///     LocalTime::from_hms_nano(11, 52, 5, 0).unwrap(),
+    /// );
+    /// let dt = DateTimeZoneId::new(local, 7200, "Europe/Stockholm").unwrap();
+    /// assert_eq!(dt.local(), Some(local));
+    /// assert_eq!(dt.timestamp(), Some(local.seconds_since_epoch() - 7200));
+    /// assert_eq!(dt.offset_seconds(), Some(7200));
+    /// assert_eq!(dt.to_string(), "2022-06-07T11:52:05+02:00[Europe/Stockholm]");
+    /// ```
+    pub fn new(
+        local: LocalDateTime,
+        offset_seconds: i32,
+        zone_id: impl Into<String>,
+    ) -> Option<DateTimeZoneId> {
+        if !(-MAX_OFFSET..=MAX_OFFSET).contains(&offset_seconds) {
+            return None;
+        }
+        local.seconds.checked_sub(i64::from(offset_seconds))?;
+        Some(DateTimeZoneId {
+            seconds: local.seconds,
+            nanos: local.nanos,
+            utc: false,
+            offset: Some(offset_seconds),
+            zone_id: zone_id.into().into_boxed_str(),
+        })
+    }
+
+    /// The UTC offset, when the value was made with one
+    /// ([`DateTimeZoneId::new`]); values from the server do not carry it.
+    ///
+    /// ```
+    /// assert_eq!(neo4j::DateTimeZoneId::from_timestamp(0, 0, "Europe/Paris").unwrap().offset_seconds(), None);
+    /// ```
+    pub fn offset_seconds(&self) -> Option<i32> {
+        self.offset
     }
 
     /// The wall-clock time `local` in `zone_id`.
@@ -552,6 +605,7 @@ impl DateTimeZoneId {
             nanos: local.nanos,
             // In a UTC zone the wall clock is the instant.
             utc: is_utc_zone(&zone_id),
+            offset: None,
             zone_id,
         }
     }
@@ -565,7 +619,10 @@ impl DateTimeZoneId {
     /// assert_eq!(dt.timestamp(), Some(60));
     /// ```
     pub fn timestamp(&self) -> Option<i64> {
-        (self.utc || is_utc_zone(&self.zone_id)).then_some(self.seconds)
+        if self.utc || is_utc_zone(&self.zone_id) {
+            return Some(self.seconds);
+        }
+        self.seconds.checked_sub(i64::from(self.offset?))
     }
 
     /// The wall-clock date and time, when the value knows it.
@@ -575,8 +632,13 @@ impl DateTimeZoneId {
     /// assert_eq!(dt.local().unwrap().seconds_since_epoch(), 0);
     /// ```
     pub fn local(&self) -> Option<LocalDateTime> {
-        (!self.utc || is_utc_zone(&self.zone_id)).then_some(LocalDateTime {
-            seconds: self.seconds,
+        let seconds = if !self.utc || is_utc_zone(&self.zone_id) {
+            self.seconds
+        } else {
+            self.seconds.checked_add(i64::from(self.offset?))?
+        };
+        Some(LocalDateTime {
+            seconds,
             nanos: self.nanos,
         })
     }
@@ -606,8 +668,15 @@ impl fmt::Display for DateTimeZoneId {
             seconds: self.seconds,
             nanos: self.nanos,
         };
-        let z = if self.utc { "Z" } else { "" };
-        write!(f, "{wall}{z}[{}]", self.zone_id)
+        match self.offset {
+            Some(off) => {
+                write!(f, "{wall}")?;
+                write_offset(f, off)?;
+            }
+            None if self.utc => write!(f, "{wall}Z")?,
+            None => write!(f, "{wall}")?,
+        }
+        write!(f, "[{}]", self.zone_id)
     }
 }
 

@@ -178,22 +178,26 @@ fn encode_struct(buf: &mut Vec<u8>, v: &Value, ctx: StructCtx) -> Result<(), Err
             enc::write_int(buf, off);
         }
         Value::DateTimeZoneId(z) => {
-            let utc_zone = is_utc_zone(&z.zone_id);
-            let t = match (ctx.utc(), z.utc) {
-                (true, true) => tag::DATE_TIME_ZONE_ID,
-                (false, false) => tag::LEGACY_DATE_TIME_ZONE_ID,
-                (true, false) if utc_zone => tag::DATE_TIME_ZONE_ID,
-                (false, true) if utc_zone => tag::LEGACY_DATE_TIME_ZONE_ID,
-                (server_utc, _) => {
-                    return Err(Error::conversion(format!(
-                        "{z}: this server (Bolt {}) needs the {} time, which needs a time-zone database to compute",
-                        ctx.version,
-                        if server_utc { "UTC" } else { "wall-clock" }
-                    )))
-                }
+            // The server's form: the UTC instant (Bolt 5+, 4.4 patched) or
+            // the wall clock; a value made with its offset has both.
+            let (t, seconds) = if ctx.utc() {
+                (tag::DATE_TIME_ZONE_ID, z.timestamp())
+            } else {
+                (
+                    tag::LEGACY_DATE_TIME_ZONE_ID,
+                    z.local().map(|l| l.seconds_since_epoch()),
+                )
+            };
+            let Some(seconds) = seconds else {
+                return Err(Error::conversion(format!(
+                    "{z}: this server (Bolt {}) needs the {} time, which needs a time-zone database to compute \
+                     (make the value with DateTimeZoneId::new and the zone's offset)",
+                    ctx.version,
+                    if ctx.utc() { "UTC" } else { "wall-clock" }
+                )));
             };
             header(buf, t, 3);
-            enc::write_int(buf, z.seconds);
+            enc::write_int(buf, seconds);
             enc::write_int(buf, i64::from(z.nanos));
             enc::write_string(buf, &z.zone_id).map_err(|e| Error::conversion(e.to_string()))?;
         }
@@ -592,6 +596,7 @@ impl<'a> Reader<'a> {
                     seconds,
                     nanos,
                     utc: t == tag::DATE_TIME_ZONE_ID || is_utc_zone(&zone_id),
+                    offset: None,
                     zone_id,
                 })
             }
@@ -635,5 +640,54 @@ impl<'a> Reader<'a> {
                 )))
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::{Date, DateTimeZoneId, LocalDateTime, LocalTime};
+    use bolt_proto::Version;
+
+    fn stockholm() -> DateTimeZoneId {
+        let local = LocalDateTime::new(
+            Date::from_ymd(2022, 6, 7).unwrap(),
+            LocalTime::from_hms_nano(11, 52, 5, 0).unwrap(),
+        );
+        DateTimeZoneId::new(local, 7200, "Europe/Stockholm").unwrap()
+    }
+
+    fn round_trip(v: &Value, version: Version) -> (u8, i64) {
+        let mut buf = Vec::new();
+        encode_value(&mut buf, v, StructCtx::new(version)).unwrap();
+        // Struct header 0xB3, tag, then the seconds.
+        let secs = match packstream::decode(&buf).unwrap() {
+            packstream::Value::Structure(s) => s.fields[0].as_int().unwrap(),
+            other => panic!("{other:?}"),
+        };
+        (buf[1], secs)
+    }
+
+    #[test]
+    fn zoned_date_time_with_offset_encodes_for_every_version() {
+        let z = Value::DateTimeZoneId(stockholm());
+        let wall = stockholm().local().unwrap().seconds_since_epoch();
+        assert_eq!(
+            round_trip(&z, Version::V5_0),
+            (tag::DATE_TIME_ZONE_ID, wall - 7200)
+        );
+        assert_eq!(
+            round_trip(&z, Version::V4_4),
+            (tag::LEGACY_DATE_TIME_ZONE_ID, wall)
+        );
+        // Without the offset, only the form it was made from works.
+        let utc_only = Value::DateTimeZoneId(
+            DateTimeZoneId::from_timestamp(0, 0, "Europe/Stockholm").unwrap(),
+        );
+        let mut buf = Vec::new();
+        assert!(matches!(
+            encode_value(&mut buf, &utc_only, StructCtx::new(Version::V4_4)),
+            Err(Error::Conversion { .. })
+        ));
     }
 }
