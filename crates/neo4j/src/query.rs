@@ -15,6 +15,7 @@ use crate::params::Params;
 use crate::record::Record;
 use crate::result::ResultSummary;
 use crate::session::{AccessMode, SessionConfig};
+use crate::transaction::TransactionConfig;
 use crate::value::Value;
 
 /// A query text and its parameters.
@@ -171,6 +172,7 @@ pub struct ExecuteQuery {
     database: Option<String>,
     imp_user: Option<String>,
     routing: RoutingControl,
+    tx_config: TransactionConfig,
 }
 
 impl ExecuteQuery {
@@ -181,6 +183,7 @@ impl ExecuteQuery {
             database: None,
             imp_user: None,
             routing: RoutingControl::Write,
+            tx_config: TransactionConfig::default(),
         }
     }
 
@@ -249,6 +252,46 @@ impl ExecuteQuery {
         self
     }
 
+    /// Transaction metadata (shown by the server's `SHOW TRANSACTIONS`).
+    ///
+    /// ```no_run
+    /// # async fn demo(driver: neo4j::Driver) -> Result<(), neo4j::Error> {
+    /// let r = driver.execute_query("RETURN 1").metadata(neo4j::params! {"app" => "demo"}).await?;
+    /// # let _ = r;
+    /// # Ok(()) }
+    /// ```
+    pub fn metadata(mut self, metadata: impl Into<Params>) -> Self {
+        self.tx_config = self.tx_config.with_metadata(metadata);
+        self
+    }
+
+    /// The server-side transaction timeout.
+    ///
+    /// ```no_run
+    /// # async fn demo(driver: neo4j::Driver) -> Result<(), neo4j::Error> {
+    /// let r = driver.execute_query("RETURN 1").timeout(std::time::Duration::from_secs(5)).await?;
+    /// # let _ = r;
+    /// # Ok(()) }
+    /// ```
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.tx_config = self.tx_config.with_timeout(timeout);
+        self
+    }
+
+    /// Replaces the transaction configuration (metadata and timeout).
+    ///
+    /// ```no_run
+    /// # async fn demo(driver: neo4j::Driver) -> Result<(), neo4j::Error> {
+    /// let cfg = neo4j::TransactionConfig::new().with_timeout(std::time::Duration::from_secs(1));
+    /// let r = driver.execute_query("RETURN 1").transaction_config(cfg).await?;
+    /// # let _ = r;
+    /// # Ok(()) }
+    /// ```
+    pub fn transaction_config(mut self, config: TransactionConfig) -> Self {
+        self.tx_config = config;
+        self
+    }
+
     /// Runs the query in a managed transaction and returns all of its
     /// records.
     ///
@@ -283,11 +326,9 @@ impl ExecuteQuery {
                 tx.run(text, params).await?.into_eager().await
             }
         };
-        let out = match mode {
-            AccessMode::Write => session.execute_write(work).await,
-            AccessMode::Read => session.execute_read(work).await,
-        };
-        let out = out?;
+        let out = session
+            .execute_with_config(mode, self.tx_config, work)
+            .await?;
         self.driver
             .set_execute_query_bookmarks(session.last_bookmarks());
         session.close().await?;

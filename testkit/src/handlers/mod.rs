@@ -147,17 +147,15 @@ impl Backend {
                 config,
             } => {
                 let d = self.driver(driver_id)?;
-                if config.tx_meta.is_some()
-                    || config.timeout.as_ref().is_some_and(|t| !t.is_null())
-                    || !config.authorization_token.is_null()
-                    || config.bookmark_manager_id.is_some()
-                {
+                if !config.authorization_token.is_null() || config.bookmark_manager_id.is_some() {
                     return Err(backend(
-                        "ExecuteQuery: txMeta, timeout, auth and bookmark manager options \
+                        "ExecuteQuery: auth and bookmark manager options \
                          are not in the neo4j facade's execute_query",
                     ));
                 }
-                let mut q = d.execute_query(cypher);
+                let mut q = d
+                    .execute_query(cypher)
+                    .transaction_config(session::tx_config(&config.tx_meta, &config.timeout)?);
                 if let Some(p) = params {
                     q = q.params(to_value_map(&p).map_err(backend)?);
                 }

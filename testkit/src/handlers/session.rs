@@ -59,7 +59,10 @@ fn params(p: &Option<JsonMap>) -> Result<neo4j::Params, Failure> {
 }
 
 /// TestKit's transaction options as a [`TransactionConfig`].
-fn tx_config(meta: &Option<JsonMap>, timeout: &Option<Json>) -> Result<TransactionConfig, Failure> {
+pub(crate) fn tx_config(
+    meta: &Option<JsonMap>,
+    timeout: &Option<Json>,
+) -> Result<TransactionConfig, Failure> {
     let mut c = TransactionConfig::new();
     if let Some(m) = meta {
         c = c.with_metadata(neo4j::Params::from(to_value_map(m).map_err(backend)?));
