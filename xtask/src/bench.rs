@@ -202,7 +202,9 @@ pub fn cli(args: &[String]) -> Res {
     for server_name in &o.servers {
         let _arcade = if server_name == "arcadedb" {
             let spec = Spec::new(Kind::ArcadeDb).port(ARCADEDB_PORT);
-            Some(server::start(&spec, false)?)
+            let running = server::start(&spec, false)?;
+            wait_for_database()?;
+            Some(running)
         } else {
             None
         };
@@ -210,7 +212,7 @@ pub fn cli(args: &[String]) -> Res {
             for p in &o.peers {
                 let m = measure(server_name, w, p, &o);
                 let line = if let Some(e) = &m.error {
-                    format!("{server_name:8} {w:12} {p:16} FAILED: {}", util::tail(e, 3))
+                    format!("{server_name:8} {w:12} {p:16} FAILED: {e}")
                 } else {
                     format!(
                         "{server_name:8} {w:12} {p:16} {:>12}/s  cpu {:>9}/op{}",
@@ -264,7 +266,8 @@ fn install(o: &Opts) -> Res {
     cargo
         .current_dir(&root)
         .args(["build", "--release", "-p", "bolt-replay"]);
-    if want("ours") {
+    // bench-ours also probes ArcadeDB's readiness.
+    if want("ours") || o.servers.iter().any(|s| s == "arcadedb") {
         cargo.args(["-p", "bench-ours"]);
     }
     say("building bolt-replay and bench-ours (release)");
@@ -378,6 +381,30 @@ fn start_replay(stats: &Path) -> Res<Child> {
     Ok(child)
 }
 
+/// ArcadeDB answers Bolt before its databases can be opened (the first
+/// queries fail with DatabaseNotFound): probe with one `RETURN 1` until one
+/// passes.
+fn wait_for_database() -> Res {
+    let bin = util::target_dir().join("release").join("bench-ours");
+    util::wait_for(
+        "ArcadeDB database testdb to open",
+        Duration::from_secs(120),
+        Duration::from_millis(500),
+        || {
+            let ok = util::output(
+                Command::new(&bin)
+                    .args(["--uri", &format!("bolt://127.0.0.1:{ARCADEDB_PORT}")])
+                    .args(["--user", "root", "--password", server::DEFAULT_PASSWORD])
+                    .args(["--db", "testdb", "--workload", "small_seq"])
+                    .args(["--warmup", "0", "--runs", "1", "--ops", "1"]),
+                Duration::from_secs(30),
+            )
+            .is_ok();
+            Ok(ok.then_some(()))
+        },
+    )
+}
+
 /// Runs one peer on one workload against one server.
 fn measure(server_name: &str, workload: &str, peer: &str, o: &Opts) -> Measured {
     let size = size(workload, server_name, o);
@@ -410,7 +437,7 @@ fn measure(server_name: &str, workload: &str, peer: &str, o: &Opts) -> Measured 
     let mut m = match out {
         Ok(text) => parse_peer_output(&text),
         Err(e) => Measured {
-            error: Some(e),
+            error: Some(failure_line(&e)),
             ..Measured::default()
         },
     };
@@ -422,6 +449,26 @@ fn measure(server_name: &str, workload: &str, peer: &str, o: &Opts) -> Measured 
         let _ = child.wait();
     }
     m
+}
+
+/// The informative line of a failed peer's output: the panic message or
+/// the exception, not the backtrace's tail.
+fn failure_line(err: &str) -> String {
+    let lines: Vec<&str> = err.lines().collect();
+    let pick = lines
+        .iter()
+        .position(|l| l.contains("panicked at"))
+        .and_then(|i| lines.get(i + 1))
+        .or_else(|| {
+            lines
+                .iter()
+                .rev()
+                .find(|l| l.contains("Error") || l.contains("error"))
+        });
+    let line = pick
+        .copied()
+        .unwrap_or_else(|| lines.last().copied().unwrap_or(""));
+    line.chars().take(240).collect()
 }
 
 fn parse_peer_output(text: &str) -> Measured {
@@ -854,6 +901,16 @@ mod tests {
         assert_eq!(x.total_ops, 20.0);
         assert_eq!(x.rate(), 20.0);
         assert!(!parse_peer_output("nothing").ok());
+    }
+
+    #[test]
+    fn failure_line_picks_the_panic_message() {
+        let e = "`x` failed (exit status: 101): \nthread 'main' panicked at src/a.rs:1:2:\nverify: Disconnect\nstack backtrace:\n   0: foo";
+        assert_eq!(failure_line(e), "verify: Disconnect");
+        assert_eq!(
+            failure_line("a\nneo4j.exceptions.ServiceUnavailable: gone"),
+            "neo4j.exceptions.ServiceUnavailable: gone"
+        );
     }
 
     #[test]
