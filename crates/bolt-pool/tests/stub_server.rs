@@ -532,3 +532,20 @@ async fn pools_are_keyed_by_address() {
         Err(PoolError::PoolClosed { .. })
     ));
 }
+
+#[tokio::test]
+async fn last_used_moves_with_socket_io_not_per_message() {
+    let stub = stub::start(Version::V5_0, Arc::new(default_answer)).await;
+    let mut conn = open(&stub).await;
+    let opened = conn.last_used();
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    assert_eq!(run_return_1(&mut conn).await, 1);
+    // The exchange wrote and read the socket: the stamp moved with it.
+    assert!(
+        conn.last_used() >= opened + Duration::from_millis(30),
+        "{:?} after {:?}",
+        conn.last_used(),
+        opened
+    );
+    assert!(conn.last_used().elapsed() < Duration::from_secs(1));
+}
