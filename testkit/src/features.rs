@@ -43,6 +43,7 @@ pub(crate) const FEATURES: &[&str] = &[
     "Feature:API:Result.List",
     "Feature:API:Result.Peek",
     "Feature:API:Result.Single",
+    "Feature:API:Result.SingleOptional",
     "Feature:API:RetryableExceptions",
     "Feature:API:Type.Spatial",
     "Feature:API:Type.Temporal",

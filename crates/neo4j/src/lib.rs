@@ -76,7 +76,7 @@ pub use crate::error::{Classification, Error, GqlError, GqlErrorClassification};
 pub use crate::params::Params;
 pub use crate::query::{EagerResult, ExecuteQuery, Query, RoutingControl};
 pub use crate::record::{Record, RecordIndex};
-pub use crate::result::{RecordStream, ResultSummary, ServerInfo};
+pub use crate::result::{RecordStream, ResultSummary, ServerInfo, SingleOptional};
 pub use crate::routing::RoutingTableInfo;
 pub use crate::session::{AccessMode, Session, SessionConfig};
 pub use crate::transaction::{ManagedTransaction, Transaction, TransactionConfig};

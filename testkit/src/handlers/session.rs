@@ -181,9 +181,21 @@ impl Buffered {
                     None => failed(self),
                 }
             }
-            _ => Err(backend(
-                "ResultSingleOptional: the neo4j facade has no single-optional API",
-            )),
+            Request::ResultSingleOptional { .. } if self.error.is_some() => failed(self),
+            Request::ResultSingleOptional { .. } => {
+                let first = self.records.pop_front();
+                let mut warnings = Vec::new();
+                if first.is_some() && !self.records.is_empty() {
+                    self.records.clear();
+                    warnings
+                        .push("expected at most one record, but the result had multiple".into());
+                }
+                Ok(Response::RecordOptional {
+                    record: first.map(|values| json!({ "values": values })),
+                    warnings,
+                })
+            }
+            _ => Err(backend("not a result request")),
         }
     }
 }
@@ -316,9 +328,10 @@ async fn result_loop(
                     None => Ok(Response::RecordList { records: out }),
                 }
             }
-            (Request::ResultSingleOptional { .. }, Some(_)) => Err(backend(
-                "ResultSingleOptional: the neo4j facade has no single-optional API",
-            )),
+            (Request::ResultSingleOptional { .. }, Some(s)) => {
+                exhausted = true;
+                single_optional(s).await
+            }
             (Request::ResultConsume { .. }, Some(_)) => match stream.take() {
                 Some(st) => match st.consume().await {
                     Ok(sum) => {
@@ -346,6 +359,22 @@ fn record_response(rec: &neo4j::Record) -> Reply {
     }
     Ok(Response::Record {
         values: rec.values().iter().map(from_value).collect(),
+    })
+}
+
+/// `ResultSingleOptional`: the record (if any) and the facade's warnings.
+async fn single_optional(s: &mut RecordStream<'_>) -> Reply {
+    let found = s.single_optional().await.map_err(Failure::Driver)?;
+    let record = match &found.record {
+        Some(rec) => match record_response(rec)? {
+            Response::Record { values } => Some(json!({ "values": values })),
+            _ => None,
+        },
+        None => None,
+    };
+    Ok(Response::RecordOptional {
+        record,
+        warnings: found.warnings,
     })
 }
 

@@ -37,6 +37,11 @@ pub(crate) enum Response {
         values: Vec<Json>,
     },
     NullRecord {},
+    /// `ResultSingleOptional`: `record` is `{"values": [...]}` or null.
+    RecordOptional {
+        record: Option<Json>,
+        warnings: Vec<String>,
+    },
     RecordList {
         records: Vec<Json>,
     },

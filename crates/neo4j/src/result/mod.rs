@@ -35,6 +35,22 @@ use crate::record::Record;
 use crate::session::slot::{params_map, Slot, TxContext, TxState};
 use crate::value::wire::decode_record_view;
 
+/// What [`RecordStream::single_optional`] found: the record (if any) and
+/// warnings (one when the result had more than one record).
+///
+/// ```
+/// let none = neo4j::SingleOptional::default();
+/// assert!(none.record.is_none() && none.warnings.is_empty());
+/// ```
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct SingleOptional {
+    /// The first record; `None` when the result had none left.
+    pub record: Option<Record>,
+    /// Why the result was not exactly zero or one record (empty if it was).
+    pub warnings: Vec<String>,
+}
+
 /// How a stream reaches its connection.
 pub(crate) enum Link<'a> {
     /// Borrowed from a session or explicit transaction.
@@ -459,6 +475,47 @@ impl<'a> RecordStream<'a> {
                 "the result has more than one record".into(),
             )),
         }
+    }
+
+    /// At most one record: `Ok(None)` when no record is left,
+    /// `Ok(Some(record))` for exactly one. When more follow, the first is
+    /// returned, the rest of the stream is read and thrown away (so the
+    /// method cannot serve as another `next`), and a warning is logged and
+    /// kept in [`SingleOptional::warnings`]. Called again on the exhausted
+    /// stream it returns `None`.
+    ///
+    /// ```no_run
+    /// # async fn demo(s: &mut neo4j::Session) -> Result<(), neo4j::Error> {
+    /// let mut r = s.run("MATCH (p:Person {id: 7}) RETURN p.name AS name", neo4j::Params::new()).await?;
+    /// match r.single_optional().await?.record {
+    ///     Some(rec) => println!("found {:?}", rec.get_value("name")),
+    ///     None => println!("no such person"),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn single_optional(&mut self) -> Result<SingleOptional, Error> {
+        let inner = self.inner().await?;
+        let Some(first) = inner.next().await.transpose()? else {
+            return Ok(SingleOptional::default());
+        };
+        let mut extra = 0usize;
+        while let Some(r) = inner.next().await {
+            r?;
+            extra += 1;
+        }
+        let mut warnings = Vec::new();
+        if extra > 0 {
+            let w = format!(
+                "expected at most one record, but the result had multiple ({} more were discarded)",
+                extra
+            );
+            tracing::warn!("{w}");
+            warnings.push(w);
+        }
+        Ok(SingleOptional {
+            record: Some(first),
+            warnings,
+        })
     }
 
     /// Every remaining record.
