@@ -432,7 +432,8 @@ fn measure(server_name: &str, workload: &str, peer: &str, o: &Opts) -> Measured 
         .args(["--runs", &size.runs.to_string()])
         .args(["--rows", &size.rows.to_string()])
         .args(["--ops", &size.ops.to_string()])
-        .args(["--conc", "16"]);
+        .args(["--conc", "16"])
+        .env("RUST_BACKTRACE", "0");
     let out = util::output(&mut cmd, Duration::from_secs(600));
     let mut m = match out {
         Ok(text) => parse_peer_output(&text),
