@@ -35,10 +35,16 @@ pub(crate) const FEATURES: &[&str] = &[
     // transaction ended): only pooled connections reused by the
     // connectivity checks and connections left mid-work are RESET.
     "Optimization:MinimalResets",
+    // GraphDatabase::bookmark_manager, SessionConfig::with_bookmark_manager.
+    "Feature:API:BookmarkManager",
+    // Driver::execute_query (with its default bookmark manager).
+    "Feature:API:Driver.ExecuteQuery",
     "Feature:API:Driver.VerifyConnectivity",
     "Feature:API:Driver:GetServerInfo",
     "Feature:API:Driver.IsEncrypted",
     "Feature:API:Driver:NotificationsConfig",
+    // SessionConfig::with_notification_filter (BEGIN / RUN fields).
+    "Feature:API:Session:NotificationsConfig",
     "Feature:API:Summary:GqlStatusObjects",
     "Feature:API:Result.List",
     "Feature:API:Result.Peek",

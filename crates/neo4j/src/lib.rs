@@ -49,6 +49,7 @@
 
 mod address;
 mod auth;
+mod bookmark_manager;
 mod bookmarks;
 pub mod config;
 mod driver;
@@ -66,6 +67,9 @@ pub mod value;
 
 pub use crate::address::{ServerAddress, DEFAULT_PORT};
 pub use crate::auth::{AuthToken, AuthValue};
+pub use crate::bookmark_manager::{
+    BookmarkManager, BookmarkManagerConfig, BookmarksConsumer, BookmarksSupplier,
+};
 pub use crate::bookmarks::Bookmarks;
 pub use crate::config::{
     ClientCertificate, Config, ConfigBuilder, ConfigError, MinimumSeverity, NotificationCategory,

@@ -3,12 +3,14 @@
 //! ([`ExecuteQuery`], [`EagerResult`], [`RoutingControl`]).
 //!
 //! `execute_query` runs in a managed transaction (retried on transient
-//! errors) and chains bookmarks between calls through the driver, like
-//! the official drivers' default bookmark manager.
+//! errors) and chains bookmarks between calls through the driver's
+//! execute-query bookmark manager, like the official drivers.
 
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
+use std::sync::Arc;
 
+use crate::bookmark_manager::BookmarkManager;
 use crate::driver::Driver;
 use crate::error::Error;
 use crate::params::Params;
@@ -164,7 +166,6 @@ pub struct EagerResult {
 /// }
 /// # Ok(()) }
 /// ```
-#[derive(Debug)]
 #[must_use = "call .run().await to execute the query"]
 pub struct ExecuteQuery {
     driver: Driver,
@@ -173,11 +174,26 @@ pub struct ExecuteQuery {
     imp_user: Option<String>,
     routing: RoutingControl,
     tx_config: TransactionConfig,
+    bookmark_manager: Option<Arc<dyn BookmarkManager>>,
+}
+
+impl std::fmt::Debug for ExecuteQuery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExecuteQuery")
+            .field("query", &self.query)
+            .field("database", &self.database)
+            .field("imp_user", &self.imp_user)
+            .field("routing", &self.routing)
+            .field("tx_config", &self.tx_config)
+            .field("bookmark_manager", &self.bookmark_manager.is_some())
+            .finish()
+    }
 }
 
 impl ExecuteQuery {
     pub(crate) fn new(driver: Driver, query: Query) -> ExecuteQuery {
         ExecuteQuery {
+            bookmark_manager: Some(driver.execute_query_bookmark_manager()),
             driver,
             query,
             database: None,
@@ -292,6 +308,24 @@ impl ExecuteQuery {
         self
     }
 
+    /// The bookmark manager chaining this query with other work: by
+    /// default the driver's
+    /// [`execute_query_bookmark_manager`](Driver::execute_query_bookmark_manager);
+    /// `None` runs it without waiting for (or recording) any bookmark.
+    ///
+    /// ```no_run
+    /// # async fn demo(driver: neo4j::Driver) -> Result<(), neo4j::Error> {
+    /// use neo4j::{BookmarkManagerConfig, GraphDatabase};
+    /// let own = GraphDatabase::bookmark_manager(BookmarkManagerConfig::default());
+    /// driver.execute_query("CREATE ()").bookmark_manager(Some(own)).await?;
+    /// driver.execute_query("RETURN 1").bookmark_manager(None).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn bookmark_manager(mut self, manager: Option<Arc<dyn BookmarkManager>>) -> Self {
+        self.bookmark_manager = manager;
+        self
+    }
+
     /// Runs the query in a managed transaction and returns all of its
     /// records.
     ///
@@ -306,7 +340,10 @@ impl ExecuteQuery {
     /// # Ok(()) }
     /// ```
     pub async fn run(self) -> Result<EagerResult, Error> {
-        let mut cfg = SessionConfig::new().with_bookmarks(self.driver.execute_query_bookmarks());
+        let mut cfg = SessionConfig::new();
+        if let Some(manager) = self.bookmark_manager {
+            cfg = cfg.with_bookmark_manager(manager);
+        }
         if let Some(db) = self.database {
             cfg = cfg.with_database(db);
         }
@@ -329,8 +366,6 @@ impl ExecuteQuery {
         let out = session
             .execute_with_config(mode, self.tx_config, work)
             .await?;
-        self.driver
-            .set_execute_query_bookmarks(session.last_bookmarks());
         session.close().await?;
         Ok(out)
     }

@@ -5,6 +5,7 @@
 //! transactions or results is forwarded to that session's task
 //! ([`session`]), which owns the borrowing objects.
 
+mod bookmark_manager;
 mod driver;
 mod session;
 mod summary;
@@ -13,7 +14,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use neo4j::{AccessMode, Bookmarks, Driver, Error, RoutingControl, SessionConfig};
+use neo4j::{AccessMode, BookmarkManager, Bookmarks, Driver, Error, RoutingControl, SessionConfig};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::cypher::{from_value, to_value_map};
@@ -39,6 +40,7 @@ struct SessionHandle {
 pub(crate) struct Backend {
     link: Arc<Link>,
     drivers: HashMap<Id, Driver>,
+    bookmark_managers: HashMap<Id, Arc<dyn BookmarkManager>>,
     sessions: HashMap<Id, SessionHandle>,
     /// Transaction and result ids → the session that owns them.
     owners: HashMap<Id, Id>,
@@ -55,6 +57,7 @@ impl Backend {
         Backend {
             link,
             drivers: HashMap::new(),
+            bookmark_managers: HashMap::new(),
             sessions: HashMap::new(),
             owners: HashMap::new(),
             errors: HashMap::new(),
@@ -75,6 +78,13 @@ impl Backend {
             Err(Failure::Frontend(msg)) => Response::FrontendError { msg },
             Err(Failure::Backend(msg)) => Response::BackendError { msg },
         }
+    }
+
+    fn bookmark_manager(&self, id: Id) -> Result<Arc<dyn BookmarkManager>, Failure> {
+        self.bookmark_managers
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| backend(format!("no bookmark manager with id {id}")))
     }
 
     fn driver(&self, id: Id) -> Result<&Driver, Failure> {
@@ -101,6 +111,26 @@ impl Backend {
                 let id = self.link.next_id();
                 self.drivers.insert(id, d);
                 Response::Driver { id }
+            }
+            Request::NewBookmarkManager {
+                initial_bookmarks,
+                bookmarks_supplier_registered,
+                bookmarks_consumer_registered,
+            } => {
+                let id = self.link.next_id();
+                let m = bookmark_manager::new_manager(
+                    &self.link,
+                    id,
+                    initial_bookmarks.as_deref(),
+                    bookmarks_supplier_registered,
+                    bookmarks_consumer_registered,
+                );
+                self.bookmark_managers.insert(id, m);
+                Response::BookmarkManager { id }
+            }
+            Request::BookmarkManagerClose { id } => {
+                self.bookmark_managers.remove(&id);
+                Response::BookmarkManager { id }
             }
             Request::DriverClose { driver_id } => {
                 if let Some(d) = self.drivers.get(&driver_id) {
@@ -146,13 +176,23 @@ impl Backend {
                 params,
                 config,
             } => {
-                let d = self.driver(driver_id)?;
-                if !config.authorization_token.is_null() || config.bookmark_manager_id.is_some() {
+                if !config.authorization_token.is_null() {
                     return Err(backend(
-                        "ExecuteQuery: auth and bookmark manager options \
-                         are not in the neo4j facade's execute_query",
+                        "ExecuteQuery: auth is not in the neo4j facade's execute_query",
                     ));
                 }
+                // Absent: the driver's default manager; -1: none.
+                let manager = match config.bookmark_manager_id {
+                    None => None,
+                    Some(-1) => Some(None),
+                    Some(n) => {
+                        let id = u64::try_from(n).map(Id).map_err(|_| {
+                            backend(format!("ExecuteQuery: bad bookmarkManagerId {n}"))
+                        })?;
+                        Some(Some(self.bookmark_manager(id)?))
+                    }
+                };
+                let d = self.driver(driver_id)?;
                 let mut q = d
                     .execute_query(cypher)
                     .transaction_config(session::tx_config(&config.tx_meta, &config.timeout)?);
@@ -164,6 +204,9 @@ impl Backend {
                 }
                 if let Some(u) = config.impersonated_user {
                     q = q.impersonated_user(u);
+                }
+                if let Some(m) = manager {
+                    q = q.bookmark_manager(m);
                 }
                 if config.routing.as_deref() == Some("r") {
                     q = q.routing(RoutingControl::Read);
@@ -317,9 +360,6 @@ impl Backend {
 
     fn new_session(&mut self, ns: &NewSession) -> Result<Response, Failure> {
         let d = self.driver(ns.driver_id)?.clone();
-        if ns.bookmark_manager_id.is_some() {
-            return Err(backend("bookmark managers are not in the neo4j facade"));
-        }
         if !ns.authorization_token.is_null() {
             return Err(backend("session auth is not in the neo4j facade"));
         }
@@ -333,6 +373,9 @@ impl Backend {
         }
         if let Some(b) = &ns.bookmarks {
             cfg = cfg.with_bookmarks(Bookmarks::from_raw_values(b.iter().cloned()));
+        }
+        if let Some(id) = ns.bookmark_manager_id {
+            cfg = cfg.with_bookmark_manager(self.bookmark_manager(id)?);
         }
         if let Some(n) = ns.fetch_size {
             cfg = cfg.with_fetch_size(n);

@@ -28,6 +28,18 @@ pub(crate) enum Request {
     },
     NewDriver(Box<NewDriver>),
     #[serde(rename_all = "camelCase")]
+    NewBookmarkManager {
+        #[serde(default)]
+        initial_bookmarks: Option<Vec<String>>,
+        #[serde(default)]
+        bookmarks_supplier_registered: bool,
+        #[serde(default)]
+        bookmarks_consumer_registered: bool,
+    },
+    BookmarkManagerClose {
+        id: Id,
+    },
+    #[serde(rename_all = "camelCase")]
     DriverClose {
         driver_id: Id,
     },
@@ -194,6 +206,8 @@ pub(crate) enum Request {
     #[serde(rename_all = "camelCase")]
     BookmarksSupplierCompleted {
         request_id: Id,
+        #[serde(default)]
+        bookmarks: Vec<String>,
     },
     #[serde(rename_all = "camelCase")]
     BookmarksConsumerCompleted {
@@ -227,7 +241,7 @@ impl Request {
         match self {
             Request::ResolverResolutionCompleted { request_id, .. }
             | Request::DomainNameResolutionCompleted { request_id, .. }
-            | Request::BookmarksSupplierCompleted { request_id }
+            | Request::BookmarksSupplierCompleted { request_id, .. }
             | Request::BookmarksConsumerCompleted { request_id }
             | Request::AuthTokenManagerGetAuthCompleted { request_id }
             | Request::AuthTokenManagerHandleSecurityExceptionCompleted { request_id }

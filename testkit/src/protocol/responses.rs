@@ -23,6 +23,9 @@ pub(crate) enum Response {
     Driver {
         id: Id,
     },
+    BookmarkManager {
+        id: Id,
+    },
     Session {
         id: Id,
     },
@@ -103,6 +106,17 @@ pub(crate) enum Response {
     DomainNameResolutionRequired {
         id: Id,
         name: String,
+    },
+    BookmarksSupplierRequest {
+        id: Id,
+        #[serde(rename = "bookmarkManagerId")]
+        bookmark_manager_id: Id,
+    },
+    BookmarksConsumerRequest {
+        id: Id,
+        #[serde(rename = "bookmarkManagerId")]
+        bookmark_manager_id: Id,
+        bookmarks: Vec<String>,
     },
 }
 

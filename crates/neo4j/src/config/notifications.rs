@@ -107,6 +107,10 @@ pub struct NotificationFilter {
     minimum_severity: Option<MinimumSeverity>,
     disabled_categories: Vec<NotificationCategory>,
     disabled_classifications: Vec<NotificationCategory>,
+    /// Whether disabled categories were given at all: an explicitly empty
+    /// list is sent (it re-enables every category the server would
+    /// disable), an unset one is not.
+    categories_set: bool,
 }
 
 impl NotificationFilter {
@@ -144,6 +148,7 @@ impl NotificationFilter {
         categories: impl IntoIterator<Item = NotificationCategory>,
     ) -> Self {
         push_unique(&mut self.disabled_categories, categories);
+        self.categories_set = true;
         self
     }
 
@@ -160,6 +165,7 @@ impl NotificationFilter {
         classifications: impl IntoIterator<Item = NotificationCategory>,
     ) -> Self {
         push_unique(&mut self.disabled_classifications, classifications);
+        self.categories_set = true;
         self
     }
 
@@ -207,9 +213,13 @@ impl NotificationFilter {
     }
 
     /// True when nothing is set, so the server decides (nothing is sent).
+    /// An explicitly empty list of disabled categories is a setting (all
+    /// categories enabled).
     ///
     /// ```
-    /// assert!(neo4j::NotificationFilter::default().is_server_default());
+    /// use neo4j::NotificationFilter;
+    /// assert!(NotificationFilter::default().is_server_default());
+    /// assert!(!NotificationFilter::default().with_disabled_categories([]).is_server_default());
     /// ```
     pub fn is_server_default(&self) -> bool {
         self == &NotificationFilter::default()
@@ -236,16 +246,12 @@ impl NotificationFilter {
         let disabled = self.all_disabled();
         bolt_proto::message::NotificationFilter {
             minimum_severity: self.minimum_severity().map(|s| s.as_bolt_str().to_owned()),
-            disabled_categories: if disabled.is_empty() && self.minimum_severity().is_some() {
-                None
-            } else {
-                Some(
-                    disabled
-                        .iter()
-                        .map(|c| c.as_bolt_str().to_owned())
-                        .collect(),
-                )
-            },
+            disabled_categories: self.categories_set.then(|| {
+                disabled
+                    .iter()
+                    .map(|c| c.as_bolt_str().to_owned())
+                    .collect()
+            }),
         }
     }
 }
@@ -269,5 +275,23 @@ mod tests {
             "UNRECOGNIZED"
         );
         assert_eq!(NotificationCategory::Topology.as_bolt_str(), "TOPOLOGY");
+    }
+}
+
+#[cfg(test)]
+mod wire_tests {
+    use super::*;
+
+    #[test]
+    fn empty_category_list_is_sent_only_when_set() {
+        let unset = NotificationFilter::disable_all().to_bolt();
+        assert_eq!(unset.minimum_severity.as_deref(), Some("OFF"));
+        assert_eq!(unset.disabled_categories, None);
+        let empty = NotificationFilter::default()
+            .with_disabled_categories([])
+            .to_bolt();
+        assert_eq!(empty.minimum_severity, None);
+        assert_eq!(empty.disabled_categories, Some(Vec::new()));
+        assert!(NotificationFilter::default().to_bolt().is_empty());
     }
 }

@@ -13,7 +13,7 @@ pub(crate) mod provider;
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use bolt_pool::PooledConnection;
 use bolt_proto::message::RequestKind;
@@ -21,7 +21,7 @@ use bolt_proto::message::RequestKind;
 use self::connector::Connector;
 use self::provider::{AcquireRequest, ConnectionProvider, DirectProvider};
 use crate::address::ServerAddress;
-use crate::bookmarks::Bookmarks;
+use crate::bookmark_manager::{BookmarkManager, BookmarkManagerConfig, DefaultBookmarkManager};
 use crate::config::Config;
 use crate::error::Error;
 use crate::query::{ExecuteQuery, Query};
@@ -124,9 +124,29 @@ impl GraphDatabase {
                 connector,
                 provider,
                 closed: AtomicBool::new(false),
-                query_bookmarks: Mutex::new(Bookmarks::new()),
+                query_bookmark_manager: GraphDatabase::bookmark_manager(
+                    BookmarkManagerConfig::default(),
+                ),
             }),
         })
+    }
+
+    /// A new default [`BookmarkManager`]: hand it to the sessions that
+    /// must see each other's commits
+    /// ([`SessionConfig::with_bookmark_manager`](crate::SessionConfig::with_bookmark_manager)).
+    ///
+    /// ```
+    /// use neo4j::{BookmarkManagerConfig, Bookmarks, GraphDatabase, SessionConfig};
+    /// let manager = GraphDatabase::bookmark_manager(BookmarkManagerConfig {
+    ///     initial_bookmarks: Bookmarks::from_raw_values(["bm:1"]),
+    ///     ..Default::default()
+    /// });
+    /// assert_eq!(manager.get_bookmarks().len(), 1);
+    /// let cfg = SessionConfig::new().with_bookmark_manager(manager);
+    /// # let _ = cfg;
+    /// ```
+    pub fn bookmark_manager(config: BookmarkManagerConfig) -> Arc<dyn BookmarkManager> {
+        Arc::new(DefaultBookmarkManager::new(config))
     }
 }
 
@@ -158,8 +178,8 @@ struct Inner {
     connector: Connector,
     provider: ConnectionProvider,
     closed: AtomicBool,
-    /// Bookmarks chaining `execute_query` calls.
-    query_bookmarks: Mutex<Bookmarks>,
+    /// The bookmark manager chaining `execute_query` calls.
+    query_bookmark_manager: Arc<dyn BookmarkManager>,
 }
 
 impl Driver {
@@ -360,18 +380,21 @@ impl Driver {
         ExecuteQuery::new(self.clone(), query.into())
     }
 
-    pub(crate) fn execute_query_bookmarks(&self) -> Bookmarks {
-        self.inner
-            .query_bookmarks
-            .lock()
-            .map(|b| b.clone())
-            .unwrap_or_default()
-    }
-
-    pub(crate) fn set_execute_query_bookmarks(&self, bookmarks: Bookmarks) {
-        if let Ok(mut b) = self.inner.query_bookmarks.lock() {
-            *b = bookmarks;
-        }
+    /// The bookmark manager [`execute_query`](Self::execute_query) uses
+    /// unless told otherwise: every call waits for the commits of the
+    /// earlier ones. Give it to sessions to chain them with
+    /// `execute_query` calls.
+    ///
+    /// ```
+    /// use neo4j::{Config, GraphDatabase, SessionConfig};
+    /// let driver = GraphDatabase::driver("bolt://localhost", Config::default())?;
+    /// let cfg = SessionConfig::new().with_bookmark_manager(driver.execute_query_bookmark_manager());
+    /// assert!(driver.execute_query_bookmark_manager().get_bookmarks().is_empty());
+    /// # let _ = cfg;
+    /// # Ok::<(), neo4j::Error>(())
+    /// ```
+    pub fn execute_query_bookmark_manager(&self) -> Arc<dyn BookmarkManager> {
+        Arc::clone(&self.inner.query_bookmark_manager)
     }
 
     /// Checks that a connection can be opened (or taken from the pool) and

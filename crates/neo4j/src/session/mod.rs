@@ -10,10 +10,12 @@
 pub(crate) mod slot;
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Instant;
 
 use bolt_proto::message::Telemetry;
 
+use crate::bookmark_manager::BookmarkManager;
 use crate::bookmarks::Bookmarks;
 use crate::config::NotificationFilter;
 use crate::driver::provider::AcquireRequest;
@@ -63,6 +65,18 @@ pub struct SessionConfig {
     fetch_size: Option<i64>,
     imp_user: Option<String>,
     notification_filter: Option<NotificationFilter>,
+    bookmark_manager: ManagerRef,
+}
+
+/// A session's bookmark manager, if any (a wrapper so the config stays
+/// `Debug`).
+#[derive(Clone, Default)]
+struct ManagerRef(Option<Arc<dyn BookmarkManager>>);
+
+impl std::fmt::Debug for ManagerRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "Some(..)" } else { "None" })
+    }
 }
 
 impl SessionConfig {
@@ -157,6 +171,31 @@ impl SessionConfig {
         self
     }
 
+    /// Shares bookmarks with other sessions through `manager`: each
+    /// transaction waits for the session's bookmarks and the manager's,
+    /// and each commit updates the manager.
+    ///
+    /// ```
+    /// use neo4j::{BookmarkManagerConfig, GraphDatabase, SessionConfig};
+    /// let manager = GraphDatabase::bookmark_manager(BookmarkManagerConfig::default());
+    /// let a = SessionConfig::new().with_bookmark_manager(manager.clone());
+    /// let b = SessionConfig::new().with_bookmark_manager(manager);
+    /// assert!(a.bookmark_manager().is_some() && b.bookmark_manager().is_some());
+    /// ```
+    pub fn with_bookmark_manager(mut self, manager: Arc<dyn BookmarkManager>) -> Self {
+        self.bookmark_manager = ManagerRef(Some(manager));
+        self
+    }
+
+    /// The session's bookmark manager, if set.
+    ///
+    /// ```
+    /// assert!(neo4j::SessionConfig::new().bookmark_manager().is_none());
+    /// ```
+    pub fn bookmark_manager(&self) -> Option<&Arc<dyn BookmarkManager>> {
+        self.bookmark_manager.0.as_ref()
+    }
+
     /// The session's notification filter, if set.
     ///
     /// ```
@@ -211,6 +250,9 @@ pub struct Session {
     driver: Driver,
     config: SessionConfig,
     bookmarks: Bookmarks,
+    /// What the current unit of work waits for: the session's bookmarks
+    /// and its manager's (what a commit supersedes in the manager).
+    sent: Bookmarks,
     fetch_size: i64,
     slot: Slot,
     /// The TELEMETRY API code of managed transactions run by this session
@@ -236,6 +278,7 @@ impl Session {
             .unwrap_or_else(|| driver.config().fetch_size());
         Session {
             bookmarks: config.bookmarks.clone(),
+            sent: Bookmarks::new(),
             driver,
             config,
             fetch_size,
@@ -278,15 +321,29 @@ impl Session {
         }
     }
 
+    /// Takes the bookmark of the last commit (an empty one changes
+    /// nothing) and hands it to the bookmark manager.
     fn take_bookmark(&mut self) {
-        if let Some(b) = self.slot.new_bookmark.take() {
-            self.bookmarks = Bookmarks::from_raw_values([b]);
+        let Some(b) = self.slot.new_bookmark.take().filter(|b| !b.is_empty()) else {
+            return;
+        };
+        self.bookmarks = Bookmarks::from_raw_values([b]);
+        if let Some(manager) = &self.config.bookmark_manager.0 {
+            manager.update_bookmarks(&self.sent, &self.bookmarks);
+        }
+    }
+
+    /// The bookmarks the next unit of work waits for.
+    fn bookmarks_to_send(&self) -> Bookmarks {
+        match &self.config.bookmark_manager.0 {
+            Some(manager) => self.bookmarks.clone() + manager.get_bookmarks(),
+            None => self.bookmarks.clone(),
         }
     }
 
     fn tx_context(&self, mode: AccessMode, config: &TransactionConfig) -> TxContext {
         TxContext {
-            bookmarks: self.bookmarks.to_vec(),
+            bookmarks: self.sent.to_vec(),
             write: mode == AccessMode::Write,
             database: self.config.database.clone(),
             imp_user: self.config.imp_user.clone(),
@@ -318,7 +375,14 @@ impl Session {
         }
         self.take_bookmark();
         if self.slot.conn.is_none() {
-            let bookmarks = self.bookmarks.to_vec();
+            // Only a routing driver uses bookmarks to get a connection (in
+            // ROUTE); the manager is asked again for BEGIN / RUN below, as
+            // the official drivers do.
+            let bookmarks = if self.driver.is_routing() {
+                self.bookmarks_to_send().to_vec()
+            } else {
+                Vec::new()
+            };
             if self.config.database.is_none() {
                 // A routing driver pins the home database for the session.
                 self.config.database = self
@@ -341,6 +405,7 @@ impl Session {
             self.slot.conn = Some(conn);
             self.slot.route = self.driver.route_hook(self.config.database.as_deref());
         }
+        self.sent = self.bookmarks_to_send();
         self.slot.saw_retryable = false;
         Ok(())
     }
