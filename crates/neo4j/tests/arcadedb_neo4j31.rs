@@ -43,7 +43,7 @@ async fn bolt1_auto_commit_and_transactions() {
         .unwrap();
     assert_eq!(sum.counters().nodes_created, 1);
 
-    let mut tx = s.begin_transaction(TransactionConfig::new()).await.unwrap();
+    let tx = s.begin_transaction(TransactionConfig::new()).await.unwrap();
     tx.run(format!("CREATE (:{l} {{x: 2}})"), params! {})
         .await
         .unwrap()
@@ -51,7 +51,7 @@ async fn bolt1_auto_commit_and_transactions() {
         .await
         .unwrap();
     tx.commit().await.unwrap();
-    let mut tx = s.begin_transaction(TransactionConfig::new()).await.unwrap();
+    let tx = s.begin_transaction(TransactionConfig::new()).await.unwrap();
     tx.run(format!("CREATE (:{l} {{x: 3}})"), params! {})
         .await
         .unwrap()

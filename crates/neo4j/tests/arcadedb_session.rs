@@ -139,7 +139,7 @@ async fn errors_leave_the_session_usable() {
     assert!(!e.is_retryable());
     assert_eq!(count(&mut s, "NoSuchLabelAtAll").await, 0);
     // In a transaction: the failure fails the transaction, the session lives on.
-    let mut tx = s.begin_transaction(TransactionConfig::new()).await.unwrap();
+    let tx = s.begin_transaction(TransactionConfig::new()).await.unwrap();
     assert!(tx.run("NOT CYPHER EITHER", params! {}).await.is_err());
     assert!(!tx.is_open());
     assert!(tx.run("RETURN 1", params! {}).await.is_err());
@@ -152,7 +152,7 @@ async fn errors_leave_the_session_usable() {
 async fn commit_and_rollback(driver: &neo4j::Driver, cfg: neo4j::SessionConfig) {
     let l = label("Tx");
     let mut s = driver.session(cfg.clone());
-    let mut tx = s.begin_transaction(TransactionConfig::new()).await.unwrap();
+    let tx = s.begin_transaction(TransactionConfig::new()).await.unwrap();
     tx.run(format!("CREATE (:{l} {{v: $v}})"), params! {"v" => 1})
         .await
         .unwrap()
@@ -173,7 +173,7 @@ async fn commit_and_rollback(driver: &neo4j::Driver, cfg: neo4j::SessionConfig) 
         "commit visible to another session"
     );
 
-    let mut tx = s.begin_transaction(TransactionConfig::new()).await.unwrap();
+    let tx = s.begin_transaction(TransactionConfig::new()).await.unwrap();
     tx.run(format!("CREATE (:{l} {{v: 2}})"), params! {})
         .await
         .unwrap()
@@ -183,7 +183,7 @@ async fn commit_and_rollback(driver: &neo4j::Driver, cfg: neo4j::SessionConfig) 
     tx.rollback().await.unwrap();
     assert_eq!(count(&mut other, &l).await, 1, "rollback not visible");
 
-    let mut tx = s.begin_transaction(TransactionConfig::new()).await.unwrap();
+    let tx = s.begin_transaction(TransactionConfig::new()).await.unwrap();
     tx.run(format!("CREATE (:{l} {{v: 3}})"), params! {})
         .await
         .unwrap()
@@ -195,7 +195,7 @@ async fn commit_and_rollback(driver: &neo4j::Driver, cfg: neo4j::SessionConfig) 
 
     // Dropped while open: rolled back, connection not leaked.
     {
-        let mut tx = s.begin_transaction(TransactionConfig::new()).await.unwrap();
+        let tx = s.begin_transaction(TransactionConfig::new()).await.unwrap();
         tx.run(format!("CREATE (:{l} {{v: 4}})"), params! {})
             .await
             .unwrap()
@@ -252,7 +252,7 @@ async fn dropped_transaction_connection_is_reset_by_the_pool() {
     let l = label("Drop");
     {
         let mut s = d.session(session_cfg());
-        let mut tx = s.begin_transaction(TransactionConfig::new()).await.unwrap();
+        let tx = s.begin_transaction(TransactionConfig::new()).await.unwrap();
         tx.run(format!("CREATE (:{l})"), params! {})
             .await
             .unwrap()

@@ -16,7 +16,7 @@ use common::*;
 use neo4j::{params, Classification, Error, TransactionConfig};
 
 async fn bump(s: &mut neo4j::Session, l: &str, by: i64) -> Result<(), Error> {
-    let mut tx = s.begin_transaction(TransactionConfig::new()).await?;
+    let tx = s.begin_transaction(TransactionConfig::new()).await?;
     tx.run(
         format!("MATCH (x:{l} {{id: 1}}) SET x.n = x.n + $by"),
         params! {"by" => by},
@@ -43,8 +43,8 @@ async fn concurrent_commit_is_transient_and_execute_write_retries_it() {
     // Two explicit transactions on the same node: the later commit fails.
     let mut a = d.session(session_cfg());
     let mut b = d.session(session_cfg());
-    let mut ta = a.begin_transaction(TransactionConfig::new()).await.unwrap();
-    let mut tb = b.begin_transaction(TransactionConfig::new()).await.unwrap();
+    let ta = a.begin_transaction(TransactionConfig::new()).await.unwrap();
+    let tb = b.begin_transaction(TransactionConfig::new()).await.unwrap();
     let set = format!("MATCH (x:{l} {{id: 1}}) SET x.n = x.n + 100");
     ta.run(set.clone(), params! {})
         .await

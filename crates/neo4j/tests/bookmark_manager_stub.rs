@@ -56,7 +56,7 @@ fn begins(m: &Member) -> Vec<Vec<String>> {
 
 async fn commit_one(d: &Driver, cfg: SessionConfig) {
     let mut s = d.session(cfg.with_database("db"));
-    let mut tx = s.begin_transaction(TransactionConfig::new()).await.unwrap();
+    let tx = s.begin_transaction(TransactionConfig::new()).await.unwrap();
     tx.run("RETURN 1 AS n", params! {})
         .await
         .unwrap()

@@ -344,7 +344,7 @@ async fn least_connected_reader_is_chosen() {
     // Hold one reader busy with an open transaction; every other read must
     // go to the other reader.
     let mut busy = session(&d, "adb", AccessMode::Read);
-    let mut tx = busy.begin_transaction(Default::default()).await.unwrap();
+    let tx = busy.begin_transaction(Default::default()).await.unwrap();
     tx.run("RETURN 1 AS n", params! {})
         .await
         .unwrap()

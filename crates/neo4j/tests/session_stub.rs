@@ -126,13 +126,13 @@ async fn an_open_transaction_is_rolled_back_when_its_session_closes() {
     let m = start(Version::V5_0, default_answer).await;
     let d = driver(&m);
     let mut s = session(&d);
-    let mut tx = s
+    let tx = s
         .begin_transaction(neo4j::TransactionConfig::new())
         .await
         .unwrap();
     let r = tx.run("RETURN 1 AS n", params! {}).await.unwrap();
     drop(r);
-    let _ = tx; // dropped while open
+    drop(tx); // dropped while open
     s.close().await.unwrap();
     assert_eq!(script(&m), ["BEGIN", "RUN", "PULL", "ROLLBACK"]);
     // Used again instead of closed, the session also rolls back first.
@@ -141,7 +141,7 @@ async fn an_open_transaction_is_rolled_back_when_its_session_closes() {
         .begin_transaction(neo4j::TransactionConfig::new())
         .await
         .unwrap();
-    let _ = tx; // dropped while open
+    drop(tx); // dropped while open
     s.run("RETURN 1 AS n", params! {})
         .await
         .unwrap()

@@ -129,7 +129,7 @@ async fn every_api(d: &Driver) -> Result<(), Error> {
     let work = async {
         let mut s = d.session(SessionConfig::new().with_database("db"));
         s.run("RETURN 1 AS n", params! {}).await?.consume().await?;
-        let mut tx = s.begin_transaction(TransactionConfig::new()).await?;
+        let tx = s.begin_transaction(TransactionConfig::new()).await?;
         tx.run("RETURN 1 AS n", params! {}).await?.consume().await?;
         tx.commit().await?;
         s.execute_read(
@@ -320,7 +320,7 @@ async fn notification_filters_go_to_hello_begin_and_run() {
         .consume()
         .await
         .unwrap();
-    let mut tx = s.begin_transaction(TransactionConfig::new()).await.unwrap();
+    let tx = s.begin_transaction(TransactionConfig::new()).await.unwrap();
     tx.run("RETURN 1 AS n", params! {})
         .await
         .unwrap()

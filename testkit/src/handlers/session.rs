@@ -285,68 +285,84 @@ async fn result_loop(
             finished.answer(env);
             continue;
         }
-        let r = match (&env.req, stream.as_mut()) {
-            (_, None) => {
-                finished.answer(env);
-                continue;
-            }
-            (Request::ResultNext { .. }, Some(s)) => match s.next().await {
-                Some(Ok(rec)) => record_response(&rec),
-                Some(Err(e)) => Err(Failure::Driver(e)),
-                None => {
-                    exhausted = true;
-                    Ok(Response::NullRecord {})
-                }
-            },
-            (Request::ResultPeek { .. }, Some(s)) => match s.peek().await {
-                Some(Ok(rec)) => record_response(rec),
-                Some(Err(e)) => Err(Failure::Driver(e)),
-                None => {
-                    exhausted = true;
-                    Ok(Response::NullRecord {})
-                }
-            },
-            (Request::ResultSingle { .. }, Some(s)) => {
-                exhausted = true;
-                single(s).await
-            }
-            (Request::ResultList { .. }, Some(s)) => {
-                let mut out = Vec::new();
-                let mut err = None;
-                while let Some(r) = s.next().await {
-                    match r {
-                        Ok(rec) => out.push(record(&rec)),
-                        Err(e) => {
-                            err = Some(e);
-                            break;
-                        }
-                    }
-                }
-                exhausted = true;
-                match err {
-                    Some(e) => Err(Failure::Driver(e)),
-                    None => Ok(Response::RecordList { records: out }),
-                }
-            }
-            (Request::ResultSingleOptional { .. }, Some(s)) => {
-                exhausted = true;
-                single_optional(s).await
-            }
-            (Request::ResultConsume { .. }, Some(_)) => match stream.take() {
-                Some(st) => match st.consume().await {
-                    Ok(sum) => {
-                        let j = summary(&sum);
-                        finished.summaries.insert(id, j.clone());
-                        Ok(Response::Summary(j))
-                    }
-                    Err(e) => Err(Failure::Driver(e)),
-                },
-                None => Err(Failure::Driver(Error::ResultConsumed)),
-            },
-            _ => Err(backend("internal: request routed to the wrong handler")),
-        };
+        if stream.is_none() {
+            finished.answer(env);
+            continue;
+        }
+        let (r, done) = result_request(&mut stream, id, &env.req, finished).await;
+        exhausted |= done;
         answer(env, r);
     }
+}
+
+/// Answers the result request `req` for the open result `id` (taken out
+/// of `stream` when consumed); also says whether the result is now read to
+/// its end.
+async fn result_request(
+    stream: &mut Option<RecordStream<'_>>,
+    id: Id,
+    req: &Request,
+    finished: &mut Finished,
+) -> (Reply, bool) {
+    let mut exhausted = false;
+    let r = match (req, stream.as_mut()) {
+        (_, None) => Err(Failure::Driver(Error::ResultConsumed)),
+        (Request::ResultNext { .. }, Some(s)) => match s.next().await {
+            Some(Ok(rec)) => record_response(&rec),
+            Some(Err(e)) => Err(Failure::Driver(e)),
+            None => {
+                exhausted = true;
+                Ok(Response::NullRecord {})
+            }
+        },
+        (Request::ResultPeek { .. }, Some(s)) => match s.peek().await {
+            Some(Ok(rec)) => record_response(rec),
+            Some(Err(e)) => Err(Failure::Driver(e)),
+            None => {
+                exhausted = true;
+                Ok(Response::NullRecord {})
+            }
+        },
+        (Request::ResultSingle { .. }, Some(s)) => {
+            exhausted = true;
+            single(s).await
+        }
+        (Request::ResultList { .. }, Some(s)) => {
+            let mut out = Vec::new();
+            let mut err = None;
+            while let Some(r) = s.next().await {
+                match r {
+                    Ok(rec) => out.push(record(&rec)),
+                    Err(e) => {
+                        err = Some(e);
+                        break;
+                    }
+                }
+            }
+            exhausted = true;
+            match err {
+                Some(e) => Err(Failure::Driver(e)),
+                None => Ok(Response::RecordList { records: out }),
+            }
+        }
+        (Request::ResultSingleOptional { .. }, Some(s)) => {
+            exhausted = true;
+            single_optional(s).await
+        }
+        (Request::ResultConsume { .. }, Some(_)) => match stream.take() {
+            Some(st) => match st.consume().await {
+                Ok(sum) => {
+                    let j = summary(&sum);
+                    finished.summaries.insert(id, j.clone());
+                    Ok(Response::Summary(j))
+                }
+                Err(e) => Err(Failure::Driver(e)),
+            },
+            None => Err(Failure::Driver(Error::ResultConsumed)),
+        },
+        _ => Err(backend("internal: request routed to the wrong handler")),
+    };
+    (r, exhausted)
 }
 
 /// A record as TestKit's `Record`; a zoned date-time whose zone the
@@ -411,19 +427,18 @@ async fn single(s: &mut RecordStream<'_>) -> Reply {
 /// or a request for something else arrives (returned; the transaction is
 /// dropped, which rolls it back).
 async fn tx_loop(
-    mut tx: neo4j::Transaction<'_>,
+    tx: neo4j::Transaction<'_>,
     id: Id,
     inbox: &Inbox,
     link: &Link,
     finished: &mut Finished,
     bookmarks: &[String],
 ) -> Option<Envelope> {
-    let mut pending = None;
+    // Every result of the transaction stays open until consumed or the
+    // transaction ends (they borrow it).
+    let mut open: HashMap<Id, Option<RecordStream<'_>>> = HashMap::new();
     loop {
-        let env = match pending.take() {
-            Some(e) => e,
-            None => recv(inbox).await?,
-        };
+        let env = recv(inbox).await?;
         match &env.req {
             // The session is borrowed by the transaction; its bookmarks
             // cannot change before the commit.
@@ -448,14 +463,13 @@ async fn tx_loop(
                         let rid = link.next_id();
                         let keys = stream.keys().to_vec();
                         answer(env, Ok(Response::Result { id: rid, keys }));
-                        pending = result_loop(stream, rid, inbox, finished, bookmarks, false).await;
-                        // `None`: the connection ended.
-                        pending.as_ref()?;
+                        open.insert(rid, Some(stream));
                     }
                     Err(e) => answer(env, Err(Failure::Driver(e))),
                 }
             }
             Request::TransactionCommit { tx_id } if *tx_id == id => {
+                drop(open);
                 let r = tx.commit().await;
                 answer(
                     env,
@@ -464,6 +478,7 @@ async fn tx_loop(
                 return None;
             }
             Request::TransactionRollback { tx_id } if *tx_id == id => {
+                drop(open);
                 let r = tx.rollback().await;
                 answer(
                     env,
@@ -472,6 +487,7 @@ async fn tx_loop(
                 return None;
             }
             Request::TransactionClose { tx_id } if *tx_id == id => {
+                drop(open);
                 let r = tx.close().await;
                 answer(
                     env,
@@ -479,12 +495,21 @@ async fn tx_loop(
                 );
                 return None;
             }
-            Request::ResultNext { .. }
-            | Request::ResultPeek { .. }
-            | Request::ResultSingle { .. }
-            | Request::ResultSingleOptional { .. }
-            | Request::ResultList { .. }
-            | Request::ResultConsume { .. } => finished.answer(env),
+            Request::ResultNext { result_id }
+            | Request::ResultPeek { result_id }
+            | Request::ResultSingle { result_id }
+            | Request::ResultSingleOptional { result_id }
+            | Request::ResultList { result_id }
+            | Request::ResultConsume { result_id } => {
+                let rid = *result_id;
+                match open.get_mut(&rid) {
+                    Some(stream) if stream.is_some() => {
+                        let (r, _) = result_request(stream, rid, &env.req, finished).await;
+                        answer(env, r);
+                    }
+                    _ => finished.answer(env),
+                }
+            }
             _ => return Some(env),
         }
     }

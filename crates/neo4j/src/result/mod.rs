@@ -20,7 +20,8 @@ use bolt_proto::structure::StructCtx;
 use futures_util::future::BoxFuture;
 use futures_util::{FutureExt, Stream};
 use packstream::Map;
-use tokio::sync::OwnedMutexGuard;
+use std::marker::PhantomData;
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 pub use summary::{
     parse_classification, Counters, GqlStatusObject, InputPosition, Notification,
@@ -32,7 +33,7 @@ use crate::driver::errors::from_failure;
 use crate::error::Error;
 use crate::query::{EagerResult, Query};
 use crate::record::Record;
-use crate::session::slot::{params_map, Slot, TxContext, TxState};
+use crate::session::slot::{params_map, repeat_error, Slot, TxContext, TxState};
 use crate::value::wire::decode_record_view;
 
 /// What [`RecordStream::single_optional`] found: the record (if any) and
@@ -53,16 +54,45 @@ pub struct SingleOptional {
 
 /// How a stream reaches its connection.
 pub(crate) enum Link<'a> {
-    /// Borrowed from a session or explicit transaction.
+    /// Borrowed from a session (auto-commit).
     Borrowed(&'a mut Slot),
     /// Held through a managed transaction's lock.
     Shared(OwnedMutexGuard<Slot>),
+    /// Shared with the other results of an explicit transaction (which
+    /// outlives them: `'a` borrows it): locked for each exchange.
+    Tx(Arc<Mutex<Slot>>, PhantomData<&'a ()>),
 }
 
-fn slot<'s>(link: &'s mut Link<'_>) -> &'s mut Slot {
+/// The slot of a [`Link`], locked if shared.
+enum SlotRef<'s> {
+    Direct(&'s mut Slot),
+    Locked(OwnedMutexGuard<Slot>),
+}
+
+impl std::ops::Deref for SlotRef<'_> {
+    type Target = Slot;
+    fn deref(&self) -> &Slot {
+        match self {
+            SlotRef::Direct(s) => s,
+            SlotRef::Locked(g) => g,
+        }
+    }
+}
+
+impl std::ops::DerefMut for SlotRef<'_> {
+    fn deref_mut(&mut self) -> &mut Slot {
+        match self {
+            SlotRef::Direct(s) => s,
+            SlotRef::Locked(g) => g,
+        }
+    }
+}
+
+async fn slot<'s>(link: &'s mut Link<'_>) -> SlotRef<'s> {
     match link {
-        Link::Borrowed(s) => s,
-        Link::Shared(g) => g,
+        Link::Borrowed(s) => SlotRef::Direct(s),
+        Link::Shared(g) => SlotRef::Direct(g),
+        Link::Tx(m, _) => SlotRef::Locked(m.clone().lock_owned().await),
     }
 }
 
@@ -121,6 +151,11 @@ struct Inner<'a> {
     /// A failure that ended the stream while records of its batch were
     /// still buffered: returned once they have been read.
     deferred: Option<Error>,
+    /// In an explicit transaction: which of its RUNs this is (see
+    /// `Slot::run_seq`); 0 otherwise.
+    seq: u64,
+    /// The server's id of this result in its transaction (Bolt 4.0+).
+    qid: Option<i64>,
 }
 
 impl std::fmt::Debug for RecordStream<'_> {
@@ -144,7 +179,9 @@ pub(crate) async fn start<'a>(
     cx: Option<&TxContext>,
     fetch_size: i64,
 ) -> Result<RecordStream<'a>, Error> {
-    let s = slot(&mut link);
+    let in_tx = matches!(link, Link::Tx(..));
+    let mut guard = slot(&mut link).await;
+    let s = &mut *guard;
     if s.tx == TxState::Failed {
         return Err(Error::Usage(
             "the transaction failed earlier and can only be rolled back".into(),
@@ -152,9 +189,17 @@ pub(crate) async fn start<'a>(
     }
     if s.pre_responses == 0 {
         // Nothing pipelined ahead of this RUN (a BEGIN is answered with
-        // it): finish what earlier work left behind.
-        s.drain().await?;
+        // it): finish what earlier work left behind. Earlier results of
+        // a transaction stay open where the server can keep several.
+        let keep_open = in_tx && s.conn()?.version().has_pull_n();
+        s.drain_with(!keep_open).await?;
     }
+    let seq = if in_tx {
+        s.run_seq += 1;
+        s.run_seq
+    } else {
+        0
+    };
     let autocommit = cx.is_some();
     if autocommit {
         s.queue_telemetry()?;
@@ -236,36 +281,90 @@ pub(crate) async fn start<'a>(
             .collect(),
         _ => Arc::from(Vec::new()),
     };
+    let qid = run_meta.get("qid").and_then(|q| q.as_int());
+    drop(guard);
+    let mut inner = Inner {
+        link,
+        keys,
+        buffer: VecDeque::new(),
+        phase: Phase::Pulling,
+        fetch_size: n,
+        ctx,
+        autocommit,
+        run_meta,
+        done_meta: Map::new(),
+        query,
+        server,
+        had_record: false,
+        deferred: None,
+        seq,
+        qid,
+    };
+    if in_tx {
+        // Read the first batch now: a later RUN of the transaction must
+        // not find it unread on the connection. A failure is kept for the
+        // first read.
+        if let Err(e) = inner.fetch().await {
+            inner.deferred = Some(e);
+        }
+    }
     Ok(RecordStream {
-        inner: Some(Inner {
-            link,
-            keys,
-            buffer: VecDeque::new(),
-            phase: Phase::Pulling,
-            fetch_size: n,
-            ctx,
-            autocommit,
-            run_meta,
-            done_meta: Map::new(),
-            query,
-            server,
-            had_record: false,
-            deferred: None,
-        }),
+        inner: Some(inner),
         fetching: None,
     })
 }
 
+/// The PULL / DISCARD that continues a result of a transaction: with the
+/// result's `qid` once a later RUN opened another result (Bolt 4.0+). A
+/// failed transaction repeats its failure instead (nothing is sent); a
+/// result the server could not keep open (Bolt 1–3: a later RUN
+/// discarded it) is consumed.
+fn more(s: &Slot, seq: u64, qid: Option<i64>, mut pull: Pull) -> Result<Pull, Error> {
+    if seq == 0 {
+        return Ok(pull);
+    }
+    if s.tx == TxState::Failed {
+        return Err(match &s.tx_failure {
+            Some(e) => repeat_error(e),
+            None => Error::Usage("the transaction failed earlier".into()),
+        });
+    }
+    if s.run_seq != seq {
+        match qid {
+            Some(q) if q >= 0 => pull.qid = Some(q),
+            _ => return Err(Error::ResultConsumed),
+        }
+    }
+    Ok(pull)
+}
+
 impl<'a> Inner<'a> {
+    /// When the stream has more, asks to discard the rest.
+    async fn discard_more(&mut self) -> Result<(), Error> {
+        if self.phase == Phase::More {
+            let mut guard = slot(&mut self.link).await;
+            let discard = more(&guard, self.seq, self.qid, Pull::all()).inspect_err(|_| {
+                self.phase = Phase::Failed;
+            })?;
+            guard.conn()?.queue(&Request::Discard(discard))?;
+            self.phase = Phase::Pulling;
+        }
+        Ok(())
+    }
+
     /// Reads one batch (sending its PULL first if needed) into the buffer,
     /// or the final summary.
     async fn fetch(&mut self) -> Result<(), Error> {
-        let s = slot(&mut self.link);
-        let conn = s.conn()?;
+        let mut guard = slot(&mut self.link).await;
+        let s = &mut *guard;
         if self.phase == Phase::More {
-            conn.queue(&Request::Pull(Pull::n(self.fetch_size)))?;
+            let pull = more(s, self.seq, self.qid, Pull::n(self.fetch_size)).inspect_err(|_| {
+                self.phase = Phase::Failed;
+            })?;
+            s.conn()?.queue(&Request::Pull(pull))?;
             self.phase = Phase::Pulling;
         }
+        let conn = s.conn()?;
         if self.phase != Phase::Pulling {
             return Ok(());
         }
@@ -354,19 +453,11 @@ impl<'a> Inner<'a> {
         if let Some(e) = self.deferred.take() {
             return Err(e);
         }
-        if self.phase == Phase::More {
-            let conn = slot(&mut self.link).conn()?;
-            conn.queue(&Request::Discard(Pull::all()))?;
-            self.phase = Phase::Pulling;
-        }
+        self.discard_more().await?;
         while self.phase == Phase::Pulling {
             self.fetch().await?;
             self.buffer.clear();
-            if self.phase == Phase::More {
-                let conn = slot(&mut self.link).conn()?;
-                conn.queue(&Request::Discard(Pull::all()))?;
-                self.phase = Phase::Pulling;
-            }
+            self.discard_more().await?;
         }
         if self.phase == Phase::Failed {
             return Err(Error::ResultConsumed);

@@ -498,10 +498,6 @@ impl Session {
         &mut self.slot
     }
 
-    pub(crate) fn slot_ref(&self) -> &Slot {
-        &self.slot
-    }
-
     pub(crate) fn after_commit(&mut self, bookmark: Option<String>) {
         if let Some(b) = bookmark {
             self.slot.new_bookmark = Some(b);

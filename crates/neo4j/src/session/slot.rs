@@ -54,6 +54,34 @@ pub(crate) struct Slot {
     /// retried managed transaction sends it only until it got through.
     /// It outlives the connection: a retry on a new one sends it again.
     pub(crate) telemetry: Option<i64>,
+    /// How many RUNs the open transaction has sent: a result of the
+    /// transaction opened before the latest RUN must name its `qid` when it
+    /// pulls more (Bolt 4.0+).
+    pub(crate) run_seq: u64,
+    /// The failure that ended the open transaction: results opened before
+    /// it report it again instead of pulling more.
+    pub(crate) tx_failure: Option<Error>,
+}
+
+/// The error `e` once more, for every later operation of a failed
+/// transaction (server failures keep their code and GQL details).
+pub(crate) fn repeat_error(e: &Error) -> Error {
+    match e {
+        Error::Server {
+            code,
+            message,
+            classification,
+            gql,
+        } => Error::Server {
+            code: code.clone(),
+            message: message.clone(),
+            classification: *classification,
+            gql: gql.clone(),
+        },
+        Error::ServiceUnavailable(m) => Error::ServiceUnavailable(m.clone()),
+        Error::SessionExpired(m) => Error::SessionExpired(m.clone()),
+        other => Error::Usage(format!("the transaction failed earlier: {other}")),
+    }
 }
 
 /// Transaction options: timeout and metadata.
@@ -185,6 +213,8 @@ impl Slot {
     /// with the first RUN).
     pub(crate) fn begin(&mut self, cx: &TxContext) -> Result<(), Error> {
         self.pre_responses = 0;
+        self.run_seq = 0;
+        self.tx_failure = None;
         let modern = self.conn()?.version().has_hello();
         if modern {
             self.queue_telemetry()?;
@@ -207,6 +237,13 @@ impl Slot {
     /// request can follow. A failure inside a transaction fails it and is
     /// returned; outside, it is logged (its result was dropped unread).
     pub(crate) async fn drain(&mut self) -> Result<(), Error> {
+        self.drain_with(true).await
+    }
+
+    /// [`drain`](Self::drain); with `discard_open` false, results still
+    /// open are left open (a transaction on Bolt 4.0+ may keep several,
+    /// each pulled later by its `qid`).
+    pub(crate) async fn drain_with(&mut self, discard_open: bool) -> Result<(), Error> {
         let in_tx = self.tx != TxState::None;
         let Some(conn) = self.conn.as_mut() else {
             return Ok(());
@@ -239,7 +276,7 @@ impl Slot {
             }
             self.pre_responses = 0;
             match conn.state() {
-                ServerState::Streaming | ServerState::TxStreaming => {
+                ServerState::Streaming | ServerState::TxStreaming if discard_open => {
                     conn.queue(&Request::Discard(Pull::all()))?;
                 }
                 _ => break,
@@ -260,10 +297,14 @@ impl Slot {
     /// (a routing driver turns a lost cluster member or a refused write
     /// into [`Error::SessionExpired`] and updates its routing table).
     pub(crate) fn fail(&mut self, e: Error) -> Error {
-        if self.tx == TxState::Open {
+        let was_open = self.tx == TxState::Open;
+        if was_open {
             self.tx = TxState::Failed;
         }
         let e = self.routed(e);
+        if was_open {
+            self.tx_failure = Some(repeat_error(&e));
+        }
         self.saw_retryable |= e.is_retryable();
         e
     }

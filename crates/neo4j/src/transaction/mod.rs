@@ -9,6 +9,7 @@
 //! COMMIT, ROLLBACK on every protocol version) live in `session::slot`.
 //! The retry loop of managed transactions lives with the session.
 
+use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -91,6 +92,13 @@ impl TransactionConfig {
 
 /// An explicit transaction; borrows its session until it ends.
 ///
+/// Several of its results may be open at once (each borrows the
+/// transaction): on Bolt 4.0+ the server keeps them all and each is pulled
+/// by its id; on older servers a new query discards the results still
+/// open (reading one further then fails with [`Error::ResultConsumed`]).
+/// Once a query of the transaction fails, its earlier results report that
+/// failure instead of fetching more, and only a rollback is left.
+///
 /// End it with [`commit`](Self::commit), [`rollback`](Self::rollback) or
 /// [`close`](Self::close). A transaction dropped while open is rolled back:
 /// at once if the session is used again (or closed), otherwise by the pool,
@@ -99,42 +107,82 @@ impl TransactionConfig {
 /// ```no_run
 /// # async fn demo(session: &mut neo4j::Session) -> Result<(), neo4j::Error> {
 /// use neo4j::{params, TransactionConfig};
-/// let mut tx = session.begin_transaction(TransactionConfig::new()).await?;
+/// let tx = session.begin_transaction(TransactionConfig::new()).await?;
 /// tx.run("CREATE (:Account {id: $id})", params! {"id" => 1}).await?.consume().await?;
 /// tx.run("CREATE (:Account {id: $id})", params! {"id" => 2}).await?.consume().await?;
 /// tx.commit().await?;
 /// # Ok(()) }
 /// ```
-#[derive(Debug)]
 pub struct Transaction<'s> {
     session: &'s mut Session,
+    /// The session's slot while the transaction runs, shared with its
+    /// results; given back to the session when the transaction ends or is
+    /// dropped.
+    slot: Arc<Mutex<Slot>>,
+    /// Whether the slot went back to the session already.
+    returned: bool,
     fetch_size: i64,
+}
+
+impl std::fmt::Debug for Transaction<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transaction")
+            .field("fetch_size", &self.fetch_size)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Transaction<'_> {
+    fn drop(&mut self) {
+        self.give_back();
+    }
 }
 
 impl<'s> Transaction<'s> {
     pub(crate) fn new(session: &'s mut Session, fetch_size: i64) -> Self {
+        let slot = std::mem::take(session.slot_mut());
         Transaction {
             session,
+            slot: Arc::new(Mutex::new(slot)),
+            returned: false,
             fetch_size,
         }
     }
 
-    /// Runs a query in the transaction. A result not consumed before the
-    /// next query or the commit is discarded.
+    /// Puts the slot back into the session (once). Its results borrow the
+    /// transaction, so none holds the lock by now.
+    fn give_back(&mut self) {
+        if self.returned {
+            return;
+        }
+        if let Ok(mut slot) = self.slot.try_lock() {
+            *self.session.slot_mut() = std::mem::take(&mut *slot);
+            self.returned = true;
+        }
+    }
+
+    /// Runs a query in the transaction. Earlier results stay readable
+    /// (see [the type's documentation](Self)); results not consumed by the
+    /// commit are discarded.
     ///
     /// ```no_run
-    /// # async fn demo(tx: &mut neo4j::Transaction<'_>) -> Result<(), neo4j::Error> {
-    /// let rec = tx.run("RETURN $x AS x", neo4j::params! {"x" => 1}).await?.single().await?;
+    /// # async fn demo(tx: &neo4j::Transaction<'_>) -> Result<(), neo4j::Error> {
+    /// let mut outer = tx.run("UNWIND [1, 2] AS x RETURN x", neo4j::params! {}).await?;
+    /// while let Some(rec) = outer.next().await {
+    ///     let x: i64 = rec?.get("x")?;
+    ///     // A second result of the same transaction while the first is open.
+    ///     tx.run("CREATE (:Seen {x: $x})", neo4j::params! {"x" => x}).await?.consume().await?;
+    /// }
     /// # Ok(()) }
     /// ```
     pub async fn run(
-        &mut self,
+        &self,
         query: impl Into<String>,
         params: impl Into<Params>,
     ) -> Result<RecordStream<'_>, Error> {
         let q = Query::new(query).with_params(params);
         start(
-            Link::Borrowed(self.session.slot_mut()),
+            Link::Tx(self.slot.clone(), PhantomData),
             q,
             None,
             self.fetch_size,
@@ -149,8 +197,9 @@ impl<'s> Transaction<'s> {
     /// tx.commit().await?;
     /// # Ok(()) }
     /// ```
-    pub async fn commit(self) -> Result<(), Error> {
-        let r = self.session.slot_mut().commit().await;
+    pub async fn commit(mut self) -> Result<(), Error> {
+        let r = self.slot.lock().await.commit().await;
+        self.give_back();
         match r {
             Ok(bm) => {
                 self.session.after_commit(bm);
@@ -167,8 +216,10 @@ impl<'s> Transaction<'s> {
     /// tx.rollback().await?;
     /// # Ok(()) }
     /// ```
-    pub async fn rollback(self) -> Result<(), Error> {
-        self.session.slot_mut().rollback().await
+    pub async fn rollback(mut self) -> Result<(), Error> {
+        let r = self.slot.lock().await.rollback().await;
+        self.give_back();
+        r
     }
 
     /// Rolls back if still open; otherwise does nothing.
@@ -191,7 +242,7 @@ impl<'s> Transaction<'s> {
     ///
     /// ```no_run
     /// # async fn demo(session: &mut neo4j::Session) -> Result<(), neo4j::Error> {
-    /// let mut tx = session.begin_transaction(neo4j::TransactionConfig::new()).await?;
+    /// let tx = session.begin_transaction(neo4j::TransactionConfig::new()).await?;
     /// assert!(tx.is_open());
     /// if tx.run("RETURN 1/0", neo4j::params! {}).await.is_err() {
     ///     assert!(!tx.is_open()); // failed: only rollback is left
@@ -200,11 +251,11 @@ impl<'s> Transaction<'s> {
     /// # Ok(()) }
     /// ```
     pub fn is_open(&self) -> bool {
-        self.session_slot().tx == TxState::Open
-    }
-
-    fn session_slot(&self) -> &Slot {
-        self.session.slot_ref()
+        // Locked only while one of its results talks to the server: open.
+        self.slot
+            .try_lock()
+            .map(|s| s.tx == TxState::Open)
+            .unwrap_or(true)
     }
 }
 
