@@ -204,3 +204,101 @@ async fn servers_not_announcing_neo4j_are_refused() {
         d.close().await;
     }
 }
+
+#[tokio::test]
+async fn a_transaction_keeps_an_earlier_result_open_and_pulls_it_by_qid() {
+    let runs = Arc::new(AtomicUsize::new(0));
+    let r = runs.clone();
+    let m = start(Version::V5_0, move |conn, req| match req {
+        Request::Run(_) => {
+            let qid = r.fetch_add(1, Ordering::SeqCst) as i64;
+            Action::Reply(vec![support::success(&[
+                ("fields", vec!["n"].into()),
+                ("qid", qid.into()),
+            ])])
+        }
+        Request::Pull(p) if p.qid == Some(0) => {
+            Action::Reply(vec![support::record("o2"), support::ok()])
+        }
+        Request::Pull(_) if r.load(Ordering::SeqCst) == 1 => Action::Reply(vec![
+            support::record("o1"),
+            support::success(&[("has_more", true.into())]),
+        ]),
+        Request::Pull(_) => Action::Reply(vec![support::record("i1"), support::ok()]),
+        _ => default_answer(conn, req),
+    })
+    .await;
+    let d = driver(&m);
+    let mut s = d.session(SessionConfig::new().with_database("db").with_fetch_size(1));
+    let tx = s
+        .begin_transaction(neo4j::TransactionConfig::new())
+        .await
+        .unwrap();
+    let mut outer = tx.run("OUTER", params! {}).await.unwrap();
+    let first: String = outer.next().await.unwrap().unwrap().get("n").unwrap();
+    assert_eq!(first, "o1");
+    // A second result while the first is open: the first is not discarded.
+    let inner = tx.run("INNER", params! {}).await.unwrap().collect().await;
+    let inner: Vec<String> = inner.unwrap().iter().map(|r| r.get("n").unwrap()).collect();
+    assert_eq!(inner, ["i1"]);
+    let second: String = outer.next().await.unwrap().unwrap().get("n").unwrap();
+    assert_eq!(second, "o2");
+    assert!(outer.next().await.is_none());
+    drop(outer);
+    tx.commit().await.unwrap();
+    let pulls: Vec<Option<i64>> = m
+        .requests()
+        .into_iter()
+        .filter_map(|(_, r)| match r {
+            Request::Pull(p) => Some(p.qid),
+            _ => None,
+        })
+        .collect();
+    // The earlier result names its qid once a later RUN opened another.
+    assert_eq!(pulls, [None, None, Some(0)]);
+    assert_eq!(
+        script(&m),
+        ["BEGIN", "RUN", "PULL", "RUN", "PULL", "PULL", "COMMIT"]
+    );
+    s.close().await.unwrap();
+    d.close().await;
+}
+
+#[tokio::test]
+async fn earlier_results_of_a_failed_transaction_repeat_its_failure() {
+    let runs = Arc::new(AtomicUsize::new(0));
+    let r = runs.clone();
+    let m = start(Version::V5_0, move |conn, req| match req {
+        Request::Run(_) if r.fetch_add(1, Ordering::SeqCst) == 1 => {
+            Action::Reply(vec![support::failure(
+                "Neo.ClientError.Statement.SyntaxError",
+                "bad",
+            )])
+        }
+        Request::Pull(_) if r.load(Ordering::SeqCst) == 1 => Action::Reply(vec![
+            support::record(1),
+            support::success(&[("has_more", true.into())]),
+        ]),
+        _ => default_answer(conn, req),
+    })
+    .await;
+    let d = driver(&m);
+    let mut s = d.session(SessionConfig::new().with_database("db").with_fetch_size(1));
+    let tx = s
+        .begin_transaction(neo4j::TransactionConfig::new())
+        .await
+        .unwrap();
+    let mut res = tx.run("RETURN 1", params! {}).await.unwrap();
+    let e = tx.run("invalid", params! {}).await.unwrap_err();
+    assert!(e.to_string().contains("SyntaxError"), "{e}");
+    // The record already fetched is still delivered, then the failure.
+    assert!(res.next().await.unwrap().is_ok());
+    let again = res.next().await.unwrap().unwrap_err();
+    assert!(again.to_string().contains("SyntaxError"), "{again}");
+    drop(res);
+    tx.close().await.unwrap();
+    assert_eq!(script(&m)[..4], ["BEGIN", "RUN", "PULL", "RUN"]);
+    assert_eq!(m.count(RequestKind::Pull), 2, "no PULL after the failure");
+    s.close().await.unwrap();
+    d.close().await;
+}
