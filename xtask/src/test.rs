@@ -199,6 +199,7 @@ pub const CI_SUBSET: &[&str] = &[
     "errors",
     "versions",
     "bookmarks",
+    "routing",
 ];
 
 /// Stage 5: TestKit's CI subset, or a printed reason why it cannot run yet.
