@@ -143,7 +143,6 @@ impl Params {
 /// [`Error::Conversion`] naming the parameter that cannot be sent (a graph
 /// value, a temporal value the server's version cannot take, an oversize
 /// value).
-#[allow(dead_code)] // used by the session layer
 pub(crate) fn encode_params(buf: &mut Vec<u8>, p: &Params, ctx: StructCtx) -> Result<(), Error> {
     wire::encode_map(buf, &p.0, ctx)
 }

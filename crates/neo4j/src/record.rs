@@ -73,7 +73,6 @@ impl RecordIndex for usize {
 
 impl Record {
     /// A record of `values` under `keys` (same length; the session checks).
-    #[allow(dead_code)] // used by the session layer
     pub(crate) fn new(keys: Arc<[String]>, values: Vec<Value>) -> Record {
         Record { keys, values }
     }

@@ -57,7 +57,6 @@ pub(crate) fn decode_record_fields(fields: &[u8], ctx: StructCtx) -> Result<Vec<
 ///
 /// # Errors
 /// As [`decode_record_fields`].
-#[allow(dead_code)] // used by the session layer
 pub(crate) fn decode_record_view(
     view: &RecordView<'_>,
     ctx: StructCtx,
@@ -72,7 +71,6 @@ pub(crate) fn decode_record_view(
 ///
 /// # Errors
 /// As [`decode_record_fields`].
-#[allow(dead_code)] // used by the session layer
 pub(crate) fn value_from_bolt(v: packstream::Value, ctx: StructCtx) -> Result<Value, Error> {
     // Rare path: re-encode and use the one decoder, so both paths agree.
     let bytes = v.to_bytes().map_err(proto)?;
@@ -231,7 +229,6 @@ fn encode_struct(buf: &mut Vec<u8>, v: &Value, ctx: StructCtx) -> Result<(), Err
 ///
 /// # Errors
 /// As [`encode_value`].
-#[allow(dead_code)] // used by the session layer
 pub(crate) fn value_to_bolt(v: &Value, ctx: StructCtx) -> Result<packstream::Value, Error> {
     let mut buf = Vec::new();
     encode_value(&mut buf, v, ctx)?;
