@@ -61,10 +61,7 @@ pub(crate) const FEATURES: &[&str] = &[
 
 /// Tests skipped, by pattern (`*` matches any run of characters), with
 /// the reason TestKit shows. First match wins.
-const SKIPS: &[(&str, &str)] = &[(
-    "stub.routing.test_no_routing_v*.NoRoutingV*.test_should_error_on_rollback_failure_using_session_close",
-    "known driver gap: a ROLLBACK that fails while a session closes is logged, not raised to the caller",
-)];
+const SKIPS: &[(&str, &str)] = &[];
 
 /// Whether `text` matches `pattern` with `*` wildcards.
 fn glob(pattern: &str, text: &str) -> bool {

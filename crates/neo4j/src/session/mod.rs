@@ -363,7 +363,10 @@ impl Session {
         if self.slot.tx != TxState::None {
             // A transaction was dropped without commit or rollback.
             tracing::debug!("rolling back a dropped transaction");
-            self.rollback_dropped().await;
+            if let Err(e) = self.rollback_dropped().await {
+                // The user let go of the transaction; the new work goes on.
+                tracing::debug!(error = %e, "rolling back a dropped transaction failed");
+            }
         }
         if self.slot.conn.is_some() {
             self.slot.drain().await?;
@@ -713,6 +716,10 @@ impl Session {
     /// Finishes pending work (discarding an unconsumed result, rolling
     /// back a dropped transaction) and gives the connection back.
     ///
+    /// A failure of that work is returned, after the connection went back
+    /// (as the official drivers do, a ROLLBACK of a transaction left open
+    /// that fails is raised here).
+    ///
     /// ```no_run
     /// # async fn demo(session: neo4j::Session) -> Result<(), neo4j::Error> {
     /// session.close().await?;
@@ -722,8 +729,7 @@ impl Session {
         let r = if self.slot.tx == TxState::None {
             self.slot.drain().await
         } else {
-            self.rollback_dropped().await;
-            Ok(())
+            self.rollback_dropped().await
         };
         self.take_bookmark();
         self.slot.release().await;
@@ -733,13 +739,15 @@ impl Session {
     /// Rolls back a transaction dropped while open: ROLLBACK after
     /// discarding its open result, as the official drivers do (a failed
     /// one is only RESET, when its connection goes back to the pool).
-    /// Errors are logged: the user let go of the transaction.
-    async fn rollback_dropped(&mut self) {
-        if self.slot.tx == TxState::Open {
-            if let Err(e) = self.slot.rollback().await {
-                tracing::debug!(error = %e, "rolling back a dropped transaction failed");
-            }
-        }
+    /// The connection is given back either way; the ROLLBACK's failure is
+    /// returned.
+    async fn rollback_dropped(&mut self) -> Result<(), Error> {
+        let r = if self.slot.tx == TxState::Open {
+            self.slot.rollback().await
+        } else {
+            Ok(())
+        };
         self.slot.release().await;
+        r
     }
 }
