@@ -438,3 +438,218 @@ async fn bookmarks_and_impersonation_flow_into_route() {
     assert_eq!(route.imp_user.as_deref(), Some("alice"));
     d.close().await;
 }
+
+// ---- Bolt 5.8: the home-database cache (optimistic routing) ----
+
+/// How a one-member Bolt 5.8 "cluster" behaves: whether it says it does
+/// server-side routing, the home database it resolves, a database whose
+/// ROUTE fails (it was dropped), and the TTL of its tables.
+#[derive(Clone)]
+struct Cluster58 {
+    ssr: bool,
+    home: Arc<Mutex<String>>,
+    gone: Arc<Mutex<Option<String>>>,
+    ttl: i64,
+}
+
+impl Cluster58 {
+    fn new(ssr: bool, home: &str, ttl: i64) -> Cluster58 {
+        Cluster58 {
+            ssr,
+            home: Arc::new(Mutex::new(home.to_owned())),
+            gone: Arc::default(),
+            ttl,
+        }
+    }
+
+    /// A member that is router, reader and writer of every database; RUN
+    /// and BEGIN answers name the database (the home one when none was
+    /// sent), as Bolt 5.8 servers do.
+    async fn start(&self) -> Member {
+        let me: Arc<Mutex<String>> = Arc::default();
+        let me2 = me.clone();
+        let c = self.clone();
+        let m = start(Version::V5_8, move |conn, req| {
+            let home = c.home.lock().unwrap().clone();
+            match req {
+                Request::Hello(_) => {
+                    let mut hints = packstream::Map::new();
+                    hints.insert("ssr.enabled", c.ssr);
+                    Action::Reply(vec![success(&[
+                        ("server", "Neo4j/5.26.0".into()),
+                        ("connection_id", format!("bolt-{conn}").into()),
+                        ("hints", Value::Map(hints)),
+                    ])])
+                }
+                Request::Route(route) => {
+                    if route.db.is_some() && route.db == *c.gone.lock().unwrap() {
+                        return Action::Reply(vec![failure(
+                            "Neo.ClientError.Database.DatabaseNotFound",
+                            "no such database",
+                        )]);
+                    }
+                    let own = vec![me2.lock().unwrap().clone()];
+                    let db = route.db.clone().unwrap_or(home);
+                    Action::Reply(vec![success(&[("rt", rt(c.ttl, &db, &own, &own, &own))])])
+                }
+                Request::Run(run) => {
+                    let db = run.tx.db.clone().unwrap_or(home);
+                    Action::Reply(vec![success(&[
+                        ("fields", vec!["n"].into()),
+                        ("db", db.into()),
+                    ])])
+                }
+                Request::Begin(begin) => {
+                    let db = begin.tx.db.clone().unwrap_or(home);
+                    Action::Reply(vec![success(&[("db", db.into())])])
+                }
+                _ => default_answer(conn, req),
+            }
+        })
+        .await;
+        *me.lock().unwrap() = m.address();
+        m
+    }
+}
+
+/// The databases named by the member's ROUTEs and by its RUNs / BEGINs
+/// (`None`: no database sent).
+fn dbs_sent(m: &Member) -> (Vec<Option<String>>, Vec<Option<String>>) {
+    let mut routes = Vec::new();
+    let mut work = Vec::new();
+    for (_, r) in m.requests() {
+        match r {
+            Request::Route(route) => routes.push(route.db),
+            Request::Run(run) => work.push(run.tx.db),
+            Request::Begin(begin) => work.push(begin.tx.db),
+            _ => {}
+        }
+    }
+    (routes, work)
+}
+
+async fn run_in(s: &mut neo4j::Session) {
+    s.run("RETURN 1 AS n", params! {})
+        .await
+        .unwrap()
+        .consume()
+        .await
+        .unwrap();
+}
+
+fn home(s: &str) -> Option<String> {
+    Some(s.to_owned())
+}
+
+#[tokio::test]
+async fn ssr_cluster_routes_new_sessions_with_the_cached_home_database() {
+    let c = Cluster58::new(true, "homedb", 300);
+    let m = c.start().await;
+    let d = driver(&format!("neo4j://{}", m.address()));
+    // First session: the cache is empty; ROUTE resolves (and caches) it.
+    let mut s1 = d.session(SessionConfig::new());
+    run_in(&mut s1).await;
+    s1.close().await.unwrap();
+    // Second session: no ROUTE; the first RUN goes to the cached database's
+    // member without a database, the answer pins it; then it is named.
+    let mut s2 = d.session(SessionConfig::new());
+    run_in(&mut s2).await;
+    run_in(&mut s2).await;
+    s2.close().await.unwrap();
+    // Explicit transactions: BEGIN without a database too.
+    let mut s3 = d.session(SessionConfig::new());
+    s3.execute_read(|tx| async move { tx.run("RETURN 1 AS n", params! {}).await?.consume().await })
+        .await
+        .unwrap();
+    run_in(&mut s3).await;
+    s3.close().await.unwrap();
+    let (routes, work) = dbs_sent(&m);
+    assert_eq!(routes, vec![None]);
+    // s1 RUN, s2 RUN + RUN, s3 BEGIN + RUN in it (never a db) + RUN.
+    assert_eq!(
+        work,
+        vec![
+            home("homedb"),
+            None,
+            home("homedb"),
+            None,
+            None,
+            home("homedb")
+        ]
+    );
+    // Another user has no cache entry: its home database is asked for.
+    let mut s4 = d.session(SessionConfig::new().with_impersonated_user("alice"));
+    run_in(&mut s4).await;
+    s4.close().await.unwrap();
+    let (routes, work) = dbs_sent(&m);
+    assert_eq!(routes, vec![None, None]);
+    assert_eq!(work.last().unwrap(), &home("homedb"));
+    d.close().await;
+}
+
+#[tokio::test]
+async fn a_wrong_guess_is_corrected_by_the_server_answer() {
+    let c = Cluster58::new(true, "old", 300);
+    let m = c.start().await;
+    let d = driver(&format!("neo4j://{}", m.address()));
+    let mut s1 = d.session(SessionConfig::new());
+    run_in(&mut s1).await;
+    s1.close().await.unwrap();
+    // The user's home database changes on the server.
+    *c.home.lock().unwrap() = "new".to_owned();
+    let mut s2 = d.session(SessionConfig::new());
+    run_in(&mut s2).await; // guessed `old`, sent none; the server says `new`
+    run_in(&mut s2).await; // pinned `new`: its table is fetched, `new` named
+    s2.close().await.unwrap();
+    let mut s3 = d.session(SessionConfig::new());
+    run_in(&mut s3).await; // the cache learnt `new`
+    s3.close().await.unwrap();
+    let (routes, work) = dbs_sent(&m);
+    assert_eq!(routes, vec![None, home("new")]);
+    assert_eq!(work, vec![home("old"), None, home("new"), None]);
+    assert!(d.routing_table(Some("new")).is_some());
+    d.close().await;
+}
+
+#[tokio::test]
+async fn a_cached_database_that_cannot_be_routed_falls_back_to_resolution() {
+    // TTL 0: every unit of work asks for a fresh table.
+    let c = Cluster58::new(true, "old", 0);
+    let m = c.start().await;
+    let d = driver(&format!("neo4j://{}", m.address()));
+    let mut s1 = d.session(SessionConfig::new());
+    run_in(&mut s1).await;
+    s1.close().await.unwrap();
+    // `old` is dropped: ROUTE for it fails; the home database is now `new`.
+    *c.home.lock().unwrap() = "new".to_owned();
+    *c.gone.lock().unwrap() = home("old");
+    let mut s2 = d.session(SessionConfig::new());
+    run_in(&mut s2).await;
+    s2.close().await.unwrap();
+    let (routes, work) = dbs_sent(&m);
+    // s1: ROUTE home; its RUN's acquisition: ROUTE old (stale at once).
+    // s2: ROUTE old fails, the guess is forgotten, ROUTE home, ROUTE new.
+    assert_eq!(routes.first(), Some(&None));
+    assert!(
+        routes.ends_with(&[home("old"), None, home("new")]),
+        "{routes:?}"
+    );
+    assert_eq!(work, vec![home("old"), home("new")]);
+    d.close().await;
+}
+
+#[tokio::test]
+async fn without_server_side_routing_every_session_resolves_its_home_database() {
+    let c = Cluster58::new(false, "homedb", 300);
+    let m = c.start().await;
+    let d = driver(&format!("neo4j://{}", m.address()));
+    for _ in 0..2 {
+        let mut s = d.session(SessionConfig::new());
+        run_in(&mut s).await;
+        s.close().await.unwrap();
+    }
+    let (routes, work) = dbs_sent(&m);
+    assert_eq!(routes, vec![None, None]);
+    assert_eq!(work, vec![home("homedb"), home("homedb")]);
+    d.close().await;
+}

@@ -26,7 +26,7 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::query::{ExecuteQuery, Query};
 use crate::result::ServerInfo;
-use crate::routing::{RouteHook, RoutingProvider, RoutingTableInfo};
+use crate::routing::{HomeDbKey, RouteHook, RoutingProvider, RoutingTableInfo};
 use crate::session::{Session, SessionConfig};
 use crate::uri::{ParsedUri, SchemeKind};
 
@@ -248,6 +248,27 @@ impl Driver {
             .provider
             .resolve_home_database(imp_user, bookmarks)
             .await
+    }
+
+    /// The home database cached for `key` that a session without a
+    /// database may route with (routing drivers whose servers all do
+    /// server-side routing; see `routing::home_db`).
+    pub(crate) fn home_db_guess(&self, key: &HomeDbKey) -> Option<String> {
+        self.inner.provider.routing()?.home_db_guess(key)
+    }
+
+    /// Caches `database` as `key`'s home database (routing drivers).
+    pub(crate) fn learn_home_db(&self, key: HomeDbKey, database: &str) {
+        if let Some(r) = self.inner.provider.routing() {
+            r.learn_home_db(key, database);
+        }
+    }
+
+    /// Drops `key`'s cached home database (routing drivers).
+    pub(crate) fn forget_home_db(&self, key: &HomeDbKey) {
+        if let Some(r) = self.inner.provider.routing() {
+            r.forget_home_db(key);
+        }
     }
 
     /// Where a unit of work on `database` reports failures (routing only).

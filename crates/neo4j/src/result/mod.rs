@@ -232,7 +232,7 @@ pub(crate) async fn start<'a>(
         let conn = s.conn()?;
         match conn.recv_ref().await? {
             ResponseRef::Failure(f) => failure = failure.or(Some(from_failure(f))),
-            ResponseRef::Success(_) => s.on_success(),
+            ResponseRef::Success(ok) => s.on_success(&ok.metadata),
             _ => {}
         }
     }
@@ -274,6 +274,9 @@ pub(crate) async fn start<'a>(
             return Err(e);
         }
     };
+    if autocommit {
+        s.note_db(&run_meta);
+    }
     let keys: Arc<[String]> = match run_meta.get("fields") {
         Some(packstream::Value::List(l)) => l
             .iter()

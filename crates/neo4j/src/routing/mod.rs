@@ -11,12 +11,18 @@
 //! writer that refuses writes (`NotALeader`, `ForbiddenOnReadOnlyDatabase`)
 //! is forgotten for that database and the server's (retryable) error kept.
 //!
+//! With Bolt 5.8 servers doing server-side routing, a session without a
+//! database routes its first unit of work with the home database cached
+//! for its user (`home_db`) instead of asking the cluster first.
+//!
 //! Files: `table` (one table, parsing and freshness), `discovery` (asking a
-//! router, per Bolt version), `select` (least connected), `provider` (the
-//! tables, the pools and failure handling). This module does not run user
+//! router, per Bolt version), `select` (least connected), `home_db` (the
+//! home-database cache and its key), `provider` (the tables, the pools and
+//! failure handling). This module does not run user
 //! queries and does not retry: sessions and the retry loop do.
 
 mod discovery;
+mod home_db;
 mod provider;
 mod select;
 mod table;
@@ -25,6 +31,7 @@ use std::time::Duration;
 
 use crate::address::ServerAddress;
 
+pub(crate) use home_db::{home_db_key, HomeDbKey};
 pub(crate) use provider::{RouteHook, RouteRequest, RoutingProvider};
 
 /// A snapshot of one routing table, for diagnostics and tests

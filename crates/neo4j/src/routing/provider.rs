@@ -19,6 +19,7 @@ use bolt_proto::message::AccessMode;
 use packstream::Map;
 
 use super::discovery::{self, Discovery, DiscoveryError};
+use super::home_db::{HomeDbCache, HomeDbKey};
 use super::select::RoundRobin;
 use super::table::RoutingTable;
 use super::RoutingTableInfo;
@@ -89,6 +90,11 @@ pub(crate) struct RoutingProvider {
     /// Bound on one router's discovery exchange (after acquisition).
     discovery_timeout: Duration,
     closed: AtomicBool,
+    /// Home databases resolved per user (Bolt 5.8 optimistic routing).
+    home_db: HomeDbCache,
+    /// Per server with a pool: whether its last connection said it does
+    /// server-side routing (`ssr.enabled` hint, Bolt 5.8+).
+    ssr: Mutex<HashMap<Address, bool>>,
 }
 
 impl std::fmt::Debug for RoutingProvider {
@@ -150,11 +156,56 @@ impl RoutingProvider {
             purge_delay: ROUTING_TABLE_PURGE_DELAY,
             discovery_timeout,
             closed: AtomicBool::new(false),
+            home_db: HomeDbCache::default(),
+            ssr: Mutex::new(HashMap::new()),
         })
     }
 
     fn tables(&self) -> MutexGuard<'_, HashMap<Key, RoutingTable>> {
         self.tables.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn ssr(&self) -> MutexGuard<'_, HashMap<Address, bool>> {
+        self.ssr.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Notes whether `conn`'s server does server-side routing: Bolt 5.8+
+    /// and `ssr.enabled: true` in its HELLO hints.
+    fn note_ssr(&self, conn: &PooledConnection) {
+        let enabled = conn.version().has_home_db_resolution()
+            && matches!(
+                conn.hints().get("ssr.enabled"),
+                Some(packstream::Value::Boolean(true))
+            );
+        self.ssr().insert(conn.address().clone(), enabled);
+    }
+
+    /// Whether every server connected to does server-side routing (and
+    /// there is at least one): only then is a cached home database used
+    /// as a guess.
+    pub(crate) fn ssr_enabled(&self) -> bool {
+        let ssr = self.ssr();
+        !ssr.is_empty() && ssr.values().all(|e| *e)
+    }
+
+    /// The cached home database of `key`, when it may be used as a guess
+    /// (see [`ssr_enabled`](Self::ssr_enabled)).
+    pub(crate) fn home_db_guess(&self, key: &HomeDbKey) -> Option<String> {
+        if !self.ssr_enabled() {
+            return None;
+        }
+        self.home_db.get(key)
+    }
+
+    /// Remembers `database` as `key`'s home database.
+    pub(crate) fn learn_home_db(&self, key: HomeDbKey, database: &str) {
+        self.home_db.set(key, database);
+    }
+
+    /// Forgets `key`'s cached home database (its guess could not be
+    /// routed).
+    pub(crate) fn forget_home_db(&self, key: &HomeDbKey) {
+        self.home_db.remove(key);
     }
 
     fn check_open(&self) -> Result<(), Error> {
@@ -192,6 +243,7 @@ impl RoutingProvider {
             };
             match self.pools.acquire(&address).await {
                 Ok(conn) => {
+                    self.note_ssr(&conn);
                     tracing::debug!(%address, mode = ?req.mode, database = ?key, "routed connection acquired");
                     return Ok(conn);
                 }
@@ -284,6 +336,7 @@ impl RoutingProvider {
             .values()
             .flat_map(|t| t.servers().cloned())
             .collect();
+        self.ssr().retain(|a, _| keep.contains(a));
         self.pools.retain(|a| keep.contains(a)).await;
     }
 
@@ -374,6 +427,7 @@ impl RoutingProvider {
         let result = match self.pools.acquire(router).await {
             Err(e) => Err(discovery::from_pool_error(e)),
             Ok(mut conn) => {
+                self.note_ssr(&conn);
                 let exchange = tokio::time::timeout(self.discovery_timeout, async {
                     discovery::discover(&mut conn, d).await
                 })
@@ -452,6 +506,7 @@ impl RoutingProvider {
     }
 
     fn forget_everywhere(&self, address: &Address) {
+        self.ssr().remove(address);
         for t in self.tables().values_mut() {
             t.forget(address);
         }
@@ -545,6 +600,7 @@ impl RoutingProvider {
     pub(crate) async fn close(&self) {
         self.closed.store(true, Ordering::Release);
         self.tables().clear();
+        self.ssr().clear();
         self.pools.close().await;
     }
 }

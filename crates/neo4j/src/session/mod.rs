@@ -25,6 +25,7 @@ use crate::params::Params;
 use crate::query::Query;
 use crate::result::{start, Link, RecordStream};
 use crate::retry::{random_jitter, RetryDecision, RetryPolicy};
+use crate::routing::{home_db_key, HomeDbKey};
 use crate::transaction::{ManagedTransaction, Transaction, TransactionConfig};
 use slot::{Slot, TxContext, TxState};
 
@@ -258,6 +259,10 @@ pub struct Session {
     /// The TELEMETRY API code of managed transactions run by this session
     /// (`execute_query` says it is the driver-level API).
     managed_api: i64,
+    /// `config.database` is a guess from the driver's home-database cache
+    /// (Bolt 5.8): work is routed with it but sent without a database
+    /// until a server names the home database.
+    guessed_db: bool,
 }
 
 impl std::fmt::Debug for Session {
@@ -284,6 +289,7 @@ impl Session {
             fetch_size,
             slot: Slot::default(),
             managed_api: Telemetry::MANAGED_TRANSACTION,
+            guessed_db: false,
         }
     }
 
@@ -345,7 +351,13 @@ impl Session {
         TxContext {
             bookmarks: self.sent.to_vec(),
             write: mode == AccessMode::Write,
-            database: self.config.database.clone(),
+            // A guessed home database is not sent: the server resolves the
+            // home database itself (and names it in its answer).
+            database: if self.guessed_db {
+                None
+            } else {
+                self.config.database.clone()
+            },
             imp_user: self.config.imp_user.clone(),
             options: config.options(),
             notifications: self
@@ -377,6 +389,7 @@ impl Session {
             }
         }
         self.take_bookmark();
+        self.take_resolved_db();
         if self.slot.conn.is_none() {
             // Only a routing driver uses bookmarks to get a connection (in
             // ROUTE); the manager is asked again for BEGIN / RUN below, as
@@ -387,30 +400,92 @@ impl Session {
                 Vec::new()
             };
             if self.config.database.is_none() {
-                // A routing driver pins the home database for the session.
-                self.config.database = self
-                    .driver
-                    .resolve_home_database(self.config.imp_user.as_deref(), &bookmarks)
-                    .await?;
+                self.resolve_home_database(&bookmarks, true).await?;
             }
-            let conn = self
-                .driver
-                .acquire(AcquireRequest {
-                    mode: match mode {
-                        AccessMode::Read => bolt_proto::message::AccessMode::Read,
-                        AccessMode::Write => bolt_proto::message::AccessMode::Write,
-                    },
-                    database: self.config.database.as_deref(),
-                    bookmarks: &bookmarks,
-                    imp_user: self.config.imp_user.as_deref(),
-                })
-                .await?;
+            let conn = match self.acquire(mode, &bookmarks).await {
+                Err(e) if self.guessed_db && !matches!(e, Error::DriverClosed) => {
+                    // The cached home database could not be routed (gone,
+                    // unreachable): forget it and ask the cluster.
+                    tracing::debug!(error = %e, guess = ?self.config.database, "routing with the cached home database failed");
+                    self.driver.forget_home_db(&self.home_db_key());
+                    self.resolve_home_database(&bookmarks, false).await?;
+                    self.acquire(mode, &bookmarks).await?
+                }
+                r => r?,
+            };
             self.slot.conn = Some(conn);
             self.slot.route = self.driver.route_hook(self.config.database.as_deref());
         }
         self.sent = self.bookmarks_to_send();
         self.slot.saw_retryable = false;
         Ok(())
+    }
+
+    /// Who this session's home database belongs to (the driver's cache
+    /// key).
+    fn home_db_key(&self) -> HomeDbKey {
+        home_db_key(self.config.imp_user.as_deref(), None)
+    }
+
+    /// Pins the session's home database (routing drivers; direct drivers
+    /// leave it to the server): the cached one as a guess when `may_guess`
+    /// and the driver allows it, else the one the cluster names, which is
+    /// cached.
+    async fn resolve_home_database(
+        &mut self,
+        bookmarks: &[String],
+        may_guess: bool,
+    ) -> Result<(), Error> {
+        let key = self.home_db_key();
+        if may_guess {
+            if let Some(db) = self.driver.home_db_guess(&key) {
+                tracing::debug!(database = %db, "routing with the cached home database");
+                self.config.database = Some(db);
+                self.guessed_db = true;
+                return Ok(());
+            }
+        }
+        self.guessed_db = false;
+        self.config.database = self
+            .driver
+            .resolve_home_database(self.config.imp_user.as_deref(), bookmarks)
+            .await?;
+        if let Some(db) = &self.config.database {
+            self.driver.learn_home_db(key, db);
+        }
+        Ok(())
+    }
+
+    /// Takes the database a server named for the last unit of work: it
+    /// pins a guessed home database (and updates the driver's cache).
+    fn take_resolved_db(&mut self) {
+        let Some(db) = self.slot.resolved_db.take() else {
+            return;
+        };
+        if self.guessed_db {
+            tracing::debug!(database = %db, guess = ?self.config.database, "the server named the home database");
+            self.driver.learn_home_db(self.home_db_key(), &db);
+            self.config.database = Some(db);
+            self.guessed_db = false;
+        }
+    }
+
+    async fn acquire(
+        &self,
+        mode: AccessMode,
+        bookmarks: &[String],
+    ) -> Result<bolt_pool::PooledConnection, Error> {
+        self.driver
+            .acquire(AcquireRequest {
+                mode: match mode {
+                    AccessMode::Read => bolt_proto::message::AccessMode::Read,
+                    AccessMode::Write => bolt_proto::message::AccessMode::Write,
+                },
+                database: self.config.database.as_deref(),
+                bookmarks,
+                imp_user: self.config.imp_user.as_deref(),
+            })
+            .await
     }
 
     /// Runs an auto-commit query: RUN and the first PULL go out in one

@@ -61,6 +61,10 @@ pub(crate) struct Slot {
     /// The failure that ended the open transaction: results opened before
     /// it report it again instead of pulling more.
     pub(crate) tx_failure: Option<Error>,
+    /// The database a Bolt 5.8+ server named in a BEGIN or auto-commit
+    /// RUN SUCCESS (the resolved home database when none was sent), not
+    /// yet taken by the session.
+    pub(crate) resolved_db: Option<String>,
 }
 
 /// The error `e` once more, for every later operation of a failed
@@ -200,12 +204,25 @@ impl Slot {
     }
 
     /// Notes a SUCCESS just received: an acknowledged TELEMETRY is not
-    /// owed any more.
-    pub(crate) fn on_success(&mut self) {
+    /// owed any more; a BEGIN's may name the database (Bolt 5.8+).
+    pub(crate) fn on_success(&mut self, meta: &packstream::Map) {
         if let Some(conn) = &self.conn {
-            if conn.last_answered() == Some(RequestKind::Telemetry) {
-                self.telemetry = None;
+            match conn.last_answered() {
+                Some(RequestKind::Telemetry) => self.telemetry = None,
+                Some(RequestKind::Begin) => self.note_db(meta),
+                _ => {}
             }
+        }
+    }
+
+    /// Keeps the `db` a Bolt 5.8+ server put in a BEGIN / RUN SUCCESS.
+    pub(crate) fn note_db(&mut self, meta: &packstream::Map) {
+        let Some(conn) = &self.conn else { return };
+        if !conn.version().has_home_db_resolution() {
+            return;
+        }
+        if let Some(db) = meta.get("db").and_then(packstream::Value::as_str) {
+            self.resolved_db = Some(db.to_owned());
         }
     }
 
@@ -263,8 +280,16 @@ impl Slot {
                         if let Some(b) = s.bookmark() {
                             self.new_bookmark = Some(b.to_owned());
                         }
-                        if conn.last_answered() == Some(RequestKind::Telemetry) {
-                            self.telemetry = None;
+                        match conn.last_answered() {
+                            Some(RequestKind::Telemetry) => self.telemetry = None,
+                            Some(RequestKind::Begin) if conn.version().has_home_db_resolution() => {
+                                if let Some(db) =
+                                    s.metadata.get("db").and_then(packstream::Value::as_str)
+                                {
+                                    self.resolved_db = Some(db.to_owned());
+                                }
+                            }
+                            _ => {}
                         }
                     }
                     ResponseRef::Failure(f) => {
