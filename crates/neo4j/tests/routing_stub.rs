@@ -653,3 +653,227 @@ async fn without_server_side_routing_every_session_resolves_its_home_database() 
     assert_eq!(work, vec![home("homedb"), home("homedb")]);
     d.close().await;
 }
+
+// ---- Procedure discovery: Bolt 3 (3.x) and Bolt 4.1 (4.0–4.2) ----
+
+/// The `servers` list of a routing procedure's record.
+fn servers(routers: &[String], readers: &[String], writers: &[String]) -> Value {
+    let server = |role: &str, addrs: &[String]| {
+        let mut m = packstream::Map::new();
+        m.insert("role", role);
+        m.insert(
+            "addresses",
+            Value::List(addrs.iter().map(|a| Value::from(a.as_str())).collect()),
+        );
+        Value::Map(m)
+    };
+    Value::List(vec![
+        server("ROUTE", routers),
+        server("READ", readers),
+        server("WRITE", writers),
+    ])
+}
+
+/// A router speaking `version` that answers the routing procedure (any
+/// `CALL dbms.…getRoutingTable` RUN, then its PULL) with itself as
+/// router and the given readers and writers.
+async fn procedure_router(version: Version, readers: &[&Member], writers: &[&Member]) -> Member {
+    let readers: Vec<String> = readers.iter().map(|m| m.address()).collect();
+    let writers: Vec<String> = writers.iter().map(|m| m.address()).collect();
+    let me: Arc<Mutex<String>> = Arc::default();
+    let me2 = me.clone();
+    let calling: Arc<Mutex<std::collections::HashSet<usize>>> = Arc::default();
+    let m = start(version, move |conn, req| match req {
+        Request::Run(run) if run.query.contains("getRoutingTable") => {
+            calling.lock().unwrap().insert(conn);
+            Action::Reply(vec![success(&[("fields", vec!["ttl", "servers"].into())])])
+        }
+        Request::Pull(_) if calling.lock().unwrap().remove(&conn) => {
+            let own = vec![me2.lock().unwrap().clone()];
+            Action::Reply(vec![
+                bolt_proto::message::Response::Record(bolt_proto::message::Record {
+                    fields: vec![300.into(), servers(&own, &readers, &writers)],
+                }),
+                success(&[]),
+            ])
+        }
+        _ => default_answer(conn, req),
+    })
+    .await;
+    *me.lock().unwrap() = m.address();
+    m
+}
+
+/// A writer whose commits (auto-commit PULLs) give bookmark `bm:w`.
+async fn bookmarking_writer(version: Version) -> Member {
+    start(version, |conn, req| match req {
+        Request::Pull(_) => Action::Reply(vec![
+            support::record(1),
+            success(&[("bookmark", "bm:w".into())]),
+        ]),
+        _ => default_answer(conn, req),
+    })
+    .await
+}
+
+/// The routing-procedure RUNs a member received.
+fn procedure_runs(m: &Member) -> Vec<bolt_proto::message::Run> {
+    m.requests()
+        .into_iter()
+        .filter_map(|(_, r)| match r {
+            Request::Run(run) if run.query.contains("getRoutingTable") => Some(run),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Every user RUN of a member.
+fn user_runs(m: &Member) -> Vec<bolt_proto::message::Run> {
+    m.requests()
+        .into_iter()
+        .filter_map(|(_, r)| match r {
+            Request::Run(run) if !run.query.contains("getRoutingTable") => Some(run),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn bolt3_cluster_discovers_with_the_3x_procedure() {
+    let reader = start(Version::V3_0, default_answer).await;
+    let writer = bookmarking_writer(Version::V3_0).await;
+    let router = procedure_router(Version::V3_0, &[&reader], &[&writer]).await;
+    let d = driver(&format!("neo4j://{}?region=eu", router.address()));
+    // A write, then a read chained on its bookmark.
+    let mut w = d.session(SessionConfig::new().with_default_access_mode(AccessMode::Write));
+    run_in(&mut w).await;
+    let bookmarks = w.last_bookmarks();
+    w.close().await.unwrap();
+    let mut r = d.session(
+        SessionConfig::new()
+            .with_default_access_mode(AccessMode::Read)
+            .with_bookmarks(bookmarks),
+    );
+    run_in(&mut r).await;
+    r.close().await.unwrap();
+    // One discovery, with the 3.x procedure and the routing context.
+    let calls = procedure_runs(&router);
+    assert_eq!(calls.len(), 1);
+    assert_eq!(
+        calls[0].query,
+        "CALL dbms.cluster.routing.getRoutingTable($context)"
+    );
+    let ctx = match calls[0].parameters.get("context") {
+        Some(Value::Map(m)) => m.clone(),
+        other => panic!("no context: {other:?}"),
+    };
+    assert_eq!(ctx.get("region").and_then(Value::as_str), Some("eu"));
+    assert_eq!(
+        ctx.get("address").and_then(Value::as_str),
+        Some(router.address().as_str())
+    );
+    // The table is the home database's (no name before 4.3).
+    let t = d.routing_table(None).unwrap();
+    assert_eq!(t.routers, vec![addr(&router)]);
+    assert_eq!(t.readers, vec![addr(&reader)]);
+    assert_eq!(t.writers, vec![addr(&writer)]);
+    // The write went to the writer, the read to the reader with the bookmark.
+    let w_runs = user_runs(&writer);
+    assert_eq!(w_runs.len(), 1);
+    assert_eq!(w_runs[0].tx.mode, bolt_proto::message::AccessMode::Write);
+    let r_runs = user_runs(&reader);
+    assert_eq!(r_runs.len(), 1);
+    assert_eq!(r_runs[0].tx.mode, bolt_proto::message::AccessMode::Read);
+    assert_eq!(r_runs[0].tx.bookmarks, vec!["bm:w".to_owned()]);
+    assert!(user_runs(&router).is_empty());
+    // Bolt 3 has no databases: naming one is a clear error.
+    let mut s = d.session(SessionConfig::new().with_database("adb"));
+    let err = s.run("RETURN 1", params! {}).await.unwrap_err();
+    assert!(matches!(err, Error::Unsupported(_)), "{err:?}");
+    assert!(err.to_string().contains("Bolt 4.0"), "{err}");
+    d.close().await;
+}
+
+#[tokio::test]
+async fn bolt41_cluster_discovers_with_the_4x_procedure_on_system() {
+    let reader = start(Version::V4_1, default_answer).await;
+    let writer = bookmarking_writer(Version::V4_1).await;
+    let router = procedure_router(Version::V4_1, &[&reader], &[&writer]).await;
+    let d = driver(&format!("neo4j://{}", router.address()));
+    let mut w = d.session(
+        SessionConfig::new()
+            .with_database("adb")
+            .with_default_access_mode(AccessMode::Write),
+    );
+    run_in(&mut w).await;
+    let bookmarks = w.last_bookmarks();
+    w.close().await.unwrap();
+    let mut r = d.session(
+        SessionConfig::new()
+            .with_database("adb")
+            .with_default_access_mode(AccessMode::Read)
+            .with_bookmarks(bookmarks),
+    );
+    run_in(&mut r).await;
+    r.close().await.unwrap();
+    // The home database: the procedure without a database, table unnamed.
+    let mut h = d.session(SessionConfig::new().with_default_access_mode(AccessMode::Read));
+    run_in(&mut h).await;
+    h.close().await.unwrap();
+
+    let calls = procedure_runs(&router);
+    assert_eq!(calls.len(), 2, "adb once, the home database once");
+    assert_eq!(
+        calls[0].query,
+        "CALL dbms.routing.getRoutingTable($context, $database)"
+    );
+    assert_eq!(
+        calls[0].parameters.get("database").and_then(Value::as_str),
+        Some("adb")
+    );
+    assert_eq!(
+        calls[1].query,
+        "CALL dbms.routing.getRoutingTable($context)"
+    );
+    for c in &calls {
+        // On the system database, in read mode.
+        assert_eq!(c.tx.db.as_deref(), Some("system"));
+        assert_eq!(c.tx.mode, bolt_proto::message::AccessMode::Read);
+        assert!(c.parameters.get("context").is_some());
+    }
+    // adb's table was still fresh for the read session: only the write
+    // session's discovery ran for adb, and it had no bookmarks yet.
+    assert!(calls[0].tx.bookmarks.is_empty());
+    assert_eq!(
+        d.routing_table(Some("adb")).unwrap().readers,
+        vec![addr(&reader)]
+    );
+    assert!(d.routing_table(None).is_some());
+    let w_runs = user_runs(&writer);
+    assert_eq!(w_runs.len(), 1);
+    assert_eq!(w_runs[0].tx.db.as_deref(), Some("adb"));
+    let r_runs = user_runs(&reader);
+    assert_eq!(r_runs.len(), 2);
+    assert_eq!(r_runs[0].tx.db.as_deref(), Some("adb"));
+    assert_eq!(r_runs[0].tx.bookmarks, vec!["bm:w".to_owned()]);
+    assert_eq!(r_runs[1].tx.db, None);
+    d.close().await;
+}
+
+#[tokio::test]
+async fn bolt41_discovery_carries_the_session_bookmarks() {
+    let reader = start(Version::V4_1, default_answer).await;
+    let router = procedure_router(Version::V4_1, &[&reader], &[&reader]).await;
+    let d = driver(&format!("neo4j://{}", router.address()));
+    let mut s = d.session(
+        SessionConfig::new()
+            .with_database("adb")
+            .with_bookmarks(neo4j::Bookmarks::from_raw_values(["bm:0"])),
+    );
+    run_in(&mut s).await;
+    s.close().await.unwrap();
+    let calls = procedure_runs(&router);
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].tx.bookmarks, vec!["bm:0".to_owned()]);
+    d.close().await;
+}
