@@ -191,6 +191,7 @@ async fn attempt(
     host: &str,
     ip: SocketAddr,
     options: &ConnectOptions,
+    tls: Option<&TlsConnector>,
 ) -> Result<BoltStream, NetError> {
     let timeout = options.connection_timeout;
     let deadline = deadline_after(timeout);
@@ -199,7 +200,7 @@ async fn attempt(
         address: ip,
         source,
     })?;
-    match &options.tls {
+    match tls {
         None => BoltStream::from_tcp(tcp).map_err(|source| NetError::Io {
             address: ip,
             source,
@@ -235,6 +236,12 @@ pub async fn connect(
     options: &ConnectOptions,
 ) -> Result<(BoltStream, SocketAddr), NetError> {
     let targets = custom_step(address, options.resolver.as_ref())?;
+    // A rotating client certificate is asked for once per connection.
+    let tls = options
+        .tls
+        .as_ref()
+        .map(TlsConnector::for_next_connection)
+        .transpose()?;
     let mut attempts = Vec::new();
     for target in targets {
         let ips = match dns_step(&target, options.connection_timeout, options.dns.as_ref()).await {
@@ -249,7 +256,7 @@ pub async fn connect(
             }
         };
         for ip in ips {
-            match attempt(target.host(), ip, options).await {
+            match attempt(target.host(), ip, options, tls.as_ref()).await {
                 Ok(stream) => return Ok((stream, ip)),
                 Err(error) => attempts.push(Attempt {
                     address: target.clone(),

@@ -13,7 +13,7 @@
 //! | `address` | [`Address`]: `host:port` parsing and formatting |
 //! | `resolve` | [`Resolver`] (custom resolver) and the DNS step |
 //! | `tcp` | TCP connect before a deadline; NODELAY and keep-alive |
-//! | `tls` | [`TlsConfig`], [`Trust`], [`ClientCertificate`], [`TlsConnector`], the handshake |
+//! | `tls` | [`TlsConfig`], [`Trust`], [`ClientCertificate`] (and its rotating [`ClientCertificateSource`]), [`TlsConnector`], the handshake, key decryption |
 //! | `stream` | [`BoltStream`], one type for plain and TLS |
 //! | `connect` | [`ConnectOptions`] and [`connect`], the loop over addresses |
 //! | `error` | [`NetError`] and friends |
@@ -43,4 +43,4 @@ pub use connect::{connect, ConnectOptions, DEFAULT_CONNECTION_TIMEOUT};
 pub use error::{Attempt, NetError, Phase, TlsConfigError, TlsErrorKind};
 pub use resolve::{DnsResolver, Resolver};
 pub use stream::BoltStream;
-pub use tls::{ClientCertificate, TlsConfig, TlsConnector, Trust};
+pub use tls::{ClientCertificate, ClientCertificateSource, TlsConfig, TlsConnector, Trust};

@@ -69,18 +69,16 @@ fn certificates(
     Ok(certs)
 }
 
-fn private_key(source: &PemSource) -> Result<PrivateKeyDer<'static>, TlsConfigError> {
+fn private_key(
+    source: &PemSource,
+    password: Option<&str>,
+) -> Result<PrivateKeyDer<'static>, TlsConfigError> {
     let what = "client key";
     let pem = source.load(what)?;
-    PrivateKeyDer::from_pem_slice(&pem).map_err(|e| TlsConfigError::InvalidPem {
+    super::key::private_key(&pem, password).map_err(|reason| TlsConfigError::InvalidPem {
         what,
         origin: source.origin(),
-        reason: match e {
-            rustls::pki_types::pem::Error::NoItemsFound => "no unencrypted private key found \
-                 (PKCS#8, PKCS#1 or SEC1 PEM; encrypted keys are not supported)"
-                .to_owned(),
-            e => e.to_string(),
-        },
+        reason,
     })
 }
 
@@ -123,7 +121,7 @@ fn client_auth(
         return Ok(builder.with_no_client_auth());
     };
     let chain = certificates(&cert.chain, "client certificate")?;
-    let key = private_key(&cert.key)?;
+    let key = private_key(&cert.key, cert.password.as_deref())?;
     builder
         .with_client_auth_cert(chain, key)
         .map_err(|e| TlsConfigError::BadClientCertificate(e.to_string()))

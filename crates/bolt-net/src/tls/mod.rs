@@ -9,12 +9,13 @@
 //! trust-all and pinned certificates. Does not open sockets or resolve names.
 
 mod config;
+mod key;
 mod verify;
 
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rustls::pki_types::ServerName;
@@ -71,7 +72,11 @@ impl fmt::Debug for PemSource {
 
 /// A client certificate chain and its private key, for mutual TLS.
 ///
-/// The key must be unencrypted PEM (PKCS#8, PKCS#1 or SEC1).
+/// The key is PEM: PKCS#8, PKCS#1 or SEC1; if it is password-protected
+/// (encrypted PKCS#8, or OpenSSL's legacy `Proc-Type: 4,ENCRYPTED` with
+/// AES-CBC), give the password with
+/// [`with_password`](ClientCertificate::with_password). `Debug` hides the
+/// password.
 ///
 /// ```
 /// use bolt_net::{ClientCertificate, TlsConfig, Trust};
@@ -79,10 +84,21 @@ impl fmt::Debug for PemSource {
 ///     .with_client_certificate(ClientCertificate::from_pem_files("client.pem", "client.key"));
 /// # let _ = tls;
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct ClientCertificate {
     chain: PemSource,
     key: PemSource,
+    password: Option<String>,
+}
+
+impl fmt::Debug for ClientCertificate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientCertificate")
+            .field("chain", &self.chain)
+            .field("key", &self.key)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 impl ClientCertificate {
@@ -97,6 +113,7 @@ impl ClientCertificate {
         Self {
             chain: PemSource::File(certificate.into()),
             key: PemSource::File(key.into()),
+            password: None,
         }
     }
 
@@ -113,9 +130,71 @@ impl ClientCertificate {
         Self {
             chain: PemSource::Bytes(certificate.into()),
             key: PemSource::Bytes(key.into()),
+            password: None,
         }
     }
+
+    /// The password that decrypts the key (ignored if the key is not
+    /// encrypted).
+    ///
+    /// ```
+    /// let c = bolt_net::ClientCertificate::from_pem_files("me.pem", "me.key")
+    ///     .with_password("secret");
+    /// assert!(!format!("{c:?}").contains("secret"));
+    /// ```
+    pub fn with_password(mut self, password: impl Into<String>) -> Self {
+        self.password = Some(password.into());
+        self
+    }
 }
+
+type SourceFn = dyn Fn() -> Option<ClientCertificate> + Send + Sync;
+
+/// Supplies the client certificate for each new connection, for
+/// certificates that change while a driver runs (rotation).
+///
+/// Called once per [`connect`](crate::connect), before any TLS handshake:
+/// `Some(certificate)` when it changed since the last call (and on the
+/// first call), `None` to keep presenting the current one. A new certificate
+/// is loaded at once; if that fails, the connection fails with
+/// [`NetError::TlsConfig`]. The function runs in async code: keep it quick.
+///
+/// ```
+/// use bolt_net::{ClientCertificate, ClientCertificateSource, TlsConfig, Trust};
+/// let source = ClientCertificateSource::new(|| {
+///     Some(ClientCertificate::from_pem_files("me.pem", "me.key"))
+/// });
+/// let tls = TlsConfig::new(Trust::SystemCas).with_client_certificate_source(source);
+/// # let _ = tls;
+/// ```
+#[derive(Clone)]
+pub struct ClientCertificateSource(Arc<SourceFn>);
+
+impl ClientCertificateSource {
+    /// A source from a function.
+    ///
+    /// ```
+    /// let s = bolt_net::ClientCertificateSource::new(|| None);
+    /// # let _ = s;
+    /// ```
+    pub fn new(f: impl Fn() -> Option<ClientCertificate> + Send + Sync + 'static) -> Self {
+        ClientCertificateSource(Arc::new(f))
+    }
+}
+
+impl fmt::Debug for ClientCertificateSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ClientCertificateSource(..)")
+    }
+}
+
+impl PartialEq for ClientCertificateSource {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for ClientCertificateSource {}
 
 /// TLS settings: what to trust, and an optional client certificate.
 ///
@@ -138,6 +217,7 @@ impl ClientCertificate {
 pub struct TlsConfig {
     trust: Trust,
     client_certificate: Option<ClientCertificate>,
+    client_certificate_source: Option<ClientCertificateSource>,
 }
 
 impl TlsConfig {
@@ -151,6 +231,7 @@ impl TlsConfig {
         Self {
             trust,
             client_certificate: None,
+            client_certificate_source: None,
         }
     }
 
@@ -164,6 +245,22 @@ impl TlsConfig {
     /// ```
     pub fn with_client_certificate(mut self, certificate: ClientCertificate) -> Self {
         self.client_certificate = Some(certificate);
+        self
+    }
+
+    /// Ask `source` for the client certificate before each new connection
+    /// (see [`ClientCertificateSource`]). A certificate it supplies replaces
+    /// the one set with
+    /// [`with_client_certificate`](TlsConfig::with_client_certificate).
+    ///
+    /// ```
+    /// use bolt_net::{ClientCertificateSource, TlsConfig, Trust};
+    /// let tls = TlsConfig::new(Trust::AllCertificates)
+    ///     .with_client_certificate_source(ClientCertificateSource::new(|| None));
+    /// assert!(tls.build().is_ok());
+    /// ```
+    pub fn with_client_certificate_source(mut self, source: ClientCertificateSource) -> Self {
+        self.client_certificate_source = Some(source);
         self
     }
 
@@ -188,10 +285,27 @@ impl TlsConfig {
     /// assert!(matches!(err, NetError::TlsConfig(_)));
     /// ```
     pub fn build(&self) -> Result<TlsConnector, NetError> {
+        let rotating = self.client_certificate_source.as_ref().map(|source| {
+            Arc::new(Rotating {
+                source: source.clone(),
+                settings: self.clone(),
+                current: Mutex::new(None),
+            })
+        });
         Ok(TlsConnector {
             config: Arc::new(config::build(self)?),
+            rotating,
         })
     }
+}
+
+/// The state of a connector whose client certificate rotates.
+struct Rotating {
+    source: ClientCertificateSource,
+    /// The settings the connector was built from (trust, fixed certificate).
+    settings: TlsConfig,
+    /// The configuration with the latest supplied certificate, once one was.
+    current: Mutex<Option<Arc<rustls::ClientConfig>>>,
 }
 
 /// Built TLS settings, cheap to clone and shared by every connection of a
@@ -207,6 +321,7 @@ impl TlsConfig {
 #[derive(Clone)]
 pub struct TlsConnector {
     config: Arc<rustls::ClientConfig>,
+    rotating: Option<Arc<Rotating>>,
 }
 
 impl TlsConnector {
@@ -229,7 +344,33 @@ impl TlsConnector {
     /// # let _ = connector;
     /// ```
     pub fn from_rustls_config(config: Arc<rustls::ClientConfig>) -> Self {
-        Self { config }
+        Self {
+            config,
+            rotating: None,
+        }
+    }
+
+    /// The connector for the next connection: this one, or, with a
+    /// [`ClientCertificateSource`], one presenting the certificate it
+    /// supplies now (loaded here when it changed).
+    pub(crate) fn for_next_connection(&self) -> Result<TlsConnector, NetError> {
+        let Some(rotating) = &self.rotating else {
+            return Ok(self.clone());
+        };
+        let supplied = (rotating.source.0)();
+        let mut current = rotating
+            .current
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(certificate) = supplied {
+            let mut settings = rotating.settings.clone();
+            settings.client_certificate = Some(certificate);
+            *current = Some(Arc::new(config::build(&settings)?));
+        }
+        Ok(TlsConnector {
+            config: current.clone().unwrap_or_else(|| self.config.clone()),
+            rotating: None,
+        })
     }
 
     /// Run the TLS handshake over `tcp`, failing at `deadline`.
