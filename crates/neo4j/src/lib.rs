@@ -72,8 +72,9 @@ pub use crate::bookmark_manager::{
 };
 pub use crate::bookmarks::Bookmarks;
 pub use crate::config::{
-    ClientCertificate, Config, ConfigBuilder, ConfigError, MinimumSeverity, NotificationCategory,
-    NotificationFilter, TrustStrategy, FETCH_ALL,
+    ClientCertificate, ClientCertificateProvider, Config, ConfigBuilder, ConfigError,
+    MinimumSeverity, NotificationCategory, NotificationFilter, RotatingClientCertificateProvider,
+    StaticClientCertificateProvider, TrustStrategy, FETCH_ALL,
 };
 pub use crate::driver::{Driver, GraphDatabase, PoolMetrics};
 pub use crate::error::{Classification, Error, GqlError, GqlErrorClassification};

@@ -13,6 +13,7 @@
 //! | `trust` | [`TrustStrategy::TrustSystemCaSignedCertificates`] |
 //! | `der_encoded_server_certificate` | none |
 //! | `client_certificate` | none |
+//! | `client_certificate_provider` | none |
 //! | `user_agent` | `neo4j-rust/<version>` |
 //! | `max_connection_lifetime` | 1 hour |
 //! | `max_connection_pool_size` | 100 |
@@ -26,6 +27,7 @@
 //! | `notification_filter` | server default |
 //! | `telemetry_disabled` | `false` |
 
+mod certificate_provider;
 mod error;
 mod notifications;
 mod security;
@@ -34,6 +36,9 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use self::certificate_provider::{
+    ClientCertificateProvider, RotatingClientCertificateProvider, StaticClientCertificateProvider,
+};
 pub use self::error::ConfigError;
 pub use self::notifications::{MinimumSeverity, NotificationCategory, NotificationFilter};
 pub use self::security::{ClientCertificate, TrustStrategy};
@@ -112,6 +117,7 @@ pub struct Config {
     trust: Option<TrustStrategy>,
     der_encoded_server_certificate: Option<Vec<u8>>,
     client_certificate: Option<ClientCertificate>,
+    client_certificate_provider: Option<Arc<dyn ClientCertificateProvider>>,
     user_agent: String,
     max_connection_lifetime: Duration,
     max_connection_pool_size: usize,
@@ -137,6 +143,7 @@ impl Default for Config {
             trust: None,
             der_encoded_server_certificate: None,
             client_certificate: None,
+            client_certificate_provider: None,
             user_agent: default_user_agent(),
             max_connection_lifetime: DEFAULT_MAX_CONNECTION_LIFETIME,
             max_connection_pool_size: DEFAULT_MAX_CONNECTION_POOL_SIZE,
@@ -222,6 +229,15 @@ impl Config {
     /// ```
     pub fn client_certificate(&self) -> Option<&ClientCertificate> {
         self.client_certificate.as_ref()
+    }
+
+    /// The client certificate provider for mutual TLS, if set.
+    ///
+    /// ```
+    /// assert!(neo4j::Config::default().client_certificate_provider().is_none());
+    /// ```
+    pub fn client_certificate_provider(&self) -> Option<&Arc<dyn ClientCertificateProvider>> {
+        self.client_certificate_provider.as_ref()
     }
 
     /// The user agent sent in `HELLO`.
@@ -407,6 +423,13 @@ impl fmt::Debug for Config {
                     .map(|c| format!("<{} bytes>", c.len())),
             )
             .field("client_certificate", &self.client_certificate)
+            .field(
+                "client_certificate_provider",
+                &self
+                    .client_certificate_provider
+                    .as_ref()
+                    .map(|_| "<provider>"),
+            )
             .field("user_agent", &self.user_agent)
             .field("max_connection_lifetime", &self.max_connection_lifetime)
             .field("max_connection_pool_size", &self.max_connection_pool_size)
@@ -518,6 +541,31 @@ impl ConfigBuilder {
     /// ```
     pub fn with_client_certificate(mut self, certificate: ClientCertificate) -> Self {
         self.config.client_certificate = Some(certificate);
+        self
+    }
+
+    /// `client_certificate_provider`: ask this provider for the client
+    /// certificate each time a connection is opened, for certificates that
+    /// rotate (see [`ClientCertificateProvider`]; used only on encrypted
+    /// connections). Conflicts with `client_certificate`. Default: none.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use neo4j::{ClientCertificate, Config, RotatingClientCertificateProvider};
+    /// let provider = Arc::new(RotatingClientCertificateProvider::new(
+    ///     ClientCertificate::new("c.pem", "k.pem"),
+    /// ));
+    /// let c = Config::builder()
+    ///     .with_client_certificate_provider(provider.clone())
+    ///     .build()
+    ///     .unwrap();
+    /// assert!(c.client_certificate_provider().is_some());
+    /// ```
+    pub fn with_client_certificate_provider(
+        mut self,
+        provider: Arc<dyn ClientCertificateProvider>,
+    ) -> Self {
+        self.config.client_certificate_provider = Some(provider);
         self
     }
 
@@ -835,6 +883,12 @@ impl ConfigBuilder {
                 ));
             }
         }
+        if c.client_certificate.is_some() && c.client_certificate_provider.is_some() {
+            return Err(ConfigError::new(
+                "client_certificate",
+                "set either a client certificate or a client certificate provider, not both",
+            ));
+        }
         if let Some(cert) = &c.client_certificate {
             if cert.cert_file().as_os_str().is_empty() || cert.key_file().as_os_str().is_empty() {
                 return Err(ConfigError::new(
@@ -918,6 +972,15 @@ mod tests {
         );
         assert_eq!(
             option_of(b().with_client_certificate(ClientCertificate::new("", "k"))),
+            "client_certificate"
+        );
+        assert_eq!(
+            option_of(
+                b().with_client_certificate(ClientCertificate::new("c", "k"))
+                    .with_client_certificate_provider(Arc::new(
+                        StaticClientCertificateProvider::new(ClientCertificate::new("c", "k"))
+                    ))
+            ),
             "client_certificate"
         );
     }

@@ -6,7 +6,10 @@
 //! Pure construction: no I/O except reading certificate files while the
 //! TLS configuration is built.
 
-use bolt_net::{Address, ConnectOptions, DnsResolver, Resolver, TlsConfig, Trust};
+use bolt_net::{
+    Address, ClientCertificateSource, ConnectOptions, DnsResolver, Resolver, TlsConfig,
+    TlsConfigError, Trust,
+};
 use bolt_pool::{OpenOptions, PoolConfig};
 use bolt_proto::handshake::{OfferSlot, VersionOffer, VersionRange};
 use bolt_proto::message::{BoltAgent, NotificationFilter as BoltFilter};
@@ -14,7 +17,7 @@ use bolt_proto::Version;
 
 use super::connector::{Connector, ServerTrust, Tls};
 use crate::address::ServerAddress;
-use crate::config::{Config, ConfigError, NotificationFilter};
+use crate::config::{ClientCertificate, Config, ConfigError, NotificationFilter};
 use crate::error::Error;
 
 /// The `product` of the `bolt_agent`.
@@ -74,25 +77,45 @@ pub(crate) fn connect_options(
         };
         let mut tls = TlsConfig::new(trust);
         if let Some(cert) = client_certificate {
-            if cert.password().is_some() {
-                return Err(ConfigError::new(
-                    "client_certificate",
-                    "password-protected private keys are not supported; \
-                     give an unencrypted PEM key (PKCS#8, PKCS#1 or SEC1)",
-                )
-                .into());
-            }
-            tls = tls.with_client_certificate(bolt_net::ClientCertificate::from_pem_files(
-                cert.cert_file(),
-                cert.key_file(),
-            ));
+            tls = tls.with_client_certificate(net_client_certificate(cert));
         }
-        let connector = tls
-            .build()
-            .map_err(|e| Error::from(ConfigError::new("trust", e.to_string())))?;
+        if let Some(provider) = config.client_certificate_provider() {
+            let provider = provider.clone();
+            tls = tls.with_client_certificate_source(ClientCertificateSource::new(move || {
+                provider
+                    .get_certificate()
+                    .map(|c| net_client_certificate(&c))
+            }));
+        }
+        let connector = tls.build().map_err(|e| {
+            let option = match &e {
+                bolt_net::NetError::TlsConfig(
+                    TlsConfigError::BadClientCertificate(_)
+                    | TlsConfigError::ReadFile {
+                        what: "client certificate" | "client key",
+                        ..
+                    }
+                    | TlsConfigError::InvalidPem {
+                        what: "client certificate" | "client key",
+                        ..
+                    },
+                ) => "client_certificate",
+                _ => "trust",
+            };
+            Error::from(ConfigError::new(option, e.to_string()))
+        })?;
         opts = opts.with_tls(connector);
     }
     Ok(opts)
+}
+
+/// A facade client certificate in bolt-net's terms.
+fn net_client_certificate(cert: &ClientCertificate) -> bolt_net::ClientCertificate {
+    let c = bolt_net::ClientCertificate::from_pem_files(cert.cert_file(), cert.key_file());
+    match cert.password() {
+        Some(pw) => c.with_password(pw),
+        None => c,
+    }
 }
 
 /// The notification filter in bolt-proto's terms.
