@@ -77,7 +77,8 @@ fn millis(v: i64, what: &str) -> Result<Duration, Failure> {
         .map_err(|_| backend(format!("{what} must not be negative: {v}")))
 }
 
-/// Where TestKit's TLS suite keeps the CA files it names.
+/// Where TestKit's TLS suite keeps the custom CA files it names in
+/// `trustedCertificates`.
 fn ca_dir() -> PathBuf {
     let testkit = std::env::var_os("TESTKIT_DIR")
         .filter(|d| !d.is_empty())
@@ -90,7 +91,7 @@ fn ca_dir() -> PathBuf {
                 .map(|c| c.join("neo4j-testkit"))
         })
         .unwrap_or_default();
-    testkit.join("tests/tls/certs/driver")
+    testkit.join("tests/tls/certs/driver/custom")
 }
 
 /// Parses a notifications filter from TestKit's option strings.
@@ -143,14 +144,17 @@ pub(crate) fn new_driver(req: &NewDriver, link: &Arc<Link>) -> Result<neo4j::Dri
             "auth token managers are not supported by the neo4j facade",
         ));
     }
-    if req.client_certificate_provider_id.is_some() {
-        return Err(backend(
-            "client certificate providers are not supported by the neo4j facade",
-        ));
+    if let Some(provider_id) = req.client_certificate_provider_id {
+        b = b.with_client_certificate_provider(Arc::new(TestkitCertificateProvider {
+            link: Arc::clone(link),
+            provider_id,
+        }));
     }
     if req.domain_name_resolver_registered {
         let link = Arc::clone(link);
         b = b.with_dns_resolver(move |host: &str| resolve_name(&link, host));
+    } else if uri_host(&req.uri).is_some_and(is_tls_suite_host) {
+        b = b.with_dns_resolver(tls_suite_dns);
     }
     if let Some(ua) = &req.user_agent {
         b = b.with_user_agent(ua.clone());
@@ -179,18 +183,8 @@ pub(crate) fn new_driver(req: &NewDriver, link: &Arc<Link>) -> Result<neo4j::Dri
     if let Some(ms) = req.connection_acquisition_timeout_ms {
         b = b.with_connection_acquisition_timeout(millis(ms, "connectionAcquisitionTimeoutMs")?);
     }
-    if let Some(data) = req.client_certificate.get("data") {
-        let s = |k: &str| data.get(k).and_then(Json::as_str);
-        let (Some(cert), Some(key)) = (s("certfile"), s("keyfile")) else {
-            return Err(backend(format!(
-                "client certificate without certfile/keyfile: {data}"
-            )));
-        };
-        let mut c = ClientCertificate::new(cert, key);
-        if let Some(pw) = s("password") {
-            c = c.with_password(pw);
-        }
-        b = b.with_client_certificate(c);
+    if !req.client_certificate.is_null() {
+        b = b.with_client_certificate(client_certificate(&req.client_certificate)?);
     }
     if let Some(f) = notification_filter(
         req.notifications_min_severity.as_deref(),
@@ -219,6 +213,97 @@ pub(crate) fn new_driver(req: &NewDriver, link: &Arc<Link>) -> Result<neo4j::Dri
     }
     let config = b.build().map_err(|e| Failure::Driver(e.into()))?;
     Ok(GraphDatabase::driver(&req.uri, config)?)
+}
+
+/// Converts TestKit's `ClientCertificate` object.
+fn client_certificate(j: &Json) -> Result<ClientCertificate, Failure> {
+    let data = j.get("data").unwrap_or(j);
+    let s = |k: &str| data.get(k).and_then(Json::as_str);
+    let (Some(cert), Some(key)) = (s("certfile"), s("keyfile")) else {
+        return Err(backend(format!(
+            "client certificate without certfile/keyfile: {data}"
+        )));
+    };
+    let mut c = ClientCertificate::new(cert, key);
+    if let Some(pw) = s("password") {
+        c = c.with_password(pw);
+    }
+    Ok(c)
+}
+
+/// A client certificate provider living in TestKit: each call asks it
+/// (blocking this thread until it answers). A failed callback keeps the
+/// current certificate.
+struct TestkitCertificateProvider {
+    link: Arc<Link>,
+    provider_id: crate::protocol::Id,
+}
+
+impl neo4j::ClientCertificateProvider for TestkitCertificateProvider {
+    fn get_certificate(&self) -> Option<ClientCertificate> {
+        let provider = self.provider_id;
+        let answer = self
+            .link
+            .callback_blocking(|id| Response::ClientCertificateProviderRequest {
+                id,
+                client_certificate_provider_id: provider,
+            });
+        match answer {
+            Ok(Request::ClientCertificateProviderCompleted {
+                has_update,
+                client_certificate,
+                ..
+            }) => {
+                if !has_update {
+                    return None;
+                }
+                match self::client_certificate(&client_certificate) {
+                    Ok(c) => Some(c),
+                    Err(e) => {
+                        eprintln!("client certificate provider answered badly: {e:?}");
+                        None
+                    }
+                }
+            }
+            Ok(other) => {
+                eprintln!("client certificate provider callback answered with {other:?}");
+                None
+            }
+            Err(e) => {
+                eprintln!("client certificate provider callback failed: {e}");
+                None
+            }
+        }
+    }
+}
+
+/// The host of a URI (`scheme://host:port...`), without brackets.
+fn uri_host(uri: &str) -> Option<&str> {
+    let rest = uri.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if let Some(v6) = host_port.strip_prefix('[') {
+        return v6.split_once(']').map(|(h, _)| h);
+    }
+    Some(host_port.split(':').next().unwrap_or(host_port))
+}
+
+/// The names TestKit's TLS suite connects to. TestKit expects its Docker
+/// setup to map them to the TLS server's machine; outside Docker the backend
+/// maps them to 127.0.0.1 itself (test-only, through the facade's DNS hook).
+fn is_tls_suite_host(host: &str) -> bool {
+    matches!(host, "thehost" | "thehostbutwrong")
+}
+
+/// DNS for drivers whose URI names a TLS-suite host: those names are
+/// 127.0.0.1, anything else goes to the system's resolver.
+fn tls_suite_dns(host: &str) -> Vec<std::net::IpAddr> {
+    if is_tls_suite_host(host) {
+        return vec![std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST)];
+    }
+    std::net::ToSocketAddrs::to_socket_addrs(&(host, 0))
+        .map(|it| it.map(|sa| sa.ip()).collect())
+        .unwrap_or_default()
 }
 
 /// The driver's resolver: asks TestKit (blocking this thread until it
@@ -304,6 +389,37 @@ mod tests {
         assert_eq!(t.realm(), Some("r"));
         assert_eq!(t.parameters().unwrap().len(), 1);
         assert!(auth_token(&json!({"data": {}})).is_err());
+    }
+
+    #[test]
+    fn tls_suite_hosts_map_to_loopback() {
+        assert_eq!(uri_host("bolt+s://thehost:6666"), Some("thehost"));
+        assert_eq!(
+            uri_host("neo4j://u@thehostbutwrong:6666/x?a=b"),
+            Some("thehostbutwrong")
+        );
+        assert_eq!(uri_host("bolt://[::1]:7687"), Some("::1"));
+        assert_eq!(uri_host("bolt://example.com"), Some("example.com"));
+        assert_eq!(uri_host("nonsense"), None);
+        assert_eq!(
+            tls_suite_dns("thehostbutwrong"),
+            vec![std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST)]
+        );
+        assert!(!is_tls_suite_host("example.com"));
+    }
+
+    #[test]
+    fn client_certificates_convert() {
+        let c = client_certificate(&json!({"name": "ClientCertificate", "data": {
+            "certfile": "c.pem", "keyfile": "k.pem", "password": "pw"}}))
+        .unwrap();
+        assert_eq!(c.password(), Some("pw"));
+        assert_eq!(c.key_file(), std::path::Path::new("k.pem"));
+        let c = client_certificate(&json!({"name": "ClientCertificate", "data": {
+            "certfile": "c.pem", "keyfile": "k.pem", "password": null}}))
+        .unwrap();
+        assert_eq!(c.password(), None);
+        assert!(client_certificate(&json!({"data": {"certfile": "c"}})).is_err());
     }
 
     #[test]

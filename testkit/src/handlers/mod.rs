@@ -10,7 +10,7 @@ mod driver;
 mod session;
 mod summary;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -41,6 +41,9 @@ pub(crate) struct Backend {
     link: Arc<Link>,
     drivers: HashMap<Id, Driver>,
     bookmark_managers: HashMap<Id, Arc<dyn BookmarkManager>>,
+    /// Client certificate providers TestKit created (each answers through
+    /// `ClientCertificateProviderRequest` callbacks).
+    certificate_providers: HashSet<Id>,
     sessions: HashMap<Id, SessionHandle>,
     /// Transaction and result ids → the session that owns them.
     owners: HashMap<Id, Id>,
@@ -58,6 +61,7 @@ impl Backend {
             link,
             drivers: HashMap::new(),
             bookmark_managers: HashMap::new(),
+            certificate_providers: HashSet::new(),
             sessions: HashMap::new(),
             owners: HashMap::new(),
             errors: HashMap::new(),
@@ -107,6 +111,13 @@ impl Backend {
                 }
             }
             Request::NewDriver(nd) => {
+                if let Some(p) = nd.client_certificate_provider_id {
+                    if !self.certificate_providers.contains(&p) {
+                        return Err(backend(format!(
+                            "no client certificate provider with id {p}"
+                        )));
+                    }
+                }
                 let d = driver::new_driver(&nd, &self.link)?;
                 let id = self.link.next_id();
                 self.drivers.insert(id, d);
@@ -131,6 +142,15 @@ impl Backend {
             Request::BookmarkManagerClose { id } => {
                 self.bookmark_managers.remove(&id);
                 Response::BookmarkManager { id }
+            }
+            Request::NewClientCertificateProvider {} => {
+                let id = self.link.next_id();
+                self.certificate_providers.insert(id);
+                Response::ClientCertificateProvider { id }
+            }
+            Request::ClientCertificateProviderClose { id } => {
+                self.certificate_providers.remove(&id);
+                Response::ClientCertificateProvider { id }
             }
             Request::DriverClose { driver_id } => {
                 if let Some(d) = self.drivers.get(&driver_id) {

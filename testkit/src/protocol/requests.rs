@@ -39,6 +39,10 @@ pub(crate) enum Request {
     BookmarkManagerClose {
         id: Id,
     },
+    NewClientCertificateProvider {},
+    ClientCertificateProviderClose {
+        id: Id,
+    },
     #[serde(rename_all = "camelCase")]
     DriverClose {
         driver_id: Id,
@@ -190,8 +194,9 @@ pub(crate) enum Request {
         bookmarks: Option<Vec<String>>,
     },
     // Callback answers: routed to the waiting callback, never answered.
-    // The resolvers' answers are used; the others are recognised (and
-    // their payload ignored) so that they are never mistaken for requests.
+    // The resolvers' and certificate providers' answers are used; the others
+    // are recognised (and their payload ignored) so that they are never
+    // mistaken for requests.
     #[serde(rename_all = "camelCase")]
     ResolverResolutionCompleted {
         request_id: Id,
@@ -232,6 +237,10 @@ pub(crate) enum Request {
     #[serde(rename_all = "camelCase")]
     ClientCertificateProviderCompleted {
         request_id: Id,
+        #[serde(default)]
+        has_update: bool,
+        #[serde(default)]
+        client_certificate: Json,
     },
 }
 
@@ -247,7 +256,7 @@ impl Request {
             | Request::AuthTokenManagerHandleSecurityExceptionCompleted { request_id }
             | Request::BasicAuthTokenProviderCompleted { request_id }
             | Request::BearerAuthTokenProviderCompleted { request_id }
-            | Request::ClientCertificateProviderCompleted { request_id } => Some(*request_id),
+            | Request::ClientCertificateProviderCompleted { request_id, .. } => Some(*request_id),
             _ => None,
         }
     }

@@ -107,6 +107,14 @@ pub(crate) enum Response {
         id: Id,
         name: String,
     },
+    ClientCertificateProvider {
+        id: Id,
+    },
+    ClientCertificateProviderRequest {
+        id: Id,
+        #[serde(rename = "clientCertificateProviderId")]
+        client_certificate_provider_id: Id,
+    },
     BookmarksSupplierRequest {
         id: Id,
         #[serde(rename = "bookmarkManagerId")]
