@@ -200,6 +200,9 @@ pub const CI_SUBSET: &[&str] = &[
     "versions",
     "bookmarks",
     "routing",
+    // The TLS suite (about 10 s): xtask builds TestKit's Go TLS server and
+    // gives the backend TestKit's trusted root as its system CAs.
+    "tls",
 ];
 
 /// Stage 5: TestKit's CI subset, or a printed reason why it cannot run yet.

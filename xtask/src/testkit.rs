@@ -6,7 +6,7 @@
 //! backend and runs `xtask/testkit/runner.py` (ours) with the venv's Python.
 //! TestKit itself stays outside the repository and is never modified.
 
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -273,6 +273,24 @@ fn build_tlsserver(testkit: &Path) -> Res {
     Ok(())
 }
 
+/// The CA bundle the backend's "system" trust store is made of during the
+/// TLS suite: TestKit's `trustedRoot.crt`, which its tests expect the
+/// driver's system CAs to include. rustls-native-certs reads
+/// `SSL_CERT_FILE` in place of the system store, so the backend gets this
+/// file there and nothing is installed system-wide.
+fn trusted_ca_bundle(testkit: &Path, work: &Path) -> Res<PathBuf> {
+    let root = testkit.join("tests/tls/certs/driver/trusted/trustedRoot.crt");
+    let pem = std::fs::read(&root).map_err(|e| {
+        format!(
+            "cannot read TestKit's trusted root CA {}: {e}",
+            root.display()
+        )
+    })?;
+    let bundle = work.join("tls-system-cas.pem");
+    std::fs::write(&bundle, pem).map_err(|e| format!("cannot write {}: {e}", bundle.display()))?;
+    Ok(bundle)
+}
+
 /// The backend process, killed when dropped.
 struct Backend(Child);
 
@@ -285,7 +303,7 @@ impl Drop for Backend {
 
 /// Builds and starts `testkit-backend` on 127.0.0.1:`port` and waits until it
 /// accepts connections. A backend that exits at once is "not built yet".
-fn start_backend(port: u16, log: &Path) -> Result<Backend, Problem> {
+fn start_backend(port: u16, log: &Path, ssl_cert_file: Option<&Path>) -> Result<Backend, Problem> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     say("cargo build -p testkit-backend");
     util::run(
@@ -298,7 +316,11 @@ fn start_backend(port: u16, log: &Path) -> Result<Backend, Problem> {
     let err = file
         .try_clone()
         .map_err(|e| format!("cannot reopen {}: {e}", log.display()))?;
-    let child = Command::new(&exe)
+    let mut cmd = Command::new(&exe);
+    if let Some(bundle) = ssl_cert_file {
+        cmd.env("SSL_CERT_FILE", bundle);
+    }
+    let child = cmd
         .env("TEST_BACKEND_HOST", "127.0.0.1")
         .env("TEST_BACKEND_PORT", port.to_string())
         .stdin(Stdio::null())
@@ -351,7 +373,21 @@ pub fn run(opts: &Options) -> Result<(), Problem> {
     };
     let work = util::target_dir().join("testkit");
     util::mkdir(&work)?;
+    let wants_tls = filters
+        .iter()
+        .any(|f| f == "tls" || f.starts_with("tests.tls"));
+    let ca_bundle = if wants_tls {
+        Some(trusted_ca_bundle(&testkit, &work)?)
+    } else {
+        None
+    };
     let backend = if opts.backend_running {
+        if let Some(bundle) = &ca_bundle {
+            say(format!(
+                "note: the TLS suite needs the backend started with SSL_CERT_FILE={}",
+                bundle.display()
+            ));
+        }
         if !util::port_open(SocketAddr::from((LOOPBACK, port))) {
             return Err(Problem::Failed(format!(
                 "--backend-running: nothing listens on 127.0.0.1:{port} (TEST_BACKEND_PORT)"
@@ -366,20 +402,16 @@ pub fn run(opts: &Options) -> Result<(), Problem> {
             )));
         }
         // Start the backend first: while it is a placeholder, nothing else is needed.
-        Some(start_backend(port, &work.join("backend.log"))?)
+        Some(start_backend(
+            port,
+            &work.join("backend.log"),
+            ca_bundle.as_deref(),
+        )?)
     };
     let python = venv(&testkit)?;
-    let wants_tls = filters
-        .iter()
-        .any(|f| f == "tls" || f.starts_with("tests.tls"));
     if wants_tls {
+        // The backend maps TestKit's `thehost`/`thehostbutwrong` to 127.0.0.1 itself.
         build_tlsserver(&testkit)?;
-        if ("thehost", 6666).to_socket_addrs().is_err() {
-            say(
-                "note: the TLS suite connects to thehost:6666, which does not resolve here; \
-                 the backend must map `thehost` to 127.0.0.1 (or add it to /etc/hosts)",
-            );
-        }
     }
     let runner = work.join("runner.py");
     std::fs::write(&runner, RUNNER_PY)
