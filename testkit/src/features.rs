@@ -42,6 +42,9 @@ pub(crate) const FEATURES: &[&str] = &[
     "Feature:API:Driver.VerifyConnectivity",
     "Feature:API:Driver:GetServerInfo",
     "Feature:API:Driver.IsEncrypted",
+    // Driver::is_encrypted answers from the immutable connection details,
+    // also after close.
+    "Detail:ClosedDriverIsEncrypted",
     // TLS: `encrypted` + `trust` options, `+s`/`+ssc` schemes, client
     // certificates (fixed, and a TestKit-side ClientCertificateProvider
     // through the facade's provider hook). rustls speaks TLS 1.2 and 1.3

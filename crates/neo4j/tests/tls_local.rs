@@ -1,7 +1,8 @@
-//! Client certificates through the facade, against a local rustls server
-//! that requires one, records which certificate each connection presented,
-//! then hangs up (like TestKit's TLS server): a fixed certificate, a
-//! rotating provider, and bad files named at driver creation.
+//! TLS through the facade against local rustls servers that require a
+//! client certificate, record which one each connection presented, then hang
+//! up (like TestKit's TLS server): a fixed certificate, a rotating provider,
+//! bad files named at driver creation, and a plain driver meeting a TLS
+//! server (a prompt typed error, not a hang).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -184,4 +185,36 @@ async fn unreadable_client_certificate_is_a_config_error_naming_it() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[tokio::test]
+async fn plain_driver_against_a_tls_server_fails_promptly() {
+    let (port, seen) = mtls_server(&ca("client CA")).await;
+    // Timeouts far above the test's own limit: the failure must come from
+    // the server's refusal, not from a timeout.
+    let driver = GraphDatabase::driver(
+        format!("bolt://localhost:{port}"),
+        Config::builder()
+            .with_connection_timeout(Duration::from_secs(300))
+            .with_connection_acquisition_timeout(Duration::from_secs(300))
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(!driver.is_encrypted());
+    let r = tokio::time::timeout(Duration::from_secs(30), driver.verify_connectivity())
+        .await
+        .expect("a plain driver must not hang on a TLS server");
+    assert!(matches!(r, Err(Error::ServiceUnavailable(_))), "{r:?}");
+    assert!(seen.lock().unwrap().is_empty());
+    driver.close().await;
+    // Still answers after close.
+    assert!(!driver.is_encrypted());
+}
+
+#[tokio::test]
+async fn closed_drivers_still_report_encryption() {
+    let d = GraphDatabase::driver("bolt+ssc://localhost:7687", Config::default()).unwrap();
+    d.close().await;
+    assert!(d.is_encrypted());
 }
