@@ -303,7 +303,12 @@ impl Drop for Backend {
 
 /// Builds and starts `testkit-backend` on 127.0.0.1:`port` and waits until it
 /// accepts connections. A backend that exits at once is "not built yet".
-fn start_backend(port: u16, log: &Path, ssl_cert_file: Option<&Path>) -> Result<Backend, Problem> {
+fn start_backend(
+    port: u16,
+    log: &Path,
+    testkit: &Path,
+    ssl_cert_file: Option<&Path>,
+) -> Result<Backend, Problem> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     say("cargo build -p testkit-backend");
     util::run(
@@ -321,6 +326,8 @@ fn start_backend(port: u16, log: &Path, ssl_cert_file: Option<&Path>) -> Result<
         cmd.env("SSL_CERT_FILE", bundle);
     }
     let child = cmd
+        // The backend reads the TLS suite's custom CA files from TestKit.
+        .env("TESTKIT_DIR", testkit)
         .env("TEST_BACKEND_HOST", "127.0.0.1")
         .env("TEST_BACKEND_PORT", port.to_string())
         .stdin(Stdio::null())
@@ -405,6 +412,7 @@ pub fn run(opts: &Options) -> Result<(), Problem> {
         Some(start_backend(
             port,
             &work.join("backend.log"),
+            &testkit,
             ca_bundle.as_deref(),
         )?)
     };
