@@ -41,7 +41,9 @@ pub enum Trust {
     AllCertificates,
     /// Certificates signed by a CA in the operating system's trust store
     /// (rustls-native-certs; Mozilla's list from webpki-roots if the system
-    /// has none), valid for the host name connected to (`+s` schemes).
+    /// has none), valid for the host name connected to (`+s` schemes). The
+    /// environment variables `SSL_CERT_FILE` (a PEM bundle) and
+    /// `SSL_CERT_DIR` replace the system store when set.
     SystemCas,
     /// Certificates signed by a CA in these PEM files (each may hold several
     /// certificates), valid for the host name connected to.

@@ -32,7 +32,8 @@ pub enum TrustStrategy {
     TrustAllCertificates,
     /// Accept certificates signed by a CA in the operating system's store
     /// (and whose name matches the host). The default; same as the `+s`
-    /// schemes.
+    /// schemes. Setting the environment variable `SSL_CERT_FILE` (a PEM
+    /// bundle) or `SSL_CERT_DIR` replaces the system store.
     #[default]
     TrustSystemCaSignedCertificates,
     /// Accept certificates signed by one of the CAs in these PEM files (and
