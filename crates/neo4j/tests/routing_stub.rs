@@ -877,3 +877,188 @@ async fn bolt41_discovery_carries_the_session_bookmarks() {
     assert_eq!(calls[0].tx.bookmarks, vec!["bm:0".to_owned()]);
     d.close().await;
 }
+
+// ---- Failure handling and pool hygiene ----
+
+/// Waits (up to 2 s) until `cond` holds.
+async fn eventually(mut cond: impl FnMut() -> bool) -> bool {
+    for _ in 0..200 {
+        if cond() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    cond()
+}
+
+#[tokio::test]
+async fn forbidden_on_read_only_database_forgets_the_writer_and_managed_work_retries() {
+    let reader = start(Version::V5_0, default_answer).await;
+    let read_only = start(Version::V5_0, |conn, req| match req.kind() {
+        RequestKind::Run => Action::Reply(vec![failure(
+            "Neo.ClientError.General.ForbiddenOnReadOnlyDatabase",
+            "read only",
+        )]),
+        _ => default_answer(conn, req),
+    })
+    .await;
+    let new = start(Version::V5_0, default_answer).await;
+    let table = answer(300, &[&reader], &[&read_only]);
+    let (router, routes) = router(table.clone()).await;
+    let d = driver(&format!("neo4j://{}", router.address()));
+    let t2 = table.clone();
+    let new_addr = new.address();
+    let mut s = session(&d, "adb", AccessMode::Write);
+    let attempts = Arc::new(AtomicUsize::new(0));
+    let a2 = attempts.clone();
+    let n = s
+        .execute_write(move |tx| {
+            // The first attempt already holds the refusing writer; the
+            // cluster names the new one from now on.
+            if a2.fetch_add(1, Ordering::SeqCst) == 0 {
+                t2.lock().unwrap().3 = vec![new_addr.clone()];
+            }
+            async move {
+                tx.run("CREATE (n) RETURN 1 AS n", params! {})
+                    .await?
+                    .single()
+                    .await?
+                    .get::<i64>("n")
+            }
+        })
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    assert_eq!(attempts.load(Ordering::SeqCst), 2);
+    assert_eq!(read_only.queries().len(), 1);
+    assert_eq!(new.queries(), vec!["CREATE (n) RETURN 1 AS n"]);
+    assert_eq!(routes.load(Ordering::SeqCst), 2);
+    assert_eq!(
+        d.routing_table(Some("adb")).unwrap().writers,
+        vec![addr(&new)]
+    );
+    d.close().await;
+}
+
+#[tokio::test]
+async fn writer_lost_mid_transaction_is_session_expired_and_managed_work_retries() {
+    let reader = start(Version::V5_0, default_answer).await;
+    let dying = start(Version::V5_0, |conn, req| match req.kind() {
+        RequestKind::Run => Action::Close,
+        _ => default_answer(conn, req),
+    })
+    .await;
+    let new = start(Version::V5_0, default_answer).await;
+    let table = answer(300, &[&reader], &[&dying]);
+    let (router, _) = router(table.clone()).await;
+    let d = driver(&format!("neo4j://{}", router.address()));
+    // Unmanaged: the loss is SessionExpired and the writer is forgotten.
+    let mut s = session(&d, "adb", AccessMode::Write);
+    let tx = s
+        .begin_transaction(neo4j::TransactionConfig::new())
+        .await
+        .unwrap();
+    let err = tx.run("CREATE ()", params! {}).await.err().unwrap();
+    assert!(matches!(err, Error::SessionExpired(_)), "{err}");
+    assert!(err.is_retryable());
+    drop(tx);
+    s.close().await.ok();
+    assert!(d.routing_table(Some("adb")).unwrap().writers.is_empty());
+    // Managed: retried until the rediscovered writer takes it.
+    table.lock().unwrap().3 = vec![new.address()];
+    let mut s = session(&d, "adb", AccessMode::Write);
+    s.execute_write(|tx| async move { tx.run("CREATE ()", params! {}).await?.consume().await })
+        .await
+        .unwrap();
+    assert_eq!(new.queries(), vec!["CREATE ()"]);
+    d.close().await;
+}
+
+#[tokio::test]
+async fn all_routers_failing_re_resolves_the_initial_address() {
+    let reader = start(Version::V5_0, default_answer).await;
+    let writer = start(Version::V5_0, default_answer).await;
+    let (first, _) = router(answer(300, &[&reader], &[&writer])).await;
+    let (second, second_routes) = router(answer(300, &[&reader], &[&writer])).await;
+    let target = Arc::new(AtomicUsize::new(first.addr.port() as usize));
+    let asked = Arc::new(AtomicUsize::new(0));
+    let (t2, a2) = (target.clone(), asked.clone());
+    let config = Config::builder()
+        .with_auth(("neo4j", "pw"))
+        .with_resolver(move |_: &ServerAddress| {
+            a2.fetch_add(1, Ordering::SeqCst);
+            vec![ServerAddress::new(
+                "127.0.0.1",
+                t2.load(Ordering::SeqCst) as u16,
+            )]
+        })
+        .build()
+        .unwrap();
+    let d = GraphDatabase::driver("neo4j://cluster.example:7687", config).unwrap();
+    assert_eq!(run_1(&d, "adb", AccessMode::Read).await.unwrap(), 1);
+    assert_eq!(asked.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        d.routing_table(Some("adb")).unwrap().routers,
+        vec![addr(&first)]
+    );
+    // The only known router dies; the name now resolves to another one.
+    first.kill();
+    target.store(second.addr.port() as usize, Ordering::SeqCst);
+    d.force_routing_table_update(Some("adb"), &[])
+        .await
+        .unwrap();
+    assert_eq!(asked.load(Ordering::SeqCst), 2);
+    assert_eq!(second_routes.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        d.routing_table(Some("adb")).unwrap().routers,
+        vec![addr(&second)]
+    );
+    assert_eq!(run_1(&d, "adb", AccessMode::Read).await.unwrap(), 1);
+    d.close().await;
+}
+
+#[tokio::test]
+async fn servers_leaving_every_table_lose_their_idle_connections() {
+    let old = start(Version::V5_0, default_answer).await;
+    let new = start(Version::V5_0, default_answer).await;
+    let table = answer(300, &[&old], &[&old]);
+    let (router, _) = router(table.clone()).await;
+    let d = driver(&format!("neo4j://{}", router.address()));
+    // One connection to `old` in use (an open transaction), one idle.
+    let mut busy = session(&d, "adb", AccessMode::Read);
+    let tx = busy
+        .begin_transaction(neo4j::TransactionConfig::new())
+        .await
+        .unwrap();
+    assert_eq!(run_1(&d, "adb", AccessMode::Read).await.unwrap(), 1);
+    let m = d.pool_metrics();
+    let (_, old_pool) = m.iter().find(|(a, _)| a == &addr(&old)).unwrap();
+    assert_eq!((old_pool.in_use, old_pool.idle), (1, 1));
+    // `old` leaves the cluster.
+    *table.lock().unwrap() = (
+        300,
+        vec!["self".into()],
+        vec![new.address()],
+        vec![new.address()],
+    );
+    d.force_routing_table_update(Some("adb"), &[])
+        .await
+        .unwrap();
+    // Its idle connection is closed at once; its pool is gone.
+    assert!(eventually(|| old.count(RequestKind::Goodbye) == 1).await);
+    assert!(d.pool_metrics().iter().all(|(a, _)| a != &addr(&old)));
+    // The transaction in flight finishes there; then its connection closes.
+    tx.run("RETURN 1 AS n", params! {})
+        .await
+        .unwrap()
+        .consume()
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    busy.close().await.unwrap();
+    assert!(eventually(|| old.count(RequestKind::Goodbye) == 2).await);
+    // New work goes to the new member.
+    assert_eq!(run_1(&d, "adb", AccessMode::Read).await.unwrap(), 1);
+    assert_eq!(new.queries().len(), 1);
+    d.close().await;
+}
