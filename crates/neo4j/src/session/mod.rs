@@ -422,7 +422,8 @@ impl Session {
     }
 
     /// Who this session's home database belongs to (the driver's cache
-    /// key).
+    /// key). Sessions have no auth of their own yet: the second argument
+    /// is where a session-level auth token goes.
     fn home_db_key(&self) -> HomeDbKey {
         home_db_key(self.config.imp_user.as_deref(), None)
     }
