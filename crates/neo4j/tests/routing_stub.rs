@@ -450,6 +450,8 @@ struct Cluster58 {
     home: Arc<Mutex<String>>,
     gone: Arc<Mutex<Option<String>>>,
     ttl: i64,
+    /// Readers other than the member itself.
+    readers: Arc<Mutex<Option<Vec<String>>>>,
 }
 
 impl Cluster58 {
@@ -459,6 +461,7 @@ impl Cluster58 {
             home: Arc::new(Mutex::new(home.to_owned())),
             gone: Arc::default(),
             ttl,
+            readers: Arc::default(),
         }
     }
 
@@ -490,7 +493,11 @@ impl Cluster58 {
                     }
                     let own = vec![me2.lock().unwrap().clone()];
                     let db = route.db.clone().unwrap_or(home);
-                    Action::Reply(vec![success(&[("rt", rt(c.ttl, &db, &own, &own, &own))])])
+                    let readers = c.readers.lock().unwrap().clone().unwrap_or(own.clone());
+                    Action::Reply(vec![success(&[(
+                        "rt",
+                        rt(c.ttl, &db, &own, &readers, &own),
+                    )])])
                 }
                 Request::Run(run) => {
                     let db = run.tx.db.clone().unwrap_or(home);
@@ -1060,5 +1067,26 @@ async fn servers_leaving_every_table_lose_their_idle_connections() {
     // New work goes to the new member.
     assert_eq!(run_1(&d, "adb", AccessMode::Read).await.unwrap(), 1);
     assert_eq!(new.queries().len(), 1);
+    d.close().await;
+}
+
+#[tokio::test]
+async fn one_server_without_server_side_routing_disables_guessing() {
+    // The reader does not route server-side; the router does.
+    let reader = Cluster58::new(false, "homedb", 300).start().await;
+    let c = Cluster58::new(true, "homedb", 300);
+    *c.readers.lock().unwrap() = Some(vec![reader.address()]);
+    let router = c.start().await;
+    let d = driver(&format!("neo4j://{}", router.address()));
+    for _ in 0..2 {
+        let mut s = d.session(SessionConfig::new().with_default_access_mode(AccessMode::Read));
+        run_in(&mut s).await;
+        s.close().await.unwrap();
+    }
+    // Both sessions asked for the home database; both RUNs named it.
+    let (routes, _) = dbs_sent(&router);
+    assert_eq!(routes, vec![None, None]);
+    let (_, work) = dbs_sent(&reader);
+    assert_eq!(work, vec![home("homedb"), home("homedb")]);
     d.close().await;
 }
