@@ -200,6 +200,8 @@ pub const CI_SUBSET: &[&str] = &[
     "versions",
     "bookmarks",
     "routing",
+    // Home database resolution per session (4 tests, about 15 s).
+    "homedb",
     // The TLS suite (about 10 s): xtask builds TestKit's Go TLS server and
     // gives the backend TestKit's trusted root as its system CAs.
     "tls",
