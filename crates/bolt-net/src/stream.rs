@@ -113,6 +113,21 @@ impl BoltStream {
             Inner::Tls(s) => s.get_ref().0,
         }
     }
+
+    /// Shuts the socket down in both directions at once, without waiting
+    /// (no TLS close_notify): the peer sees the connection end now, even
+    /// while this value lives on. For connections found broken; later
+    /// reads and writes fail.
+    ///
+    /// ```no_run
+    /// # async fn demo(stream: bolt_net::BoltStream) {
+    /// stream.shutdown_now();
+    /// # }
+    /// ```
+    pub fn shutdown_now(&self) {
+        // An error means the socket is already gone: nothing left to do.
+        let _ = socket2::SockRef::from(self.tcp()).shutdown(std::net::Shutdown::Both);
+    }
 }
 
 impl std::fmt::Debug for BoltStream {

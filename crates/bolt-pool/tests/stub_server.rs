@@ -549,3 +549,146 @@ async fn last_used_moves_with_socket_io_not_per_message() {
     );
     assert!(conn.last_used().elapsed() < Duration::from_secs(1));
 }
+
+/// HELLO SUCCESS of a server hinting `connection.recv_timeout_seconds`.
+fn hello_with_recv_timeout(conn: usize, secs: i64) -> Response {
+    let mut hints = packstream::Map::new();
+    hints.insert("connection.recv_timeout_seconds", secs);
+    success(&[
+        ("server", "Stub/5".into()),
+        ("connection_id", format!("stub-{conn}").into()),
+        ("hints", packstream::Value::Map(hints)),
+    ])
+}
+
+#[tokio::test]
+async fn pooled_open_is_bounded_by_the_acquisition_timeout_not_the_connection_timeout() {
+    // Authentication answers after 600 ms: longer than the 200 ms
+    // connection timeout (which covers only the socket), shorter than the
+    // 5 s acquisition timeout (which covers the whole opening).
+    let slow_hello = Arc::new(|c, req: &Request| match req.kind() {
+        RequestKind::Logon => Action::Delayed(Duration::from_millis(600), vec![stub::ok()]),
+        _ => default_answer(c, req),
+    });
+    let stub = stub::start(Version::V5_4, slow_hello).await;
+    let connect = ConnectOptions::new().with_connection_timeout(Duration::from_millis(200));
+    let p = Pool::new(
+        stub.address(),
+        connect.clone(),
+        OpenOptions::new(auth()),
+        PoolConfig::default().with_connection_acquisition_timeout(Duration::from_secs(5)),
+    )
+    .unwrap();
+    let mut c = p.acquire().await.unwrap();
+    assert_eq!(run_return_1(&mut c).await, 1);
+    drop(c);
+
+    // The same server with a 300 ms acquisition timeout: the acquisition
+    // fails on time, with its own error.
+    let p = Pool::new(
+        stub.address(),
+        connect.clone(),
+        OpenOptions::new(auth()),
+        PoolConfig::default().with_connection_acquisition_timeout(Duration::from_millis(300)),
+    )
+    .unwrap();
+    let t = Instant::now();
+    let err = p.acquire().await.unwrap_err();
+    assert!(
+        matches!(err, PoolError::AcquisitionTimeout { .. }),
+        "{err:?}"
+    );
+    assert!(
+        t.elapsed() < Duration::from_millis(550),
+        "{:?}",
+        t.elapsed()
+    );
+
+    // Outside a pool, each step has the connection timeout.
+    let err = Connection::open(&stub.address(), &connect, &OpenOptions::new(auth()))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, PoolError::Timeout { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn recv_timeout_hint_breaks_a_slow_connection_and_the_pool_recovers() {
+    // Connection 0 answers its RUN after 1.5 s; the server hinted 1 s.
+    let stub = stub::start(
+        Version::V5_4,
+        Arc::new(|c, req: &Request| match req.kind() {
+            RequestKind::Hello => Action::Reply(vec![hello_with_recv_timeout(c, 1)]),
+            RequestKind::Run if c == 0 => Action::Delayed(
+                Duration::from_millis(1500),
+                vec![success(&[("fields", vec!["n"].into())])],
+            ),
+            _ => default_answer(c, req),
+        }),
+    )
+    .await;
+    let p = pool(&stub, PoolConfig::default());
+    let mut c = p.acquire().await.unwrap();
+    assert_eq!(c.read_timeout(), Duration::from_secs(1));
+    c.queue(&Request::Run(Run::new("RETURN 1"))).unwrap();
+    c.queue(&Request::Pull(Pull::all())).unwrap();
+    let t = Instant::now();
+    let err = c.recv().await.unwrap_err();
+    let took = t.elapsed();
+    assert!(matches!(err, PoolError::Timeout { .. }), "{err:?}");
+    assert!(err.is_connection_failure());
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_millis(1400),
+        "{took:?}"
+    );
+    assert!(c.is_broken());
+    drop(c);
+    // The broken connection is gone; the next one is new and works.
+    let mut c = p.acquire().await.unwrap();
+    assert_eq!(c.connection_id(), Some("stub-1"));
+    assert_eq!(run_return_1(&mut c).await, 1);
+    drop(c);
+    assert_eq!(p.metrics().idle, 1);
+    assert_eq!(stub.accepted(), 2);
+}
+
+#[tokio::test]
+async fn liveness_check_that_times_out_opens_a_new_connection() {
+    // Connection 0 never answers RESET; the server hinted a 1 s read
+    // timeout, so the liveness check gives up after 1 s.
+    let stub = stub::start(
+        Version::V5_4,
+        Arc::new(|c, req: &Request| match req.kind() {
+            RequestKind::Hello => Action::Reply(vec![hello_with_recv_timeout(c, 1)]),
+            RequestKind::Reset if c == 0 => Action::Silent,
+            _ => default_answer(c, req),
+        }),
+    )
+    .await;
+    let p = pool(
+        &stub,
+        PoolConfig::default().with_liveness_check_timeout(Some(Duration::from_millis(50))),
+    );
+    drop(p.acquire().await.unwrap());
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let t = Instant::now();
+    let mut c = p.acquire().await.unwrap();
+    assert!(
+        t.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        t.elapsed()
+    );
+    assert_eq!(c.connection_id(), Some("stub-1"));
+    assert_eq!(run_return_1(&mut c).await, 1);
+    assert_eq!(
+        stub.requests(),
+        [
+            (0, "HELLO".to_owned()),
+            (0, "LOGON".to_owned()),
+            (0, "RESET".to_owned()),
+            (1, "HELLO".to_owned()),
+            (1, "LOGON".to_owned()),
+            (1, "RUN".to_owned()),
+            (1, "PULL".to_owned()),
+        ]
+    );
+}

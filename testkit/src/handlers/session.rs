@@ -328,21 +328,14 @@ async fn result_request(
             single(s).await
         }
         (Request::ResultList { .. }, Some(s)) => {
-            let mut out = Vec::new();
-            let mut err = None;
-            while let Some(r) = s.next().await {
-                match r {
-                    Ok(rec) => out.push(record(&rec)),
-                    Err(e) => {
-                        err = Some(e);
-                        break;
-                    }
-                }
-            }
+            // RecordStream::list pulls the rest at once (PULL n = -1).
+            let listed = s.list().await;
             exhausted = true;
-            match err {
-                Some(e) => Err(Failure::Driver(e)),
-                None => Ok(Response::RecordList { records: out }),
+            match listed {
+                Ok(recs) => Ok(Response::RecordList {
+                    records: recs.iter().map(record).collect(),
+                }),
+                Err(e) => Err(Failure::Driver(e)),
             }
         }
         (Request::ResultSingleOptional { .. }, Some(s)) => {

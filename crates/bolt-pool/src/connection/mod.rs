@@ -835,6 +835,10 @@ impl Connection {
 
     fn fail(&mut self, e: PoolError) -> PoolError {
         self.broken = true;
+        // Hang up now: whoever holds the broken connection may keep it a
+        // while (a failed transaction until its rollback), and the server
+        // must not wait for that.
+        self.stream.shutdown_now();
         tracing::debug!(peer = %self.peer, id = ?self.connection_id, error = %e, "bolt connection broken");
         e
     }

@@ -2,8 +2,9 @@
 //! INIT (Bolt 1–2), HELLO with the auth token (3.0–5.0), or HELLO and LOGON
 //! pipelined in one write (5.1+).
 //!
-//! Owns [`OpenOptions`] and `Connection::open`. Every wait is bounded by the
-//! connect options' `connection_timeout`. Credentials are never logged:
+//! Owns [`OpenOptions`] and `Connection::open`. Every wait is bounded: the
+//! socket by the connect options' `connection_timeout`, each later step by
+//! it too (`open`) or by the pool's acquisition timeout (`open_within`). Credentials are never logged:
 //! `OpenOptions`'s `Debug` shows only the auth scheme and principal.
 
 use std::time::{Duration, Instant};
@@ -302,8 +303,22 @@ impl Connection {
         connect: &ConnectOptions,
         options: &OpenOptions,
     ) -> Result<Connection, PoolError> {
+        Connection::open_within(address, connect, options, connect.connection_timeout()).await
+    }
+
+    /// [`open`](Self::open) with `step_limit` bounding each step after the
+    /// TCP (and TLS) connect — version handshake, authentication replies —
+    /// instead of the connection timeout. A pool passes its acquisition
+    /// timeout: in the official drivers the connection timeout covers only
+    /// establishing the socket, the acquisition timeout the whole opening.
+    pub(crate) async fn open_within(
+        address: &Address,
+        connect: &ConnectOptions,
+        options: &OpenOptions,
+        step_limit: Duration,
+    ) -> Result<Connection, PoolError> {
         let started = Instant::now();
-        let first = handshake(address, connect, &options.versions).await;
+        let first = handshake(address, connect, &options.versions, step_limit).await;
         let (stream, peer, negotiated) = match (first, &options.fallback_versions) {
             (
                 Err(PoolError::Handshake {
@@ -313,11 +328,11 @@ impl Connection {
                 Some(fallback),
             ) => {
                 tracing::debug!(%address, offer = ?fallback, "versions refused; offering the fallback ones");
-                handshake(address, connect, fallback).await?
+                handshake(address, connect, fallback, step_limit).await?
             }
             (r, _) => r?,
         };
-        let limit = connect.connection_timeout();
+        let limit = step_limit;
         let version = negotiated.version;
 
         let now = Instant::now();
@@ -339,7 +354,7 @@ impl Connection {
             created_at: now,
             last_used: now,
             broken: false,
-            // The open sequence is bounded by the connection timeout.
+            // Each step of the open sequence is bounded by `step_limit`.
             read_timeout: limit,
             write_timeout: limit,
             last_answered: None,
@@ -439,15 +454,16 @@ fn unexpected(conn: &mut Connection, got: Response) -> PoolError {
     })
 }
 
-/// Connects (TCP, TLS) and negotiates the Bolt version with `offer`; each
-/// step is bounded by `connect.connection_timeout()`.
+/// Connects (TCP, TLS: bounded by `connect.connection_timeout()`) and
+/// negotiates the Bolt version with `offer`; each handshake read and write
+/// is bounded by `limit`.
 async fn handshake(
     address: &Address,
     connect: &ConnectOptions,
     offer: &VersionOffer,
+    limit: Duration,
 ) -> Result<(BoltStream, std::net::SocketAddr, Negotiated), PoolError> {
     let (mut stream, peer) = bolt_net::connect(address, connect).await?;
-    let limit = connect.connection_timeout();
     let io = |source| PoolError::Io {
         address: peer,
         source,

@@ -175,7 +175,12 @@ impl bb8::ManageConnection for BoltManager {
         let _opening = Counted::new(&s.opening);
         let limit = s.config.connection_acquisition_timeout;
         tracing::debug!(address = %s.address, "opening bolt connection");
-        let opened = tokio::time::timeout(limit, Connection::open(&s.address, &s.connect, &s.open));
+        // The acquisition timeout bounds the whole opening; the connection
+        // timeout only the socket (as in the official drivers).
+        let opened = tokio::time::timeout(
+            limit,
+            Connection::open_within(&s.address, &s.connect, &s.open, limit),
+        );
         match opened.await {
             Ok(Ok(conn)) if s.is_closed() => {
                 conn.close().await;

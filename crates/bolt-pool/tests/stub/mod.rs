@@ -23,6 +23,8 @@ pub enum Action {
     Silent,
     /// Close the socket.
     Close,
+    /// Wait, then send these responses.
+    Delayed(std::time::Duration, Vec<Response>),
 }
 
 pub type Handler = Arc<dyn Fn(usize, &Request) -> Action + Send + Sync>;
@@ -173,8 +175,15 @@ async fn serve(mut sock: TcpStream, conn: usize, version: Version, stub: Stub, h
         } else {
             handler(conn, &req)
         };
+        let action = match action {
+            Action::Delayed(d, rs) => {
+                tokio::time::sleep(d).await;
+                Action::Reply(rs)
+            }
+            a => a,
+        };
         match action {
-            Action::Silent => {}
+            Action::Silent | Action::Delayed(..) => {}
             Action::Close => return,
             Action::Reply(rs) => {
                 let mut out = BytesMut::new();

@@ -614,6 +614,10 @@ impl<'a> RecordStream<'a> {
 
     /// Every remaining record.
     ///
+    /// Ignores the fetch size: what the server has not sent yet comes in
+    /// one batch (PULL with `n = -1`), since all of it is held at once
+    /// anyway and smaller batches would only cost round trips.
+    ///
     /// ```no_run
     /// # async fn demo(s: &mut neo4j::Session) -> Result<(), neo4j::Error> {
     /// let all = s.run("UNWIND range(1, 5) AS x RETURN x", neo4j::Params::new()).await?.collect().await?;
@@ -621,7 +625,25 @@ impl<'a> RecordStream<'a> {
     /// # Ok(()) }
     /// ```
     pub async fn collect(mut self) -> Result<Vec<Record>, Error> {
+        self.list().await
+    }
+
+    /// Every remaining record, like [`collect`](Self::collect) (in one
+    /// batch, whatever the fetch size), keeping the stream for
+    /// [`consume`](Self::consume) and its summary.
+    ///
+    /// ```no_run
+    /// # async fn demo(s: &mut neo4j::Session) -> Result<(), neo4j::Error> {
+    /// let mut r = s.run("UNWIND range(1, 5) AS x RETURN x", neo4j::Params::new()).await?;
+    /// let first = r.next().await.transpose()?;
+    /// let rest = r.list().await?;
+    /// assert_eq!((first.is_some(), rest.len()), (true, 4));
+    /// let summary = r.consume().await?;
+    /// # let _ = summary; Ok(()) }
+    /// ```
+    pub async fn list(&mut self) -> Result<Vec<Record>, Error> {
         let inner = self.inner().await?;
+        inner.fetch_size = -1;
         let mut out = Vec::new();
         while let Some(r) = inner.next().await {
             out.push(r?);
@@ -639,6 +661,7 @@ impl<'a> RecordStream<'a> {
     /// ```
     pub async fn into_eager(mut self) -> Result<EagerResult, Error> {
         let inner = self.inner().await?;
+        inner.fetch_size = -1;
         let mut records = Vec::new();
         while let Some(r) = inner.next().await {
             records.push(r?);

@@ -87,8 +87,6 @@ pub(crate) struct RoutingProvider {
     readers_rr: RoundRobin,
     writers_rr: RoundRobin,
     purge_delay: Duration,
-    /// Bound on one router's discovery exchange (after acquisition).
-    discovery_timeout: Duration,
     closed: AtomicBool,
     /// Home databases resolved per user (Bolt 5.8 optimistic routing).
     home_db: HomeDbCache,
@@ -142,7 +140,6 @@ impl RoutingProvider {
         }
         let routing_context = routing_context_map(&initial, query);
         let open = open.with_routing_context(Some(routing_context.clone()));
-        let discovery_timeout = pool.connection_acquisition_timeout;
         let pools = Pools::new(members, open, pool).map_err(|e| Error::Usage(e.to_string()))?;
         Ok(RoutingProvider {
             initial,
@@ -154,7 +151,6 @@ impl RoutingProvider {
             readers_rr: RoundRobin::default(),
             writers_rr: RoundRobin::default(),
             purge_delay: ROUTING_TABLE_PURGE_DELAY,
-            discovery_timeout,
             closed: AtomicBool::new(false),
             home_db: HomeDbCache::default(),
             ssr: Mutex::new(HashMap::new()),
@@ -428,27 +424,14 @@ impl RoutingProvider {
             Err(e) => Err(discovery::from_pool_error(e)),
             Ok(mut conn) => {
                 self.note_ssr(&conn);
-                let exchange = tokio::time::timeout(self.discovery_timeout, async {
-                    discovery::discover(&mut conn, d).await
-                })
-                .await;
-                match exchange {
-                    Ok(r) => {
-                        if r.is_ok() {
-                            conn.release().await;
-                        }
-                        r
-                    }
-                    Err(_) => {
-                        conn.mark_broken();
-                        Err(DiscoveryError::Unreachable(Error::ServiceUnavailable(
-                            format!(
-                                "routing discovery through {router} timed out after {:?}",
-                                self.discovery_timeout
-                            ),
-                        )))
-                    }
+                // Not bounded by the acquisition timeout (the official
+                // drivers do not count the ROUTE answer as acquisition):
+                // each read has the connection's read timeout.
+                let r = discovery::discover(&mut conn, d).await;
+                if r.is_ok() {
+                    conn.release().await;
                 }
+                r
             }
         };
         match result {

@@ -263,6 +263,9 @@ pub struct Session {
     /// (Bolt 5.8): work is routed with it but sent without a database
     /// until a server names the home database.
     guessed_db: bool,
+    /// Whether BEGIN waits for the first query (`execute_query`) instead
+    /// of being confirmed at once.
+    pipelined_begin: bool,
 }
 
 impl std::fmt::Debug for Session {
@@ -290,6 +293,7 @@ impl Session {
             slot: Slot::default(),
             managed_api: Telemetry::MANAGED_TRANSACTION,
             guessed_db: false,
+            pipelined_begin: false,
         }
     }
 
@@ -297,6 +301,7 @@ impl Session {
     /// report the driver-level API in TELEMETRY.
     pub(crate) fn for_execute_query(mut self) -> Self {
         self.managed_api = Telemetry::DRIVER_LEVEL;
+        self.pipelined_begin = true;
         self
     }
 
@@ -539,8 +544,9 @@ impl Session {
         start(Link::Borrowed(&mut self.slot), query, Some(&cx), fetch_size).await
     }
 
-    /// Begins an explicit transaction. BEGIN is sent with the first query
-    /// (or commit), in the same write.
+    /// Begins an explicit transaction: sends BEGIN and waits for the
+    /// server to accept it, so a failing BEGIN (a refused bookmark, an
+    /// unreachable server) is reported here.
     ///
     /// ```no_run
     /// # async fn demo(session: &mut neo4j::Session) -> Result<(), neo4j::Error> {
@@ -559,6 +565,11 @@ impl Session {
         Ok(Transaction::new(self, fetch_size))
     }
 
+    /// Begins a transaction in the slot. BEGIN is confirmed before the
+    /// transaction is handed out (the official drivers' eager begin: a
+    /// failing BEGIN is reported by `begin_transaction`, and a managed
+    /// transaction's closure never runs on one), except for
+    /// `execute_query`, whose BEGIN, RUN and PULL go out together.
     async fn begin_in_slot(
         &mut self,
         mode: AccessMode,
@@ -569,6 +580,12 @@ impl Session {
         if let Err(e) = self.slot.begin(&cx) {
             self.slot.release().await;
             return Err(e);
+        }
+        if !self.pipelined_begin {
+            if let Err(e) = self.slot.confirm_begin().await {
+                self.slot.release().await;
+                return Err(e);
+            }
         }
         Ok(())
     }

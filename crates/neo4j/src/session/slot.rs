@@ -249,6 +249,40 @@ impl Slot {
         Ok(())
     }
 
+    /// Sends the queued BEGIN (after the TELEMETRY owed) and waits for its
+    /// answer, so a transaction is known to have started before any of its
+    /// work runs (the official drivers' eager begin). A failure fails the
+    /// transaction and is returned (routed: a lost cluster member becomes
+    /// [`Error::SessionExpired`]).
+    pub(crate) async fn confirm_begin(&mut self) -> Result<(), Error> {
+        let mut failure = None;
+        while self.pre_responses > 0 {
+            let got = {
+                let conn = self.conn()?;
+                match conn.recv_ref().await {
+                    Err(e) => Err(Error::from(e)),
+                    Ok(ResponseRef::Failure(f)) => Ok(Err(from_failure(f))),
+                    Ok(ResponseRef::Success(ok)) => Ok(Ok(Some(ok.metadata))),
+                    Ok(_) => Ok(Ok(None)),
+                }
+            };
+            self.pre_responses -= 1;
+            match got {
+                Err(e) => {
+                    self.pre_responses = 0;
+                    return Err(self.fail(e));
+                }
+                Ok(Err(e)) => failure = failure.or(Some(e)),
+                Ok(Ok(Some(meta))) => self.on_success(&meta),
+                Ok(Ok(None)) => {}
+            }
+        }
+        match failure {
+            Some(e) => Err(self.fail(e)),
+            None => Ok(()),
+        }
+    }
+
     /// Reads whatever earlier work left pending (an answered-but-unread
     /// BEGIN, an abandoned result) and discards open streams, so a new
     /// request can follow. A failure inside a transaction fails it and is

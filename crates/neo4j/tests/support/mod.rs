@@ -23,6 +23,8 @@ pub enum Action {
     Reply(Vec<Response>),
     /// Close the socket.
     Close,
+    /// Wait, then send these responses.
+    Delayed(std::time::Duration, Vec<Response>),
 }
 
 pub type Handler = Arc<dyn Fn(usize, &Request) -> Action + Send + Sync>;
@@ -217,8 +219,15 @@ async fn serve(mut sock: TcpStream, conn: usize, version: Version, m: Member, ha
         } else {
             handler(conn, &req)
         };
+        let action = match action {
+            Action::Delayed(d, rs) => {
+                tokio::time::sleep(d).await;
+                Action::Reply(rs)
+            }
+            a => a,
+        };
         match action {
-            Action::Close => return,
+            Action::Close | Action::Delayed(..) => return,
             Action::Reply(rs) => {
                 let mut out = BytesMut::new();
                 for r in rs {

@@ -1,0 +1,237 @@
+//! Driver parameters and connection hints against scripted server halves
+//! (tests/support): eager BEGIN, the `connection.recv_timeout_seconds`
+//! hint, and the connection acquisition timeout.
+
+mod support;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bolt_proto::message::{Request, RequestKind, Response};
+use bolt_proto::Version;
+use neo4j::{params, Config, Driver, Error, GraphDatabase, SessionConfig, TransactionConfig};
+use support::{default_answer, failure, start, success, Action, Member};
+
+fn config() -> neo4j::ConfigBuilder {
+    Config::builder()
+        .with_auth(("neo4j", "pw"))
+        .with_connection_timeout(Duration::from_secs(2))
+        .with_max_retry_time(Duration::from_secs(5))
+}
+
+fn driver_with(m: &Member, config: neo4j::ConfigBuilder) -> Driver {
+    GraphDatabase::driver(format!("bolt://{}", m.address()), config.build().unwrap()).unwrap()
+}
+
+fn session(d: &Driver) -> neo4j::Session {
+    d.session(SessionConfig::new().with_database("db"))
+}
+
+/// The work messages the server got, in order (HELLO, LOGON and GOODBYE
+/// left out).
+fn script(m: &Member) -> Vec<&'static str> {
+    m.requests()
+        .into_iter()
+        .filter_map(|(_, r)| match r.kind() {
+            RequestKind::Hello | RequestKind::Logon | RequestKind::Goodbye => None,
+            k => Some(k.name()),
+        })
+        .collect()
+}
+
+/// HELLO SUCCESS hinting a receive timeout of `secs`.
+fn hello_hinting(conn: usize, secs: i64) -> Response {
+    let mut hints = packstream::Map::new();
+    hints.insert("connection.recv_timeout_seconds", secs);
+    success(&[
+        ("server", "Neo4j/5.0.0".into()),
+        ("connection_id", format!("bolt-{conn}").into()),
+        ("hints", packstream::Value::Map(hints)),
+    ])
+}
+
+#[tokio::test]
+async fn begin_transaction_waits_for_begin_and_reports_its_failure() {
+    let m = start(Version::V5_0, |conn, req| match req {
+        Request::Begin(_) => Action::Reply(vec![failure("Neo.ClientError.MadeUp.Code", "no")]),
+        _ => default_answer(conn, req),
+    })
+    .await;
+    let d = driver_with(&m, config());
+    let mut s = session(&d);
+    let e = s
+        .begin_transaction(TransactionConfig::new())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::Server { code, .. } if code == "Neo.ClientError.MadeUp.Code"),
+        "{e:?}"
+    );
+    // BEGIN went out alone; no RUN followed.
+    assert_eq!(script(&m), ["BEGIN", "RESET"]);
+    s.close().await.unwrap();
+    d.close().await;
+}
+
+#[tokio::test]
+async fn a_managed_transaction_never_runs_its_closure_on_a_failed_begin() {
+    let m = start(Version::V5_0, |conn, req| match req {
+        Request::Begin(_) => Action::Reply(vec![failure("Neo.ClientError.MadeUp.Code", "no")]),
+        _ => default_answer(conn, req),
+    })
+    .await;
+    let d = driver_with(&m, config());
+    let mut s = session(&d);
+    let calls = Arc::new(AtomicUsize::new(0));
+    let r = s
+        .execute_write(|tx| {
+            let calls = calls.clone();
+            async move {
+                calls.fetch_add(1, Ordering::SeqCst);
+                tx.run("RETURN 1", params! {}).await?.consume().await
+            }
+        })
+        .await;
+    assert!(matches!(r, Err(Error::Server { .. })), "{r:?}");
+    assert_eq!(calls.load(Ordering::SeqCst), 0);
+    s.close().await.unwrap();
+    d.close().await;
+}
+
+#[tokio::test]
+async fn execute_query_still_pipelines_begin_with_run_and_pull() {
+    // BEGIN is answered only once RUN and PULL arrived: a driver waiting
+    // for BEGIN's answer first would hang (and hit the 2 s read deadline).
+    let m = start(Version::V5_0, |conn, req| match req {
+        Request::Begin(_) => Action::Reply(vec![]),
+        Request::Run(_) => Action::Reply(vec![
+            support::ok(),
+            success(&[("fields", vec!["n"].into())]),
+        ]),
+        _ => default_answer(conn, req),
+    })
+    .await;
+    let d = driver_with(&m, config());
+    let r = tokio::time::timeout(
+        Duration::from_secs(10),
+        d.execute_query("RETURN 1 AS n").run(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(r.records.len(), 1);
+    assert_eq!(script(&m), ["BEGIN", "RUN", "PULL", "COMMIT"]);
+    d.close().await;
+}
+
+#[tokio::test]
+async fn recv_timeout_hint_fails_the_query_and_the_driver_recovers() {
+    // The server hints 1 s; connection 0 answers its first RUN after 1.5 s.
+    let m = start(Version::V5_0, |conn, req| match req {
+        Request::Hello(_) => Action::Reply(vec![hello_hinting(conn, 1)]),
+        Request::Run(_) if conn == 0 => Action::Delayed(
+            Duration::from_millis(1500),
+            vec![success(&[("fields", vec!["n"].into())])],
+        ),
+        _ => default_answer(conn, req),
+    })
+    .await;
+    let d = driver_with(&m, config());
+    let mut s = session(&d);
+    let t = Instant::now();
+    let e = match s.run("RETURN 1 AS n", params! {}).await {
+        Err(e) => e,
+        Ok(r) => r.consume().await.unwrap_err(),
+    };
+    assert!(matches!(e, Error::ServiceUnavailable(_)), "{e:?}");
+    assert!(e.is_retryable());
+    assert!(
+        t.elapsed() < Duration::from_millis(1450),
+        "{:?}",
+        t.elapsed()
+    );
+    // The timed-out connection is gone; the next query gets a new one.
+    let rec = s
+        .run("RETURN 1 AS n", params! {})
+        .await
+        .unwrap()
+        .single()
+        .await
+        .unwrap();
+    assert_eq!(rec.get::<i64>("n").unwrap(), 1);
+    let conns: std::collections::BTreeSet<usize> = m.requests().iter().map(|(c, _)| *c).collect();
+    assert_eq!(conns.into_iter().collect::<Vec<_>>(), [0, 1]);
+    s.close().await.unwrap();
+    d.close().await;
+}
+
+#[tokio::test]
+async fn recv_timeout_in_a_managed_transaction_is_retried() {
+    let m = start(Version::V5_0, |conn, req| match req {
+        Request::Hello(_) => Action::Reply(vec![hello_hinting(conn, 1)]),
+        Request::Run(_) if conn == 0 => Action::Delayed(
+            Duration::from_millis(1500),
+            vec![success(&[("fields", vec!["n"].into())])],
+        ),
+        _ => default_answer(conn, req),
+    })
+    .await;
+    let d = driver_with(&m, config());
+    let mut s = session(&d);
+    let calls = Arc::new(AtomicUsize::new(0));
+    let n: i64 = s
+        .execute_write(|tx| {
+            let calls = calls.clone();
+            async move {
+                calls.fetch_add(1, Ordering::SeqCst);
+                let rec = tx.run("RETURN 1 AS n", params! {}).await?.single().await?;
+                rec.get::<i64>("n")
+            }
+        })
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    s.close().await.unwrap();
+    d.close().await;
+}
+
+#[tokio::test]
+async fn acquisition_timeout_bounds_waiting_for_a_busy_pool() {
+    let m = start(Version::V5_0, default_answer).await;
+    let d = driver_with(
+        &m,
+        config()
+            .with_max_connection_pool_size(1)
+            .with_connection_acquisition_timeout(Duration::from_millis(500)),
+    );
+    let mut s1 = session(&d);
+    let tx = s1
+        .begin_transaction(TransactionConfig::new())
+        .await
+        .unwrap();
+    let mut s2 = session(&d);
+    let t = Instant::now();
+    let e = s2
+        .begin_transaction(TransactionConfig::new())
+        .await
+        .unwrap_err();
+    let took = t.elapsed();
+    assert!(matches!(e, Error::ConnectionAcquisitionTimeout(_)), "{e:?}");
+    assert!(
+        took >= Duration::from_millis(450) && took < Duration::from_millis(2000),
+        "{took:?}"
+    );
+    tx.rollback().await.unwrap();
+    // The pool recovered: the connection is free again.
+    s2.run("RETURN 1 AS n", params! {})
+        .await
+        .unwrap()
+        .consume()
+        .await
+        .unwrap();
+    s1.close().await.unwrap();
+    s2.close().await.unwrap();
+    d.close().await;
+}
