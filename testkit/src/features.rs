@@ -89,6 +89,9 @@ pub(crate) const FEATURES: &[&str] = &[
     "Optimization:ExecuteQueryPipelining",
     // RecordStream::list / collect pull the rest in one batch (n = -1).
     "Optimization:ResultListFetchAll",
+    // FakeTimeInstall / Tick / Uninstall: drivers get the backend's clock
+    // (neo4j::Clock), which lifetimes and liveness checks are judged by.
+    "Backend:MockTime",
     // Routing diagnostics (`Driver::routing_table`,
     // `Driver::force_routing_table_update`).
     "Backend:RTFetch",

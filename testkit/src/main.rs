@@ -9,6 +9,7 @@
 
 mod cypher;
 mod errors;
+mod fake_time;
 mod features;
 mod handlers;
 mod link;

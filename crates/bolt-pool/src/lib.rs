@@ -8,7 +8,7 @@
 //! | module | owns |
 //! |---|---|
 //! | `connection` | [`Connection`]: buffers, framing, state, deadlines; opening one ([`OpenOptions`]) |
-//! | `pool` | [`Pool`] per server on bb8 ([`BoltManager`]), [`PooledConnection`], [`PoolMetrics`], [`PoolConfig`], [`Pools`] by address |
+//! | `pool` | [`Pool`] per server on bb8 ([`BoltManager`]), [`PooledConnection`], [`PoolMetrics`], [`PoolConfig`], [`Clock`], [`Pools`] by address |
 //! | `error` | [`PoolError`], [`ProtocolError`] |
 //!
 //! ```no_run
@@ -41,7 +41,7 @@ pub use connection::{
 };
 pub use error::{PoolError, ProtocolError};
 pub use pool::{
-    BoltManager, Pool, PoolConfig, PoolMetrics, PooledConnection, Pools,
+    BoltManager, Clock, Pool, PoolConfig, PoolMetrics, PooledConnection, Pools, SystemClock,
     DEFAULT_CONNECTION_ACQUISITION_TIMEOUT, DEFAULT_MAX_CONNECTION_LIFETIME,
     DEFAULT_MAX_CONNECTION_POOL_SIZE,
 };

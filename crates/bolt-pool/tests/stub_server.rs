@@ -692,3 +692,51 @@ async fn liveness_check_that_times_out_opens_a_new_connection() {
         ]
     );
 }
+
+/// Time that moves only when told to.
+#[derive(Debug)]
+struct ManualClock(std::sync::Mutex<Instant>);
+
+impl ManualClock {
+    fn advance(&self, by: Duration) {
+        *self.0.lock().unwrap() += by;
+    }
+}
+
+impl bolt_pool::Clock for ManualClock {
+    fn now(&self) -> Instant {
+        *self.0.lock().unwrap()
+    }
+}
+
+#[tokio::test]
+async fn liveness_and_lifetime_follow_the_configured_clock() {
+    let stub = stub::start(Version::V5_4, Arc::new(default_answer)).await;
+    let clock = Arc::new(ManualClock(std::sync::Mutex::new(Instant::now())));
+    let p = pool(
+        &stub,
+        PoolConfig::default()
+            .with_liveness_check_timeout(Some(Duration::from_secs(2)))
+            .with_max_connection_lifetime(Some(Duration::from_secs(3600)))
+            .with_clock(clock.clone()),
+    );
+    let resets = || stub.names().iter().filter(|n| *n == "RESET").count();
+    drop(p.acquire().await.unwrap());
+    // Real time passing does not count; the clock's does.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    clock.advance(Duration::from_millis(1999));
+    drop(p.acquire().await.unwrap());
+    assert_eq!(resets(), 0, "idle for 1999 ms by the clock: no check");
+    clock.advance(Duration::from_millis(2001));
+    drop(p.acquire().await.unwrap());
+    assert_eq!(resets(), 1, "idle for 2001 ms by the clock: checked");
+    // Just under the lifetime: the same connection; past it: a new one.
+    clock.advance(Duration::from_secs(3600 - 5));
+    let c = p.acquire().await.unwrap();
+    assert_eq!(c.connection_id(), Some("stub-0"));
+    drop(c);
+    clock.advance(Duration::from_secs(10));
+    let c = p.acquire().await.unwrap();
+    assert_eq!(c.connection_id(), Some("stub-1"));
+    assert_eq!(stub.accepted(), 2);
+}

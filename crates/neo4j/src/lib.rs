@@ -72,7 +72,7 @@ pub use crate::bookmark_manager::{
 };
 pub use crate::bookmarks::Bookmarks;
 pub use crate::config::{
-    ClientCertificate, ClientCertificateProvider, Config, ConfigBuilder, ConfigError,
+    ClientCertificate, ClientCertificateProvider, Clock, Config, ConfigBuilder, ConfigError,
     MinimumSeverity, NotificationCategory, NotificationFilter, RotatingClientCertificateProvider,
     StaticClientCertificateProvider, TrustStrategy, FETCH_ALL,
 };

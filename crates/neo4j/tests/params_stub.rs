@@ -235,3 +235,14 @@ async fn acquisition_timeout_bounds_waiting_for_a_busy_pool() {
     s2.close().await.unwrap();
     d.close().await;
 }
+
+#[tokio::test]
+async fn is_encrypted_still_answers_after_close() {
+    let d = GraphDatabase::driver("bolt+ssc://localhost:7687", Config::default()).unwrap();
+    d.close().await;
+    assert!(d.is_closed());
+    assert!(d.is_encrypted());
+    let d = GraphDatabase::driver("bolt://localhost:7687", Config::default()).unwrap();
+    d.close().await;
+    assert!(!d.is_encrypted());
+}

@@ -12,6 +12,7 @@ use neo4j::{
 use serde_json::Value as Json;
 
 use crate::errors::{backend, Failure};
+use crate::fake_time::FakeClock;
 use crate::link::Link;
 use crate::protocol::requests::{NewDriver, Request};
 use crate::protocol::responses::Response;
@@ -134,8 +135,12 @@ pub(crate) fn notification_filter(
 }
 
 /// Builds the driver for a `NewDriver` request.
-pub(crate) fn new_driver(req: &NewDriver, link: &Arc<Link>) -> Result<neo4j::Driver, Failure> {
-    let mut b = Config::builder();
+pub(crate) fn new_driver(
+    req: &NewDriver,
+    link: &Arc<Link>,
+    clock: Arc<FakeClock>,
+) -> Result<neo4j::Driver, Failure> {
+    let mut b = Config::builder().with_clock(clock);
     if !req.authorization_token.is_null() {
         b = b.with_auth(auth_token(&req.authorization_token)?);
     }

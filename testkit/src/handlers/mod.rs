@@ -19,6 +19,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::cypher::{from_value, to_value_map};
 use crate::errors::{backend, driver_error, Failure};
+use crate::fake_time::FakeClock;
 use crate::features::{skip_reason, FEATURES};
 use crate::link::Link;
 use crate::protocol::requests::{NewSession, Request};
@@ -52,6 +53,8 @@ pub(crate) struct Backend {
     /// Summaries of consumed results, still readable after their session
     /// closed.
     summaries: HashMap<Id, serde_json::Value>,
+    /// The clock every driver gets (`Backend:MockTime`).
+    clock: Arc<FakeClock>,
 }
 
 impl Backend {
@@ -66,6 +69,7 @@ impl Backend {
             owners: HashMap::new(),
             errors: HashMap::new(),
             summaries: HashMap::new(),
+            clock: Arc::default(),
         }
     }
 
@@ -110,6 +114,20 @@ impl Backend {
                     None => Response::RunTest {},
                 }
             }
+            Request::FakeTimeInstall {} => {
+                self.clock.install();
+                Response::FakeTimeAck {}
+            }
+            Request::FakeTimeTick { increment_ms } => {
+                let ms = u64::try_from(increment_ms)
+                    .map_err(|_| backend(format!("FakeTimeTick: negative {increment_ms} ms")))?;
+                self.clock.tick(Duration::from_millis(ms));
+                Response::FakeTimeAck {}
+            }
+            Request::FakeTimeUninstall {} => {
+                self.clock.uninstall();
+                Response::FakeTimeAck {}
+            }
             Request::NewDriver(nd) => {
                 if let Some(p) = nd.client_certificate_provider_id {
                     if !self.certificate_providers.contains(&p) {
@@ -118,7 +136,7 @@ impl Backend {
                         )));
                     }
                 }
-                let d = driver::new_driver(&nd, &self.link)?;
+                let d = driver::new_driver(&nd, &self.link, self.clock.clone())?;
                 let id = self.link.next_id();
                 self.drivers.insert(id, d);
                 Response::Driver { id }

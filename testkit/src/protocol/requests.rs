@@ -18,6 +18,12 @@ pub(crate) type JsonMap = Map<String, Json>;
 #[serde(tag = "name", content = "data")]
 pub(crate) enum Request {
     GetFeatures {},
+    FakeTimeInstall {},
+    #[serde(rename_all = "camelCase")]
+    FakeTimeTick {
+        increment_ms: i64,
+    },
+    FakeTimeUninstall {},
     #[serde(rename_all = "camelCase")]
     StartTest {
         test_name: String,

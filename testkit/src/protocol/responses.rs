@@ -17,6 +17,7 @@ pub(crate) enum Response {
         features: Vec<&'static str>,
     },
     RunTest {},
+    FakeTimeAck {},
     SkipTest {
         reason: String,
     },

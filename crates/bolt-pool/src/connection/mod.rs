@@ -89,6 +89,8 @@ pub struct Connection {
     utc_patch: bool,
     created_at: Instant,
     last_used: Instant,
+    /// When a pool last took the connection back, by the pool's clock.
+    idle_since: Instant,
     broken: bool,
     read_timeout: Duration,
     write_timeout: Duration,
@@ -319,6 +321,23 @@ impl Connection {
     /// ```
     pub fn last_used(&self) -> Instant {
         self.last_used
+    }
+
+    /// Stamps the opening time by a pool's clock (lifetimes are judged
+    /// with it).
+    pub(crate) fn set_created_at(&mut self, at: Instant) {
+        self.created_at = at;
+        self.idle_since = at;
+    }
+
+    /// When a pool last took the connection back, by its clock.
+    pub(crate) fn idle_since(&self) -> Instant {
+        self.idle_since
+    }
+
+    /// Notes that a pool took the connection back at `at` (its clock).
+    pub(crate) fn set_idle_since(&mut self, at: Instant) {
+        self.idle_since = at;
     }
 
     /// Whether the connection is unusable (an I/O, timeout or protocol

@@ -353,6 +353,7 @@ impl Connection {
             utc_patch: false,
             created_at: now,
             last_used: now,
+            idle_since: now,
             broken: false,
             // Each step of the open sequence is bounded by `step_limit`.
             read_timeout: limit,

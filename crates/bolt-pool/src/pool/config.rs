@@ -2,8 +2,10 @@
 //! with the official drivers' defaults. Owns validation of those values
 //! only.
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
+use super::clock::{Clock, SystemClock};
 use crate::error::PoolError;
 
 /// The default `max_connection_pool_size`: 100 per server.
@@ -41,7 +43,7 @@ pub const DEFAULT_MAX_CONNECTION_LIFETIME: Duration = Duration::from_secs(3600);
 /// assert_eq!(config.max_connection_pool_size, 10);
 /// assert!(config.validate().is_ok());
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct PoolConfig {
     /// Most connections (idle and in use) per server. Default 100.
@@ -55,6 +57,20 @@ pub struct PoolConfig {
     /// When set, a connection idle for longer than this is checked with a
     /// RESET round trip before it is handed out. Default off.
     pub liveness_check_timeout: Option<Duration>,
+    /// The time source of lifetime and liveness decisions. Default
+    /// [`SystemClock`].
+    pub clock: Arc<dyn Clock>,
+}
+
+impl PartialEq for PoolConfig {
+    /// Equal values and the same clock instance.
+    fn eq(&self, other: &Self) -> bool {
+        self.max_connection_pool_size == other.max_connection_pool_size
+            && self.connection_acquisition_timeout == other.connection_acquisition_timeout
+            && self.max_connection_lifetime == other.max_connection_lifetime
+            && self.liveness_check_timeout == other.liveness_check_timeout
+            && std::ptr::addr_eq(Arc::as_ptr(&self.clock), Arc::as_ptr(&other.clock))
+    }
 }
 
 impl Default for PoolConfig {
@@ -64,6 +80,7 @@ impl Default for PoolConfig {
             connection_acquisition_timeout: DEFAULT_CONNECTION_ACQUISITION_TIMEOUT,
             max_connection_lifetime: Some(DEFAULT_MAX_CONNECTION_LIFETIME),
             liveness_check_timeout: None,
+            clock: Arc::new(SystemClock),
         }
     }
 }
@@ -115,6 +132,18 @@ impl PoolConfig {
         self
     }
 
+    /// Sets the clock of lifetime and liveness decisions.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let c = bolt_pool::PoolConfig::default().with_clock(Arc::new(bolt_pool::SystemClock));
+    /// # let _ = c;
+    /// ```
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
     /// Checks the values: the pool size must be at least 1.
     ///
     /// ```
@@ -130,10 +159,11 @@ impl PoolConfig {
         Ok(())
     }
 
-    /// Whether a connection created at `created` has outlived the lifetime.
-    pub(crate) fn is_expired(&self, created: std::time::Instant) -> bool {
+    /// Whether a connection created at `created` (by the clock) has
+    /// outlived the lifetime.
+    pub(crate) fn is_expired(&self, created: Instant) -> bool {
         match self.max_connection_lifetime {
-            Some(lifetime) => created.elapsed() >= lifetime,
+            Some(lifetime) => self.clock.now().saturating_duration_since(created) >= lifetime,
             None => false,
         }
     }

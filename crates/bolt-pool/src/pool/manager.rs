@@ -186,7 +186,11 @@ impl bb8::ManageConnection for BoltManager {
                 conn.close().await;
                 Err(s.closed_error())
             }
-            Ok(r) => r,
+            Ok(Ok(mut conn)) => {
+                conn.set_created_at(s.config.clock.now());
+                Ok(conn)
+            }
+            Ok(Err(e)) => Err(e),
             Err(_) => Err(PoolError::AcquisitionTimeout {
                 address: s.address.clone(),
                 timeout: limit,

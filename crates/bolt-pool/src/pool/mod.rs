@@ -7,6 +7,7 @@
 //! closed) and closing pools. Must not open connections itself (the bb8
 //! manager does) nor know about sessions or routing tables.
 
+mod clock;
 mod config;
 mod manager;
 mod set;
@@ -20,6 +21,7 @@ use std::time::{Duration, Instant};
 
 use bolt_net::{Address, ConnectOptions};
 
+pub use clock::{Clock, SystemClock};
 pub use config::{
     PoolConfig, DEFAULT_CONNECTION_ACQUISITION_TIMEOUT, DEFAULT_MAX_CONNECTION_LIFETIME,
     DEFAULT_MAX_CONNECTION_POOL_SIZE,
@@ -272,7 +274,12 @@ impl Pool {
                 continue;
             }
             if let Some(limit) = s.config.liveness_check_timeout {
-                if conn.last_used().elapsed() > limit {
+                let idle = s
+                    .config
+                    .clock
+                    .now()
+                    .saturating_duration_since(conn.idle_since());
+                if idle > limit {
                     let check = tokio::time::timeout_at(deadline, conn.reset()).await;
                     if !matches!(check, Ok(Ok(()))) {
                         tracing::debug!(address = %s.address, "liveness check failed");
@@ -429,7 +436,8 @@ impl PooledConnection {
     /// # Ok(()) }
     /// ```
     pub async fn release(mut self) {
-        if let Some(guard) = self.guard.take() {
+        if let Some(mut guard) = self.guard.take() {
+            guard.set_idle_since(self.shared.config.clock.now());
             let what = disposition(&self.shared, &guard);
             settle(guard, what).await;
         }
@@ -475,9 +483,10 @@ fn spawn_or_drop(mut guard: Bb8Guard, what: Return) {
 
 impl Drop for PooledConnection {
     fn drop(&mut self) {
-        let Some(guard) = self.guard.take() else {
+        let Some(mut guard) = self.guard.take() else {
             return;
         };
+        guard.set_idle_since(self.shared.config.clock.now());
         match disposition(&self.shared, &guard) {
             Return::Keep | Return::Drop => drop(guard),
             what => spawn_or_drop(guard, what),

@@ -28,6 +28,7 @@
 //! | `telemetry_disabled` | `false` |
 
 mod certificate_provider;
+mod clock;
 mod error;
 mod notifications;
 mod security;
@@ -39,6 +40,7 @@ use std::time::Duration;
 pub use self::certificate_provider::{
     ClientCertificateProvider, RotatingClientCertificateProvider, StaticClientCertificateProvider,
 };
+pub use self::clock::Clock;
 pub use self::error::ConfigError;
 pub use self::notifications::{MinimumSeverity, NotificationCategory, NotificationFilter};
 pub use self::security::{ClientCertificate, TrustStrategy};
@@ -132,6 +134,7 @@ pub struct Config {
     notification_filter: NotificationFilter,
     telemetry_disabled: bool,
     protocol_versions: Option<Vec<(u8, u8)>>,
+    clock: Option<Arc<dyn Clock>>,
 }
 
 impl Default for Config {
@@ -158,6 +161,7 @@ impl Default for Config {
             notification_filter: NotificationFilter::default(),
             telemetry_disabled: false,
             protocol_versions: None,
+            clock: None,
         }
     }
 }
@@ -363,6 +367,15 @@ impl Config {
         self.liveness_check_timeout
     }
 
+    /// The clock of lifetime and liveness decisions; `None`: the system's.
+    ///
+    /// ```
+    /// assert!(neo4j::Config::default().clock().is_none());
+    /// ```
+    pub fn clock(&self) -> Option<&Arc<dyn Clock>> {
+        self.clock.as_ref()
+    }
+
     /// Which notifications the server should send.
     ///
     /// ```
@@ -447,6 +460,7 @@ impl fmt::Debug for Config {
             .field("notification_filter", &self.notification_filter)
             .field("telemetry_disabled", &self.telemetry_disabled)
             .field("protocol_versions", &self.protocol_versions)
+            .field("clock", &self.clock)
             .finish()
     }
 }
@@ -744,6 +758,26 @@ impl ConfigBuilder {
     /// ```
     pub fn with_liveness_check_timeout(mut self, timeout: Duration) -> Self {
         self.config.liveness_check_timeout = Some(timeout);
+        self
+    }
+
+    /// The [`Clock`] that `max_connection_lifetime` and
+    /// `liveness_check_timeout` are judged by. Default: the system's
+    /// monotonic clock. Network timeouts are not affected.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::Instant;
+    /// #[derive(Debug)]
+    /// struct System;
+    /// impl neo4j::Clock for System {
+    ///     fn now(&self) -> Instant { Instant::now() }
+    /// }
+    /// let c = neo4j::Config::builder().with_clock(Arc::new(System)).build().unwrap();
+    /// assert!(c.clock().is_some());
+    /// ```
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.config.clock = Some(clock);
         self
     }
 

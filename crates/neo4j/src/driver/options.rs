@@ -166,15 +166,29 @@ pub(crate) fn open_options(config: &Config) -> Result<OpenOptions, Error> {
     Ok(o)
 }
 
-/// Pool size, acquisition timeout, lifetime and liveness checks.
+/// A facade [`Clock`](crate::Clock) as the pool's.
+#[derive(Debug)]
+struct PoolClock(std::sync::Arc<dyn crate::Clock>);
+
+impl bolt_pool::Clock for PoolClock {
+    fn now(&self) -> std::time::Instant {
+        self.0.now()
+    }
+}
+
+/// Pool size, acquisition timeout, lifetime and liveness checks (by the
+/// configured clock).
 pub(crate) fn pool_config(config: &Config) -> PoolConfig {
-    PoolConfig::default()
-        .with_max_connection_pool_size(
-            u32::try_from(config.max_connection_pool_size()).unwrap_or(u32::MAX),
-        )
-        .with_connection_acquisition_timeout(config.connection_acquisition_timeout())
-        .with_max_connection_lifetime(Some(config.max_connection_lifetime()))
-        .with_liveness_check_timeout(config.liveness_check_timeout())
+    let base = match config.clock() {
+        Some(c) => PoolConfig::default().with_clock(std::sync::Arc::new(PoolClock(c.clone()))),
+        None => PoolConfig::default(),
+    };
+    base.with_max_connection_pool_size(
+        u32::try_from(config.max_connection_pool_size()).unwrap_or(u32::MAX),
+    )
+    .with_connection_acquisition_timeout(config.connection_acquisition_timeout())
+    .with_max_connection_lifetime(Some(config.max_connection_lifetime()))
+    .with_liveness_check_timeout(config.liveness_check_timeout())
 }
 
 #[cfg(test)]
