@@ -76,6 +76,10 @@ pub(crate) const FEATURES: &[&str] = &[
     // Default values (mode write, no database, fetch size 1000 as -1 ...)
     // are left out of BEGIN / RUN / PULL / HELLO.
     "Optimization:ImplicitDefaultArguments",
+    // Bolt 5.1+: HELLO and LOGON go out in one write. (TestKit's auth
+    // scheme tests need it with ImplicitDefaultArguments; re-auth must
+    // pipeline LOGOFF + LOGON with the next message too.)
+    "Optimization:AuthPipelining",
     // Bolt 4.3 / 4.4 ask for the `utc` patch in HELLO and then use the
     // UTC date-time structures.
     "Feature:Bolt:Patch:UTC",

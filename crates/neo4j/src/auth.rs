@@ -275,7 +275,10 @@ impl AuthToken {
     }
 
     /// The fields of the Bolt auth map, in the order `scheme`, `principal`,
-    /// `credentials`, `realm`, `parameters`, leaving out absent ones.
+    /// `credentials`, `realm`, `parameters`, leaving out absent ones and
+    /// empty `credentials` / `realm` (defaults need not be sent, as in the
+    /// official drivers; an empty `principal` is kept: servers before 4.4
+    /// require the field).
     ///
     /// This **contains the secret in clear**; it exists for the protocol
     /// layer and for tests. Do not log it.
@@ -294,10 +297,10 @@ impl AuthToken {
         if let Some(p) = &self.principal {
             out.push(("principal", AuthValue::String(p.clone())));
         }
-        if let Some(c) = &self.credentials {
+        if let Some(c) = self.credentials.as_ref().filter(|c| !c.is_empty()) {
             out.push(("credentials", AuthValue::String(c.clone())));
         }
-        if let Some(r) = &self.realm {
+        if let Some(r) = self.realm.as_ref().filter(|r| !r.is_empty()) {
             out.push(("realm", AuthValue::String(r.clone())));
         }
         if let Some(params) = &self.parameters {
@@ -371,6 +374,19 @@ impl From<(String, String)> for AuthToken {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn empty_credentials_and_realm_are_not_sent_empty_principal_is() {
+        let t = super::AuthToken::custom_auth(
+            Some(""),
+            Some(""),
+            Some(""),
+            "minimal-scheme",
+            std::iter::empty::<(String, super::AuthValue)>(),
+        );
+        let keys: Vec<&str> = t.to_bolt_fields().into_iter().map(|(k, _)| k).collect();
+        assert_eq!(keys, ["scheme", "principal"]);
+    }
+
     use super::*;
 
     fn s(v: &str) -> AuthValue {
