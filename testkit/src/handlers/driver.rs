@@ -48,6 +48,19 @@ pub(crate) fn auth_token(j: &Json) -> Result<AuthToken, Failure> {
 }
 
 fn auth_value(j: &Json) -> Result<AuthValue, Failure> {
+    // TestKit sends custom auth parameters as plain JSON; Cypher-typed
+    // values are taken too.
+    match j {
+        Json::Bool(b) => return Ok(AuthValue::from(*b)),
+        Json::Number(n) => {
+            return Ok(match n.as_i64() {
+                Some(i) => AuthValue::from(i),
+                None => AuthValue::from(n.as_f64().unwrap_or(f64::NAN)),
+            })
+        }
+        Json::String(s) => return Ok(AuthValue::from(s.clone())),
+        _ => {}
+    }
     let v = crate::cypher::to_value(j).map_err(backend)?;
     Ok(match v {
         neo4j::Value::Boolean(b) => AuthValue::from(b),
@@ -393,6 +406,18 @@ mod tests {
         assert_eq!(t.scheme(), "wild");
         assert_eq!(t.realm(), Some("r"));
         assert_eq!(t.parameters().unwrap().len(), 1);
+        // Plain JSON parameters, as TestKit's custom-scheme test sends them.
+        let t = auth_token(&json!({"name": "AuthorizationToken", "data": {
+            "scheme": "wild", "parameters": {"s": "no", "f": 0.1, "b": true, "i": 3}}}))
+        .unwrap();
+        let p = t.parameters().unwrap();
+        assert_eq!(p.len(), 4);
+        assert!(p
+            .iter()
+            .any(|(k, v)| k == "b" && *v == AuthValue::from(true)));
+        assert!(p
+            .iter()
+            .any(|(k, v)| k == "f" && *v == AuthValue::from(0.1)));
         assert!(auth_token(&json!({"data": {}})).is_err());
     }
 
