@@ -202,6 +202,11 @@ pub const CI_SUBSET: &[&str] = &[
     "routing",
     // Home database resolution per session (4 tests, about 15 s).
     "homedb",
+    // Connection acquisition timeout, liveness check (with fake time),
+    // pool size, agents, telemetry (about 5 min); the server's receive
+    // timeout hint (about 3 min).
+    "driver_parameters",
+    "configuration_hints",
     // The TLS suite (about 10 s): xtask builds TestKit's Go TLS server and
     // gives the backend TestKit's trusted root as its system CAs.
     "tls",
