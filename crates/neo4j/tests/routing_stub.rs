@@ -619,6 +619,47 @@ async fn a_wrong_guess_is_corrected_by_the_server_answer() {
 }
 
 #[tokio::test]
+async fn a_correction_is_cached_when_the_session_ends_after_one_unit_of_work() {
+    for how in ["close", "drop", "commit"] {
+        let c = Cluster58::new(true, "old", 300);
+        let m = c.start().await;
+        let d = driver(&format!("neo4j://{}", m.address()));
+        let mut s1 = d.session(SessionConfig::new());
+        run_in(&mut s1).await;
+        s1.close().await.unwrap();
+        *c.home.lock().unwrap() = "new".to_owned();
+        // One unit of work on the guess `old`; the server names `new`.
+        let mut s2 = d.session(SessionConfig::new());
+        match how {
+            "close" => {
+                run_in(&mut s2).await;
+                s2.close().await.unwrap();
+            }
+            "drop" => {
+                run_in(&mut s2).await;
+                drop(s2);
+            }
+            _ => {
+                s2.execute_read(|tx| async move {
+                    tx.run("RETURN 1 AS n", params! {}).await?.consume().await
+                })
+                .await
+                .unwrap();
+                // The next session is opened while this one lives on.
+                std::mem::forget(s2);
+            }
+        }
+        // The next session guesses `new`: it needs that table first.
+        let mut s3 = d.session(SessionConfig::new());
+        run_in(&mut s3).await;
+        s3.close().await.unwrap();
+        let (routes, _) = dbs_sent(&m);
+        assert_eq!(routes, vec![None, home("new")], "{how}");
+        d.close().await;
+    }
+}
+
+#[tokio::test]
 async fn a_cached_database_that_cannot_be_routed_falls_back_to_resolution() {
     // TTL 0: every unit of work asks for a fresh table.
     let c = Cluster58::new(true, "old", 0);

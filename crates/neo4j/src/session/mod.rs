@@ -278,6 +278,14 @@ impl std::fmt::Debug for Session {
     }
 }
 
+impl Drop for Session {
+    /// A session dropped without `close` still hands the home database a
+    /// server named to the driver's cache.
+    fn drop(&mut self) {
+        self.take_resolved_db();
+    }
+}
+
 impl Session {
     pub(crate) fn new(driver: Driver, config: SessionConfig) -> Session {
         let fetch_size = config
@@ -599,6 +607,7 @@ impl Session {
             self.slot.new_bookmark = Some(b);
         }
         self.take_bookmark();
+        self.take_resolved_db();
     }
 
     /// Runs `work` in a read transaction, retrying it on transient errors
@@ -825,6 +834,7 @@ impl Session {
             self.rollback_dropped().await
         };
         self.take_bookmark();
+        self.take_resolved_db();
         self.slot.release().await;
         r
     }
