@@ -649,6 +649,7 @@ fn arb_tx(v: Version) -> BoxedStrategy<TxExtra> {
                     imp_user,
                     notifications,
                     extra,
+                    encoded_tx_metadata: None,
                 }
             },
         )
@@ -740,6 +741,7 @@ fn arb_request(v: Version) -> BoxedStrategy<Request> {
                     query,
                     parameters,
                     tx,
+                    encoded_parameters: None,
                 })
             })
             .boxed(),
@@ -944,5 +946,30 @@ proptest! {
         let _ = Request::decode(&buf, v);
         buf.truncate(i);
         let _ = Request::decode(&buf, v);
+    }
+}
+
+proptest! {
+    /// Pre-encoded parameters and metadata write the same bytes as the
+    /// same maps given as `Map`s.
+    #[test]
+    fn encoded_maps_write_the_same_bytes(params in arb_params(), meta in arb_params()) {
+        let v = Version::V5_4;
+        let mut plain = Run::new("RETURN $x");
+        plain.parameters = params.clone();
+        plain.tx.tx_metadata = Some(meta.clone());
+        let mut pre = Run::new("RETURN $x");
+        pre.encoded_parameters = Some(EncodedMap::from_map(&params).unwrap());
+        pre.tx.encoded_tx_metadata = Some(EncodedMap::from_map(&meta).unwrap());
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        Request::Run(plain).encode(v, &mut a).unwrap();
+        Request::Run(pre).encode(v, &mut b).unwrap();
+        prop_assert_eq!(&a, &b);
+        let mut begin = Begin::default();
+        begin.tx.encoded_tx_metadata = Some(EncodedMap::from_map(&meta).unwrap());
+        let mut c = Vec::new();
+        Request::Begin(begin).encode(v, &mut c).unwrap();
+        let Request::Begin(back) = Request::decode(&c, v).unwrap() else { panic!("not BEGIN") };
+        prop_assert_eq!(back.tx.tx_metadata, Some(meta));
     }
 }

@@ -21,11 +21,13 @@
 //! assert!(matches!(rsp, Response::Record(r) if r.fields == vec![1.into()]));
 //! ```
 
+mod encoded;
 mod error;
 mod request;
 mod response;
 mod wire;
 
+pub use encoded::EncodedMap;
 pub use error::{DecodeError, EncodeError, Side};
 pub use request::{
     tag, AccessMode, Begin, BoltAgent, Discard, Hello, Init, Logon, NotificationFilter, Pull,

@@ -8,7 +8,7 @@ use packstream::encode::{write_int, write_null, write_string, write_struct_heade
 use packstream::{Map, Value};
 
 use super::wire::{open, read_fields, write_entries, write_map, write_str_list, Ctx, F};
-use super::{DecodeError, EncodeError, Side};
+use super::{DecodeError, EncodeError, EncodedMap, Side};
 use crate::Version;
 
 /// Structure tags of the request messages.
@@ -424,6 +424,9 @@ pub struct TxExtra {
     pub tx_timeout: Option<i64>,
     /// `tx_metadata`.
     pub tx_metadata: Option<Map>,
+    /// `tx_metadata` already encoded; when set, written instead of
+    /// [`tx_metadata`](Self::tx_metadata). Never set by decoding.
+    pub encoded_tx_metadata: Option<EncodedMap>,
     /// `mode`.
     pub mode: AccessMode,
     /// `db` (4.0+).
@@ -446,6 +449,7 @@ impl TxExtra {
         self.bookmarks.is_empty()
             && self.tx_timeout.is_none()
             && self.tx_metadata.is_none()
+            && self.encoded_tx_metadata.is_none()
             && self.mode == AccessMode::Write
             && self.db.is_none()
             && self.imp_user.is_none()
@@ -484,7 +488,9 @@ impl TxExtra {
         if let Some(t) = self.tx_timeout {
             e.push(("tx_timeout", F::Int(t)));
         }
-        if let Some(m) = &self.tx_metadata {
+        if let Some(m) = &self.encoded_tx_metadata {
+            e.push(("tx_metadata", F::Raw(m.as_bytes())));
+        } else if let Some(m) = &self.tx_metadata {
             e.push(("tx_metadata", F::Map(m)));
         }
         if self.mode == AccessMode::Read {
@@ -532,6 +538,7 @@ impl TxExtra {
             bookmarks,
             tx_timeout,
             tx_metadata,
+            encoded_tx_metadata: None,
             mode,
             db,
             imp_user,
@@ -557,6 +564,10 @@ pub struct Run {
     pub query: String,
     /// Query parameters (written with `packstream::encode::write_value`).
     pub parameters: Map,
+    /// Query parameters already encoded; when set, written instead of
+    /// [`parameters`](Self::parameters) (which should then be empty).
+    /// Never set by decoding.
+    pub encoded_parameters: Option<EncodedMap>,
     /// The extra map (3.0+; must be empty for Bolt 1–2).
     pub tx: TxExtra,
 }
@@ -824,7 +835,10 @@ impl Request {
                 let legacy = !version.has_hello();
                 write_struct_header(buf, t, if legacy { 2 } else { 3 })?;
                 write_string(buf, &run.query)?;
-                write_map(buf, &run.parameters)?;
+                match &run.encoded_parameters {
+                    Some(p) => buf.extend_from_slice(p.as_bytes()),
+                    None => write_map(buf, &run.parameters)?,
+                }
                 if !legacy {
                     run.tx.write(buf, version)?;
                 }
@@ -992,6 +1006,7 @@ impl Request {
                 Request::Run(Run {
                     query,
                     parameters,
+                    encoded_parameters: None,
                     tx,
                 })
             }

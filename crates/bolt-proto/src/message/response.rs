@@ -572,6 +572,9 @@ impl<'a> ResponseRef<'a> {
     /// assert_eq!(ResponseRef::decode(&[0xB0, 0x7E], bolt_proto::Version::V5_0).unwrap(), ResponseRef::Ignored);
     /// ```
     pub fn decode(body: &'a [u8], version: Version) -> Result<ResponseRef<'a>, DecodeError> {
+        if let [0xB1, tag::RECORD, 0x90..=0x9F, ..] = body {
+            return RecordView::decode(body).map(ResponseRef::Record);
+        }
         let (t, len, dec) = open(body)?;
         if t == tag::RECORD {
             check_count("RECORD", 1, len, version)?;
@@ -625,6 +628,14 @@ impl<'a> RecordView<'a> {
     /// assert!(bolt_proto::message::RecordView::decode(&[0xB1, 0x70, 0xA0]).is_err());
     /// ```
     pub fn decode(body: &'a [u8]) -> Result<RecordView<'a>, DecodeError> {
+        // Fast path: `B1 71` and a tiny list header (under 16 fields).
+        // Each value takes at least one byte (the slow path's check).
+        if let [0xB1, tag::RECORD, m @ 0x90..=0x9F, data @ ..] = body {
+            let len = usize::from(m & 0x0F);
+            if len <= data.len() {
+                return Ok(RecordView { len, data });
+            }
+        }
         let (t, len, dec) = open(body)?;
         if t != tag::RECORD {
             return Err(DecodeError::UnknownTag {

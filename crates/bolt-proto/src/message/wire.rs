@@ -18,6 +18,8 @@ pub(crate) enum F<'a> {
     Map(&'a Map),
     StrList(&'a [String]),
     Value(&'a Value),
+    /// Already-encoded PackStream, written verbatim.
+    Raw(&'a [u8]),
 }
 
 fn write_f(buf: &mut Vec<u8>, f: &F<'_>) -> Result<(), packstream::Error> {
@@ -27,6 +29,7 @@ fn write_f(buf: &mut Vec<u8>, f: &F<'_>) -> Result<(), packstream::Error> {
         F::Map(m) => write_map(buf, m)?,
         F::StrList(l) => write_str_list(buf, l)?,
         F::Value(v) => write_value(buf, v)?,
+        F::Raw(b) => buf.extend_from_slice(b),
     }
     Ok(())
 }
