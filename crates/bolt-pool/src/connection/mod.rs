@@ -15,19 +15,24 @@
 
 mod open;
 
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bolt_net::{Address, BoltStream};
 use bolt_proto::framing::{ChunkDecoder, ChunkEncoder, FramingError};
-use bolt_proto::message::{EncodeError, Request, RequestKind, Response, ResponseKind, ResponseRef};
+use bolt_proto::message::{
+    EncodeError, RecordView, Request, RequestKind, Response, ResponseKind, ResponseRef,
+};
 use bolt_proto::state::{ClientState, ServerState};
 use bolt_proto::structure::StructCtx;
 use bolt_proto::Version;
 use bytes::{Buf, Bytes, BytesMut};
 use packstream::{Map, Value};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio::time::Sleep;
 
 pub use open::{OpenOptions, DEFAULT_READ_TIMEOUT, DEFAULT_USER_AGENT, DEFAULT_WRITE_TIMEOUT};
 
@@ -35,6 +40,29 @@ use crate::error::{PoolError, ProtocolError};
 
 /// Read buffer growth step.
 const READ_CHUNK: usize = 8 * 1024;
+
+/// Where the next message body lies (no borrow, so the caller can still
+/// use the connection before decoding it).
+#[derive(Clone, Copy)]
+enum Body {
+    /// A single-chunk message in place in `rbuf`.
+    InPlace { start: usize, len: usize },
+    /// A message joined from several chunks, in `current`.
+    Joined,
+}
+
+/// What a network wait ended with.
+enum Waited<T> {
+    Done(std::io::Result<T>),
+    TimedOut,
+}
+
+/// `now + after`, saturating far in the future.
+fn deadline_after(after: Duration) -> tokio::time::Instant {
+    let now = tokio::time::Instant::now();
+    now.checked_add(after)
+        .unwrap_or_else(|| now + Duration::from_secs(60 * 60 * 24 * 365 * 30))
+}
 
 /// An open, authenticated Bolt connection to one server.
 ///
@@ -77,8 +105,20 @@ pub struct Connection {
     wbuf: BytesMut,
     decoder: ChunkDecoder,
     encoder: ChunkEncoder,
-    /// The body of the message last returned by `recv_ref`.
+    /// The body of the message last returned by `recv_ref` when it
+    /// spanned several chunks (joined by the decoder).
     current: Bytes,
+    /// Bytes at the front of `rbuf` already handed out (single-chunk
+    /// messages borrowed in place); dropped from the buffer only before
+    /// the next socket read or multi-chunk decode, not per message.
+    consumed: usize,
+    /// `current` holds a joined message not yet handed out (put back by
+    /// `next_record`).
+    held: bool,
+    /// The deadline of the current network wait: one timer per
+    /// connection, armed only when a read or write would block and pushed
+    /// later on each such wait (cheap while it only moves forward).
+    deadline: Option<Pin<Box<Sleep>>>,
     state: ClientState,
     version: Version,
     address: Address,
@@ -538,26 +578,43 @@ impl Connection {
         if self.broken {
             return Err(PoolError::Broken);
         }
-        while !self.wbuf.is_empty() {
-            let write = tokio::time::timeout(self.write_timeout, self.stream.write(&self.wbuf));
-            match write.await {
-                Err(_) => return Err(self.write_timed_out()),
-                Ok(Err(source)) => return Err(self.io_failed(source)),
-                Ok(Ok(0)) => {
-                    let address = self.peer;
-                    return Err(self.fail(PoolError::Closed { address }));
+        if self.wbuf.is_empty() {
+            return Ok(());
+        }
+        let after = self.write_timeout;
+        let mut armed = false;
+        let waited = std::future::poll_fn(|cx| {
+            while !self.wbuf.is_empty() {
+                match Pin::new(&mut self.stream).poll_write(cx, &self.wbuf) {
+                    Poll::Ready(Ok(0)) => {
+                        return Poll::Ready(Waited::Done(Err(std::io::ErrorKind::WriteZero.into())))
+                    }
+                    Poll::Ready(Ok(n)) => self.wbuf.advance(n),
+                    Poll::Ready(Err(e)) => return Poll::Ready(Waited::Done(Err(e))),
+                    Poll::Pending => {
+                        return wait_deadline(&mut self.deadline, &mut armed, after, cx)
+                    }
                 }
-                Ok(Ok(n)) => self.wbuf.advance(n),
+            }
+            match Pin::new(&mut self.stream).poll_flush(cx) {
+                Poll::Ready(r) => Poll::Ready(Waited::Done(r)),
+                Poll::Pending => wait_deadline(&mut self.deadline, &mut armed, after, cx),
+            }
+        })
+        .await;
+        match waited {
+            Waited::TimedOut => Err(self.write_timed_out()),
+            Waited::Done(Err(e)) if e.kind() == std::io::ErrorKind::WriteZero => {
+                let address = self.peer;
+                Err(self.fail(PoolError::Closed { address }))
+            }
+            Waited::Done(Err(source)) => Err(self.io_failed(source)),
+            Waited::Done(Ok(())) => {
+                self.wbuf.clear();
+                self.last_used = Instant::now();
+                Ok(())
             }
         }
-        self.wbuf.clear();
-        match tokio::time::timeout(self.write_timeout, self.stream.flush()).await {
-            Err(_) => return Err(self.write_timed_out()),
-            Ok(Err(source)) => return Err(self.io_failed(source)),
-            Ok(Ok(())) => {}
-        }
-        self.last_used = Instant::now();
-        Ok(())
     }
 
     /// [`queue`](Self::queue) then [`flush`](Self::flush).
@@ -586,8 +643,12 @@ impl Connection {
     /// ```
     pub async fn recv(&mut self) -> Result<Response, PoolError> {
         self.prepare_recv().await?;
-        let body = self.read_message().await?;
-        let resp = match Response::decode(&body, self.version) {
+        let at = self.read_message().await?;
+        let body = match at {
+            Body::InPlace { start, len } => &self.rbuf[start..start + len],
+            Body::Joined => &self.current[..],
+        };
+        let resp = match Response::decode(body, self.version) {
             Ok(r) => r,
             Err(e) => return Err(self.protocol_failed(e.into())),
         };
@@ -623,10 +684,140 @@ impl Connection {
     /// ```
     pub async fn recv_ref(&mut self) -> Result<ResponseRef<'_>, PoolError> {
         self.prepare_recv().await?;
-        let body = self.read_message().await?;
-        self.current = body;
-        // Only field-level access below: `resp` borrows `self.current`.
-        let resp = match ResponseRef::decode(&self.current, self.version) {
+        let at = self.read_message().await?;
+        self.accept(at)
+    }
+
+    /// The next response if it is already whole in the read buffer:
+    /// [`recv_ref`](Self::recv_ref) without I/O and without `.await`, for
+    /// draining a batch of RECORDs that arrived together. `None` when more
+    /// bytes must be read first (then [`fill`](Self::fill) or
+    /// `recv_ref`). Queued requests are not flushed.
+    ///
+    /// ```no_run
+    /// use bolt_proto::message::{Pull, Request, ResponseRef, Run};
+    /// # async fn demo(mut conn: bolt_pool::Connection) -> Result<(), bolt_pool::PoolError> {
+    /// conn.queue(&Request::Run(Run::new("UNWIND range(1, 3) AS x RETURN x")))?;
+    /// conn.queue(&Request::Pull(Pull::all()))?;
+    /// let mut rows = 0;
+    /// while conn.pending() > 0 {
+    ///     match conn.try_recv_ref() {
+    ///         Some(Ok(ResponseRef::Record(_))) => rows += 1,
+    ///         Some(r) => { r?; }
+    ///         None => conn.fill().await?,
+    ///     }
+    /// }
+    /// assert_eq!(rows, 3);
+    /// # Ok(()) }
+    /// ```
+    pub fn try_recv_ref(&mut self) -> Option<Result<ResponseRef<'_>, PoolError>> {
+        if self.broken {
+            return Some(Err(PoolError::Broken));
+        }
+        if self.state.pending() == 0 {
+            return Some(Err(PoolError::NothingToReceive));
+        }
+        match self.next_buffered() {
+            Ok(None) => None,
+            Ok(Some(at)) => Some(self.accept(at)),
+            Err(e) => Some(Err(e)),
+        }
+    }
+
+    /// The next response if it is a RECORD already whole in the read
+    /// buffer, as a lazy view: the per-row fast path of streaming. `None`
+    /// when no whole message is buffered or the next one is a summary
+    /// (left for [`recv_ref`](Self::recv_ref)). No I/O, no `.await`.
+    ///
+    /// ```no_run
+    /// use bolt_proto::message::{Pull, Request, ResponseRef, Run};
+    /// # async fn demo(mut conn: bolt_pool::Connection) -> Result<(), bolt_pool::PoolError> {
+    /// conn.queue(&Request::Run(Run::new("UNWIND range(1, 3) AS x RETURN x")))?;
+    /// conn.queue(&Request::Pull(Pull::all()))?;
+    /// let mut sum = 0;
+    /// while conn.pending() > 0 {
+    ///     while let Some(rec) = conn.next_record()? {
+    ///         sum += rec.decoder().read_int().unwrap_or(0);
+    ///     }
+    ///     if let ResponseRef::Record(rec) = conn.recv_ref().await? {
+    ///         sum += rec.decoder().read_int().unwrap_or(0);
+    ///     }
+    /// }
+    /// assert_eq!(sum, 6);
+    /// # Ok(()) }
+    /// ```
+    pub fn next_record(&mut self) -> Result<Option<RecordView<'_>>, PoolError> {
+        if self.broken {
+            return Err(PoolError::Broken);
+        }
+        if self.state.pending() == 0 {
+            return Ok(None);
+        }
+        let Some(at) = self.next_buffered()? else {
+            return Ok(None);
+        };
+        let body = match at {
+            Body::InPlace { start, len } => &self.rbuf[start..start + len],
+            Body::Joined => &self.current[..],
+        };
+        if !(body.len() > 2 && body[0] == 0xB1 && body[1] == bolt_proto::message::tag::RECORD) {
+            // A summary: put it back for `recv_ref`.
+            match at {
+                Body::InPlace { start, .. } => self.consumed = start - 2,
+                Body::Joined => self.held = true,
+            }
+            return Ok(None);
+        }
+        let view = match RecordView::decode(body) {
+            Ok(v) => v,
+            Err(e) => {
+                self.broken = true;
+                tracing::debug!(peer = %self.peer, error = %e, "undecodable Bolt RECORD");
+                return Err(PoolError::Protocol {
+                    address: self.peer,
+                    source: e.into(),
+                });
+            }
+        };
+        if let Err(e) = self.state.on_record() {
+            self.broken = true;
+            tracing::debug!(peer = %self.peer, error = %e, "unexpected Bolt response");
+            return Err(PoolError::Protocol {
+                address: self.peer,
+                source: e.into(),
+            });
+        }
+        self.last_answered = None;
+        if tracing::enabled!(tracing::Level::TRACE) {
+            tracing::trace!(peer = %self.peer, id = ?self.connection_id, "S: RECORD");
+        }
+        Ok(Some(view))
+    }
+
+    /// Flushes queued requests, then waits (bounded by the read timeout)
+    /// until more response bytes arrived: the waiting half of
+    /// [`try_recv_ref`](Self::try_recv_ref).
+    ///
+    /// ```no_run
+    /// # async fn demo(mut conn: bolt_pool::Connection) -> Result<(), bolt_pool::PoolError> {
+    /// conn.queue(&bolt_proto::message::Request::Reset)?;
+    /// while conn.try_recv_ref().is_none() {
+    ///     conn.fill().await?;
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn fill(&mut self) -> Result<(), PoolError> {
+        self.prepare_recv().await?;
+        self.read_more().await
+    }
+
+    /// Decodes the message at `at` and tracks it.
+    fn accept(&mut self, at: Body) -> Result<ResponseRef<'_>, PoolError> {
+        let body = match at {
+            Body::InPlace { start, len } => &self.rbuf[start..start + len],
+            Body::Joined => &self.current[..],
+        };
+        let resp = match ResponseRef::decode(body, self.version) {
             Ok(r) => r,
             Err(e) => {
                 self.broken = true;
@@ -640,7 +831,7 @@ impl Connection {
         match self.state.on_response_ref(&resp) {
             Ok(kind) => {
                 self.last_answered = kind;
-                if self.state.state() == ServerState::Defunct {
+                if kind.is_some() && self.state.state() == ServerState::Defunct {
                     self.broken = true;
                 }
                 if tracing::enabled!(tracing::Level::TRACE) {
@@ -766,6 +957,11 @@ impl Connection {
         if self.broken {
             return Err(PoolError::Broken);
         }
+        self.drop_consumed();
+        if self.held {
+            let n = self.current.len();
+            return Err(self.protocol_failed(ProtocolError::UnsolicitedData(n)));
+        }
         let mut cx = Context::from_waker(std::task::Waker::noop());
         if self.rbuf.capacity() - self.rbuf.len() < 64 {
             self.rbuf.reserve(READ_CHUNK);
@@ -816,38 +1012,100 @@ impl Connection {
         }
     }
 
-    /// Reads one whole message body, each socket read bounded by the read
-    /// timeout.
-    async fn read_message(&mut self) -> Result<Bytes, PoolError> {
-        // Let the previous body go so the buffer can be reclaimed.
-        self.current = Bytes::new();
+    /// Drops the messages handed out in place from the read buffer.
+    fn drop_consumed(&mut self) {
+        if self.consumed > 0 {
+            self.rbuf.advance(self.consumed);
+            self.consumed = 0;
+        }
+    }
+
+    /// Finds the next whole message in the read buffer, without I/O. A
+    /// message in one chunk (the common case) is left in place; only one
+    /// spanning several chunks is joined by the decoder.
+    fn next_buffered(&mut self) -> Result<Option<Body>, PoolError> {
+        if self.held {
+            self.held = false;
+            return Ok(Some(Body::Joined));
+        }
+        if !self.current.is_empty() {
+            // Let the previous joined body go so the buffer can be reclaimed.
+            self.current = Bytes::new();
+        }
+        if self.decoder.is_idle() {
+            loop {
+                let b = &self.rbuf[self.consumed..];
+                if b.len() < 2 {
+                    break;
+                }
+                let size = usize::from(u16::from_be_bytes([b[0], b[1]]));
+                if size == 0 {
+                    self.consumed += 2; // NOOP
+                    continue;
+                }
+                if size <= self.decoder.max_message_size()
+                    && b.len() >= size + 4
+                    && b[size + 2] == 0
+                    && b[size + 3] == 0
+                {
+                    let start = self.consumed + 2;
+                    self.consumed += size + 4;
+                    return Ok(Some(Body::InPlace { start, len: size }));
+                }
+                break;
+            }
+        }
+        self.drop_consumed();
+        match self.decoder.decode(&mut self.rbuf) {
+            Ok(Some(body)) => {
+                self.current = body;
+                Ok(Some(Body::Joined))
+            }
+            Ok(None) => Ok(None),
+            Err(e) => Err(self.protocol_failed(e.into())),
+        }
+    }
+
+    /// Reads until one whole message body is buffered.
+    async fn read_message(&mut self) -> Result<Body, PoolError> {
         loop {
-            match self.decoder.decode(&mut self.rbuf) {
-                Ok(Some(body)) => return Ok(body),
-                Ok(None) => {}
-                Err(e) => return Err(self.protocol_failed(e.into())),
+            if let Some(at) = self.next_buffered()? {
+                return Ok(at);
             }
-            if self.rbuf.capacity() - self.rbuf.len() < 512 {
-                self.rbuf.reserve(READ_CHUNK);
+            self.read_more().await?;
+        }
+    }
+
+    /// One socket read into the read buffer, bounded by the read timeout.
+    async fn read_more(&mut self) -> Result<(), PoolError> {
+        self.drop_consumed();
+        if self.rbuf.capacity() - self.rbuf.len() < 512 {
+            self.rbuf.reserve(READ_CHUNK);
+        }
+        let after = self.read_timeout;
+        let mut armed = false;
+        let waited = std::future::poll_fn(|cx| {
+            match tokio_util::io::poll_read_buf(Pin::new(&mut self.stream), cx, &mut self.rbuf) {
+                Poll::Ready(r) => Poll::Ready(Waited::Done(r)),
+                Poll::Pending => wait_deadline(&mut self.deadline, &mut armed, after, cx),
             }
-            let read =
-                tokio::time::timeout(self.read_timeout, self.stream.read_buf(&mut self.rbuf));
-            match read.await {
-                Err(_) => {
-                    let after = self.read_timeout;
-                    return Err(self.fail(PoolError::Timeout {
-                        what: "waiting for a Bolt response",
-                        after,
-                    }));
-                }
-                Ok(Err(source)) => return Err(self.io_failed(source)),
-                Ok(Ok(0)) => {
-                    let address = self.peer;
-                    return Err(self.fail(PoolError::Closed { address }));
-                }
-                // Stamped per socket read, not per message: a clock read
-                // per RECORD was ~9% of streaming CPU.
-                Ok(Ok(_)) => self.last_used = Instant::now(),
+        })
+        .await;
+        match waited {
+            Waited::TimedOut => Err(self.fail(PoolError::Timeout {
+                what: "waiting for a Bolt response",
+                after,
+            })),
+            Waited::Done(Err(source)) => Err(self.io_failed(source)),
+            Waited::Done(Ok(0)) => {
+                let address = self.peer;
+                Err(self.fail(PoolError::Closed { address }))
+            }
+            // Stamped per socket read, not per message: a clock read
+            // per RECORD was ~9% of streaming CPU.
+            Waited::Done(Ok(_)) => {
+                self.last_used = Instant::now();
+                Ok(())
             }
         }
     }
@@ -878,5 +1136,30 @@ impl Connection {
     fn protocol_failed(&mut self, source: ProtocolError) -> PoolError {
         let address = self.peer;
         self.fail(PoolError::Protocol { address, source })
+    }
+}
+
+/// The timer half of a network wait whose I/O is pending: arms the
+/// connection's deadline `after` from now on the first pending poll of the
+/// wait, then reports whether it passed.
+fn wait_deadline<T>(
+    slot: &mut Option<Pin<Box<Sleep>>>,
+    armed: &mut bool,
+    after: Duration,
+    cx: &mut Context<'_>,
+) -> Poll<Waited<T>> {
+    let sleep = match slot {
+        Some(s) => {
+            if !*armed {
+                s.as_mut().reset(deadline_after(after));
+            }
+            s
+        }
+        None => slot.insert(Box::pin(tokio::time::sleep_until(deadline_after(after)))),
+    };
+    *armed = true;
+    match sleep.as_mut().poll(cx) {
+        Poll::Ready(()) => Poll::Ready(Waited::TimedOut),
+        Poll::Pending => Poll::Pending,
     }
 }
