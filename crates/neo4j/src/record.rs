@@ -31,7 +31,55 @@ use crate::Error;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {
     keys: Arc<[String]>,
-    values: Vec<Value>,
+    values: Row,
+}
+
+/// A record's values: a single value is kept inline (no allocation per
+/// row for one-column results, the common streaming case).
+#[derive(Clone)]
+enum Row {
+    One([Value; 1]),
+    Many(Vec<Value>),
+}
+
+impl Row {
+    fn into_vec(self) -> Vec<Value> {
+        match self {
+            Row::One([v]) => vec![v],
+            Row::Many(v) => v,
+        }
+    }
+}
+
+impl std::ops::Deref for Row {
+    type Target = [Value];
+    fn deref(&self) -> &[Value] {
+        match self {
+            Row::One(v) => v,
+            Row::Many(v) => v,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Row {
+    fn deref_mut(&mut self) -> &mut [Value] {
+        match self {
+            Row::One(v) => v,
+            Row::Many(v) => v,
+        }
+    }
+}
+
+impl PartialEq for Row {
+    fn eq(&self, other: &Row) -> bool {
+        **self == **other
+    }
+}
+
+impl std::fmt::Debug for Row {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (**self).fmt(f)
+    }
 }
 
 /// What [`Record::get_value`] accepts: a key (`&str`) or a position (`usize`).
@@ -74,7 +122,18 @@ impl RecordIndex for usize {
 impl Record {
     /// A record of `values` under `keys` (same length; the session checks).
     pub(crate) fn new(keys: Arc<[String]>, values: Vec<Value>) -> Record {
-        Record { keys, values }
+        Record {
+            keys,
+            values: Row::Many(values),
+        }
+    }
+
+    /// A one-value record, without allocating.
+    pub(crate) fn one(keys: Arc<[String]>, value: Value) -> Record {
+        Record {
+            keys,
+            values: Row::One([value]),
+        }
     }
 
     /// For examples and tests only.
@@ -82,7 +141,7 @@ impl Record {
     pub fn __from_parts(keys: &[&str], values: Vec<Value>) -> Record {
         Record {
             keys: keys.iter().map(|k| (*k).to_owned()).collect(),
-            values,
+            values: Row::Many(values),
         }
     }
 
@@ -213,7 +272,7 @@ impl Record {
     /// assert_eq!(record.into_values(), vec![neo4j::Value::Integer(1)]);
     /// ```
     pub fn into_values(self) -> Vec<Value> {
-        self.values
+        self.values.into_vec()
     }
 
     /// Maps the record onto `T` with serde: each key is a field (or map
@@ -252,7 +311,7 @@ impl Record {
     /// ```
     pub fn into_type<T: DeserializeOwned>(self) -> Result<T, Error> {
         let keys = self.keys;
-        let entries = keys.iter().cloned().zip(self.values);
+        let entries = keys.iter().cloned().zip(self.values.into_vec());
         T::deserialize(de_entries(entries))
     }
 
@@ -299,7 +358,7 @@ impl IntoIterator for Record {
         self.keys
             .iter()
             .cloned()
-            .zip(self.values)
+            .zip(self.values.into_vec())
             .collect::<Vec<_>>()
             .into_iter()
     }

@@ -15,7 +15,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use bolt_proto::message::{Pull, Request, ResponseRef, Run};
+use bolt_proto::message::{Pull, RecordView, Request, ResponseRef, Run};
 use bolt_proto::structure::StructCtx;
 use futures_util::future::BoxFuture;
 use futures_util::{FutureExt, Stream};
@@ -33,8 +33,8 @@ use crate::driver::errors::from_failure;
 use crate::error::Error;
 use crate::query::{EagerResult, Query};
 use crate::record::Record;
-use crate::session::slot::{params_map, repeat_error, Slot, TxContext, TxState};
-use crate::value::wire::decode_record_view;
+use crate::session::slot::{encoded_params, repeat_error, Slot, TxContext, TxState};
+use crate::value::wire::{decode_record_one, decode_record_view};
 
 /// What [`RecordStream::single_optional`] found: the record (if any) and
 /// warnings (one when the result had more than one record).
@@ -208,7 +208,7 @@ pub(crate) async fn start<'a>(
     let version = conn.version();
     let ctx = conn.struct_ctx();
     let mut run = Run::new(query.text());
-    run.parameters = params_map(query.params(), conn)?;
+    run.encoded_parameters = encoded_params(query.params(), conn)?;
     if let Some(cx) = cx {
         if version.has_hello() {
             run.tx = cx.extra(conn)?;
@@ -307,7 +307,7 @@ pub(crate) async fn start<'a>(
         // Read the first batch now: a later RUN of the transaction must
         // not find it unread on the connection. A failure is kept for the
         // first read.
-        if let Err(e) = inner.fetch().await {
+        if let Err(e) = inner.fetch(false).await {
             inner.deferred = Some(e);
         }
     }
@@ -341,6 +341,15 @@ fn more(s: &Slot, seq: u64, qid: Option<i64>, mut pull: Pull) -> Result<Pull, Er
     Ok(pull)
 }
 
+/// Decodes one RECORD into a [`Record`] under `keys`.
+fn to_record(view: &RecordView<'_>, keys: &Arc<[String]>, ctx: StructCtx) -> Result<Record, Error> {
+    if view.len() == 1 {
+        decode_record_one(view, ctx).map(|v| Record::one(keys.clone(), v))
+    } else {
+        decode_record_view(view, ctx).map(|v| Record::new(keys.clone(), v))
+    }
+}
+
 impl<'a> Inner<'a> {
     /// When the stream has more, asks to discard the rest.
     async fn discard_more(&mut self) -> Result<(), Error> {
@@ -356,8 +365,10 @@ impl<'a> Inner<'a> {
     }
 
     /// Reads one batch (sending its PULL first if needed) into the buffer,
-    /// or the final summary.
-    async fn fetch(&mut self) -> Result<(), Error> {
+    /// or the final summary. With `ahead`, a batch ending with `has_more`
+    /// asks for the next one at once (outside explicit transactions), so
+    /// the server produces it while the caller reads this one.
+    async fn fetch(&mut self, ahead: bool) -> Result<(), Error> {
         let mut guard = slot(&mut self.link).await;
         let s = &mut *guard;
         if self.phase == Phase::More {
@@ -372,20 +383,41 @@ impl<'a> Inner<'a> {
             return Ok(());
         }
         loop {
-            let failure = match conn.recv_ref().await {
+            // RECORDs already in the read buffer: decoded without an
+            // `.await` each.
+            let buffered = loop {
+                match conn.next_record() {
+                    Ok(Some(view)) => match to_record(&view, &self.keys, self.ctx) {
+                        Ok(record) => {
+                            self.had_record = true;
+                            self.buffer.push_back(record);
+                        }
+                        Err(e) => {
+                            conn.mark_broken();
+                            break Err(e);
+                        }
+                    },
+                    Ok(None) => break Ok(()),
+                    Err(e) => break Err(Error::from(e)),
+                }
+            };
+            let received = match buffered {
+                Ok(()) => conn.recv_ref().await.map_err(Error::from),
+                Err(e) => Err(e),
+            };
+            let failure = match received {
                 Err(e) => {
                     self.phase = Phase::Failed;
-                    let e = s.fail(Error::from(e));
+                    let e = s.fail(e);
                     if self.autocommit {
                         s.release().await;
                     }
                     return Err(e);
                 }
-                Ok(ResponseRef::Record(view)) => match decode_record_view(&view, self.ctx) {
-                    Ok(values) => {
+                Ok(ResponseRef::Record(view)) => match to_record(&view, &self.keys, self.ctx) {
+                    Ok(record) => {
                         self.had_record = true;
-                        self.buffer
-                            .push_back(Record::new(self.keys.clone(), values));
+                        self.buffer.push_back(record);
                         continue;
                     }
                     Err(e) => {
@@ -396,6 +428,22 @@ impl<'a> Inner<'a> {
                 Ok(ResponseRef::Success(ok)) => {
                     if ok.has_more() {
                         self.phase = Phase::More;
+                        if ahead && self.seq == 0 {
+                            let pull = Request::Pull(Pull::n(self.fetch_size));
+                            let sent = match conn.queue(&pull) {
+                                Ok(()) => conn.flush().await,
+                                Err(e) => Err(e),
+                            };
+                            if let Err(e) = sent {
+                                self.phase = Phase::Failed;
+                                let e = s.fail(Error::from(e));
+                                if self.autocommit {
+                                    s.release().await;
+                                }
+                                return Err(e);
+                            }
+                            self.phase = Phase::Pulling;
+                        }
                         return Ok(());
                     }
                     self.phase = Phase::Done;
@@ -423,7 +471,7 @@ impl<'a> Inner<'a> {
     /// [`fetch`](Self::fetch), keeping a failure for later when the
     /// records that came before it are still to be read.
     async fn fetch_keep(&mut self) -> Result<(), Error> {
-        match self.fetch().await {
+        match self.fetch(true).await {
             Err(e) if !self.buffer.is_empty() => {
                 self.deferred = Some(e);
                 Ok(())
@@ -458,7 +506,7 @@ impl<'a> Inner<'a> {
         }
         self.discard_more().await?;
         while self.phase == Phase::Pulling {
-            self.fetch().await?;
+            self.fetch(false).await?;
             self.buffer.clear();
             self.discard_more().await?;
         }
@@ -515,6 +563,12 @@ impl<'a> RecordStream<'a> {
     /// # Ok(()) }
     /// ```
     pub async fn next(&mut self) -> Option<Result<Record, Error>> {
+        // The common case, a record already buffered: no state machine.
+        if self.fetching.is_none() {
+            if let Some(r) = self.inner.as_mut().and_then(|i| i.buffer.pop_front()) {
+                return Some(Ok(r));
+            }
+        }
         match self.inner().await {
             Ok(i) => i.next().await,
             Err(e) => Some(Err(e)),

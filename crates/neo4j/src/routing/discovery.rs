@@ -100,6 +100,7 @@ pub(crate) fn requests(version: Version, d: &Discovery<'_>) -> Result<Vec<Reques
             query: query.to_owned(),
             parameters: params,
             tx,
+            ..Run::default()
         }),
         Request::Pull(Pull::all()),
     ])

@@ -10,14 +10,14 @@ use std::time::Duration;
 
 use bolt_pool::PooledConnection;
 use bolt_proto::message::{
-    Begin, NotificationFilter, Pull, Request, RequestKind, ResponseRef, Run, Telemetry, TxExtra,
+    Begin, EncodedMap, NotificationFilter, Pull, Request, RequestKind, ResponseRef, Run, Telemetry, TxExtra,
 };
 use bolt_proto::state::ServerState;
 
 use crate::driver::errors::from_failure;
 use crate::error::Error;
-use crate::params::Params;
-use crate::value::wire::value_to_bolt;
+use crate::params::{encode_params, Params};
+use crate::value::wire::encode_map;
 use crate::value::ValueMap;
 
 /// Where the slot's transaction stands.
@@ -130,11 +130,9 @@ impl TxContext {
             tx.tx_timeout = Some(i64::try_from(ms).unwrap_or(i64::MAX));
         }
         if let Some(meta) = &self.options.metadata {
-            let mut m = packstream::Map::with_capacity(meta.len());
-            for (k, v) in meta.iter() {
-                m.insert(k, value_to_bolt(v, ctx).map_err(|e| e.with_key(k))?);
-            }
-            tx.tx_metadata = Some(m);
+            let mut buf = Vec::with_capacity(64);
+            encode_map(&mut buf, meta, ctx)?;
+            tx.encoded_tx_metadata = Some(encoded(buf)?);
         }
         Ok(tx)
     }
@@ -149,17 +147,23 @@ fn server_wants_telemetry(conn: &PooledConnection) -> bool {
     )
 }
 
-/// Converts parameters to the PackStream map of RUN.
-pub(crate) fn params_map(
+/// Wraps a map our encoder wrote.
+fn encoded(buf: Vec<u8>) -> Result<EncodedMap, Error> {
+    EncodedMap::new(buf).map_err(|e| Error::Protocol(format!("encoded map rejected: {e}")))
+}
+
+/// Encodes parameters once, straight into the bytes RUN carries; `None`
+/// when there are none (RUN writes an empty map).
+pub(crate) fn encoded_params(
     params: &Params,
     conn: &PooledConnection,
-) -> Result<packstream::Map, Error> {
-    let ctx = conn.struct_ctx();
-    let mut m = packstream::Map::with_capacity(params.len());
-    for (k, v) in params.as_map().iter() {
-        m.insert(k, value_to_bolt(v, ctx).map_err(|e| e.with_key(k))?);
+) -> Result<Option<EncodedMap>, Error> {
+    if params.is_empty() {
+        return Ok(None);
     }
-    Ok(m)
+    let mut buf = Vec::with_capacity(16 + 16 * params.len());
+    encode_params(&mut buf, params, conn.struct_ctx())?;
+    encoded(buf).map(Some)
 }
 
 fn legacy(query: &str, bookmarks: &[String]) -> Request {

@@ -67,6 +67,17 @@ pub(crate) fn decode_record_view(
     Ok(out)
 }
 
+/// Decodes a one-value RECORD (`view.len() == 1`) without a `Vec`.
+///
+/// # Errors
+/// As [`decode_record_view`].
+pub(crate) fn decode_record_one(view: &RecordView<'_>, ctx: StructCtx) -> Result<Value, Error> {
+    let mut r = Reader::new(view.raw(), ctx);
+    let out = r.value(0)?;
+    r.d.finish().map_err(proto)?;
+    Ok(out)
+}
+
 /// Converts a value that arrived in metadata (e.g. a SUCCESS field).
 ///
 /// # Errors
@@ -222,17 +233,6 @@ fn encode_struct(buf: &mut Vec<u8>, v: &Value, ctx: StructCtx) -> Result<(), Err
         _ => unreachable!("encode_value handles every other variant"),
     }
     Ok(())
-}
-
-/// Converts `v` to a generic PackStream value for `ctx` (rare path: goes
-/// through the encoder).
-///
-/// # Errors
-/// As [`encode_value`].
-pub(crate) fn value_to_bolt(v: &Value, ctx: StructCtx) -> Result<packstream::Value, Error> {
-    let mut buf = Vec::new();
-    encode_value(&mut buf, v, ctx)?;
-    packstream::decode(&buf).map_err(|e| Error::conversion(e.to_string()))
 }
 
 struct Reader<'a> {
