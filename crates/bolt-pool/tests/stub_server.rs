@@ -740,3 +740,80 @@ async fn liveness_and_lifetime_follow_the_configured_clock() {
     assert_eq!(c.connection_id(), Some("stub-1"));
     assert_eq!(stub.accepted(), 2);
 }
+
+#[tokio::test]
+async fn buffered_records_are_taken_without_waiting_and_summaries_left_for_recv_ref() {
+    use bolt_proto::message::Record;
+    let big = "x".repeat(70_000); // more than one chunk
+    let sent = big.clone();
+    let stub = stub::start(
+        Version::V5_0,
+        Arc::new(move |c, req| match req.kind() {
+            RequestKind::Pull => Action::Reply(vec![
+                Response::Record(Record {
+                    fields: vec![1.into()],
+                }),
+                Response::Record(Record {
+                    fields: vec![sent.clone().into()],
+                }),
+                Response::Record(Record {
+                    fields: vec![3.into()],
+                }),
+                success(&[]),
+            ]),
+            _ => default_answer(c, req),
+        }),
+    )
+    .await;
+    let mut conn = open(&stub).await;
+    conn.queue(&Request::Run(Run::new("RETURN x"))).unwrap();
+    conn.queue(&Request::Pull(Pull::all())).unwrap();
+    assert!(matches!(
+        conn.recv_ref().await.unwrap(),
+        ResponseRef::Success(_)
+    ));
+    let mut got: Vec<packstream::Value> = Vec::new();
+    loop {
+        while let Some(rec) = conn.next_record().unwrap() {
+            got.extend(rec.to_owned_values().unwrap());
+        }
+        match conn.recv_ref().await.unwrap() {
+            ResponseRef::Record(rec) => got.extend(rec.to_owned_values().unwrap()),
+            ResponseRef::Success(_) => break,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(got, [1.into(), big.into(), 3.into()]);
+    assert!(conn.is_ready());
+    assert!(conn.next_record().unwrap().is_none());
+    // Still in step: the next exchange reads its own answers.
+    assert_eq!(run_return_1(&mut conn).await, 3);
+}
+
+#[tokio::test]
+async fn the_read_deadline_is_armed_anew_for_each_wait() {
+    let runs = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let r = runs.clone();
+    let stub = stub::start(
+        Version::V5_0,
+        Arc::new(move |c, req| match req.kind() {
+            RequestKind::Run if r.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 2 => {
+                Action::Silent
+            }
+            _ => default_answer(c, req),
+        }),
+    )
+    .await;
+    let mut conn = open(&stub).await;
+    conn.set_read_timeout(Duration::from_millis(300));
+    assert_eq!(run_return_1(&mut conn).await, 1);
+    // Idle past the first wait's deadline: it must not fire on the next.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(run_return_1(&mut conn).await, 1);
+    conn.queue(&Request::Run(Run::new("RETURN 1"))).unwrap();
+    let t = Instant::now();
+    let err = conn.recv().await.unwrap_err();
+    assert!(matches!(err, PoolError::Timeout { .. }), "{err:?}");
+    assert!(t.elapsed() >= Duration::from_millis(300));
+    assert!(conn.is_broken());
+}

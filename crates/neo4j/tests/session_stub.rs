@@ -302,3 +302,54 @@ async fn earlier_results_of_a_failed_transaction_repeat_its_failure() {
     s.close().await.unwrap();
     d.close().await;
 }
+
+#[tokio::test]
+async fn an_autocommit_result_asks_for_the_next_batch_while_the_caller_reads_this_one() {
+    let pulls = Arc::new(AtomicUsize::new(0));
+    let p = pulls.clone();
+    let m = start(Version::V5_0, move |conn, req| match req {
+        Request::Pull(_) => match p.fetch_add(1, Ordering::SeqCst) {
+            0 => Action::Reply(vec![
+                support::record(1),
+                support::record(2),
+                support::success(&[("has_more", true.into())]),
+            ]),
+            1 => Action::Reply(vec![
+                support::record(3),
+                support::record(4),
+                support::success(&[("has_more", true.into())]),
+            ]),
+            _ => Action::Reply(vec![support::record(5), support::ok()]),
+        },
+        _ => default_answer(conn, req),
+    })
+    .await;
+    let d = driver(&m);
+    let mut s = d.session(SessionConfig::new().with_database("db").with_fetch_size(2));
+    let mut r = s.run("RETURN 1", params! {}).await.unwrap();
+    let first: i64 = r.next().await.unwrap().unwrap().get_at(0).unwrap();
+    assert_eq!(first, 1);
+    // The second PULL went out when the first batch ended, before the
+    // caller asked for record 3.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while m.count(RequestKind::Pull) < 2 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(m.count(RequestKind::Pull), 2);
+    let mut rest = Vec::new();
+    while let Some(rec) = r.next().await {
+        rest.push(rec.unwrap().get_at::<i64>(0).unwrap());
+    }
+    assert_eq!(rest, [2, 3, 4, 5]);
+    drop(r);
+    // Consuming early discards instead of pulling ahead.
+    pulls.store(0, Ordering::SeqCst);
+    let r = s.run("RETURN 1", params! {}).await.unwrap();
+    r.consume().await.unwrap();
+    assert_eq!(
+        script(&m),
+        ["RUN", "PULL", "PULL", "PULL", "RUN", "PULL", "DISCARD"]
+    );
+    s.close().await.unwrap();
+    d.close().await;
+}
