@@ -308,39 +308,42 @@ async fn an_autocommit_result_asks_for_the_next_batch_while_the_caller_reads_thi
     let pulls = Arc::new(AtomicUsize::new(0));
     let p = pulls.clone();
     let m = start(Version::V5_0, move |conn, req| match req {
-        Request::Pull(_) => match p.fetch_add(1, Ordering::SeqCst) {
-            0 => Action::Reply(vec![
-                support::record(1),
-                support::record(2),
-                support::success(&[("has_more", true.into())]),
-            ]),
-            1 => Action::Reply(vec![
-                support::record(3),
-                support::record(4),
-                support::success(&[("has_more", true.into())]),
-            ]),
-            _ => Action::Reply(vec![support::record(5), support::ok()]),
-        },
+        Request::Pull(_) => {
+            let batch = p.fetch_add(1, Ordering::SeqCst) as i64;
+            let mut out: Vec<_> = (1..=8).map(|i| support::record(batch * 8 + i)).collect();
+            if batch < 2 {
+                out.push(support::success(&[("has_more", true.into())]));
+            } else {
+                out.truncate(1);
+                out.push(support::ok());
+            }
+            Action::Reply(out)
+        }
         _ => default_answer(conn, req),
     })
     .await;
     let d = driver(&m);
-    let mut s = d.session(SessionConfig::new().with_database("db").with_fetch_size(2));
+    let mut s = d.session(SessionConfig::new().with_database("db").with_fetch_size(8));
     let mut r = s.run("RETURN 1", params! {}).await.unwrap();
-    let first: i64 = r.next().await.unwrap().unwrap().get_at(0).unwrap();
-    assert_eq!(first, 1);
-    // The second PULL went out when the first batch ended, before the
-    // caller asked for record 3.
+    let mut got = Vec::new();
+    for _ in 0..6 {
+        got.push(r.next().await.unwrap().unwrap().get_at::<i64>(0).unwrap());
+    }
+    // Two of eight left: not yet.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(m.count(RequestKind::Pull), 1);
+    got.push(r.next().await.unwrap().unwrap().get_at::<i64>(0).unwrap());
+    // One left (under a quarter of the batch): the next PULL goes out now,
+    // before the caller asks for record 9.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     while m.count(RequestKind::Pull) < 2 && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     assert_eq!(m.count(RequestKind::Pull), 2);
-    let mut rest = Vec::new();
     while let Some(rec) = r.next().await {
-        rest.push(rec.unwrap().get_at::<i64>(0).unwrap());
+        got.push(rec.unwrap().get_at::<i64>(0).unwrap());
     }
-    assert_eq!(rest, [2, 3, 4, 5]);
+    assert_eq!(got, (1..=17).collect::<Vec<i64>>());
     drop(r);
     // Consuming early discards instead of pulling ahead.
     pulls.store(0, Ordering::SeqCst);

@@ -617,6 +617,45 @@ impl Connection {
         }
     }
 
+    /// Writes what is queued as far as the socket takes it now, without
+    /// waiting: `Ok(true)` when everything went out. What is left stays
+    /// queued for the next [`flush`](Self::flush) (every receive flushes
+    /// first). For sending a request early from synchronous code, e.g. the
+    /// next PULL of a result while its caller still reads buffered records.
+    ///
+    /// ```no_run
+    /// # fn demo(mut conn: bolt_pool::Connection) -> Result<(), bolt_pool::PoolError> {
+    /// conn.queue(&bolt_proto::message::Request::Pull(bolt_proto::message::Pull::n(1000)))?;
+    /// let all_out = conn.try_flush()?;
+    /// # let _ = all_out; Ok(()) }
+    /// ```
+    pub fn try_flush(&mut self) -> Result<bool, PoolError> {
+        if self.broken {
+            return Err(PoolError::Broken);
+        }
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        while !self.wbuf.is_empty() {
+            match Pin::new(&mut self.stream).poll_write(&mut cx, &self.wbuf) {
+                Poll::Ready(Ok(0)) => {
+                    let address = self.peer;
+                    return Err(self.fail(PoolError::Closed { address }));
+                }
+                Poll::Ready(Ok(n)) => self.wbuf.advance(n),
+                Poll::Ready(Err(source)) => return Err(self.io_failed(source)),
+                Poll::Pending => return Ok(false),
+            }
+        }
+        match Pin::new(&mut self.stream).poll_flush(&mut cx) {
+            Poll::Ready(Ok(())) => {
+                self.wbuf.clear();
+                self.last_used = Instant::now();
+                Ok(true)
+            }
+            Poll::Ready(Err(source)) => Err(self.io_failed(source)),
+            Poll::Pending => Ok(false),
+        }
+    }
+
     /// [`queue`](Self::queue) then [`flush`](Self::flush).
     ///
     /// ```no_run

@@ -307,7 +307,7 @@ pub(crate) async fn start<'a>(
         // Read the first batch now: a later RUN of the transaction must
         // not find it unread on the connection. A failure is kept for the
         // first read.
-        if let Err(e) = inner.fetch(false).await {
+        if let Err(e) = inner.fetch().await {
             inner.deferred = Some(e);
         }
     }
@@ -365,10 +365,8 @@ impl<'a> Inner<'a> {
     }
 
     /// Reads one batch (sending its PULL first if needed) into the buffer,
-    /// or the final summary. With `ahead`, a batch ending with `has_more`
-    /// asks for the next one at once (outside explicit transactions), so
-    /// the server produces it while the caller reads this one.
-    async fn fetch(&mut self, ahead: bool) -> Result<(), Error> {
+    /// or the final summary.
+    async fn fetch(&mut self) -> Result<(), Error> {
         let mut guard = slot(&mut self.link).await;
         let s = &mut *guard;
         if self.phase == Phase::More {
@@ -428,22 +426,6 @@ impl<'a> Inner<'a> {
                 Ok(ResponseRef::Success(ok)) => {
                     if ok.has_more() {
                         self.phase = Phase::More;
-                        if ahead && self.seq == 0 {
-                            let pull = Request::Pull(Pull::n(self.fetch_size));
-                            let sent = match conn.queue(&pull) {
-                                Ok(()) => conn.flush().await,
-                                Err(e) => Err(e),
-                            };
-                            if let Err(e) = sent {
-                                self.phase = Phase::Failed;
-                                let e = s.fail(Error::from(e));
-                                if self.autocommit {
-                                    s.release().await;
-                                }
-                                return Err(e);
-                            }
-                            self.phase = Phase::Pulling;
-                        }
                         return Ok(());
                     }
                     self.phase = Phase::Done;
@@ -468,10 +450,47 @@ impl<'a> Inner<'a> {
         }
     }
 
+    /// Takes the next buffered record; when the buffer falls to a quarter
+    /// of a batch and more is to come, sends the next PULL at once
+    /// (without waiting), so the server produces the next batch while the
+    /// caller reads the rest of this one. Not in explicit transactions
+    /// (their results share the connection with later queries) and not
+    /// for one-record-at-a-time batches.
+    #[inline]
+    fn pop(&mut self) -> Option<Record> {
+        let r = self.buffer.pop_front()?;
+        if self.phase == Phase::More
+            && self.seq == 0
+            && (self.buffer.len() as i64) < self.fetch_size / 4
+        {
+            self.prefetch();
+        }
+        Some(r)
+    }
+
+    /// Queues the next PULL and writes it if the socket takes it now
+    /// (else it leaves with the next read).
+    #[inline(never)]
+    fn prefetch(&mut self) {
+        let s: &mut Slot = match &mut self.link {
+            Link::Borrowed(s) => s,
+            Link::Shared(g) => g,
+            Link::Tx(..) => return,
+        };
+        let Some(conn) = s.conn.as_mut() else {
+            return;
+        };
+        if conn.queue(&Request::Pull(Pull::n(self.fetch_size))).is_ok() {
+            self.phase = Phase::Pulling;
+            // A write error breaks the connection; the next read reports it.
+            let _ = conn.try_flush();
+        }
+    }
+
     /// [`fetch`](Self::fetch), keeping a failure for later when the
     /// records that came before it are still to be read.
     async fn fetch_keep(&mut self) -> Result<(), Error> {
-        match self.fetch(true).await {
+        match self.fetch().await {
             Err(e) if !self.buffer.is_empty() => {
                 self.deferred = Some(e);
                 Ok(())
@@ -482,7 +501,7 @@ impl<'a> Inner<'a> {
 
     async fn next(&mut self) -> Option<Result<Record, Error>> {
         loop {
-            if let Some(r) = self.buffer.pop_front() {
+            if let Some(r) = self.pop() {
                 return Some(Ok(r));
             }
             if let Some(e) = self.deferred.take() {
@@ -506,7 +525,7 @@ impl<'a> Inner<'a> {
         }
         self.discard_more().await?;
         while self.phase == Phase::Pulling {
-            self.fetch(false).await?;
+            self.fetch().await?;
             self.buffer.clear();
             self.discard_more().await?;
         }
@@ -565,7 +584,7 @@ impl<'a> RecordStream<'a> {
     pub async fn next(&mut self) -> Option<Result<Record, Error>> {
         // The common case, a record already buffered: no state machine.
         if self.fetching.is_none() {
-            if let Some(r) = self.inner.as_mut().and_then(|i| i.buffer.pop_front()) {
+            if let Some(r) = self.inner.as_mut().and_then(|i| i.pop()) {
                 return Some(Ok(r));
             }
         }
@@ -760,7 +779,7 @@ impl<'a> Stream for RecordStream<'a> {
             let Some(inner) = this.inner.as_mut() else {
                 return Poll::Ready(None);
             };
-            if let Some(r) = inner.buffer.pop_front() {
+            if let Some(r) = inner.pop() {
                 return Poll::Ready(Some(Ok(r)));
             }
             if let Some(e) = inner.deferred.take() {

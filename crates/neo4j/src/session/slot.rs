@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use bolt_pool::PooledConnection;
 use bolt_proto::message::{
-    Begin, EncodedMap, NotificationFilter, Pull, Request, RequestKind, ResponseRef, Run, Telemetry, TxExtra,
+    Begin, EncodedMap, NotificationFilter, Pull, Request, RequestKind, ResponseRef, Run, Telemetry,
+    TxExtra,
 };
 use bolt_proto::state::ServerState;
 
