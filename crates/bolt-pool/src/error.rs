@@ -136,6 +136,13 @@ pub enum PoolError {
     /// A configuration value is out of range.
     #[error("invalid pool configuration: {0}")]
     InvalidConfig(String),
+    /// The connection cannot switch to another auth token: LOGOFF / LOGON
+    /// need Bolt 5.1 or later.
+    #[error("re-authentication (LOGOFF/LOGON) needs Bolt 5.1 or later; the server speaks Bolt {version}")]
+    ReauthUnsupported {
+        /// The negotiated version.
+        version: bolt_proto::Version,
+    },
 }
 
 impl PoolError {

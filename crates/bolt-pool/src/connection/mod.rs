@@ -135,6 +135,10 @@ pub struct Connection {
     read_timeout: Duration,
     write_timeout: Duration,
     last_answered: Option<RequestKind>,
+    /// The auth token the connection is logged on with.
+    auth: Map,
+    /// When it logged on (open, or the last re-authentication).
+    authenticated_at: Instant,
 }
 
 impl std::fmt::Debug for Connection {
@@ -316,6 +320,90 @@ impl Connection {
     /// ```
     pub fn is_encrypted(&self) -> bool {
         self.stream.is_encrypted()
+    }
+
+    /// The auth token the connection is logged on with (sent in INIT /
+    /// HELLO / LOGON). Contains the secret in clear: do not log it.
+    ///
+    /// ```no_run
+    /// # fn demo(conn: &bolt_pool::Connection, wanted: &packstream::Map) {
+    /// if conn.auth() != wanted { /* re-authenticate or replace it */ }
+    /// # }
+    /// ```
+    pub fn auth(&self) -> &Map {
+        &self.auth
+    }
+
+    /// When the connection logged on: when it was opened, or last
+    /// re-authenticated with [`reauthenticate`](Self::reauthenticate).
+    ///
+    /// ```no_run
+    /// # fn demo(conn: &bolt_pool::Connection) {
+    /// println!("logged on {:?} ago", conn.authenticated_at().elapsed());
+    /// # }
+    /// ```
+    pub fn authenticated_at(&self) -> Instant {
+        self.authenticated_at
+    }
+
+    /// Whether the server can switch this connection to another auth
+    /// token (LOGOFF / LOGON, Bolt 5.1+).
+    ///
+    /// ```no_run
+    /// # fn demo(conn: &bolt_pool::Connection) {
+    /// assert_eq!(conn.supports_reauth(), conn.version() >= bolt_proto::Version::V5_1);
+    /// # }
+    /// ```
+    pub fn supports_reauth(&self) -> bool {
+        self.version.has_logon()
+    }
+
+    /// Logs the idle connection on again with `auth`: LOGOFF and LOGON in
+    /// one write, then both answers (Bolt 5.1+). A refused LOGON breaks
+    /// the connection and is returned as [`PoolError::Auth`]; on older
+    /// versions nothing is sent and the error is
+    /// [`PoolError::ReauthUnsupported`].
+    ///
+    /// ```no_run
+    /// # async fn demo(mut conn: bolt_pool::Connection) -> Result<(), bolt_pool::PoolError> {
+    /// let mut auth = packstream::Map::new();
+    /// auth.insert("scheme", "bearer");
+    /// auth.insert("credentials", "fresh-token");
+    /// conn.reauthenticate(auth).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn reauthenticate(&mut self, auth: Map) -> Result<(), PoolError> {
+        if !self.supports_reauth() {
+            return Err(PoolError::ReauthUnsupported {
+                version: self.version,
+            });
+        }
+        if self.pending() > 0 || self.state() != ServerState::Ready {
+            self.reset().await?;
+        }
+        self.queue(&Request::Logoff)?;
+        if let Err(e) = self.queue(&Request::Logon(bolt_proto::message::Logon {
+            auth: auth.clone(),
+        })) {
+            // LOGOFF alone would leave it logged off.
+            self.mark_broken();
+            return Err(e);
+        }
+        self.flush().await?;
+        let mut failure = None;
+        while self.pending() > 0 {
+            if let Response::Failure(f) = self.recv().await? {
+                failure = failure.or(Some(f));
+            }
+        }
+        if let Some(f) = failure {
+            self.mark_broken();
+            return Err(PoolError::from_auth_failure(f));
+        }
+        self.auth = auth;
+        self.authenticated_at = Instant::now();
+        tracing::debug!(peer = %self.peer, id = ?self.connection_id, "bolt connection re-authenticated");
+        Ok(())
     }
 
     /// The `hints` map of HELLO SUCCESS (4.3+), e.g.

@@ -362,6 +362,8 @@ impl Connection {
             read_timeout: limit,
             write_timeout: limit,
             last_answered: None,
+            auth: options.auth.clone(),
+            authenticated_at: now,
         };
 
         // Authentication, in one write.

@@ -36,6 +36,12 @@ pub(crate) struct Shared {
     pub(crate) waiting: AtomicU32,
     errors: Mutex<VecDeque<(Instant, PoolError)>>,
     error_notify: Notify,
+    /// The auth token new connections log on with, replacing `open.auth`
+    /// (set by [`Pool::set_auth`](super::Pool::set_auth)).
+    auth: Mutex<Option<packstream::Map>>,
+    /// Connections that logged on before this instant must log on again
+    /// before their next use ([`PooledConnection::mark_pool_auth_stale`](super::PooledConnection::mark_pool_auth_stale)).
+    pub(crate) auth_stale_before: Mutex<Option<Instant>>,
 }
 
 impl Shared {
@@ -55,7 +61,40 @@ impl Shared {
             waiting: AtomicU32::new(0),
             errors: Mutex::new(VecDeque::new()),
             error_notify: Notify::new(),
+            auth: Mutex::new(None),
+            auth_stale_before: Mutex::new(None),
         }
+    }
+
+    /// Sets the token new connections log on with.
+    pub(crate) fn set_auth(&self, auth: packstream::Map) {
+        let mut current = self.auth.lock().unwrap_or_else(|p| p.into_inner());
+        if current.as_ref() != Some(&auth) {
+            *current = Some(auth);
+        }
+    }
+
+    /// The options a new connection opens with (the set token, if any).
+    fn open_options(&self) -> std::borrow::Cow<'_, OpenOptions> {
+        let auth = self.auth.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        match auth {
+            Some(auth) if auth != self.open.auth => {
+                let mut o = self.open.clone();
+                o.auth = auth;
+                std::borrow::Cow::Owned(o)
+            }
+            _ => std::borrow::Cow::Borrowed(&self.open),
+        }
+    }
+
+    /// Whether `conn` logged on before the pool's connections were marked
+    /// stale.
+    pub(crate) fn is_auth_stale(&self, conn: &Connection) -> bool {
+        let before = *self
+            .auth_stale_before
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        before.is_some_and(|b| conn.authenticated_at() <= b)
     }
 
     pub(crate) fn is_closed(&self) -> bool {
@@ -177,9 +216,10 @@ impl bb8::ManageConnection for BoltManager {
         tracing::debug!(address = %s.address, "opening bolt connection");
         // The acquisition timeout bounds the whole opening; the connection
         // timeout only the socket (as in the official drivers).
+        let open = s.open_options();
         let opened = tokio::time::timeout(
             limit,
-            Connection::open_within(&s.address, &s.connect, &s.open, limit),
+            Connection::open_within(&s.address, &s.connect, &open, limit),
         );
         match opened.await {
             Ok(Ok(conn)) if s.is_closed() => {

@@ -192,6 +192,28 @@ impl Pool {
         self.shared.is_closed()
     }
 
+    /// Sets the auth token connections opened from now on log on with, in
+    /// place of the [`OpenOptions`]' one. Connections already open keep
+    /// theirs: compare [`Connection::auth`] after acquiring and
+    /// [`reauthenticate`](Connection::reauthenticate) (or replace) those
+    /// that differ.
+    ///
+    /// ```no_run
+    /// # async fn demo(pool: bolt_pool::Pool) -> Result<(), bolt_pool::PoolError> {
+    /// let mut token = packstream::Map::new();
+    /// token.insert("scheme", "bearer");
+    /// token.insert("credentials", "fresh");
+    /// pool.set_auth(token.clone());
+    /// let mut conn = pool.acquire().await?;
+    /// if conn.auth() != &token {
+    ///     conn.reauthenticate(token).await?;
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn set_auth(&self, auth: packstream::Map) {
+        self.shared.set_auth(auth);
+    }
+
     /// Acquires a connection within `connection_acquisition_timeout`.
     ///
     /// ```no_run
@@ -455,6 +477,42 @@ impl PooledConnection {
         if let Some(guard) = self.guard.take() {
             settle(guard, Return::Close).await;
         }
+    }
+
+    /// Marks every connection of this connection's pool that is logged on
+    /// now (this one included) as needing to log on again before its next
+    /// use (see [`is_auth_stale`](Self::is_auth_stale)): what a driver does
+    /// when the server says the authorization expired.
+    ///
+    /// ```no_run
+    /// # async fn demo(pool: bolt_pool::Pool) -> Result<(), bolt_pool::PoolError> {
+    /// let conn = pool.acquire().await?;
+    /// conn.mark_pool_auth_stale();
+    /// assert!(conn.is_auth_stale());
+    /// # Ok(()) }
+    /// ```
+    pub fn mark_pool_auth_stale(&self) {
+        let mut before = self
+            .shared
+            .auth_stale_before
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        *before = Some(Instant::now());
+        tracing::debug!(address = %self.shared.address, "pooled connections must log on again");
+    }
+
+    /// Whether this connection logged on before its pool's connections
+    /// were marked stale: it must re-authenticate (or be replaced) before
+    /// it is used.
+    ///
+    /// ```no_run
+    /// # async fn demo(pool: bolt_pool::Pool) -> Result<(), bolt_pool::PoolError> {
+    /// let conn = pool.acquire().await?;
+    /// assert!(!conn.is_auth_stale());
+    /// # Ok(()) }
+    /// ```
+    pub fn is_auth_stale(&self) -> bool {
+        self.shared.is_auth_stale(self)
     }
 
     /// Marks broken and drops at once: bb8 forgets it and frees the slot.
