@@ -326,6 +326,51 @@ impl AuthToken {
     }
 }
 
+impl AuthToken {
+    /// The token a Bolt auth map describes (the inverse of
+    /// [`to_bolt_map`](Self::to_bolt_map)); `None` without a string
+    /// `scheme`.
+    pub(crate) fn from_bolt_map(map: &packstream::Map) -> Option<AuthToken> {
+        let s = |k: &str| {
+            map.get(k)
+                .and_then(packstream::Value::as_str)
+                .map(str::to_owned)
+        };
+        let parameters = match map.get("parameters") {
+            Some(packstream::Value::Map(m)) => Some(
+                m.iter()
+                    .map(|(k, v)| (k.to_owned(), auth_value(v)))
+                    .collect(),
+            ),
+            _ => None,
+        };
+        Some(AuthToken {
+            scheme: s("scheme")?,
+            principal: s("principal"),
+            credentials: s("credentials"),
+            realm: s("realm"),
+            parameters,
+        })
+    }
+}
+
+fn auth_value(v: &packstream::Value) -> AuthValue {
+    use packstream::Value;
+    match v {
+        Value::Boolean(b) => AuthValue::Boolean(*b),
+        Value::Integer(i) => AuthValue::Integer(*i),
+        Value::Float(f) => AuthValue::Float(*f),
+        Value::String(s) => AuthValue::String(s.clone()),
+        Value::List(l) => AuthValue::List(l.iter().map(auth_value).collect()),
+        Value::Map(m) => AuthValue::Map(
+            m.iter()
+                .map(|(k, v)| (k.to_owned(), auth_value(v)))
+                .collect(),
+        ),
+        _ => AuthValue::Null,
+    }
+}
+
 impl fmt::Debug for AuthToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("AuthToken");
@@ -522,6 +567,29 @@ mod tests {
             panic!("{params:?}")
         };
         assert_eq!(inner.get("x"), Some(&Value::Null));
+    }
+
+    #[test]
+    fn bolt_map_round_trips() {
+        for t in [
+            AuthToken::basic_auth_with_realm("u", "p", "r"),
+            AuthToken::bearer_auth("b"),
+            AuthToken::none(),
+            AuthToken::custom_auth(
+                Some("p"),
+                Some("c"),
+                None::<&str>,
+                "s",
+                [
+                    ("b", AuthValue::from(true)),
+                    ("l", AuthValue::from(vec![1, 2])),
+                    ("f", AuthValue::from(0.5)),
+                ],
+            ),
+        ] {
+            assert_eq!(AuthToken::from_bolt_map(&t.to_bolt_map()), Some(t));
+        }
+        assert_eq!(AuthToken::from_bolt_map(&packstream::Map::new()), None);
     }
 
     #[test]

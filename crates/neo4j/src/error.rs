@@ -288,6 +288,22 @@ pub enum Error {
         /// The server's message.
         message: String,
     },
+    /// A security failure (`Neo.ClientError.Security.*`) that the driver's
+    /// [`AuthTokenManager`](crate::AuthTokenManager) handled: the next
+    /// attempt uses a new token, so it is retryable. Holds the server's
+    /// error; [`code`](Error::code) and [`classification`](Error::classification)
+    /// are its own.
+    ///
+    /// ```
+    /// use neo4j::Error;
+    /// let inner = Error::from_server_failure("Neo.ClientError.Security.Unauthorized", "bad pw", None);
+    /// assert!(!inner.is_retryable());
+    /// let e = Error::SecurityRetryable(Box::new(inner));
+    /// assert!(e.is_retryable());
+    /// assert_eq!(e.code(), Some("Neo.ClientError.Security.Unauthorized"));
+    /// ```
+    #[error("{0} (the auth token manager will supply new credentials; retryable)")]
+    SecurityRetryable(Box<Error>),
     /// No server could be reached (connect failed, connection lost, no
     /// routing information). Retryable.
     #[error("service unavailable: {0}")]
@@ -437,6 +453,7 @@ impl Error {
     pub fn gql(&self) -> Option<&GqlError> {
         match self {
             Error::Server { gql, .. } => Some(gql),
+            Error::SecurityRetryable(e) => e.gql(),
             _ => None,
         }
     }
@@ -465,6 +482,7 @@ impl Error {
             Error::Server { code, .. } | Error::Authentication { code, .. } => Some(code),
             Error::TokenExpired { .. } => Some(TOKEN_EXPIRED),
             Error::AuthorizationExpired { .. } => Some(AUTHORIZATION_EXPIRED),
+            Error::SecurityRetryable(e) => e.code(),
             _ => None,
         }
     }
@@ -484,6 +502,7 @@ impl Error {
             Error::Authentication { .. }
             | Error::TokenExpired { .. }
             | Error::AuthorizationExpired { .. } => Some(Classification::ClientError),
+            Error::SecurityRetryable(e) => e.classification(),
             _ => None,
         }
     }
@@ -494,7 +513,8 @@ impl Error {
     /// True for transient server errors (after reclassification),
     /// [`ServiceUnavailable`](Error::ServiceUnavailable),
     /// [`SessionExpired`](Error::SessionExpired),
-    /// [`AuthorizationExpired`](Error::AuthorizationExpired), and the cluster
+    /// [`AuthorizationExpired`](Error::AuthorizationExpired),
+    /// [`SecurityRetryable`](Error::SecurityRetryable), and the cluster
     /// role errors `Neo.ClientError.Cluster.NotALeader` and
     /// `Neo.ClientError.General.ForbiddenOnReadOnlyDatabase` (a write reached
     /// a server that cannot take it; the routing driver forgets that writer
@@ -519,7 +539,8 @@ impl Error {
             }
             Error::ServiceUnavailable(_)
             | Error::SessionExpired(_)
-            | Error::AuthorizationExpired { .. } => true,
+            | Error::AuthorizationExpired { .. }
+            | Error::SecurityRetryable(_) => true,
             _ => false,
         }
     }

@@ -49,6 +49,7 @@
 
 mod address;
 mod auth;
+mod auth_manager;
 mod bookmark_manager;
 mod bookmarks;
 pub mod config;
@@ -67,6 +68,7 @@ pub mod value;
 
 pub use crate::address::{ServerAddress, DEFAULT_PORT};
 pub use crate::auth::{AuthToken, AuthValue};
+pub use crate::auth_manager::{AuthTokenManager, AuthTokenManagers, BoxFuture, ExpiringAuthToken};
 pub use crate::bookmark_manager::{
     BookmarkManager, BookmarkManagerConfig, BookmarksConsumer, BookmarksSupplier,
 };

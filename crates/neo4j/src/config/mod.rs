@@ -46,6 +46,7 @@ pub use self::notifications::{MinimumSeverity, NotificationCategory, Notificatio
 pub use self::security::{ClientCertificate, TrustStrategy};
 use crate::address::ServerAddress;
 use crate::auth::AuthToken;
+use crate::auth_manager::AuthTokenManager;
 
 /// Default for `max_connection_lifetime`: 1 hour.
 ///
@@ -115,6 +116,7 @@ type DnsResolverFn = dyn Fn(&str) -> Vec<std::net::IpAddr> + Send + Sync;
 #[derive(Clone)]
 pub struct Config {
     auth: AuthToken,
+    auth_manager: Option<Arc<dyn AuthTokenManager>>,
     encrypted: Option<bool>,
     trust: Option<TrustStrategy>,
     der_encoded_server_certificate: Option<Vec<u8>>,
@@ -142,6 +144,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             auth: AuthToken::none(),
+            auth_manager: None,
             encrypted: None,
             trust: None,
             der_encoded_server_certificate: None,
@@ -191,6 +194,16 @@ impl Config {
     /// ```
     pub fn auth(&self) -> &AuthToken {
         &self.auth
+    }
+
+    /// The auth token manager, if one was set (it then supplies the
+    /// driver's credentials in place of [`auth`](Self::auth)).
+    ///
+    /// ```
+    /// assert!(neo4j::Config::default().auth_manager().is_none());
+    /// ```
+    pub fn auth_manager(&self) -> Option<&Arc<dyn AuthTokenManager>> {
+        self.auth_manager.as_ref()
     }
 
     /// Whether encryption was asked for: the explicit `encrypted` value, else
@@ -426,6 +439,7 @@ impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
             .field("auth", &self.auth)
+            .field("auth_manager", &self.auth_manager)
             .field("encrypted", &self.encrypted)
             .field("trust", &self.trust)
             .field(
@@ -497,6 +511,26 @@ impl ConfigBuilder {
     /// ```
     pub fn with_auth(mut self, auth: impl Into<AuthToken>) -> Self {
         self.config.auth = auth.into();
+        self.config.auth_manager = None;
+        self
+    }
+
+    /// `auth` from a manager: the driver asks `manager` for the token each
+    /// time it takes a connection, and re-authenticates pooled connections
+    /// when it changes (see [`AuthTokenManager`]). Replaces
+    /// [`with_auth`](Self::with_auth) (the last one set wins).
+    ///
+    /// ```
+    /// use neo4j::{AuthToken, AuthTokenManagers, Config};
+    /// let manager = AuthTokenManagers::basic(|| async {
+    ///     Ok(AuthToken::basic_auth("neo4j", "rotated-password"))
+    /// });
+    /// let config = Config::builder().with_auth_manager(manager).build()?;
+    /// assert!(config.auth_manager().is_some());
+    /// # Ok::<(), neo4j::ConfigError>(())
+    /// ```
+    pub fn with_auth_manager(mut self, manager: Arc<dyn AuthTokenManager>) -> Self {
+        self.config.auth_manager = Some(manager);
         self
     }
 

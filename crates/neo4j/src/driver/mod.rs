@@ -6,6 +6,7 @@
 //! open/closed state. Sessions, transactions and pools attach to
 //! [`Driver`]'s shared inner state; they live in their own modules.
 
+pub(crate) mod auth;
 mod connector;
 pub(crate) mod errors;
 mod options;
@@ -18,9 +19,11 @@ use std::sync::Arc;
 use bolt_pool::PooledConnection;
 use bolt_proto::message::RequestKind;
 
+use self::auth::{AuthFor, DriverAuth};
 use self::connector::Connector;
 use self::provider::{AcquireRequest, ConnectionProvider, DirectProvider};
 use crate::address::ServerAddress;
+use crate::auth::AuthToken;
 use crate::bookmark_manager::{BookmarkManager, BookmarkManagerConfig, DefaultBookmarkManager};
 use crate::config::Config;
 use crate::error::Error;
@@ -120,6 +123,10 @@ impl GraphDatabase {
         };
         Ok(Driver {
             inner: Arc::new(Inner {
+                auth: match config.auth_manager() {
+                    Some(m) => DriverAuth::Managed(Arc::clone(m)),
+                    None => DriverAuth::Static(config.auth().clone()),
+                },
                 config,
                 connector,
                 provider,
@@ -150,6 +157,14 @@ impl GraphDatabase {
     }
 }
 
+/// The codes for which [`Driver::verify_authentication`] answers `false`.
+const REFUSED_CREDENTIALS: [&str; 4] = [
+    "Neo.ClientError.Security.CredentialsExpired",
+    "Neo.ClientError.Security.Forbidden",
+    "Neo.ClientError.Security.TokenExpired",
+    "Neo.ClientError.Security.Unauthorized",
+];
+
 /// A handle to a database: connection details, configuration and the
 /// connection pool. Cheap to clone; all clones share the same state, so
 /// closing one closes all.
@@ -174,6 +189,7 @@ pub struct Driver {
 }
 
 struct Inner {
+    auth: DriverAuth,
     config: Config,
     connector: Connector,
     provider: ConnectionProvider,
@@ -240,13 +256,14 @@ impl Driver {
         &self,
         imp_user: Option<&str>,
         bookmarks: &[String],
+        session_auth: Option<&AuthToken>,
     ) -> Result<Option<String>, crate::Error> {
         if self.is_closed() {
             return Err(crate::Error::DriverClosed);
         }
         self.inner
             .provider
-            .resolve_home_database(imp_user, bookmarks)
+            .resolve_home_database(imp_user, bookmarks, self.auth_for(session_auth))
             .await
     }
 
@@ -324,7 +341,10 @@ impl Driver {
             return Err(crate::Error::DriverClosed);
         }
         match self.inner.provider.routing() {
-            Some(r) => r.force_update(database, None, bookmarks).await,
+            Some(r) => {
+                r.force_update(database, None, bookmarks, self.auth_for(None))
+                    .await
+            }
             None => Ok(()),
         }
     }
@@ -335,8 +355,88 @@ impl Driver {
             database: None,
             bookmarks: &[],
             imp_user: None,
+            auth: self.auth_for(None),
         })
         .await
+    }
+
+    /// The credentials for an acquisition: the session's token, else the
+    /// driver's.
+    pub(crate) fn auth_for<'a>(&'a self, session: Option<&'a AuthToken>) -> AuthFor<'a> {
+        AuthFor {
+            driver: &self.inner.auth,
+            session,
+            force: false,
+        }
+    }
+
+    /// Checks credentials with the server: logs a connection on with
+    /// `auth` (`None`: the driver's own token, from its manager if it has
+    /// one) and says whether the server accepted them. A pooled connection
+    /// is logged off and on again (LOGOFF / LOGON); a new one logs on while
+    /// opening. The connection goes back to the pool afterwards.
+    ///
+    /// `Ok(false)` when the server refused the credentials
+    /// (`Neo.ClientError.Security.Unauthorized`, `...TokenExpired`,
+    /// `...CredentialsExpired`, `...Forbidden`); other failures are
+    /// errors. Needs Bolt 5.1+ ([`Error::Unsupported`] before), like
+    /// session auth.
+    ///
+    /// ```no_run
+    /// use neo4j::AuthToken;
+    /// # async fn demo(driver: neo4j::Driver) -> Result<(), neo4j::Error> {
+    /// let ok = driver
+    ///     .verify_authentication(Some(AuthToken::basic_auth("jane", "her-password")))
+    ///     .await?;
+    /// println!("jane may log in: {ok}");
+    /// # Ok(()) }
+    /// ```
+    pub async fn verify_authentication(&self, auth: Option<AuthToken>) -> Result<bool, Error> {
+        if self.is_closed() {
+            return Err(Error::DriverClosed);
+        }
+        let token = match (auth, &self.inner.auth) {
+            (Some(t), _) => t,
+            (None, DriverAuth::Static(t)) => t.clone(),
+            (None, DriverAuth::Managed(m)) => m.get_token().await?,
+        };
+        let auth = AuthFor {
+            driver: &self.inner.auth,
+            session: Some(&token),
+            force: true,
+        };
+        let acquired = self
+            .acquire(AcquireRequest {
+                mode: bolt_proto::message::AccessMode::Read,
+                database: Some("system"),
+                bookmarks: &[],
+                imp_user: None,
+                auth,
+            })
+            .await;
+        match acquired {
+            Ok(conn) => {
+                conn.release().await;
+                Ok(true)
+            }
+            Err(e) if e.code().is_some_and(|c| REFUSED_CREDENTIALS.contains(&c)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Whether the server (a cluster member, for a routing driver)
+    /// supports session auth ([`SessionConfig::with_auth`]): Bolt 5.1+.
+    ///
+    /// ```no_run
+    /// # async fn demo(driver: neo4j::Driver) -> Result<(), neo4j::Error> {
+    /// if driver.supports_session_auth().await? { /* user switching works */ }
+    /// # Ok(()) }
+    /// ```
+    pub async fn supports_session_auth(&self) -> Result<bool, Error> {
+        let conn = self.any_connection().await?;
+        let yes = conn.supports_reauth();
+        conn.release().await;
+        Ok(yes)
     }
 
     /// A connection known to be alive, for the connectivity checks: one

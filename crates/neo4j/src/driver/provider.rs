@@ -11,6 +11,7 @@ use bolt_net::{Address, ConnectOptions};
 use bolt_pool::{OpenOptions, Pool, PoolConfig, PoolMetrics, PooledConnection};
 use bolt_proto::message::AccessMode;
 
+use crate::driver::auth::AuthFor;
 use crate::error::Error;
 use crate::routing::{RouteHook, RouteRequest, RoutingProvider};
 
@@ -22,6 +23,8 @@ pub(crate) struct AcquireRequest<'a> {
     pub(crate) database: Option<&'a str>,
     pub(crate) bookmarks: &'a [String],
     pub(crate) imp_user: Option<&'a str>,
+    /// The credentials the connection must be logged on with.
+    pub(crate) auth: AuthFor<'a>,
 }
 
 /// Hands out pooled connections for units of work.
@@ -43,6 +46,7 @@ impl ConnectionProvider {
                     database: req.database,
                     bookmarks: req.bookmarks,
                     imp_user: req.imp_user,
+                    auth: req.auth,
                 })
                 .await
             }
@@ -56,10 +60,13 @@ impl ConnectionProvider {
         &self,
         imp_user: Option<&str>,
         bookmarks: &[String],
+        auth: AuthFor<'_>,
     ) -> Result<Option<String>, Error> {
         match self {
             ConnectionProvider::Direct(_) => Ok(None),
-            ConnectionProvider::Routing(r) => r.resolve_home_database(imp_user, bookmarks).await,
+            ConnectionProvider::Routing(r) => {
+                r.resolve_home_database(imp_user, bookmarks, auth).await
+            }
         }
     }
 
@@ -146,7 +153,7 @@ impl DirectProvider {
     async fn acquire(&self, req: AcquireRequest<'_>) -> Result<PooledConnection, Error> {
         let pool = self.pool()?;
         let started = std::time::Instant::now();
-        let conn = pool.acquire().await.inspect_err(|e| {
+        let conn = req.auth.acquire(pool).await.map_err(Error::from).inspect_err(|e| {
             tracing::debug!(address = %self.address, error = %e, "connection acquisition failed");
         })?;
         tracing::debug!(

@@ -228,20 +228,30 @@ pub(crate) async fn start<'a>(
     };
     // Answers owed to a pipelined TELEMETRY / BEGIN come first.
     let mut failure = None;
+    let mut lost = None;
     for _ in 0..std::mem::take(&mut s.pre_responses) {
         let conn = s.conn()?;
-        match conn.recv_ref().await? {
-            ResponseRef::Failure(f) => failure = failure.or(Some(from_failure(f))),
-            ResponseRef::Success(ok) => s.on_success(&ok.metadata),
-            _ => {}
+        match conn.recv_ref().await {
+            Ok(ResponseRef::Failure(f)) => failure = failure.or(Some(from_failure(f))),
+            Ok(ResponseRef::Success(ok)) => s.on_success(&ok.metadata),
+            Ok(_) => {}
+            Err(e) => {
+                lost = Some(e);
+                break;
+            }
         }
     }
     let conn = s.conn()?;
-    let run_meta = match conn.recv_ref().await {
+    let run_meta = match lost {
+        Some(e) => Err(e),
+        None => conn.recv_ref().await,
+    };
+    let run_meta = match run_meta {
         Err(e) => {
             // A lost connection: a routing driver forgets the server and
-            // reports SessionExpired.
-            let e = s.fail(Error::from(e));
+            // reports SessionExpired. A server that answered the pipelined
+            // BEGIN with a FAILURE and then hung up reports that FAILURE.
+            let e = s.fail(failure.unwrap_or_else(|| Error::from(e))).await;
             if autocommit {
                 s.release().await;
             }
@@ -267,7 +277,7 @@ pub(crate) async fn start<'a>(
             let e = failure.unwrap_or_else(|| Error::Protocol("RUN was ignored".into()));
             // The PULL is answered IGNORED; read it, then recover.
             let _ = s.drain().await;
-            let e = s.fail(e);
+            let e = s.fail(e).await;
             if autocommit {
                 s.release().await;
             }
@@ -406,7 +416,7 @@ impl<'a> Inner<'a> {
             let failure = match received {
                 Err(e) => {
                     self.phase = Phase::Failed;
-                    let e = s.fail(e);
+                    let e = s.fail(e).await;
                     if self.autocommit {
                         s.release().await;
                     }
@@ -442,7 +452,7 @@ impl<'a> Inner<'a> {
                 Ok(ResponseRef::Ignored) => Error::Protocol("PULL was ignored".into()),
             };
             self.phase = Phase::Failed;
-            let failure = s.fail(failure);
+            let failure = s.fail(failure).await;
             if self.autocommit {
                 s.release().await;
             }

@@ -23,6 +23,7 @@ use super::home_db::{HomeDbCache, HomeDbKey};
 use super::select::RoundRobin;
 use super::table::RoutingTable;
 use super::RoutingTableInfo;
+use crate::driver::auth::{AcquireError, AuthFor};
 use crate::error::Error;
 
 /// How long an expired table is kept before it is dropped (and servers
@@ -72,6 +73,8 @@ pub(crate) struct RouteRequest<'a> {
     pub(crate) database: Option<&'a str>,
     pub(crate) bookmarks: &'a [String],
     pub(crate) imp_user: Option<&'a str>,
+    /// The credentials the connections (router's and server's) log on with.
+    pub(crate) auth: AuthFor<'a>,
 }
 
 /// The routing driver's connection provider. Create inside or outside a
@@ -220,7 +223,7 @@ impl RoutingProvider {
         self.check_open()?;
         let key: Key = req.database.map(str::to_owned);
         let table = self
-            .ensure_fresh(&key, req.mode, req.imp_user, req.bookmarks)
+            .ensure_fresh(&key, req.mode, req.imp_user, req.bookmarks, req.auth)
             .await?;
         let (mut candidates, rr, role) = match req.mode {
             AccessMode::Read => (table.readers, &self.readers_rr, "reader"),
@@ -237,18 +240,20 @@ impl RoutingProvider {
                     db_name(&key)
                 )));
             };
-            match self.pools.acquire(&address).await {
+            let pool = self.pools.pool(&address).map_err(pool_error)?;
+            match req.auth.acquire(&pool).await {
                 Ok(conn) => {
                     self.note_ssr(&conn);
                     tracing::debug!(%address, mode = ?req.mode, database = ?key, "routed connection acquired");
                     return Ok(conn);
                 }
-                Err(e) if e.is_connection_failure() => {
+                Err(AcquireError::Pool(e)) if e.is_connection_failure() => {
                     tracing::debug!(%address, error = %e, "cluster member unreachable; forgetting it");
                     self.deactivate(&address).await;
                     candidates.retain(|a| a != &address);
                 }
-                Err(e) => return Err(pool_error(e)),
+                Err(AcquireError::Pool(e)) => return Err(pool_error(e)),
+                Err(AcquireError::Driver(e)) => return Err(e),
             }
         }
     }
@@ -271,6 +276,7 @@ impl RoutingProvider {
         &self,
         imp_user: Option<&str>,
         bookmarks: &[String],
+        auth: AuthFor<'_>,
     ) -> Result<Option<String>, Error> {
         self.check_open()?;
         // Servers that do not name the home database (before 4.3) keep its
@@ -279,7 +285,7 @@ impl RoutingProvider {
             return Ok(None);
         }
         let _guard = self.refresh.lock().await;
-        let table = self.update_table(&None, imp_user, bookmarks).await?;
+        let table = self.update_table(&None, imp_user, bookmarks, auth).await?;
         Ok(table.database)
     }
 
@@ -290,6 +296,7 @@ impl RoutingProvider {
         mode: AccessMode,
         imp_user: Option<&str>,
         bookmarks: &[String],
+        auth: AuthFor<'_>,
     ) -> Result<RoutingTable, Error> {
         if let Some(t) = self.fresh(key, mode) {
             return Ok(t);
@@ -299,7 +306,7 @@ impl RoutingProvider {
             return Ok(t);
         }
         self.purge_expired().await;
-        self.update_table(key, imp_user, bookmarks).await
+        self.update_table(key, imp_user, bookmarks, auth).await
     }
 
     fn fresh(&self, key: &Key, mode: AccessMode) -> Option<RoutingTable> {
@@ -344,6 +351,7 @@ impl RoutingProvider {
         key: &Key,
         imp_user: Option<&str>,
         bookmarks: &[String],
+        auth: AuthFor<'_>,
     ) -> Result<RoutingTable, Error> {
         let existing = self
             .tables()
@@ -360,17 +368,20 @@ impl RoutingProvider {
         let mut last: Option<Error> = None;
         let prefer_initial = existing.initialized_without_writers;
         if prefer_initial {
-            if let Some(t) = self.via_initial(&d, &mut tried, &mut last).await? {
+            if let Some(t) = self.via_initial(&d, auth, &mut tried, &mut last).await? {
                 return Ok(self.store(key, t).await);
             }
         }
         for router in &existing.routers {
-            if let Some(t) = self.via_router(router, &d, &mut tried, &mut last).await? {
+            if let Some(t) = self
+                .via_router(router, &d, auth, &mut tried, &mut last)
+                .await?
+            {
                 return Ok(self.store(key, t).await);
             }
         }
         if !prefer_initial {
-            if let Some(t) = self.via_initial(&d, &mut tried, &mut last).await? {
+            if let Some(t) = self.via_initial(&d, auth, &mut tried, &mut last).await? {
                 return Ok(self.store(key, t).await);
             }
         }
@@ -386,6 +397,7 @@ impl RoutingProvider {
     async fn via_initial(
         &self,
         d: &Discovery<'_>,
+        auth: AuthFor<'_>,
         tried: &mut HashSet<Address>,
         last: &mut Option<Error>,
     ) -> Result<Option<RoutingTable>, Error> {
@@ -400,7 +412,7 @@ impl RoutingProvider {
             )));
         }
         for address in resolved {
-            if let Some(t) = self.via_router(&address, d, tried, last).await? {
+            if let Some(t) = self.via_router(&address, d, auth, tried, last).await? {
                 return Ok(Some(t));
             }
         }
@@ -413,6 +425,7 @@ impl RoutingProvider {
         &self,
         router: &Address,
         d: &Discovery<'_>,
+        auth: AuthFor<'_>,
         tried: &mut HashSet<Address>,
         last: &mut Option<Error>,
     ) -> Result<Option<RoutingTable>, Error> {
@@ -420,8 +433,13 @@ impl RoutingProvider {
             return Ok(None);
         }
         self.check_open()?;
-        let result = match self.pools.acquire(router).await {
-            Err(e) => Err(discovery::from_pool_error(e)),
+        let acquired = match self.pools.pool(router) {
+            Ok(pool) => auth.acquire(&pool).await,
+            Err(e) => Err(AcquireError::Pool(e)),
+        };
+        let result = match acquired {
+            Err(AcquireError::Pool(e)) => Err(discovery::from_pool_error(e)),
+            Err(AcquireError::Driver(e)) => Err(DiscoveryError::Fatal(e)),
             Ok(mut conn) => {
                 self.note_ssr(&conn);
                 // Not bounded by the acquisition timeout (the official
@@ -559,10 +577,11 @@ impl RoutingProvider {
         database: Option<&str>,
         imp_user: Option<&str>,
         bookmarks: &[String],
+        auth: AuthFor<'_>,
     ) -> Result<(), Error> {
         self.check_open()?;
         let _guard = self.refresh.lock().await;
-        self.update_table(&database.map(str::to_owned), imp_user, bookmarks)
+        self.update_table(&database.map(str::to_owned), imp_user, bookmarks, auth)
             .await
             .map(|_| ())
     }

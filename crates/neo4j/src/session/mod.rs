@@ -15,6 +15,7 @@ use std::time::Instant;
 
 use bolt_proto::message::Telemetry;
 
+use crate::auth::AuthToken;
 use crate::bookmark_manager::BookmarkManager;
 use crate::bookmarks::Bookmarks;
 use crate::config::NotificationFilter;
@@ -67,6 +68,7 @@ pub struct SessionConfig {
     imp_user: Option<String>,
     notification_filter: Option<NotificationFilter>,
     bookmark_manager: ManagerRef,
+    auth: Option<AuthToken>,
 }
 
 /// A session's bookmark manager, if any (a wrapper so the config stays
@@ -186,6 +188,32 @@ impl SessionConfig {
     pub fn with_bookmark_manager(mut self, manager: Arc<dyn BookmarkManager>) -> Self {
         self.bookmark_manager = ManagerRef(Some(manager));
         self
+    }
+
+    /// Runs the session's work as another user: its connections log on
+    /// with `auth` instead of the driver's credentials (user switching).
+    /// Needs Bolt 5.1+, where a pooled connection switches user with
+    /// LOGOFF / LOGON; on older servers the session's work fails with
+    /// [`Error::Unsupported`]. The driver's auth token manager is not
+    /// consulted for this session's connections.
+    ///
+    /// ```
+    /// use neo4j::{AuthToken, SessionConfig};
+    /// let cfg = SessionConfig::new().with_auth(AuthToken::basic_auth("reporting", "pw"));
+    /// assert_eq!(cfg.auth().unwrap().principal(), Some("reporting"));
+    /// ```
+    pub fn with_auth(mut self, auth: impl Into<AuthToken>) -> Self {
+        self.auth = Some(auth.into());
+        self
+    }
+
+    /// The session's own credentials, if set.
+    ///
+    /// ```
+    /// assert!(neo4j::SessionConfig::new().auth().is_none());
+    /// ```
+    pub fn auth(&self) -> Option<&AuthToken> {
+        self.auth.as_ref()
     }
 
     /// The session's bookmark manager, if set.
@@ -428,6 +456,7 @@ impl Session {
             };
             self.slot.conn = Some(conn);
             self.slot.route = self.driver.route_hook(self.config.database.as_deref());
+            self.slot.auth = self.driver.auth_for(self.config.auth.as_ref()).hook();
         }
         self.sent = self.bookmarks_to_send();
         self.slot.saw_retryable = false;
@@ -438,7 +467,7 @@ impl Session {
     /// key). Sessions have no auth of their own yet: the second argument
     /// is where a session-level auth token goes.
     fn home_db_key(&self) -> HomeDbKey {
-        home_db_key(self.config.imp_user.as_deref(), None)
+        home_db_key(self.config.imp_user.as_deref(), self.config.auth.as_ref())
     }
 
     /// Pins the session's home database (routing drivers; direct drivers
@@ -462,7 +491,11 @@ impl Session {
         self.guessed_db = false;
         self.config.database = self
             .driver
-            .resolve_home_database(self.config.imp_user.as_deref(), bookmarks)
+            .resolve_home_database(
+                self.config.imp_user.as_deref(),
+                bookmarks,
+                self.config.auth.as_ref(),
+            )
             .await?;
         if let Some(db) = &self.config.database {
             self.driver.learn_home_db(key, db);
@@ -498,6 +531,7 @@ impl Session {
                 database: self.config.database.as_deref(),
                 bookmarks,
                 imp_user: self.config.imp_user.as_deref(),
+                auth: self.driver.auth_for(self.config.auth.as_ref()),
             })
             .await
     }

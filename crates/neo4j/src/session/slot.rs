@@ -15,6 +15,7 @@ use bolt_proto::message::{
 };
 use bolt_proto::state::ServerState;
 
+use crate::driver::auth::{on_security_error, AuthHook};
 use crate::driver::errors::from_failure;
 use crate::error::Error;
 use crate::params::{encode_params, Params};
@@ -66,6 +67,9 @@ pub(crate) struct Slot {
     /// RUN SUCCESS (the resolved home database when none was sent), not
     /// yet taken by the session.
     pub(crate) resolved_db: Option<String>,
+    /// Where security failures of this connection are reported (the
+    /// driver's auth token manager, when the connection uses its token).
+    pub(crate) auth: AuthHook,
 }
 
 /// The error `e` once more, for every later operation of a failed
@@ -83,6 +87,17 @@ pub(crate) fn repeat_error(e: &Error) -> Error {
             classification: *classification,
             gql: gql.clone(),
         },
+        Error::Authentication { code, message } => Error::Authentication {
+            code: code.clone(),
+            message: message.clone(),
+        },
+        Error::TokenExpired { message } => Error::TokenExpired {
+            message: message.clone(),
+        },
+        Error::AuthorizationExpired { message } => Error::AuthorizationExpired {
+            message: message.clone(),
+        },
+        Error::SecurityRetryable(inner) => Error::SecurityRetryable(Box::new(repeat_error(inner))),
         Error::ServiceUnavailable(m) => Error::ServiceUnavailable(m.clone()),
         Error::SessionExpired(m) => Error::SessionExpired(m.clone()),
         other => Error::Usage(format!("the transaction failed earlier: {other}")),
@@ -313,7 +328,17 @@ impl Slot {
         let mut failure = None;
         loop {
             while conn.pending() > 0 {
-                match conn.recv_ref().await? {
+                let resp = match conn.recv_ref().await {
+                    Ok(r) => r,
+                    // A FAILURE read before the connection was lost (e.g. a
+                    // server answering BEGIN with one and hanging up) is
+                    // what the caller needs to see.
+                    Err(e) => match failure.take() {
+                        Some(f) if in_tx => return Err(self.fail(f).await),
+                        _ => return Err(e.into()),
+                    },
+                };
+                match resp {
                     ResponseRef::Record(_) | ResponseRef::Ignored => {}
                     ResponseRef::Success(s) => {
                         if let Some(b) = s.bookmark() {
@@ -348,7 +373,7 @@ impl Slot {
         }
         match failure {
             None => Ok(()),
-            Some(e) if in_tx => Err(self.fail(e)),
+            Some(e) if in_tx => Err(self.fail(e).await),
             Some(e) => {
                 tracing::warn!(error = %e, "a result dropped before it was consumed failed");
                 self.release().await;
@@ -360,7 +385,8 @@ impl Slot {
     /// Marks the transaction failed by `e`; returns the error to report
     /// (a routing driver turns a lost cluster member or a refused write
     /// into [`Error::SessionExpired`] and updates its routing table).
-    pub(crate) fn fail(&mut self, e: Error) -> Error {
+    pub(crate) async fn fail(&mut self, e: Error) -> Error {
+        let e = on_security_error(&self.auth, self.conn.as_ref(), e).await;
         let was_open = self.tx == TxState::Open;
         if was_open {
             self.tx = TxState::Failed;
@@ -463,6 +489,7 @@ impl Slot {
         }
         match failure {
             Some(e) => {
+                let e = on_security_error(&self.auth, self.conn.as_ref(), e).await;
                 let e = self.routed(e);
                 self.saw_retryable |= e.is_retryable();
                 Err(e)

@@ -1,0 +1,223 @@
+//! Which credentials a pooled connection must be logged on with before a
+//! unit of work uses it, and what security failures do to the pool.
+//!
+//! Owns [`DriverAuth`] (the driver's static token or its
+//! [`AuthTokenManager`]) and [`DriverAuth::acquire`]: the token is decided
+//! per acquisition (the session's, else the manager's current one); a
+//! pooled connection logged on with another token, or marked stale by an
+//! `AuthorizationExpired`, logs on again (Bolt 5.1+: LOGOFF / LOGON) or is
+//! replaced (older servers; session auth there is an error). Also the
+//! security-failure hook ([`on_security_error`]) that marks a pool stale
+//! and asks the manager whether an error is handled. Must not pick
+//! servers (routing does) nor open sockets (bolt-pool does).
+
+use std::sync::Arc;
+
+use bolt_pool::{Pool, PoolError, PooledConnection};
+
+use crate::auth::AuthToken;
+use crate::auth_manager::AuthTokenManager;
+use crate::error::Error;
+
+const AUTHORIZATION_EXPIRED: &str = "Neo.ClientError.Security.AuthorizationExpired";
+
+/// How many pooled connections with an outdated token an acquisition may
+/// replace (older servers) before giving up.
+const MAX_REPLACED: usize = 256;
+
+/// The driver-level credentials.
+#[derive(Clone)]
+pub(crate) enum DriverAuth {
+    /// A fixed token (`Config::with_auth`).
+    Static(AuthToken),
+    /// Asked for each acquisition (`Config::with_auth_manager`).
+    Managed(Arc<dyn AuthTokenManager>),
+}
+
+impl std::fmt::Debug for DriverAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DriverAuth::Static(t) => f.debug_tuple("Static").field(t).finish(),
+            DriverAuth::Managed(m) => f.debug_tuple("Managed").field(m).finish(),
+        }
+    }
+}
+
+/// The credentials one acquisition asks for: the session's token if it
+/// has one, else the driver's.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct AuthFor<'a> {
+    pub(crate) driver: &'a DriverAuth,
+    pub(crate) session: Option<&'a AuthToken>,
+    /// Log a pooled connection on again even when its token is the one
+    /// wanted (verifying credentials); new connections log on anyway.
+    pub(crate) force: bool,
+}
+
+impl AuthFor<'_> {
+    /// See [`DriverAuth::acquire`].
+    pub(crate) async fn acquire(&self, pool: &Pool) -> Result<PooledConnection, AcquireError> {
+        self.driver.acquire(pool, self.session, self.force).await
+    }
+
+    /// What security failures of connections acquired for this are
+    /// reported to.
+    pub(crate) fn hook(&self) -> AuthHook {
+        self.driver.hook(self.session)
+    }
+}
+
+/// Why an authenticated acquisition failed: the pool's error as is (the
+/// routing driver tells unreachable servers by it), or the driver's error
+/// (the auth manager failed or handled a security failure; session auth
+/// on an old server).
+#[derive(Debug)]
+pub(crate) enum AcquireError {
+    Pool(PoolError),
+    Driver(Error),
+}
+
+impl From<AcquireError> for Error {
+    fn from(e: AcquireError) -> Error {
+        match e {
+            AcquireError::Pool(e) => Error::from(e),
+            AcquireError::Driver(e) => e,
+        }
+    }
+}
+
+/// Where a held connection's token came from: what security failures on
+/// it are reported to.
+#[derive(Clone, Default)]
+pub(crate) struct AuthHook {
+    /// The driver's manager, when the connection uses its token (not a
+    /// session's).
+    manager: Option<Arc<dyn AuthTokenManager>>,
+}
+
+impl DriverAuth {
+    /// The hook for connections acquired for `session` auth (or the
+    /// driver's, when `None`).
+    pub(crate) fn hook(&self, session: Option<&AuthToken>) -> AuthHook {
+        match (self, session) {
+            (DriverAuth::Managed(m), None) => AuthHook {
+                manager: Some(Arc::clone(m)),
+            },
+            _ => AuthHook::default(),
+        }
+    }
+
+    /// The token to log on with now, and the manager it came from.
+    async fn token(
+        &self,
+        session: Option<&AuthToken>,
+    ) -> Result<(AuthToken, Option<&Arc<dyn AuthTokenManager>>), Error> {
+        Ok(match (session, self) {
+            (Some(t), _) => (t.clone(), None),
+            (None, DriverAuth::Static(t)) => (t.clone(), None),
+            (None, DriverAuth::Managed(m)) => (m.get_token().await?, Some(m)),
+        })
+    }
+
+    /// A connection from `pool` logged on with the session's token (or the
+    /// driver's current one), re-authenticating or replacing a pooled one
+    /// logged on with another token or marked stale.
+    pub(crate) async fn acquire(
+        &self,
+        pool: &Pool,
+        session: Option<&AuthToken>,
+        force: bool,
+    ) -> Result<PooledConnection, AcquireError> {
+        for _ in 0..MAX_REPLACED {
+            let started = std::time::Instant::now();
+            let (token, manager) = self.token(session).await.map_err(AcquireError::Driver)?;
+            let wanted = token.to_bolt_map();
+            pool.set_auth(wanted.clone());
+            let mut conn = match pool.acquire().await {
+                Ok(c) => c,
+                Err(e) => return Err(open_error(e, &token, manager).await),
+            };
+            if session.is_some() && !conn.supports_reauth() {
+                let version = conn.version();
+                conn.release().await;
+                return Err(AcquireError::Driver(Error::Unsupported(format!(
+                    "session auth (user switching) needs Bolt 5.1 or later; \
+                     the server speaks Bolt {version}"
+                ))));
+            }
+            let fresh = conn.authenticated_at() >= started;
+            if conn.auth() == &wanted && !conn.is_auth_stale() && (fresh || !force) {
+                return Ok(conn);
+            }
+            if conn.supports_reauth() {
+                return match conn.reauthenticate(wanted).await {
+                    Ok(()) => Ok(conn),
+                    Err(e) => Err(open_error(e, &token, manager).await),
+                };
+            }
+            // Older servers cannot switch: a new connection logs on with
+            // the current token.
+            tracing::debug!(id = ?conn.connection_id(), "replacing a connection logged on with an outdated token");
+            conn.close().await;
+        }
+        Err(AcquireError::Driver(Error::ServiceUnavailable(
+            "no connection logged on with the current auth token could be obtained".into(),
+        )))
+    }
+}
+
+/// A failure opening or re-authenticating a connection, after the
+/// manager (if the token was its) had its say about a security failure.
+async fn open_error(
+    e: PoolError,
+    token: &AuthToken,
+    manager: Option<&Arc<dyn AuthTokenManager>>,
+) -> AcquireError {
+    if !e.is_auth() {
+        return AcquireError::Pool(e);
+    }
+    let e = Error::from(e);
+    AcquireError::Driver(match manager {
+        Some(m) if is_security(&e) => handled(m.as_ref(), token, e).await,
+        _ => e,
+    })
+}
+
+fn is_security(e: &Error) -> bool {
+    e.code()
+        .is_some_and(|c| c.starts_with("Neo.ClientError.Security."))
+}
+
+async fn handled(m: &dyn AuthTokenManager, token: &AuthToken, e: Error) -> Error {
+    if m.handle_security_error(token, &e).await {
+        Error::SecurityRetryable(Box::new(e))
+    } else {
+        e
+    }
+}
+
+/// What a security failure on `conn` means: `AuthorizationExpired` marks
+/// every connection of its pool to log on again; the driver's manager (if
+/// the connection logged on with its token) is asked whether it handles
+/// the error, which then becomes retryable. Other errors pass unchanged.
+pub(crate) async fn on_security_error(
+    hook: &AuthHook,
+    conn: Option<&PooledConnection>,
+    e: Error,
+) -> Error {
+    if !is_security(&e) {
+        return e;
+    }
+    if e.code() == Some(AUTHORIZATION_EXPIRED) {
+        if let Some(c) = conn {
+            c.mark_pool_auth_stale();
+        }
+    }
+    match (&hook.manager, conn) {
+        (Some(m), Some(c)) => match AuthToken::from_bolt_map(c.auth()) {
+            Some(token) => handled(m.as_ref(), &token, e).await,
+            None => e,
+        },
+        _ => e,
+    }
+}
