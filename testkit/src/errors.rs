@@ -73,6 +73,12 @@ fn gql_keys(g: &GqlError) -> serde_json::Map<String, Json> {
 
 /// The `DriverError` response for `e` with id `id`.
 pub(crate) fn driver_error(id: Id, e: &Error) -> Response {
+    // A security error the auth manager handled: the server's error, but
+    // retryable.
+    let (e, retryable) = match e {
+        Error::SecurityRetryable(inner) => (&**inner, true),
+        e => (e, e.is_retryable()),
+    };
     let gql_status = e.gql_status().map(str::to_owned);
     let gql = e.gql().map(gql_keys);
     // For server failures TestKit compares `msg` with the server's message.
@@ -88,7 +94,7 @@ pub(crate) fn driver_error(id: Id, e: &Error) -> Response {
         error_type: error_type(e),
         msg,
         code: e.code().map(str::to_owned),
-        retryable: e.is_retryable(),
+        retryable,
         gql_status,
         gql,
     }))

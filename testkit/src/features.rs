@@ -25,6 +25,15 @@ pub(crate) const FEATURES: &[&str] = &[
     "Feature:Auth:Bearer",
     "Feature:Auth:Custom",
     "Feature:Auth:Kerberos",
+    // ConfigBuilder::with_auth_manager, AuthTokenManagers::basic/bearer.
+    "Feature:Auth:Managed",
+    // SessionConfig::with_auth (LOGOFF/LOGON on Bolt 5.1+).
+    "Feature:API:Session:AuthConfig",
+    "Feature:API:Driver.SupportsSessionAuth",
+    "Feature:API:Driver.VerifyAuthentication",
+    // AuthorizationExpired: the pool's connections log on again before
+    // their next use; the error is retryable.
+    "AuthorizationExpiredTreatment",
     // SessionConfig::with_impersonated_user (imp_user in BEGIN/RUN/ROUTE
     // from Bolt 4.4; a usage error before).
     "Feature:Impersonation",

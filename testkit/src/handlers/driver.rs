@@ -47,34 +47,41 @@ pub(crate) fn auth_token(j: &Json) -> Result<AuthToken, Failure> {
     })
 }
 
+/// A custom auth parameter: TestKit sends plain JSON (`true`, `0.1`,
+/// `"no"`, lists, maps); a tagged Cypher value is accepted too.
 fn auth_value(j: &Json) -> Result<AuthValue, Failure> {
-    // TestKit sends custom auth parameters as plain JSON; Cypher-typed
-    // values are taken too.
-    match j {
-        Json::Bool(b) => return Ok(AuthValue::from(*b)),
-        Json::Number(n) => {
-            return Ok(match n.as_i64() {
-                Some(i) => AuthValue::from(i),
-                None => AuthValue::from(n.as_f64().unwrap_or(f64::NAN)),
-            })
-        }
-        Json::String(s) => return Ok(AuthValue::from(s.clone())),
-        _ => {}
+    if j.get("name").is_some() && j.get("data").is_some() {
+        let v = crate::cypher::to_value(j).map_err(backend)?;
+        return cypher_auth_value(v);
     }
-    let v = crate::cypher::to_value(j).map_err(backend)?;
+    Ok(match j {
+        Json::Null => AuthValue::Null,
+        Json::Bool(b) => AuthValue::from(*b),
+        Json::Number(n) => match n.as_i64() {
+            Some(i) => AuthValue::from(i),
+            None => AuthValue::from(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        Json::String(s) => AuthValue::from(s.as_str()),
+        Json::Array(l) => AuthValue::List(l.iter().map(auth_value).collect::<Result<_, _>>()?),
+        Json::Object(m) => AuthValue::Map(
+            m.iter()
+                .map(|(k, v)| Ok((k.clone(), auth_value(v)?)))
+                .collect::<Result<_, Failure>>()?,
+        ),
+    })
+}
+
+fn cypher_auth_value(v: neo4j::Value) -> Result<AuthValue, Failure> {
     Ok(match v {
+        neo4j::Value::Null => AuthValue::Null,
         neo4j::Value::Boolean(b) => AuthValue::from(b),
         neo4j::Value::Integer(i) => AuthValue::from(i),
         neo4j::Value::Float(f) => AuthValue::from(f),
         neo4j::Value::String(s) => AuthValue::from(s),
-        neo4j::Value::List(l) => AuthValue::from(
-            l.iter()
-                .map(|x| {
-                    x.as_str()
-                        .map(str::to_owned)
-                        .ok_or_else(|| backend("auth parameter lists must hold strings"))
-                })
-                .collect::<Result<Vec<String>, _>>()?,
+        neo4j::Value::List(l) => AuthValue::List(
+            l.into_iter()
+                .map(cypher_auth_value)
+                .collect::<Result<_, _>>()?,
         ),
         other => {
             return Err(backend(format!(
@@ -152,15 +159,14 @@ pub(crate) fn new_driver(
     req: &NewDriver,
     link: &Arc<Link>,
     clock: Arc<FakeClock>,
+    auth_manager: Option<Arc<dyn neo4j::AuthTokenManager>>,
 ) -> Result<neo4j::Driver, Failure> {
     let mut b = Config::builder().with_clock(clock);
     if !req.authorization_token.is_null() {
         b = b.with_auth(auth_token(&req.authorization_token)?);
     }
-    if req.auth_token_manager_id.is_some() {
-        return Err(backend(
-            "auth token managers are not supported by the neo4j facade",
-        ));
+    if let Some(m) = auth_manager {
+        b = b.with_auth_manager(m);
     }
     if let Some(provider_id) = req.client_certificate_provider_id {
         b = b.with_client_certificate_provider(Arc::new(TestkitCertificateProvider {

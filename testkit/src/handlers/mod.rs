@@ -5,6 +5,7 @@
 //! transactions or results is forwarded to that session's task
 //! ([`session`]), which owns the borrowing objects.
 
+mod auth_manager;
 mod bookmark_manager;
 mod driver;
 mod session;
@@ -14,7 +15,10 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use neo4j::{AccessMode, BookmarkManager, Bookmarks, Driver, Error, RoutingControl, SessionConfig};
+use neo4j::{
+    AccessMode, AuthTokenManager, BookmarkManager, Bookmarks, Driver, Error, RoutingControl,
+    SessionConfig,
+};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::cypher::{from_value, to_value_map};
@@ -45,6 +49,7 @@ pub(crate) struct Backend {
     /// Client certificate providers TestKit created (each answers through
     /// `ClientCertificateProviderRequest` callbacks).
     certificate_providers: HashSet<Id>,
+    auth_managers: HashMap<Id, Arc<dyn AuthTokenManager>>,
     sessions: HashMap<Id, SessionHandle>,
     /// Transaction and result ids → the session that owns them.
     owners: HashMap<Id, Id>,
@@ -65,6 +70,7 @@ impl Backend {
             drivers: HashMap::new(),
             bookmark_managers: HashMap::new(),
             certificate_providers: HashSet::new(),
+            auth_managers: HashMap::new(),
             sessions: HashMap::new(),
             owners: HashMap::new(),
             errors: HashMap::new(),
@@ -136,7 +142,15 @@ impl Backend {
                         )));
                     }
                 }
-                let d = driver::new_driver(&nd, &self.link, self.clock.clone())?;
+                let manager = match nd.auth_token_manager_id {
+                    Some(id) => {
+                        Some(self.auth_managers.get(&id).cloned().ok_or_else(|| {
+                            backend(format!("no auth token manager with id {id}"))
+                        })?)
+                    }
+                    None => None,
+                };
+                let d = driver::new_driver(&nd, &self.link, self.clock.clone(), manager)?;
                 let id = self.link.next_id();
                 self.drivers.insert(id, d);
                 Response::Driver { id }
@@ -156,6 +170,44 @@ impl Backend {
                 );
                 self.bookmark_managers.insert(id, m);
                 Response::BookmarkManager { id }
+            }
+            Request::NewAuthTokenManager {} => {
+                let id = self.link.next_id();
+                self.auth_managers
+                    .insert(id, auth_manager::new_manager(&self.link, id));
+                Response::AuthTokenManager { id }
+            }
+            Request::NewBasicAuthTokenManager {} => {
+                let id = self.link.next_id();
+                self.auth_managers
+                    .insert(id, auth_manager::new_basic(&self.link, id));
+                Response::BasicAuthTokenManager { id }
+            }
+            Request::NewBearerAuthTokenManager {} => {
+                let id = self.link.next_id();
+                self.auth_managers
+                    .insert(id, auth_manager::new_bearer(&self.link, id));
+                Response::BearerAuthTokenManager { id }
+            }
+            Request::AuthTokenManagerClose { id } => {
+                self.auth_managers.remove(&id);
+                Response::AuthTokenManager { id }
+            }
+            Request::VerifyAuthentication {
+                driver_id,
+                authorization_token,
+            } => {
+                let auth = if authorization_token.is_null() {
+                    None
+                } else {
+                    Some(driver::auth_token(&authorization_token)?)
+                };
+                let d = self.driver(driver_id)?.clone();
+                let authenticated = d.verify_authentication(auth).await?;
+                Response::DriverIsAuthenticated {
+                    id: self.link.next_id(),
+                    authenticated,
+                }
             }
             Request::BookmarkManagerClose { id } => {
                 self.bookmark_managers.remove(&id);
@@ -202,10 +254,11 @@ impl Backend {
                 encrypted: self.driver(driver_id)?.is_encrypted(),
             },
             Request::CheckSessionAuthSupport { driver_id } => {
-                self.driver(driver_id)?;
+                let d = self.driver(driver_id)?.clone();
+                let available = d.supports_session_auth().await?;
                 Response::SessionAuthSupport {
                     id: self.link.next_id(),
-                    available: false,
+                    available,
                 }
             }
             Request::ExecuteQuery {
@@ -398,9 +451,6 @@ impl Backend {
 
     fn new_session(&mut self, ns: &NewSession) -> Result<Response, Failure> {
         let d = self.driver(ns.driver_id)?.clone();
-        if !ns.authorization_token.is_null() {
-            return Err(backend("session auth is not in the neo4j facade"));
-        }
         let mut cfg =
             SessionConfig::new().with_default_access_mode(match ns.access_mode.as_str() {
                 "r" => AccessMode::Read,
@@ -408,6 +458,9 @@ impl Backend {
             });
         if let Some(db) = &ns.database {
             cfg = cfg.with_database(db.clone());
+        }
+        if !ns.authorization_token.is_null() {
+            cfg = cfg.with_auth(driver::auth_token(&ns.authorization_token)?);
         }
         if let Some(b) = &ns.bookmarks {
             cfg = cfg.with_bookmarks(Bookmarks::from_raw_values(b.iter().cloned()));

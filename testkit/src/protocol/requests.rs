@@ -73,7 +73,18 @@ pub(crate) enum Request {
     CheckDriverIsEncrypted {
         driver_id: Id,
     },
-    VerifyAuthentication {},
+    #[serde(rename_all = "camelCase")]
+    VerifyAuthentication {
+        driver_id: Id,
+        #[serde(default)]
+        authorization_token: Json,
+    },
+    NewAuthTokenManager {},
+    NewBasicAuthTokenManager {},
+    NewBearerAuthTokenManager {},
+    AuthTokenManagerClose {
+        id: Id,
+    },
     #[serde(rename_all = "camelCase")]
     ExecuteQuery {
         driver_id: Id,
@@ -227,18 +238,26 @@ pub(crate) enum Request {
     #[serde(rename_all = "camelCase")]
     AuthTokenManagerGetAuthCompleted {
         request_id: Id,
+        #[serde(default)]
+        auth: Json,
     },
     #[serde(rename_all = "camelCase")]
     AuthTokenManagerHandleSecurityExceptionCompleted {
         request_id: Id,
+        #[serde(default)]
+        handled: bool,
     },
     #[serde(rename_all = "camelCase")]
     BasicAuthTokenProviderCompleted {
         request_id: Id,
+        #[serde(default)]
+        auth: Json,
     },
     #[serde(rename_all = "camelCase")]
     BearerAuthTokenProviderCompleted {
         request_id: Id,
+        #[serde(default)]
+        auth: Json,
     },
     #[serde(rename_all = "camelCase")]
     ClientCertificateProviderCompleted {
@@ -258,10 +277,10 @@ impl Request {
             | Request::DomainNameResolutionCompleted { request_id, .. }
             | Request::BookmarksSupplierCompleted { request_id, .. }
             | Request::BookmarksConsumerCompleted { request_id }
-            | Request::AuthTokenManagerGetAuthCompleted { request_id }
-            | Request::AuthTokenManagerHandleSecurityExceptionCompleted { request_id }
-            | Request::BasicAuthTokenProviderCompleted { request_id }
-            | Request::BearerAuthTokenProviderCompleted { request_id }
+            | Request::AuthTokenManagerGetAuthCompleted { request_id, .. }
+            | Request::AuthTokenManagerHandleSecurityExceptionCompleted { request_id, .. }
+            | Request::BasicAuthTokenProviderCompleted { request_id, .. }
+            | Request::BearerAuthTokenProviderCompleted { request_id, .. }
             | Request::ClientCertificateProviderCompleted { request_id, .. } => Some(*request_id),
             _ => None,
         }

@@ -116,6 +116,42 @@ pub(crate) enum Response {
         #[serde(rename = "clientCertificateProviderId")]
         client_certificate_provider_id: Id,
     },
+    AuthTokenManager {
+        id: Id,
+    },
+    BasicAuthTokenManager {
+        id: Id,
+    },
+    BearerAuthTokenManager {
+        id: Id,
+    },
+    AuthTokenManagerGetAuthRequest {
+        id: Id,
+        #[serde(rename = "authTokenManagerId")]
+        auth_token_manager_id: Id,
+    },
+    AuthTokenManagerHandleSecurityExceptionRequest {
+        id: Id,
+        #[serde(rename = "authTokenManagerId")]
+        auth_token_manager_id: Id,
+        auth: Json,
+        #[serde(rename = "errorCode")]
+        error_code: String,
+    },
+    BasicAuthTokenProviderRequest {
+        id: Id,
+        #[serde(rename = "basicAuthTokenManagerId")]
+        basic_auth_token_manager_id: Id,
+    },
+    BearerAuthTokenProviderRequest {
+        id: Id,
+        #[serde(rename = "bearerAuthTokenManagerId")]
+        bearer_auth_token_manager_id: Id,
+    },
+    DriverIsAuthenticated {
+        id: Id,
+        authenticated: bool,
+    },
     BookmarksSupplierRequest {
         id: Id,
         #[serde(rename = "bookmarkManagerId")]
