@@ -31,6 +31,8 @@ pub(crate) const FEATURES: &[&str] = &[
     "Feature:API:Session:AuthConfig",
     "Feature:API:Driver.SupportsSessionAuth",
     "Feature:API:Driver.VerifyAuthentication",
+    // ExecuteQuery::auth.
+    "Feature:API:Driver.ExecuteQuery:WithAuth",
     // AuthorizationExpired: the pool's connections log on again before
     // their next use; the error is retryable.
     "AuthorizationExpiredTreatment",

@@ -10,6 +10,7 @@ use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::sync::Arc;
 
+use crate::auth::AuthToken;
 use crate::bookmark_manager::BookmarkManager;
 use crate::driver::Driver;
 use crate::error::Error;
@@ -175,6 +176,7 @@ pub struct ExecuteQuery {
     routing: RoutingControl,
     tx_config: TransactionConfig,
     bookmark_manager: Option<Arc<dyn BookmarkManager>>,
+    auth: Option<AuthToken>,
 }
 
 impl std::fmt::Debug for ExecuteQuery {
@@ -186,6 +188,7 @@ impl std::fmt::Debug for ExecuteQuery {
             .field("routing", &self.routing)
             .field("tx_config", &self.tx_config)
             .field("bookmark_manager", &self.bookmark_manager.is_some())
+            .field("auth", &self.auth)
             .finish()
     }
 }
@@ -200,7 +203,25 @@ impl ExecuteQuery {
             imp_user: None,
             routing: RoutingControl::Write,
             tx_config: TransactionConfig::default(),
+            auth: None,
         }
+    }
+
+    /// Runs as another user: the connection logs on with `auth` (see
+    /// [`SessionConfig::with_auth`]; Bolt 5.1+).
+    ///
+    /// ```no_run
+    /// # async fn demo(driver: neo4j::Driver) -> Result<(), neo4j::Error> {
+    /// let r = driver
+    ///     .execute_query("RETURN 1")
+    ///     .auth(neo4j::AuthToken::basic_auth("reporting", "pw"))
+    ///     .await?;
+    /// # let _ = r;
+    /// # Ok(()) }
+    /// ```
+    pub fn auth(mut self, auth: impl Into<AuthToken>) -> Self {
+        self.auth = Some(auth.into());
+        self
     }
 
     /// Sets the parameters.
@@ -349,6 +370,9 @@ impl ExecuteQuery {
         }
         if let Some(u) = self.imp_user {
             cfg = cfg.with_impersonated_user(u);
+        }
+        if let Some(a) = self.auth {
+            cfg = cfg.with_auth(a);
         }
         let mode = match self.routing {
             RoutingControl::Write => AccessMode::Write,

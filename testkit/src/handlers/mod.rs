@@ -267,11 +267,6 @@ impl Backend {
                 params,
                 config,
             } => {
-                if !config.authorization_token.is_null() {
-                    return Err(backend(
-                        "ExecuteQuery: auth is not in the neo4j facade's execute_query",
-                    ));
-                }
                 // Absent: the driver's default manager; -1: none.
                 let manager = match config.bookmark_manager_id {
                     None => None,
@@ -298,6 +293,9 @@ impl Backend {
                 }
                 if let Some(m) = manager {
                     q = q.bookmark_manager(m);
+                }
+                if !config.authorization_token.is_null() {
+                    q = q.auth(driver::auth_token(&config.authorization_token)?);
                 }
                 if config.routing.as_deref() == Some("r") {
                     q = q.routing(RoutingControl::Read);

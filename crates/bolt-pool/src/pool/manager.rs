@@ -67,10 +67,10 @@ impl Shared {
     }
 
     /// Sets the token new connections log on with.
-    pub(crate) fn set_auth(&self, auth: packstream::Map) {
+    pub(crate) fn set_auth(&self, auth: &packstream::Map) {
         let mut current = self.auth.lock().unwrap_or_else(|p| p.into_inner());
-        if current.as_ref() != Some(&auth) {
-            *current = Some(auth);
+        if current.as_ref() != Some(auth) {
+            *current = Some(auth.clone());
         }
     }
 

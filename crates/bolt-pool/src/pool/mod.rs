@@ -203,14 +203,14 @@ impl Pool {
     /// let mut token = packstream::Map::new();
     /// token.insert("scheme", "bearer");
     /// token.insert("credentials", "fresh");
-    /// pool.set_auth(token.clone());
+    /// pool.set_auth(&token);
     /// let mut conn = pool.acquire().await?;
     /// if conn.auth() != &token {
     ///     conn.reauthenticate(token).await?;
     /// }
     /// # Ok(()) }
     /// ```
-    pub fn set_auth(&self, auth: packstream::Map) {
+    pub fn set_auth(&self, auth: &packstream::Map) {
         self.shared.set_auth(auth);
     }
 

@@ -11,13 +11,18 @@
 //! and asks the manager whether an error is handled. Must not pick
 //! servers (routing does) nor open sockets (bolt-pool does).
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use bolt_pool::{Pool, PoolError, PooledConnection};
+use packstream::Map;
 
 use crate::auth::AuthToken;
 use crate::auth_manager::AuthTokenManager;
 use crate::error::Error;
+
+/// The manager's token an acquisition used, with the manager.
+type Managed<'a> = Option<(AuthToken, &'a Arc<dyn AuthTokenManager>)>;
 
 const AUTHORIZATION_EXPIRED: &str = "Neo.ClientError.Security.AuthorizationExpired";
 
@@ -28,8 +33,8 @@ const MAX_REPLACED: usize = 256;
 /// The driver-level credentials.
 #[derive(Clone)]
 pub(crate) enum DriverAuth {
-    /// A fixed token (`Config::with_auth`).
-    Static(AuthToken),
+    /// A fixed token (`Config::with_auth`), and its auth map built once.
+    Static(AuthToken, Map),
     /// Asked for each acquisition (`Config::with_auth_manager`).
     Managed(Arc<dyn AuthTokenManager>),
 }
@@ -37,7 +42,7 @@ pub(crate) enum DriverAuth {
 impl std::fmt::Debug for DriverAuth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            DriverAuth::Static(t) => f.debug_tuple("Static").field(t).finish(),
+            DriverAuth::Static(t, _) => f.debug_tuple("Static").field(t).finish(),
             DriverAuth::Managed(m) => f.debug_tuple("Managed").field(m).finish(),
         }
     }
@@ -107,15 +112,25 @@ impl DriverAuth {
         }
     }
 
-    /// The token to log on with now, and the manager it came from.
+    /// A fixed driver token.
+    pub(crate) fn fixed(token: AuthToken) -> DriverAuth {
+        let map = token.to_bolt_map();
+        DriverAuth::Static(token, map)
+    }
+
+    /// The auth map to log on with now, and the manager's token it came
+    /// from (if it did).
     async fn token(
         &self,
         session: Option<&AuthToken>,
-    ) -> Result<(AuthToken, Option<&Arc<dyn AuthTokenManager>>), Error> {
+    ) -> Result<(Cow<'_, Map>, Managed<'_>), Error> {
         Ok(match (session, self) {
-            (Some(t), _) => (t.clone(), None),
-            (None, DriverAuth::Static(t)) => (t.clone(), None),
-            (None, DriverAuth::Managed(m)) => (m.get_token().await?, Some(m)),
+            (Some(t), _) => (Cow::Owned(t.to_bolt_map()), None),
+            (None, DriverAuth::Static(_, map)) => (Cow::Borrowed(map), None),
+            (None, DriverAuth::Managed(m)) => {
+                let t = m.get_token().await?;
+                (Cow::Owned(t.to_bolt_map()), Some((t, m)))
+            }
         })
     }
 
@@ -130,12 +145,11 @@ impl DriverAuth {
     ) -> Result<PooledConnection, AcquireError> {
         for _ in 0..MAX_REPLACED {
             let started = std::time::Instant::now();
-            let (token, manager) = self.token(session).await.map_err(AcquireError::Driver)?;
-            let wanted = token.to_bolt_map();
-            pool.set_auth(wanted.clone());
+            let (wanted, managed) = self.token(session).await.map_err(AcquireError::Driver)?;
+            pool.set_auth(&wanted);
             let mut conn = match pool.acquire().await {
                 Ok(c) => c,
-                Err(e) => return Err(open_error(e, &token, manager).await),
+                Err(e) => return Err(open_error(e, managed).await),
             };
             if session.is_some() && !conn.supports_reauth() {
                 let version = conn.version();
@@ -146,13 +160,13 @@ impl DriverAuth {
                 ))));
             }
             let fresh = conn.authenticated_at() >= started;
-            if conn.auth() == &wanted && !conn.is_auth_stale() && (fresh || !force) {
+            if conn.auth() == &*wanted && !conn.is_auth_stale() && (fresh || !force) {
                 return Ok(conn);
             }
             if conn.supports_reauth() {
-                return match conn.reauthenticate(wanted).await {
+                return match conn.reauthenticate(wanted.into_owned()).await {
                     Ok(()) => Ok(conn),
-                    Err(e) => Err(open_error(e, &token, manager).await),
+                    Err(e) => Err(open_error(e, managed).await),
                 };
             }
             // Older servers cannot switch: a new connection logs on with
@@ -168,17 +182,13 @@ impl DriverAuth {
 
 /// A failure opening or re-authenticating a connection, after the
 /// manager (if the token was its) had its say about a security failure.
-async fn open_error(
-    e: PoolError,
-    token: &AuthToken,
-    manager: Option<&Arc<dyn AuthTokenManager>>,
-) -> AcquireError {
+async fn open_error(e: PoolError, managed: Managed<'_>) -> AcquireError {
     if !e.is_auth() {
         return AcquireError::Pool(e);
     }
     let e = Error::from(e);
-    AcquireError::Driver(match manager {
-        Some(m) if is_security(&e) => handled(m.as_ref(), token, e).await,
+    AcquireError::Driver(match managed {
+        Some((token, m)) if is_security(&e) => handled(m.as_ref(), &token, e).await,
         _ => e,
     })
 }

@@ -125,7 +125,7 @@ impl GraphDatabase {
             inner: Arc::new(Inner {
                 auth: match config.auth_manager() {
                     Some(m) => DriverAuth::Managed(Arc::clone(m)),
-                    None => DriverAuth::Static(config.auth().clone()),
+                    None => DriverAuth::fixed(config.auth().clone()),
                 },
                 config,
                 connector,
@@ -397,7 +397,7 @@ impl Driver {
         }
         let token = match (auth, &self.inner.auth) {
             (Some(t), _) => t,
-            (None, DriverAuth::Static(t)) => t.clone(),
+            (None, DriverAuth::Static(t, _)) => t.clone(),
             (None, DriverAuth::Managed(m)) => m.get_token().await?,
         };
         let auth = AuthFor {

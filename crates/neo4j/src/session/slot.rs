@@ -504,7 +504,11 @@ impl Slot {
         self.tx = TxState::None;
         self.pre_responses = 0;
         if let Some(conn) = self.conn.take() {
-            if conn.is_broken() {
+            // A server that answered with a FAILURE and then closed the
+            // connection (e.g. after a security error) is still a member:
+            // only a connection lost otherwise makes the routing driver
+            // forget the server, as the official drivers do.
+            if conn.is_broken() && conn.state() != ServerState::Failed {
                 if let Some(route) = &self.route {
                     route.on_broken(conn.address());
                 }
