@@ -43,6 +43,12 @@
 //! # Ok(()) }
 //! ```
 //!
+//! Credentials: a fixed [`AuthToken`], or an [`AuthTokenManager`] for
+//! tokens that change ([`AuthTokenManagers::basic`] /
+//! [`AuthTokenManagers::bearer`]); per session with
+//! [`SessionConfig::with_auth`]; checked with
+//! [`Driver::verify_authentication`] (the `docs/authentication.md` page).
+//!
 //! Modules: [`config`] (all options and their defaults), [`result`]
 //! (streams and summaries), [`retry`] (the managed-transaction retry
 //! rule). Errors are one enum, [`Error`].
