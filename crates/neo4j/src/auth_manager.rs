@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::auth::AuthToken;
+use crate::config::Clock;
 use crate::error::Error;
 
 /// A boxed, `Send` future, as returned by [`AuthTokenManager`]'s methods.
@@ -90,7 +91,17 @@ pub trait AuthTokenManager: Send + Sync + fmt::Debug {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExpiringAuthToken {
     token: AuthToken,
-    expires_at: Option<Instant>,
+    expiry: Expiry,
+}
+
+/// When an [`ExpiringAuthToken`] expires.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Expiry {
+    Never,
+    At(Instant),
+    /// After this long, counted from when the manager received it (by
+    /// the manager's clock).
+    In(Duration),
 }
 
 impl ExpiringAuthToken {
@@ -103,7 +114,7 @@ impl ExpiringAuthToken {
     pub fn new(token: AuthToken) -> Self {
         ExpiringAuthToken {
             token,
-            expires_at: None,
+            expiry: Expiry::Never,
         }
     }
 
@@ -115,23 +126,22 @@ impl ExpiringAuthToken {
     /// assert_eq!(t.expires_at(), Some(at));
     /// ```
     pub fn expiring_at(mut self, at: Instant) -> Self {
-        self.expires_at = Some(at);
+        self.expiry = Expiry::At(at);
         self
     }
 
-    /// Expires `after` from now.
+    /// Expires `after` from when the manager receives it (measured by the
+    /// manager's clock, see [`AuthTokenManagers::bearer_with_clock`]).
     ///
     /// ```
+    /// use std::time::Duration;
     /// let t = neo4j::ExpiringAuthToken::new(neo4j::AuthToken::none())
-    ///     .expiring_in(std::time::Duration::ZERO);
-    /// assert!(t.expires_at().is_some());
+    ///     .expiring_in(Duration::from_secs(60));
+    /// assert_eq!(t.expires_in(), Some(Duration::from_secs(60)));
     /// ```
-    pub fn expiring_in(self, after: Duration) -> Self {
-        let at = Instant::now().checked_add(after);
-        match at {
-            Some(at) => self.expiring_at(at),
-            None => self, // too far away to matter
-        }
+    pub fn expiring_in(mut self, after: Duration) -> Self {
+        self.expiry = Expiry::In(after);
+        self
     }
 
     /// The token.
@@ -144,13 +154,41 @@ impl ExpiringAuthToken {
         &self.token
     }
 
-    /// When it expires, if it does.
+    /// When it expires, if set with [`expiring_at`](Self::expiring_at).
     pub fn expires_at(&self) -> Option<Instant> {
-        self.expires_at
+        match self.expiry {
+            Expiry::At(at) => Some(at),
+            _ => None,
+        }
     }
 
-    fn is_expired(&self) -> bool {
-        self.expires_at.is_some_and(|at| Instant::now() >= at)
+    /// How long it lasts after receipt, if set with
+    /// [`expiring_in`](Self::expiring_in).
+    pub fn expires_in(&self) -> Option<Duration> {
+        match self.expiry {
+            Expiry::In(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// The instant it expires at, for a token received `now`.
+    fn deadline(&self, now: Instant) -> Option<Instant> {
+        match self.expiry {
+            Expiry::Never => None,
+            Expiry::At(at) => Some(at),
+            // Too far away to represent: never.
+            Expiry::In(d) => now.checked_add(d),
+        }
+    }
+}
+
+/// The system's monotonic clock.
+#[derive(Debug)]
+struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Instant {
+        Instant::now()
     }
 }
 
@@ -215,6 +253,7 @@ impl AuthTokenManagers {
             }),
             handles: &[UNAUTHORIZED],
             current: tokio::sync::Mutex::new(None),
+            clock: Arc::new(SystemClock),
         })
     }
 
@@ -237,10 +276,41 @@ impl AuthTokenManagers {
         F: Fn() -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<ExpiringAuthToken, Error>> + Send + 'static,
     {
+        Self::bearer_with_clock(provider, Arc::new(SystemClock))
+    }
+
+    /// [`bearer`](Self::bearer), judging expiry by `clock` (e.g. the one
+    /// given to [`ConfigBuilder::with_clock`](crate::ConfigBuilder::with_clock)
+    /// in tests that move time).
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use std::time::{Duration, Instant};
+    /// #[derive(Debug)]
+    /// struct Manual(Mutex<Instant>);
+    /// impl neo4j::Clock for Manual {
+    ///     fn now(&self) -> Instant { *self.0.lock().unwrap() }
+    /// }
+    /// let clock = Arc::new(Manual(Mutex::new(Instant::now())));
+    /// let m = neo4j::AuthTokenManagers::bearer_with_clock(
+    ///     || async { Ok(neo4j::ExpiringAuthToken::new(neo4j::AuthToken::bearer_auth("t"))) },
+    ///     clock,
+    /// );
+    /// # let _ = m;
+    /// ```
+    pub fn bearer_with_clock<F, Fut>(
+        provider: F,
+        clock: Arc<dyn Clock>,
+    ) -> Arc<dyn AuthTokenManager>
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<ExpiringAuthToken, Error>> + Send + 'static,
+    {
         Arc::new(RefreshingManager {
             provider: Box::new(move || Box::pin(provider())),
             handles: &[TOKEN_EXPIRED, UNAUTHORIZED],
             current: tokio::sync::Mutex::new(None),
+            clock,
         })
     }
 }
@@ -270,9 +340,11 @@ type Provider = Box<dyn Fn() -> BoxFuture<'static, Result<ExpiringAuthToken, Err
 struct RefreshingManager {
     provider: Provider,
     handles: &'static [&'static str],
-    /// Held across the provider call, so concurrent callers wait for one
-    /// refresh instead of each calling the provider.
-    current: tokio::sync::Mutex<Option<ExpiringAuthToken>>,
+    /// The token and when it expires. Held across the provider call, so
+    /// concurrent callers wait for one refresh instead of each calling the
+    /// provider.
+    current: tokio::sync::Mutex<Option<(AuthToken, Option<Instant>)>>,
+    clock: Arc<dyn Clock>,
 }
 
 impl fmt::Debug for RefreshingManager {
@@ -287,13 +359,17 @@ impl AuthTokenManager for RefreshingManager {
     fn get_token(&self) -> BoxFuture<'_, Result<AuthToken, Error>> {
         Box::pin(async move {
             let mut current = self.current.lock().await;
-            if let Some(t) = current.as_ref().filter(|t| !t.is_expired()) {
-                return Ok(t.token.clone());
+            let now = self.clock.now();
+            if let Some((t, _)) = current
+                .as_ref()
+                .filter(|(_, deadline)| deadline.is_none_or(|d| now < d))
+            {
+                return Ok(t.clone());
             }
             let fresh = (self.provider)().await?;
-            let token = fresh.token.clone();
-            *current = Some(fresh);
-            Ok(token)
+            let deadline = fresh.deadline(self.clock.now());
+            *current = Some((fresh.token.clone(), deadline));
+            Ok(fresh.token)
         })
     }
 
@@ -312,7 +388,7 @@ impl AuthTokenManager for RefreshingManager {
             let mut current = self.current.lock().await;
             // Forget the token only if it is the one that failed (another
             // caller may have refreshed it already).
-            if current.as_ref().is_some_and(|c| &c.token == token) {
+            if current.as_ref().is_some_and(|(t, _)| t == token) {
                 *current = None;
             }
             true

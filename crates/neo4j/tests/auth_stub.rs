@@ -264,8 +264,8 @@ async fn managed_transactions_retry_authorization_expired_only() {
 
 #[tokio::test]
 async fn a_failure_answering_begin_is_reported_even_if_the_server_hangs_up() {
-    // BEGIN is answered with a FAILURE, then the connection closes before
-    // the pipelined RUN is answered.
+    // BEGIN is answered with a FAILURE; a RUN pipelined after it finds the
+    // connection closed.
     let m = start(Version::V5_0, |conn, req| match req.kind() {
         RequestKind::Begin => Action::Reply(vec![failure(TOKEN_EXPIRED, "Token expired")]),
         RequestKind::Run => Action::Close,
@@ -274,18 +274,20 @@ async fn a_failure_answering_begin_is_reported_even_if_the_server_hangs_up() {
     .await;
     let d = driver(&m, Config::builder().with_auth(basic("driver")));
     let mut s = d.session(SessionConfig::new());
-    let tx = s.begin_transaction(Default::default()).await.unwrap();
-    let e = tx.run("RETURN 1", params! {}).await.unwrap_err();
+    let e = s.begin_transaction(Default::default()).await.unwrap_err();
     assert!(matches!(e, Error::TokenExpired { .. }), "{e:?}");
-    drop(tx);
     let e = s
         .execute_write(|tx| async move { tx.run("RETURN 1", params! {}).await?.consume().await })
         .await
         .unwrap_err();
     assert_eq!(e.code(), Some(TOKEN_EXPIRED));
+    s.close().await.unwrap();
+    // execute_query sends BEGIN, RUN and PULL in one write.
+    let e = d.execute_query("RETURN 1").await.unwrap_err();
+    assert!(matches!(e, Error::TokenExpired { .. }), "{e:?}");
     assert_eq!(
         m.count(RequestKind::Begin),
-        2,
+        3,
         "TokenExpired is not retried"
     );
 }
@@ -350,4 +352,44 @@ async fn verify_authentication_logs_on_again_and_reports_refusals() {
     let d = driver(&old, Config::builder().with_auth(basic("driver")));
     let e = d.verify_authentication(None).await.unwrap_err();
     assert!(matches!(e, Error::Unsupported(_)), "{e:?}");
+}
+
+#[tokio::test]
+async fn reauthentication_is_pipelined_with_the_next_request() {
+    // LOGOFF / LOGON are answered only together with the request after
+    // them: a driver waiting for their answers first would hang.
+    let owed = Arc::new(Mutex::new(0usize));
+    let m = start(Version::V5_1, move |conn, req| {
+        let mut owed = owed.lock().unwrap();
+        match req.kind() {
+            // A LOGON after a LOGOFF (not the one opening the connection).
+            RequestKind::Logoff | RequestKind::Logon
+                if req.kind() == RequestKind::Logoff || *owed > 0 =>
+            {
+                *owed += 1;
+                Action::Reply(vec![])
+            }
+            _ => match default_answer(conn, req) {
+                Action::Reply(own) => {
+                    let mut all = vec![support::ok(); std::mem::take(&mut *owed)];
+                    all.extend(own);
+                    Action::Reply(all)
+                }
+                close => close,
+            },
+        }
+    })
+    .await;
+    let d = driver(&m, Config::builder().with_auth(basic("driver")));
+    run_one(&d, SessionConfig::new()).await.unwrap();
+    let switched = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        run_one(&d, SessionConfig::new().with_auth(basic("alice"))),
+    )
+    .await
+    .expect("re-authentication waited for its answers");
+    switched.unwrap();
+    assert_eq!(logons(&m), ["driver", "alice"]);
+    assert_eq!(m.count(RequestKind::Hello), 1);
+    d.close().await;
 }

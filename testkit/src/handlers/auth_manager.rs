@@ -162,10 +162,15 @@ pub(crate) fn new_basic(link: &Arc<Link>, id: Id) -> Arc<dyn AuthTokenManager> {
 }
 
 /// `NewBearerAuthTokenManager`: the driver's bearer manager asking
-/// TestKit for each new token and its lifetime.
-pub(crate) fn new_bearer(link: &Arc<Link>, id: Id) -> Arc<dyn AuthTokenManager> {
+/// TestKit for each new token and its lifetime, judging expiry by the
+/// backend's clock (TestKit may freeze and move it).
+pub(crate) fn new_bearer(
+    link: &Arc<Link>,
+    id: Id,
+    clock: Arc<dyn neo4j::Clock>,
+) -> Arc<dyn AuthTokenManager> {
     let link = Arc::clone(link);
-    AuthTokenManagers::bearer(move || {
+    let provider = move || {
         let link = Arc::clone(&link);
         async move {
             match ask(&link, move |rid| Response::BearerAuthTokenProviderRequest {
@@ -189,5 +194,6 @@ pub(crate) fn new_bearer(link: &Arc<Link>, id: Id) -> Arc<dyn AuthTokenManager> 
                 ))),
             }
         }
-    })
+    };
+    AuthTokenManagers::bearer_with_clock(provider, clock)
 }

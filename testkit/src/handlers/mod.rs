@@ -185,8 +185,10 @@ impl Backend {
             }
             Request::NewBearerAuthTokenManager {} => {
                 let id = self.link.next_id();
-                self.auth_managers
-                    .insert(id, auth_manager::new_bearer(&self.link, id));
+                self.auth_managers.insert(
+                    id,
+                    auth_manager::new_bearer(&self.link, id, self.clock.clone()),
+                );
                 Response::BearerAuthTokenManager { id }
             }
             Request::AuthTokenManagerClose { id } => {

@@ -139,6 +139,9 @@ pub struct Connection {
     auth: Map,
     /// When it logged on (open, or the last re-authentication).
     authenticated_at: Instant,
+    /// Answers to a pipelined LOGOFF / LOGON still to be read (and not
+    /// handed to the caller).
+    swallow: usize,
 }
 
 impl std::fmt::Debug for Connection {
@@ -358,6 +361,42 @@ impl Connection {
         self.version.has_logon()
     }
 
+    /// Queues LOGOFF and LOGON with `auth` (Bolt 5.1+) without waiting:
+    /// they go out with the next request, and their answers are read (not
+    /// returned) before that request's. A refused LOGON then fails that
+    /// read with [`PoolError::Auth`] and breaks the connection. The
+    /// connection counts as logged on with `auth` at once.
+    ///
+    /// ```no_run
+    /// use bolt_proto::message::{Pull, Request, Run};
+    /// # async fn demo(mut conn: bolt_pool::Connection, auth: packstream::Map) -> Result<(), bolt_pool::PoolError> {
+    /// conn.queue_reauthentication(auth)?;
+    /// conn.queue(&Request::Run(Run::new("RETURN 1")))?;
+    /// conn.queue(&Request::Pull(Pull::all()))?;
+    /// while conn.pending() > 0 {
+    ///     conn.recv().await?; // RUN's and PULL's answers; LOGOFF's and LOGON's are read first
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn queue_reauthentication(&mut self, auth: Map) -> Result<(), PoolError> {
+        if !self.supports_reauth() {
+            return Err(PoolError::ReauthUnsupported {
+                version: self.version,
+            });
+        }
+        self.queue(&Request::Logoff)?;
+        if let Err(e) = self.queue(&Request::Logon(bolt_proto::message::Logon {
+            auth: auth.clone(),
+        })) {
+            self.mark_broken();
+            return Err(e);
+        }
+        self.swallow += 2;
+        self.auth = auth;
+        self.authenticated_at = Instant::now();
+        Ok(())
+    }
+
     /// Logs the idle connection on again with `auth`: LOGOFF and LOGON in
     /// one write, then both answers (Bolt 5.1+). A refused LOGON breaks
     /// the connection and is returned as [`PoolError::Auth`]; on older
@@ -378,7 +417,7 @@ impl Connection {
                 version: self.version,
             });
         }
-        if self.pending() > 0 || self.state() != ServerState::Ready {
+        if self.state.pending() > 0 || self.state() != ServerState::Ready {
             self.reset().await?;
         }
         self.queue(&Request::Logoff)?;
@@ -391,7 +430,7 @@ impl Connection {
         }
         self.flush().await?;
         let mut failure = None;
-        while self.pending() > 0 {
+        while self.state.pending() > 0 {
             if let Response::Failure(f) = self.recv().await? {
                 failure = failure.or(Some(f));
             }
@@ -519,7 +558,9 @@ impl Connection {
         self.state.predicted_state()
     }
 
-    /// How many queued or sent requests still await their summary.
+    /// How many queued or sent requests still await their summary (not
+    /// counting a pipelined LOGOFF / LOGON, whose answers are read before
+    /// the next ones and not returned).
     ///
     /// ```no_run
     /// # fn demo(conn: &bolt_pool::Connection) {
@@ -527,7 +568,7 @@ impl Connection {
     /// # }
     /// ```
     pub fn pending(&self) -> usize {
-        self.state.pending()
+        self.state.pending() - self.swallow
     }
 
     /// The request answered by the last summary received (`None` after a
@@ -1123,11 +1164,37 @@ impl Connection {
         if self.broken {
             return Err(PoolError::Broken);
         }
-        if self.state.pending() == 0 {
+        if self.state.pending() <= self.swallow {
             return Err(PoolError::NothingToReceive);
         }
         if !self.wbuf.is_empty() {
             self.flush().await?;
+        }
+        if self.swallow > 0 {
+            self.swallow_reauth().await?;
+        }
+        Ok(())
+    }
+
+    /// Reads the answers to a pipelined LOGOFF / LOGON; a FAILURE breaks
+    /// the connection and is the error.
+    async fn swallow_reauth(&mut self) -> Result<(), PoolError> {
+        while self.swallow > 0 {
+            let body = self.read_message().await?;
+            let resp = match Response::decode(&body, self.version) {
+                Ok(r) => r,
+                Err(e) => return Err(self.protocol_failed(e.into())),
+            };
+            match self.state.on_response(&resp) {
+                Ok(kind) => self.answered(kind),
+                Err(e) => return Err(self.protocol_failed(e.into())),
+            }
+            self.swallow -= 1;
+            if let Response::Failure(f) = resp {
+                self.swallow = 0;
+                self.mark_broken();
+                return Err(PoolError::from_auth_failure(f));
+            }
         }
         Ok(())
     }

@@ -364,6 +364,7 @@ impl Connection {
             last_answered: None,
             auth: options.auth.clone(),
             authenticated_at: now,
+            swallow: 0,
         };
 
         // Authentication, in one write.

@@ -5,7 +5,8 @@
 //! [`AuthTokenManager`]) and [`DriverAuth::acquire`]: the token is decided
 //! per acquisition (the session's, else the manager's current one); a
 //! pooled connection logged on with another token, or marked stale by an
-//! `AuthorizationExpired`, logs on again (Bolt 5.1+: LOGOFF / LOGON) or is
+//! `AuthorizationExpired`, logs on again (Bolt 5.1+: LOGOFF / LOGON,
+//! pipelined with the unit of work's first request) or is
 //! replaced (older servers; session auth there is an error). Also the
 //! security-failure hook ([`on_security_error`]) that marks a pool stale
 //! and asks the manager whether an error is handled. Must not pick
@@ -164,6 +165,15 @@ impl DriverAuth {
                 return Ok(conn);
             }
             if conn.supports_reauth() {
+                if !force {
+                    // LOGOFF / LOGON go out with the unit of work's first
+                    // request; a refused LOGON fails that request.
+                    return match conn.queue_reauthentication(wanted.into_owned()) {
+                        Ok(()) => Ok(conn),
+                        Err(e) => Err(open_error(e, managed).await),
+                    };
+                }
+                // Verifying credentials: the answer is the point.
                 return match conn.reauthenticate(wanted.into_owned()).await {
                     Ok(()) => Ok(conn),
                     Err(e) => Err(open_error(e, managed).await),

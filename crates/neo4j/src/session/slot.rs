@@ -290,7 +290,10 @@ impl Slot {
             match got {
                 Err(e) => {
                     self.pre_responses = 0;
-                    return Err(self.fail(e));
+                    // A FAILURE read before the connection was lost is
+                    // what the caller needs to see.
+                    let e = failure.take().unwrap_or(e);
+                    return Err(self.fail(e).await);
                 }
                 Ok(Err(e)) => failure = failure.or(Some(e)),
                 Ok(Ok(Some(meta))) => self.on_success(&meta),
@@ -298,7 +301,7 @@ impl Slot {
             }
         }
         match failure {
-            Some(e) => Err(self.fail(e)),
+            Some(e) => Err(self.fail(e).await),
             None => Ok(()),
         }
     }
@@ -504,11 +507,14 @@ impl Slot {
         self.tx = TxState::None;
         self.pre_responses = 0;
         if let Some(conn) = self.conn.take() {
-            // A server that answered with a FAILURE and then closed the
-            // connection (e.g. after a security error) is still a member:
+            // A server that answered with a FAILURE (or refused a LOGON)
+            // and then closed the connection (e.g. after a security error)
+            // is still a member:
             // only a connection lost otherwise makes the routing driver
             // forget the server, as the official drivers do.
-            if conn.is_broken() && conn.state() != ServerState::Failed {
+            let refused = conn.state() == ServerState::Failed
+                || conn.last_answered() == Some(RequestKind::Logon);
+            if conn.is_broken() && !refused {
                 if let Some(route) = &self.route {
                     route.on_broken(conn.address());
                 }
