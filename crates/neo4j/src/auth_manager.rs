@@ -86,7 +86,7 @@ pub trait AuthTokenManager: Send + Sync + fmt::Debug {
 /// use neo4j::{AuthToken, ExpiringAuthToken};
 /// let t = ExpiringAuthToken::new(AuthToken::bearer_auth("jwt"))
 ///     .expiring_in(Duration::from_secs(3600));
-/// assert!(t.expires_at().is_some());
+/// assert_eq!(t.expires_in(), Some(Duration::from_secs(3600)));
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExpiringAuthToken {
