@@ -127,10 +127,6 @@ const SKIPS: &[(&str, &str)] = &[
          encryption and trust, tested in crates/neo4j driver::connector)",
     ),
     (
-        "stub.driver_parameters.test_liveness_check.TestLivenessCheck*.test_timeout_with_re_auth",
-        "needs session auth (a session's own auth token, re-auth with LOGOFF/LOGON): not in the neo4j facade yet",
-    ),
-    (
         "stub.server_side_routing.test_server_side_routing.TestServerSideRouting.test_direct_connection_with_url_params",
         "TestKit bug for drivers it has no error mapping for: the test reads the unbound local `driver` \
          (UnboundLocalError) after the expected error; the driver does refuse a bolt:// URI with query \
