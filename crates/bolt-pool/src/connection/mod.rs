@@ -882,8 +882,13 @@ impl Connection {
         if self.broken {
             return Some(Err(PoolError::Broken));
         }
-        if self.state.pending() == 0 {
+        if self.state.pending() <= self.swallow {
             return Some(Err(PoolError::NothingToReceive));
+        }
+        if self.swallow > 0 {
+            // The answers to a pipelined LOGOFF / LOGON come first: `fill`
+            // reads them.
+            return None;
         }
         match self.next_buffered() {
             Ok(None) => None,
@@ -918,7 +923,7 @@ impl Connection {
         if self.broken {
             return Err(PoolError::Broken);
         }
-        if self.state.pending() == 0 {
+        if self.state.pending() == 0 || self.swallow > 0 {
             return Ok(None);
         }
         let Some(at) = self.next_buffered()? else {
@@ -975,7 +980,12 @@ impl Connection {
     /// # Ok(()) }
     /// ```
     pub async fn fill(&mut self) -> Result<(), PoolError> {
+        let swallowing = self.swallow > 0;
         self.prepare_recv().await?;
+        if swallowing {
+            // Reading the LOGOFF / LOGON answers may have buffered more.
+            return Ok(());
+        }
         self.read_more().await
     }
 
@@ -1180,8 +1190,12 @@ impl Connection {
     /// the connection and is the error.
     async fn swallow_reauth(&mut self) -> Result<(), PoolError> {
         while self.swallow > 0 {
-            let body = self.read_message().await?;
-            let resp = match Response::decode(&body, self.version) {
+            let at = self.read_message().await?;
+            let body = match at {
+                Body::InPlace { start, len } => &self.rbuf[start..start + len],
+                Body::Joined => &self.current[..],
+            };
+            let resp = match Response::decode(body, self.version) {
                 Ok(r) => r,
                 Err(e) => return Err(self.protocol_failed(e.into())),
             };
