@@ -1,5 +1,6 @@
 //! Driver parameters and connection hints against scripted server halves
-//! (tests/support): eager BEGIN, the `connection.recv_timeout_seconds`
+//! (tests/support): eager BEGIN of explicit transactions, pipelined BEGIN of
+//! managed ones, the `connection.recv_timeout_seconds`
 //! hint, and the connection acquisition timeout.
 
 mod support;
@@ -75,7 +76,36 @@ async fn begin_transaction_waits_for_begin_and_reports_its_failure() {
 }
 
 #[tokio::test]
-async fn a_managed_transaction_never_runs_its_closure_on_a_failed_begin() {
+async fn a_managed_transaction_pipelines_begin_with_its_first_query() {
+    // BEGIN is answered only once RUN and PULL arrived: a driver waiting
+    // for BEGIN's answer first would hang (and hit the 2 s read deadline).
+    let m = start(Version::V5_0, |conn, req| match req {
+        Request::Begin(_) => Action::Reply(vec![]),
+        Request::Run(_) => Action::Reply(vec![
+            support::ok(),
+            success(&[("fields", vec!["n"].into())]),
+        ]),
+        _ => default_answer(conn, req),
+    })
+    .await;
+    let d = driver_with(&m, config());
+    let mut s = session(&d);
+    let summary = tokio::time::timeout(
+        Duration::from_secs(10),
+        s.execute_write(
+            |tx| async move { tx.run("RETURN 1 AS n", params! {}).await?.consume().await },
+        ),
+    )
+    .await
+    .unwrap();
+    assert!(summary.is_ok(), "{summary:?}");
+    assert_eq!(script(&m), ["BEGIN", "RUN", "PULL", "COMMIT"]);
+    s.close().await.unwrap();
+    d.close().await;
+}
+
+#[tokio::test]
+async fn a_failed_begin_in_a_managed_transaction_is_reported_by_its_first_query() {
     let m = start(Version::V5_0, |conn, req| match req {
         Request::Begin(_) => Action::Reply(vec![failure("Neo.ClientError.MadeUp.Code", "no")]),
         _ => default_answer(conn, req),
@@ -93,9 +123,54 @@ async fn a_managed_transaction_never_runs_its_closure_on_a_failed_begin() {
             }
         })
         .await;
-    assert!(matches!(r, Err(Error::Server { .. })), "{r:?}");
-    assert_eq!(calls.load(Ordering::SeqCst), 0);
+    match &r {
+        Err(e @ Error::Server { .. }) => assert_eq!(e.code(), Some("Neo.ClientError.MadeUp.Code")),
+        other => panic!("expected the BEGIN failure, got {other:?}"),
+    }
+    // Not retryable: the closure ran once, and nothing was committed.
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    assert_eq!(m.count(RequestKind::Commit), 0);
     s.close().await.unwrap();
+    d.close().await;
+}
+
+#[tokio::test]
+async fn a_refused_begin_is_reported_even_when_the_server_then_hangs_up() {
+    // The server answers the pipelined BEGIN with TokenExpired and closes
+    // before answering RUN: the failure is what counts (not retried), not
+    // the lost connection (which would be retried).
+    let m = start(Version::V5_0, |conn, req| match req {
+        Request::Begin(_) => Action::Reply(vec![failure(
+            "Neo.ClientError.Security.TokenExpired",
+            "expired",
+        )]),
+        Request::Run(_) => Action::Close,
+        _ => default_answer(conn, req),
+    })
+    .await;
+    let d = driver_with(&m, config());
+    let mut s = session(&d);
+    let calls = Arc::new(AtomicUsize::new(0));
+    let r = s
+        .execute_read(|tx| {
+            let calls = calls.clone();
+            async move {
+                calls.fetch_add(1, Ordering::SeqCst);
+                tx.run("RETURN 1", params! {}).await?.consume().await
+            }
+        })
+        .await;
+    match &r {
+        Err(e) => assert_eq!(
+            e.code(),
+            Some("Neo.ClientError.Security.TokenExpired"),
+            "{e:?}"
+        ),
+        Ok(_) => panic!("a refused BEGIN must fail the transaction"),
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    assert_eq!(m.count(RequestKind::Begin), 1);
+    let _ = s.close().await;
     d.close().await;
 }
 

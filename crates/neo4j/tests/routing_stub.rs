@@ -1131,3 +1131,37 @@ async fn one_server_without_server_side_routing_disables_guessing() {
     assert_eq!(work, vec![home("homedb"), home("homedb")]);
     d.close().await;
 }
+
+#[tokio::test]
+async fn a_refused_begin_counts_even_when_the_reader_then_hangs_up() {
+    // A managed transaction pipelines BEGIN with its first RUN. The reader
+    // refuses BEGIN (TokenExpired, not retryable) and closes before
+    // answering RUN: the refusal is reported at once, not a retryable
+    // SessionExpired for the lost connection.
+    let reader = start(Version::V5_0, |conn, req| match req {
+        Request::Begin(_) => Action::Reply(vec![failure(
+            "Neo.ClientError.Security.TokenExpired",
+            "expired",
+        )]),
+        Request::Run(_) => Action::Close,
+        _ => default_answer(conn, req),
+    })
+    .await;
+    let writer = start(Version::V5_0, default_answer).await;
+    let (router, _) = router(answer(300, &[&reader], &[&writer])).await;
+    let d = driver(&format!("neo4j://{}", router.address()));
+    let mut s = session(&d, "adb", AccessMode::Read);
+    let r = s
+        .execute_read(|tx| async move { tx.run("RETURN 1", params! {}).await?.consume().await })
+        .await;
+    let err = r.unwrap_err();
+    assert_eq!(
+        err.code(),
+        Some("Neo.ClientError.Security.TokenExpired"),
+        "{err}"
+    );
+    assert!(!err.is_retryable());
+    assert_eq!(reader.count(RequestKind::Begin), 1);
+    let _ = s.close().await;
+    d.close().await;
+}

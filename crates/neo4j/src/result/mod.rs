@@ -227,6 +227,8 @@ pub(crate) async fn start<'a>(
         protocol_version: (version.major, version.minor),
     };
     // Answers owed to a pipelined TELEMETRY / BEGIN come first.
+    // A server failure that came first (a refused BEGIN) is the error to
+    // report even if the server then hung up before answering RUN.
     let mut failure = None;
     let mut lost = None;
     for _ in 0..std::mem::take(&mut s.pre_responses) {

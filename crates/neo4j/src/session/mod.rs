@@ -291,9 +291,6 @@ pub struct Session {
     /// (Bolt 5.8): work is routed with it but sent without a database
     /// until a server names the home database.
     guessed_db: bool,
-    /// Whether BEGIN waits for the first query (`execute_query`) instead
-    /// of being confirmed at once.
-    pipelined_begin: bool,
 }
 
 impl std::fmt::Debug for Session {
@@ -329,7 +326,6 @@ impl Session {
             slot: Slot::default(),
             managed_api: Telemetry::MANAGED_TRANSACTION,
             guessed_db: false,
-            pipelined_begin: false,
         }
     }
 
@@ -337,7 +333,6 @@ impl Session {
     /// report the driver-level API in TELEMETRY.
     pub(crate) fn for_execute_query(mut self) -> Self {
         self.managed_api = Telemetry::DRIVER_LEVEL;
-        self.pipelined_begin = true;
         self
     }
 
@@ -602,20 +597,25 @@ impl Session {
         config: TransactionConfig,
     ) -> Result<Transaction<'_>, Error> {
         self.note_api(Telemetry::UNMANAGED_TRANSACTION);
-        self.begin_in_slot(self.config.mode, &config).await?;
+        self.begin_in_slot(self.config.mode, &config, Begin::Confirmed)
+            .await?;
         let fetch_size = self.fetch_size;
         Ok(Transaction::new(self, fetch_size))
     }
 
-    /// Begins a transaction in the slot. BEGIN is confirmed before the
-    /// transaction is handed out (the official drivers' eager begin: a
-    /// failing BEGIN is reported by `begin_transaction`, and a managed
-    /// transaction's closure never runs on one), except for
-    /// `execute_query`, whose BEGIN, RUN and PULL go out together.
+    /// Begins a transaction in the slot. An explicit transaction's BEGIN
+    /// is confirmed before the transaction is handed out (the official
+    /// drivers' eager begin: a failing BEGIN is reported by
+    /// `begin_transaction`). A managed transaction's BEGIN goes out with
+    /// its first query (or COMMIT) in the same write, saving a round trip
+    /// per transaction; a failing BEGIN is then reported by that first
+    /// query, inside the closure, and the retry rules apply as for any
+    /// failure there.
     async fn begin_in_slot(
         &mut self,
         mode: AccessMode,
         config: &TransactionConfig,
+        begin: Begin,
     ) -> Result<(), Error> {
         self.prepare(mode).await?;
         let cx = self.tx_context(mode, config);
@@ -623,7 +623,7 @@ impl Session {
             self.slot.release().await;
             return Err(e);
         }
-        if !self.pipelined_begin {
+        if begin == Begin::Confirmed {
             if let Err(e) = self.slot.confirm_begin().await {
                 self.slot.release().await;
                 return Err(e);
@@ -807,7 +807,7 @@ impl Session {
         Fut: Future<Output = Result<T, E>>,
         E: From<Error>,
     {
-        if let Err(e) = self.begin_in_slot(mode, config).await {
+        if let Err(e) = self.begin_in_slot(mode, config, Begin::Pipelined).await {
             let r = e.is_retryable();
             return Err((E::from(e), r));
         }
@@ -887,4 +887,15 @@ impl Session {
         self.slot.release().await;
         r
     }
+}
+
+/// Whether a transaction's BEGIN is answered before the transaction is
+/// handed out, or goes out with its first query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Begin {
+    /// Explicit transactions: BEGIN's answer is awaited.
+    Confirmed,
+    /// Managed transactions and `execute_query`: BEGIN, RUN and PULL go
+    /// out in one write.
+    Pipelined,
 }
