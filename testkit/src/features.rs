@@ -118,10 +118,6 @@ pub(crate) const FEATURES: &[&str] = &[
 /// the reason TestKit shows. First match wins.
 const SKIPS: &[(&str, &str)] = &[
     (
-        "stub.authorization.verify_authentication.test_verify_authentication.TestVerifyAuthenticationV5x1.test_warm_router_failure",
-        "routing tables age by the system clock, not the driver's Clock (mock time moves connection lifetime and liveness only), so the table TestKit expires with FakeTime is still fresh and no ROUTE is sent",
-    ),
-    (
         "stub.tx_run.test_tx_run.TestTxRun.test_eager_begin_on_tx_func_run_with_*",
         "by design: a managed transaction sends BEGIN with its first query in one write (2 round \
          trips per one-query write transaction, not 3), so a failing BEGIN is reported by that \

@@ -1165,3 +1165,40 @@ async fn a_refused_begin_counts_even_when_the_reader_then_hangs_up() {
     let _ = s.close().await;
     d.close().await;
 }
+
+/// Time that moves only when told to.
+#[derive(Debug)]
+struct ManualClock(Mutex<std::time::Instant>);
+
+impl neo4j::Clock for ManualClock {
+    fn now(&self) -> std::time::Instant {
+        *self.0.lock().unwrap()
+    }
+}
+
+#[tokio::test]
+async fn routing_tables_age_by_the_drivers_clock() {
+    let reader = start(Version::V5_0, default_answer).await;
+    let writer = start(Version::V5_0, default_answer).await;
+    let (router, routes) = router(answer(300, &[&reader], &[&writer])).await;
+    let clock = Arc::new(ManualClock(Mutex::new(std::time::Instant::now())));
+    let config = Config::builder()
+        .with_auth(("neo4j", "pw"))
+        .with_connection_timeout(Duration::from_secs(2))
+        .with_clock(clock.clone())
+        .build()
+        .unwrap();
+    let d = GraphDatabase::driver(format!("neo4j://{}", router.address()), config).unwrap();
+    assert_eq!(run_1(&d, "adb", AccessMode::Read).await.unwrap(), 1);
+    assert_eq!(run_1(&d, "adb", AccessMode::Read).await.unwrap(), 1);
+    assert_eq!(routes.load(Ordering::SeqCst), 1, "the table is fresh");
+    // Five minutes pass by the driver's clock (not by the wall clock).
+    *clock.0.lock().unwrap() += Duration::from_secs(301);
+    assert_eq!(run_1(&d, "adb", AccessMode::Read).await.unwrap(), 1);
+    assert_eq!(
+        routes.load(Ordering::SeqCst),
+        2,
+        "the expired table is fetched again"
+    );
+    d.close().await;
+}

@@ -1,12 +1,12 @@
-//! [`Clock`]: the time source a driver judges connection lifetimes and
-//! liveness checks by. Owns nothing else: timeouts on the network always
-//! run on tokio's timer.
+//! [`Clock`]: the time source a driver judges connection lifetimes,
+//! liveness checks and routing table expiry by. Owns nothing else:
+//! timeouts on the network always run on tokio's timer.
 
 use std::time::Instant;
 
-/// Where a driver reads the time for `max_connection_lifetime` and
-/// `liveness_check_timeout` decisions. The default is the system's
-/// monotonic clock; replace it only where time must be controlled (tests
+/// Where a driver reads the time for `max_connection_lifetime`,
+/// `liveness_check_timeout` and routing table TTL decisions. The default
+/// is the system's monotonic clock; replace it only where time must be controlled (tests
 /// of hour-long lifetimes that must not take an hour).
 ///
 /// ```

@@ -380,7 +380,8 @@ impl Config {
         self.liveness_check_timeout
     }
 
-    /// The clock of lifetime and liveness decisions; `None`: the system's.
+    /// The clock of lifetime, liveness and routing TTL decisions; `None`:
+    /// the system's.
     ///
     /// ```
     /// assert!(neo4j::Config::default().clock().is_none());
@@ -795,8 +796,8 @@ impl ConfigBuilder {
         self
     }
 
-    /// The [`Clock`] that `max_connection_lifetime` and
-    /// `liveness_check_timeout` are judged by. Default: the system's
+    /// The [`Clock`] that `max_connection_lifetime`,
+    /// `liveness_check_timeout` and routing table TTLs are judged by. Default: the system's
     /// monotonic clock. Network timeouts are not affected.
     ///
     /// ```

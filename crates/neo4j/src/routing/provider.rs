@@ -11,7 +11,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bolt_net::{Address, ConnectOptions, Resolver};
 use bolt_pool::{OpenOptions, PoolConfig, PoolError, PoolMetrics, PooledConnection, Pools};
@@ -96,6 +96,8 @@ pub(crate) struct RoutingProvider {
     /// Per server with a pool: whether its last connection said it does
     /// server-side routing (`ssr.enabled` hint, Bolt 5.8+).
     ssr: Mutex<HashMap<Address, bool>>,
+    /// The driver's clock (the pool's): routing tables age by it.
+    clock: Arc<dyn bolt_pool::Clock>,
 }
 
 impl std::fmt::Debug for RoutingProvider {
@@ -143,6 +145,7 @@ impl RoutingProvider {
         }
         let routing_context = routing_context_map(&initial, query);
         let open = open.with_routing_context(Some(routing_context.clone()));
+        let clock = pool.clock.clone();
         let pools = Pools::new(members, open, pool).map_err(|e| Error::Usage(e.to_string()))?;
         Ok(RoutingProvider {
             initial,
@@ -157,6 +160,7 @@ impl RoutingProvider {
             closed: AtomicBool::new(false),
             home_db: HomeDbCache::default(),
             ssr: Mutex::new(HashMap::new()),
+            clock,
         })
     }
 
@@ -313,14 +317,14 @@ impl RoutingProvider {
         let tables = self.tables();
         tables
             .get(key)
-            .filter(|t| t.is_fresh(mode, Instant::now()))
+            .filter(|t| t.is_fresh(mode, self.clock.now()))
             .cloned()
     }
 
     /// Drops tables expired for longer than the purge delay, and the pools
     /// of servers no table names any more.
     async fn purge_expired(&self) {
-        let now = Instant::now();
+        let now = self.clock.now();
         let purged = {
             let mut tables = self.tables();
             let before = tables.len();
@@ -453,7 +457,8 @@ impl RoutingProvider {
             }
         };
         match result {
-            Ok(t) => {
+            Ok(mut t) => {
+                t.updated_at = self.clock.now();
                 tracing::debug!(%router, database = ?t.database, ttl = ?t.ttl, "routing table updated");
                 Ok(Some(t))
             }
