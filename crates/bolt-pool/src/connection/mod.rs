@@ -811,6 +811,12 @@ impl Connection {
     /// ```
     pub async fn recv(&mut self) -> Result<Response, PoolError> {
         self.prepare_recv().await?;
+        self.read_response().await
+    }
+
+    /// Reads, decodes and accounts for the next response (owned): the
+    /// shared step of [`recv`](Self::recv) and the re-auth answers.
+    async fn read_response(&mut self) -> Result<Response, PoolError> {
         let at = self.read_message().await?;
         let body = match at {
             Body::InPlace { start, len } => &self.rbuf[start..start + len],
@@ -1190,19 +1196,7 @@ impl Connection {
     /// the connection and is the error.
     async fn swallow_reauth(&mut self) -> Result<(), PoolError> {
         while self.swallow > 0 {
-            let at = self.read_message().await?;
-            let body = match at {
-                Body::InPlace { start, len } => &self.rbuf[start..start + len],
-                Body::Joined => &self.current[..],
-            };
-            let resp = match Response::decode(body, self.version) {
-                Ok(r) => r,
-                Err(e) => return Err(self.protocol_failed(e.into())),
-            };
-            match self.state.on_response(&resp) {
-                Ok(kind) => self.answered(kind),
-                Err(e) => return Err(self.protocol_failed(e.into())),
-            }
+            let resp = self.read_response().await?;
             self.swallow -= 1;
             if let Response::Failure(f) = resp {
                 self.swallow = 0;
