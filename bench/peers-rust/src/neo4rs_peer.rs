@@ -112,5 +112,16 @@ fn main() {
         .build()
         .expect("runtime");
     let g = rt.block_on(graph(&a));
-    measure(&a, "0.9.0-rc.11", |a| rt.block_on(once(a, &g)));
+    // As for `bench-ours`: the workload runs in a spawned task, as driver
+    // code does in an application; BENCH_RUNTIME=block_on runs it in
+    // `block_on` on the main thread.
+    let spawn = std::env::var("BENCH_RUNTIME").as_deref() != Ok("block_on");
+    measure(&a, "0.9.0-rc.11", |a| {
+        if !spawn {
+            return rt.block_on(once(a, &g));
+        }
+        let (a, g) = (a.clone(), g.clone());
+        rt.block_on(rt.spawn(async move { once(&a, &g).await }))
+            .expect("bench task panicked")
+    });
 }
