@@ -23,7 +23,8 @@ use crate::util::{self, say, Res};
 
 const USAGE: &str = "usage: cargo xtask bench [--quick] [--workload a,b] [--peer a,b] [--server a,b] [--runs N] [--no-doc]
   workloads: stream_ints stream_maps small_seq small_par tx_write connect
-  peers:     ours neo4rs neo4j-crate python python-rust-ext js
+  peers:     ours neo4rs neo4j-crate python python-rust-ext js floor
+             (floor: no driver, pre-encoded bytes; small_seq and tx_write only)
   servers:   replay (bolt-replay, port 18088) arcadedb (port 18087, database testdb)
   --quick    a tenth of the work, 2 measured runs (a smoke run; numbers are rough)
   --no-doc   print the table only, leave docs/benchmarks.{md,svg} alone";
@@ -47,14 +48,17 @@ pub const WORKLOADS: [&str; 6] = [
     "connect",
 ];
 /// Every peer, in report order (ours first).
-pub const PEERS: [&str; 6] = [
+pub const PEERS: [&str; 7] = [
     "ours",
     "neo4rs",
     "neo4j-crate",
     "python",
     "python-rust-ext",
     "js",
+    "floor",
 ];
+/// The workloads `bench-floor` (the `floor` pseudo-peer) knows.
+const FLOOR_WORKLOADS: [&str; 2] = ["small_seq", "tx_write"];
 /// Every server.
 pub const SERVERS: [&str; 2] = ["replay", "arcadedb"];
 
@@ -210,6 +214,9 @@ pub fn cli(args: &[String]) -> Res {
         };
         for w in &o.workloads {
             for p in &o.peers {
+                if p == "floor" && !FLOOR_WORKLOADS.contains(&w.as_str()) {
+                    continue;
+                }
                 let m = measure(server_name, w, p, &o);
                 let line = if let Some(e) = &m.error {
                     format!("{server_name:8} {w:12} {p:16} FAILED: {e}")
@@ -267,7 +274,7 @@ fn install(o: &Opts) -> Res {
         .current_dir(&root)
         .args(["build", "--release", "-p", "bolt-replay"]);
     // bench-ours also probes ArcadeDB's readiness.
-    if want("ours") || o.servers.iter().any(|s| s == "arcadedb") {
+    if want("ours") || want("floor") || o.servers.iter().any(|s| s == "arcadedb") {
         cargo.args(["-p", "bench-ours"]);
     }
     say("building bolt-replay and bench-ours (release)");
@@ -334,6 +341,7 @@ fn peer_command(peer: &str) -> Command {
     let rust = peers_rust_target().join("release");
     match peer {
         "ours" => Command::new(release.join("bench-ours")),
+        "floor" => Command::new(release.join("bench-floor")),
         "neo4rs" => Command::new(rust.join("peer-neo4rs")),
         "neo4j-crate" => Command::new(rust.join("peer-neo4j-crate")),
         "python" | "python-rust-ext" => {
@@ -566,7 +574,9 @@ fn best_other<'a>(
     key: impl Fn(&Measured) -> f64,
 ) -> Option<(&'a str, &'a Measured)> {
     r.iter()
-        .filter(|((s, ww, p), m)| s == server_name && ww == w && p != "ours" && m.ok())
+        .filter(|((s, ww, p), m)| {
+            s == server_name && ww == w && p != "ours" && p != "floor" && m.ok()
+        })
         .map(|((_, _, p), m)| (p.as_str(), m))
         .max_by(|a, b| key(a.1).total_cmp(&key(b.1)))
 }
@@ -660,6 +670,24 @@ fn targets(r: &Results) -> String {
                     out,
                     "- {s}/{w}: client CPU ours/{bp} = {ratio:.2} {verdict}"
                 );
+                if let (Some(l), Some(f)) = (
+                    limit,
+                    r.get(&(s.clone(), w.to_string(), "floor".into()))
+                        .filter(|m| m.ok()),
+                ) {
+                    let goal = l * best.cpu_us();
+                    let _ = writeln!(
+                        out,
+                        "  - floor (no driver) {}/op: the target asks for {}/op, {}",
+                        micros(f.cpu_us()),
+                        micros(goal),
+                        if goal < f.cpu_us() {
+                            "below what a client that does nothing spends"
+                        } else {
+                            "above the floor"
+                        }
+                    );
+                }
             }
             if let Some((bp, best)) = best_other(r, s, w, Measured::rate) {
                 let ahead = ours.rate() > best.rate();
@@ -749,6 +777,11 @@ fn versions(r: &Results) -> String {
                 "neo4j-crate" => "crates.io `neo4j` (blocking API)",
                 "python" => "PyPI `neo4j` (pure Python)",
                 "python-rust-ext" => "PyPI `neo4j` + `neo4j-rust-ext`",
+                "floor" => {
+                    "no driver: `bench-floor` writes pre-encoded Bolt bytes and \
+                     counts the answers (blocking `std::net`), the least CPU any \
+                     client spends per operation"
+                }
                 _ => "npm `neo4j-driver`",
             };
             let _ = writeln!(s, "- `{p}`: {what} {ver}");
@@ -809,7 +842,7 @@ fn chart(r: &Results, o: &Opts) -> String {
     const BAR: f64 = 300.0;
     const GAP: f64 = 110.0;
     let colors = [
-        "#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#ff7f0e",
+        "#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#ff7f0e", "#7f7f7f",
     ];
     let mut body = String::new();
     let mut y = 30.0;

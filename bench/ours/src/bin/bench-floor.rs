@@ -145,6 +145,7 @@ struct Args {
     password: String,
     db: String,
     workload: String,
+    warmup: u64,
     ops: u64,
     runs: u64,
     mode: String,
@@ -157,6 +158,7 @@ fn args() -> Args {
         password: "password".into(),
         db: "testdb".into(),
         workload: "small_seq".into(),
+        warmup: 1,
         ops: 2000,
         runs: 5,
         mode: "blocking".into(),
@@ -172,6 +174,9 @@ fn args() -> Args {
             "--workload" => a.workload = val,
             "--ops" => a.ops = val.parse().expect("--ops N"),
             "--runs" => a.runs = val.parse().expect("--runs N"),
+            "--warmup" => a.warmup = val.parse().expect("--warmup N"),
+            // the other peers' arguments that mean nothing here
+            "--rows" | "--conc" => {}
             "--mode" => a.mode = val,
             o => panic!("unknown argument {o}"),
         }
@@ -195,7 +200,7 @@ fn blocking(a: &Args) -> std::io::Result<()> {
         assert!(n > 0, "server closed");
         want -= c.feed(&buf[..n]).min(want);
     }
-    for run in 0..=a.runs {
+    for run in 0..a.warmup + a.runs {
         let (w, cpu) = (Instant::now(), cpu_time::ProcessTime::now());
         for _ in 0..a.ops {
             for (bytes, answers) in &op {
@@ -208,7 +213,7 @@ fn blocking(a: &Args) -> std::io::Result<()> {
                 }
             }
         }
-        report(run, a.ops, w, cpu);
+        report(run >= a.warmup, a.ops, w, cpu);
     }
     Ok(())
 }
@@ -229,7 +234,7 @@ async fn tokio_client(a: &Args) -> std::io::Result<()> {
         assert!(n > 0, "server closed");
         want -= c.feed(&buf[..n]).min(want);
     }
-    for run in 0..=a.runs {
+    for run in 0..a.warmup + a.runs {
         let (w, cpu) = (Instant::now(), cpu_time::ProcessTime::now());
         for _ in 0..a.ops {
             for (bytes, answers) in &op {
@@ -242,14 +247,14 @@ async fn tokio_client(a: &Args) -> std::io::Result<()> {
                 }
             }
         }
-        report(run, a.ops, w, cpu);
+        report(run >= a.warmup, a.ops, w, cpu);
     }
     Ok(())
 }
 
-/// Run 0 is the warm-up and is not printed.
-fn report(run: u64, ops: u64, wall: Instant, cpu: cpu_time::ProcessTime) {
-    if run > 0 {
+/// Prints a measured run (warm-up runs are not printed).
+fn report(measured: bool, ops: u64, wall: Instant, cpu: cpu_time::ProcessTime) {
+    if measured {
         println!(
             "{}",
             serde_json::json!({
@@ -262,7 +267,7 @@ fn report(run: u64, ops: u64, wall: Instant, cpu: cpu_time::ProcessTime) {
 }
 
 fn main() {
-    let a = args();
+    let a = std::sync::Arc::new(args());
     let r = match a.mode.as_str() {
         "blocking" => blocking(&a),
         "current_thread" => tokio::runtime::Builder::new_current_thread()
@@ -275,7 +280,6 @@ fn main() {
                 .enable_all()
                 .build()
                 .expect("runtime");
-            let a = std::sync::Arc::new(a);
             let a2 = a.clone();
             rt.block_on(rt.spawn(async move { tokio_client(&a2).await }))
                 .expect("task panicked")
@@ -283,4 +287,9 @@ fn main() {
         m => panic!("unknown --mode {m}"),
     };
     r.expect("bench-floor failed");
+    let total = (a.warmup + a.runs) * a.ops;
+    println!(
+        "{}",
+        serde_json::json!({"done": true, "total_ops": total, "version": "-"})
+    );
 }
