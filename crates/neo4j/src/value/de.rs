@@ -300,14 +300,15 @@ pub(crate) fn nest_key(e: Error, key: &str) -> Error {
     }
 }
 
-/// Map access over owned entries; value errors name their key.
-pub(crate) struct Entries<I> {
+/// Map access over owned entries (keys of any string type); value errors
+/// name their key.
+pub(crate) struct Entries<I, K> {
     iter: I,
-    key: Option<String>,
+    key: Option<K>,
     value: Option<Value>,
 }
 
-impl<I: Iterator<Item = (String, Value)>> Entries<I> {
+impl<K: AsRef<str>, I: Iterator<Item = (K, Value)>> Entries<I, K> {
     pub(crate) fn new(iter: I) -> Self {
         Entries {
             iter,
@@ -317,16 +318,16 @@ impl<I: Iterator<Item = (String, Value)>> Entries<I> {
     }
 }
 
-impl<'de, I: Iterator<Item = (String, Value)>> de::MapAccess<'de> for Entries<I> {
+impl<'de, K: AsRef<str>, I: Iterator<Item = (K, Value)>> de::MapAccess<'de> for Entries<I, K> {
     type Error = Error;
 
-    fn next_key_seed<K: de::DeserializeSeed<'de>>(
+    fn next_key_seed<S: de::DeserializeSeed<'de>>(
         &mut self,
-        seed: K,
-    ) -> Result<Option<K::Value>, Error> {
+        seed: S,
+    ) -> Result<Option<S::Value>, Error> {
         match self.iter.next() {
             Some((k, v)) => {
-                let out = seed.deserialize(StrDeserializer::<Error>::new(&k))?;
+                let out = seed.deserialize(StrDeserializer::<Error>::new(k.as_ref()))?;
                 self.key = Some(k);
                 self.value = Some(v);
                 Ok(Some(out))
@@ -340,8 +341,9 @@ impl<'de, I: Iterator<Item = (String, Value)>> de::MapAccess<'de> for Entries<I>
             .value
             .take()
             .ok_or_else(|| Error::conversion("map value requested before its key"))?;
-        let key = self.key.take().unwrap_or_default();
-        seed.deserialize(v).map_err(|e| nest_key(e, &key))
+        let key = self.key.take();
+        let key = key.as_ref().map_or("", AsRef::as_ref);
+        seed.deserialize(v).map_err(|e| nest_key(e, key))
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -404,7 +406,7 @@ fn seq<'de, V: Visitor<'de>>(items: Vec<Value>, visitor: V) -> Result<V::Value, 
 }
 
 /// Properties plus the entity fields a struct asks for by name.
-fn entity_entries(v: Value, fields: &[&str]) -> Vec<(String, Value)> {
+fn entity_entries(v: Value, fields: &[&str]) -> std::vec::IntoIter<(map::Key, Value)> {
     let (mut props, extras): (ValueMap, Vec<(&str, Value)>) = match v {
         Value::Node(n) => {
             let n = *n.0;
@@ -430,14 +432,14 @@ fn entity_entries(v: Value, fields: &[&str]) -> Vec<(String, Value)> {
                 ],
             )
         }
-        _ => return Vec::new(),
+        _ => return Vec::new().into_iter(),
     };
     for (k, v) in extras {
         if fields.contains(&k) && !props.contains_key(k) {
             props.insert(k, v);
         }
     }
-    props.into_vec()
+    props.into_entries()
 }
 
 impl<'de> Deserializer<'de> for Value {
@@ -452,7 +454,7 @@ impl<'de> Deserializer<'de> for Value {
             Value::Bytes(b) => visitor.visit_byte_buf(b),
             Value::String(s) => visitor.visit_string(s),
             Value::List(l) => seq(l, visitor),
-            Value::Map(m) => visitor.visit_map(Entries::new(m.into_iter())),
+            Value::Map(m) => visitor.visit_map(Entries::new(m.into_entries())),
             other => {
                 let (name, parts) = into_parts(other);
                 visitor.visit_enum(Variant {
@@ -487,7 +489,7 @@ impl<'de> Deserializer<'de> for Value {
         match self {
             Value::String(s) => visitor.visit_enum(s.into_deserializer()),
             Value::Map(m) if m.len() == 1 => {
-                let (name, value) = m.into_vec().pop().unwrap_or_default();
+                let (name, value) = m.into_iter().next().unwrap_or_default();
                 visitor.visit_enum(Variant {
                     name,
                     value: Some(value),
@@ -539,30 +541,30 @@ impl<'de> Deserializer<'de> for Value {
     ) -> Result<V::Value, Error> {
         match self {
             v @ (Value::Node(_) | Value::Relationship(_)) => {
-                visitor.visit_map(Entries::new(entity_entries(v, fields).into_iter()))
+                visitor.visit_map(Entries::new(entity_entries(v, fields)))
             }
             Value::Path(p) => {
                 let p = *p.0;
                 let entries = vec![
-                    ("nodes".to_owned(), Value::from(p.nodes)),
-                    ("relationships".to_owned(), Value::from(p.relationships)),
+                    ("nodes", Value::from(p.nodes)),
+                    ("relationships", Value::from(p.relationships)),
                 ];
                 visitor.visit_map(Entries::new(entries.into_iter()))
             }
             Value::Point2D(p) => {
                 let entries = vec![
-                    ("srid".to_owned(), p.srid.into()),
-                    ("x".to_owned(), p.x.into()),
-                    ("y".to_owned(), p.y.into()),
+                    ("srid", p.srid.into()),
+                    ("x", p.x.into()),
+                    ("y", p.y.into()),
                 ];
                 visitor.visit_map(Entries::new(entries.into_iter()))
             }
             Value::Point3D(p) => {
                 let entries = vec![
-                    ("srid".to_owned(), p.srid.into()),
-                    ("x".to_owned(), p.x.into()),
-                    ("y".to_owned(), p.y.into()),
-                    ("z".to_owned(), p.z.into()),
+                    ("srid", p.srid.into()),
+                    ("x", p.x.into()),
+                    ("y", p.y.into()),
+                    ("z", p.z.into()),
                 ];
                 visitor.visit_map(Entries::new(entries.into_iter()))
             }

@@ -1,14 +1,29 @@
 //! [`ValueMap`]: the insertion-ordered string-keyed map inside
 //! [`Value::Map`](crate::Value::Map), node and relationship properties, and
-//! parameters.
+//! parameters, and its iterators ([`Iter`], [`IntoIter`]).
+//!
+//! Keys are stored privately as [`Key`]s: strings of up to 24 bytes live
+//! inline, so decoding a map of short keys (the usual case: property names)
+//! allocates nothing per key. The public API only ever hands out `&str`, or
+//! an owned `String` where the map is consumed.
+
+use std::fmt;
+use std::iter::FusedIterator;
+
+use compact_str::CompactString;
 
 use super::Value;
 
+/// A map key: inline up to 24 bytes, on the heap beyond. Private: never
+/// part of a public signature.
+pub(crate) type Key = CompactString;
+
 /// An insertion-ordered map from string keys to [`Value`]s.
 ///
-/// Backed by a `Vec<(String, Value)>`: lookups are linear, which beats
-/// hashing for the small maps the server returns. Inserting an existing key
-/// replaces its value and keeps its position.
+/// Backed by a vector of entries: lookups are linear, which beats hashing
+/// for the small maps the server returns. Inserting an existing key
+/// replaces its value and keeps its position. Short keys (up to 24 bytes)
+/// are stored without a heap allocation of their own.
 ///
 /// ```
 /// use neo4j::{Value, ValueMap};
@@ -20,7 +35,7 @@ use super::Value;
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ValueMap {
-    entries: Vec<(String, Value)>,
+    entries: Vec<(Key, Value)>,
 }
 
 impl ValueMap {
@@ -48,7 +63,7 @@ impl ValueMap {
 
     /// Builds a map from entries as they are, without checking for
     /// duplicate keys (the decoder's fast path).
-    pub(crate) fn from_entries_unchecked(entries: Vec<(String, Value)>) -> Self {
+    pub(crate) fn from_entries_unchecked(entries: Vec<(Key, Value)>) -> Self {
         ValueMap { entries }
     }
 
@@ -61,8 +76,11 @@ impl ValueMap {
     /// assert_eq!(m.len(), 1);
     /// ```
     pub fn insert(&mut self, k: impl Into<String>, v: impl Into<Value>) -> Option<Value> {
-        let k = k.into();
-        let v = v.into();
+        self.insert_key(Key::from(k.into()), v.into())
+    }
+
+    /// [`insert`](Self::insert) for a key already in its stored form.
+    pub(crate) fn insert_key(&mut self, k: Key, v: Value) -> Option<Value> {
         match self.entries.iter_mut().find(|(key, _)| *key == k) {
             Some((_, old)) => Some(std::mem::replace(old, v)),
             None => {
@@ -82,7 +100,7 @@ impl ValueMap {
     pub fn get(&self, k: &str) -> Option<&Value> {
         self.entries
             .iter()
-            .find(|(key, _)| key == k)
+            .find(|(key, _)| key.as_str() == k)
             .map(|(_, v)| v)
     }
 
@@ -96,7 +114,7 @@ impl ValueMap {
     pub fn get_mut(&mut self, k: &str) -> Option<&mut Value> {
         self.entries
             .iter_mut()
-            .find(|(key, _)| key == k)
+            .find(|(key, _)| key.as_str() == k)
             .map(|(_, v)| v)
     }
 
@@ -108,7 +126,7 @@ impl ValueMap {
     /// assert_eq!(m.keys().collect::<Vec<_>>(), ["b"]);
     /// ```
     pub fn remove(&mut self, k: &str) -> Option<Value> {
-        let i = self.entries.iter().position(|(key, _)| key == k)?;
+        let i = self.entries.iter().position(|(key, _)| key.as_str() == k)?;
         Some(self.entries.remove(i).1)
     }
 
@@ -147,8 +165,8 @@ impl ValueMap {
     /// let (k, v) = m.iter().next().unwrap();
     /// assert_eq!((k, v), ("a", &neo4j::Value::Integer(1)));
     /// ```
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &Value)> + '_ {
-        self.entries.iter().map(|(k, v)| (k.as_str(), v))
+    pub fn iter(&self) -> Iter<'_> {
+        Iter(self.entries.iter())
     }
 
     /// Keys in insertion order.
@@ -157,7 +175,7 @@ impl ValueMap {
     /// let m: neo4j::ValueMap = [("x", 1), ("y", 2)].into_iter().collect();
     /// assert_eq!(m.keys().collect::<Vec<_>>(), ["x", "y"]);
     /// ```
-    pub fn keys(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+    pub fn keys(&self) -> impl ExactSizeIterator<Item = &str> + DoubleEndedIterator + '_ {
         self.entries.iter().map(|(k, _)| k.as_str())
     }
 
@@ -167,18 +185,8 @@ impl ValueMap {
     /// let m: neo4j::ValueMap = [("x", 1)].into_iter().collect();
     /// assert_eq!(m.values().count(), 1);
     /// ```
-    pub fn values(&self) -> impl ExactSizeIterator<Item = &Value> + '_ {
+    pub fn values(&self) -> impl ExactSizeIterator<Item = &Value> + DoubleEndedIterator + '_ {
         self.entries.iter().map(|(_, v)| v)
-    }
-
-    /// The entries as a slice.
-    ///
-    /// ```
-    /// let m: neo4j::ValueMap = [("x", 1)].into_iter().collect();
-    /// assert_eq!(m.as_slice()[0].0, "x");
-    /// ```
-    pub fn as_slice(&self) -> &[(String, Value)] {
-        &self.entries
     }
 
     /// The entries, consuming the map.
@@ -188,7 +196,12 @@ impl ValueMap {
     /// assert_eq!(m.into_vec(), vec![("x".to_string(), neo4j::Value::Integer(1))]);
     /// ```
     pub fn into_vec(self) -> Vec<(String, Value)> {
-        self.entries
+        self.into_iter().collect()
+    }
+
+    /// The entries with their keys in stored form, consuming the map.
+    pub(crate) fn into_entries(self) -> std::vec::IntoIter<(Key, Value)> {
+        self.entries.into_iter()
     }
 }
 
@@ -210,19 +223,131 @@ impl<K: Into<String>, V: Into<Value>> Extend<(K, V)> for ValueMap {
 
 impl IntoIterator for ValueMap {
     type Item = (String, Value);
-    type IntoIter = std::vec::IntoIter<(String, Value)>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.entries.into_iter()
+    type IntoIter = IntoIter;
+    /// The entries in insertion order, keys as owned `String`s.
+    fn into_iter(self) -> IntoIter {
+        IntoIter(self.entries.into_iter())
     }
 }
 
 impl<'a> IntoIterator for &'a ValueMap {
     type Item = (&'a str, &'a Value);
-    type IntoIter = std::iter::Map<
-        std::slice::Iter<'a, (String, Value)>,
-        fn(&'a (String, Value)) -> (&'a str, &'a Value),
-    >;
-    fn into_iter(self) -> Self::IntoIter {
-        self.entries.iter().map(|(k, v)| (k.as_str(), v))
+    type IntoIter = Iter<'a>;
+    fn into_iter(self) -> Iter<'a> {
+        self.iter()
+    }
+}
+
+/// The entries of a [`ValueMap`], borrowed, in insertion order (from
+/// [`ValueMap::iter`]).
+///
+/// ```
+/// let m: neo4j::ValueMap = [("a", 1), ("b", 2)].into_iter().collect();
+/// let mut it: neo4j::value::map::Iter<'_> = m.iter();
+/// assert_eq!(it.next_back().map(|(k, _)| k), Some("b"));
+/// assert_eq!(it.len(), 1);
+/// ```
+#[derive(Clone)]
+pub struct Iter<'a>(std::slice::Iter<'a, (Key, Value)>);
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = (&'a str, &'a Value);
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next().map(|(k, v)| (k.as_str(), v))
+    }
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
+    }
+}
+
+impl DoubleEndedIterator for Iter<'_> {
+    #[inline]
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.0.next_back().map(|(k, v)| (k.as_str(), v))
+    }
+}
+
+impl ExactSizeIterator for Iter<'_> {}
+impl FusedIterator for Iter<'_> {}
+
+impl fmt::Debug for Iter<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.clone()).finish()
+    }
+}
+
+/// The entries of a [`ValueMap`], owned, in insertion order (from its
+/// `IntoIterator`); each key becomes a `String` as it is handed out.
+///
+/// ```
+/// let m: neo4j::ValueMap = [("a", 1)].into_iter().collect();
+/// let mut it: neo4j::value::map::IntoIter = m.into_iter();
+/// assert_eq!(it.next(), Some(("a".to_string(), neo4j::Value::Integer(1))));
+/// ```
+pub struct IntoIter(std::vec::IntoIter<(Key, Value)>);
+
+impl Iterator for IntoIter {
+    type Item = (String, Value);
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next().map(|(k, v)| (k.into_string(), v))
+    }
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
+    }
+}
+
+impl DoubleEndedIterator for IntoIter {
+    #[inline]
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.0.next_back().map(|(k, v)| (k.into_string(), v))
+    }
+}
+
+impl ExactSizeIterator for IntoIter {}
+impl FusedIterator for IntoIter {}
+
+impl fmt::Debug for IntoIter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.0.as_slice().iter().map(|(k, v)| (k.as_str(), v)))
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_and_long_keys_behave_alike() {
+        let long = "a key longer than twenty-four bytes, kept on the heap";
+        let mut m = ValueMap::new();
+        m.insert("id", 1);
+        m.insert(long, 2);
+        m.insert(String::from("é"), 3);
+        assert_eq!(m.insert(long.to_string(), 4), Some(Value::Integer(2)));
+        assert_eq!(m.get(long), Some(&Value::Integer(4)));
+        assert_eq!(m.keys().collect::<Vec<_>>(), ["id", long, "é"]);
+        assert_eq!(m.iter().rev().map(|(k, _)| k).next(), Some("é"));
+        let owned: Vec<(String, Value)> = m.clone().into_iter().collect();
+        assert_eq!(owned[1], (long.to_string(), Value::Integer(4)));
+        assert_eq!(m.clone().into_vec(), owned);
+        assert_eq!(m.remove("id"), Some(Value::Integer(1)));
+        assert_eq!(m.len(), 2);
+    }
+
+    #[test]
+    fn debug_shows_keys_as_strings() {
+        let m: ValueMap = [("a", 1)].into_iter().collect();
+        assert_eq!(
+            format!("{m:?}"),
+            r#"ValueMap { entries: [("a", Integer(1))] }"#
+        );
+        assert_eq!(format!("{:?}", m.iter()), r#"[("a", Integer(1))]"#);
+        assert_eq!(format!("{:?}", m.into_iter()), r#"[("a", Integer(1))]"#);
     }
 }

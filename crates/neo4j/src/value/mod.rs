@@ -19,7 +19,7 @@ mod chrono;
 mod de;
 mod from_value;
 mod graph;
-mod map;
+pub mod map;
 mod ser;
 mod spatial;
 mod temporal;

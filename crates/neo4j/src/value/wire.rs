@@ -13,6 +13,7 @@ use bolt_proto::Version;
 use packstream::{encode as enc, Decoder};
 
 use super::graph::{NodeData, PathData, RelationshipData};
+use super::map::Key;
 use super::temporal::{is_utc_zone, MAX_OFFSET, NANOS_PER_DAY, NANOS_PER_SEC};
 use super::*;
 
@@ -312,7 +313,7 @@ impl<'a> Reader<'a> {
         let depth = self.enter(depth)?;
         let mut entries = Vec::with_capacity(self.prealloc(n));
         for _ in 0..n {
-            let k = self.d.read_str().map_err(proto)?.to_owned();
+            let k = Key::new(self.d.read_str().map_err(proto)?);
             entries.push((k, self.value(depth)?));
         }
         Ok(ValueMap::from_entries_unchecked(entries))
