@@ -261,20 +261,28 @@ impl<'a> Decoder<'a> {
     /// ```
     #[inline]
     pub fn read_str(&mut self) -> Result<&'a str, Error> {
-        let start = self.pos;
-        let m = self.peek()?;
-        let len = match m {
-            0x80..=0x8F => {
-                self.pos += 1;
-                (m & 0x0F) as usize
-            }
-            STRING_8..=STRING_32 => {
-                self.pos += 1;
-                self.len_body(m - STRING_8)?
-            }
-            _ => return Err(self.mismatch("string", m)),
-        };
+        let (start, len) = self.str_header()?;
         self.str_body(start, len)
+    }
+
+    /// Reads a string's bytes, borrowed from the input, without checking
+    /// that they are UTF-8: for callers that compare them with strings they
+    /// already hold (a cache of map keys) and check the rest themselves
+    /// (`std::str::from_utf8`; the bytes start at `position() - len`).
+    ///
+    /// # Errors
+    /// As [`read_str`](Self::read_str), except that invalid UTF-8 is not
+    /// detected.
+    ///
+    /// ```
+    /// let mut d = packstream::Decoder::new(&[0x82, b'h', b'i']);
+    /// assert_eq!(d.read_str_bytes().unwrap(), b"hi");
+    /// assert_eq!(d.position(), 3);
+    /// ```
+    #[inline]
+    pub fn read_str_bytes(&mut self) -> Result<&'a [u8], Error> {
+        let (start, len) = self.str_header()?;
+        self.sized_take(start, len)
     }
 
     /// Reads a byte array, borrowed from the input.
@@ -549,6 +557,25 @@ impl<'a> Decoder<'a> {
                 remaining: self.remaining(),
             }),
         }
+    }
+
+    /// A string header: `(start of the header, length of the body)`.
+    #[inline(always)]
+    fn str_header(&mut self) -> Result<(usize, usize), Error> {
+        let start = self.pos;
+        let m = self.peek()?;
+        let len = match m {
+            0x80..=0x8F => {
+                self.pos += 1;
+                (m & 0x0F) as usize
+            }
+            STRING_8..=STRING_32 => {
+                self.pos += 1;
+                self.len_body(m - STRING_8)?
+            }
+            _ => return Err(self.mismatch("string", m)),
+        };
+        Ok((start, len))
     }
 
     #[inline(always)]
