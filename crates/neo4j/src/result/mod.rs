@@ -34,7 +34,7 @@ use crate::error::Error;
 use crate::query::{EagerResult, Query};
 use crate::record::Record;
 use crate::session::slot::{encoded_params, repeat_error, Slot, TxContext, TxState};
-use crate::value::wire::{decode_record_one, decode_record_view};
+use crate::value::wire::{decode_record_one, decode_record_view, KeyCache};
 
 /// What [`RecordStream::single_optional`] found: the record (if any) and
 /// warnings (one when the result had more than one record).
@@ -156,6 +156,8 @@ struct Inner<'a> {
     seq: u64,
     /// The server's id of this result in its transaction (Bolt 4.0+).
     qid: Option<i64>,
+    /// The last record's map keys, reused by the next record's decoding.
+    key_cache: KeyCache,
 }
 
 impl std::fmt::Debug for RecordStream<'_> {
@@ -314,6 +316,7 @@ pub(crate) async fn start<'a>(
         deferred: None,
         seq,
         qid,
+        key_cache: KeyCache::default(),
     };
     if in_tx {
         // Read the first batch now: a later RUN of the transaction must
@@ -354,11 +357,16 @@ fn more(s: &Slot, seq: u64, qid: Option<i64>, mut pull: Pull) -> Result<Pull, Er
 }
 
 /// Decodes one RECORD into a [`Record`] under `keys`.
-fn to_record(view: &RecordView<'_>, keys: &Arc<[String]>, ctx: StructCtx) -> Result<Record, Error> {
+fn to_record(
+    view: &RecordView<'_>,
+    keys: &Arc<[String]>,
+    ctx: StructCtx,
+    cache: &mut KeyCache,
+) -> Result<Record, Error> {
     if view.len() == 1 {
-        decode_record_one(view, ctx).map(|v| Record::one(keys.clone(), v))
+        decode_record_one(view, ctx, cache).map(|v| Record::one(keys.clone(), v))
     } else {
-        decode_record_view(view, ctx).map(|v| Record::new(keys.clone(), v))
+        decode_record_view(view, ctx, cache).map(|v| Record::new(keys.clone(), v))
     }
 }
 
@@ -397,16 +405,18 @@ impl<'a> Inner<'a> {
             // `.await` each.
             let buffered = loop {
                 match conn.next_record() {
-                    Ok(Some(view)) => match to_record(&view, &self.keys, self.ctx) {
-                        Ok(record) => {
-                            self.had_record = true;
-                            self.buffer.push_back(record);
+                    Ok(Some(view)) => {
+                        match to_record(&view, &self.keys, self.ctx, &mut self.key_cache) {
+                            Ok(record) => {
+                                self.had_record = true;
+                                self.buffer.push_back(record);
+                            }
+                            Err(e) => {
+                                conn.mark_broken();
+                                break Err(e);
+                            }
                         }
-                        Err(e) => {
-                            conn.mark_broken();
-                            break Err(e);
-                        }
-                    },
+                    }
                     Ok(None) => break Ok(()),
                     Err(e) => break Err(Error::from(e)),
                 }
@@ -424,17 +434,19 @@ impl<'a> Inner<'a> {
                     }
                     return Err(e);
                 }
-                Ok(ResponseRef::Record(view)) => match to_record(&view, &self.keys, self.ctx) {
-                    Ok(record) => {
-                        self.had_record = true;
-                        self.buffer.push_back(record);
-                        continue;
+                Ok(ResponseRef::Record(view)) => {
+                    match to_record(&view, &self.keys, self.ctx, &mut self.key_cache) {
+                        Ok(record) => {
+                            self.had_record = true;
+                            self.buffer.push_back(record);
+                            continue;
+                        }
+                        Err(e) => {
+                            conn.mark_broken();
+                            e
+                        }
                     }
-                    Err(e) => {
-                        conn.mark_broken();
-                        e
-                    }
-                },
+                }
                 Ok(ResponseRef::Success(ok)) => {
                     if ok.has_more() {
                         self.phase = Phase::More;

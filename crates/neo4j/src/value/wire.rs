@@ -35,6 +35,16 @@ fn fail(d: &Decoder<'_>) -> Error {
     }
 }
 
+/// `raw` as text; `end` is the decoder's position just after it.
+#[inline]
+fn utf8(raw: &[u8], end: usize) -> Result<&str, Error> {
+    std::str::from_utf8(raw).map_err(|_| {
+        proto(packstream::Error::InvalidUtf8 {
+            offset: end - raw.len(),
+        })
+    })
+}
+
 #[cold]
 fn bad(structure: &str, what: impl std::fmt::Display) -> Error {
     Error::Protocol(format!("malformed {structure} structure: {what}"))
@@ -61,8 +71,10 @@ pub(crate) fn decode_record_fields(fields: &[u8], ctx: StructCtx) -> Result<Vec<
 pub(crate) fn decode_record_view(
     view: &RecordView<'_>,
     ctx: StructCtx,
+    keys: &mut KeyCache,
 ) -> Result<Vec<Value>, Error> {
     let mut r = Reader::new(view.raw(), ctx);
+    r.cache = Some(keys);
     let out = r.values(view.len(), 1)?;
     r.d.finish().map_err(proto)?;
     Ok(out)
@@ -72,11 +84,31 @@ pub(crate) fn decode_record_view(
 ///
 /// # Errors
 /// As [`decode_record_view`].
-pub(crate) fn decode_record_one(view: &RecordView<'_>, ctx: StructCtx) -> Result<Value, Error> {
+pub(crate) fn decode_record_one(
+    view: &RecordView<'_>,
+    ctx: StructCtx,
+    keys: &mut KeyCache,
+) -> Result<Value, Error> {
     let mut r = Reader::new(view.raw(), ctx);
+    r.cache = Some(keys);
     let out = r.value(0)?;
     r.d.finish().map_err(proto)?;
     Ok(out)
+}
+
+/// The map keys of the last record a stream decoded, in the order they were
+/// read. The records of one result almost always repeat them (property
+/// names, map literals), so a key whose bytes equal the cached key at the
+/// same position is copied from here: no UTF-8 check, no new string. Keys
+/// that differ replace the cached ones; at most [`KeyCache::MAX`] are kept.
+#[derive(Debug, Default)]
+pub(crate) struct KeyCache {
+    keys: Vec<Key>,
+}
+
+impl KeyCache {
+    /// Keys kept per stream (the first ones read in a record).
+    const MAX: usize = 64;
 }
 
 /// Converts a value that arrived in metadata (e.g. a SUCCESS field).
@@ -236,21 +268,49 @@ fn encode_struct(buf: &mut Vec<u8>, v: &Value, ctx: StructCtx) -> Result<(), Err
     Ok(())
 }
 
-struct Reader<'a> {
+struct Reader<'a, 'c> {
     d: Decoder<'a>,
     ctx: StructCtx,
     /// Elements that may still be pre-allocated (bounded by the input
     /// length, so lying nested headers cannot multiply allocations).
     budget: usize,
+    /// The stream's key cache, if any, and the position of the next key.
+    cache: Option<&'c mut KeyCache>,
+    key_index: usize,
 }
 
-impl<'a> Reader<'a> {
+impl<'a> Reader<'a, '_> {
     fn new(input: &'a [u8], ctx: StructCtx) -> Self {
         Reader {
             d: Decoder::new(input),
             ctx,
             budget: input.len(),
+            cache: None,
+            key_index: 0,
         }
+    }
+
+    /// Reads a map key, from the cache when the bytes match.
+    #[inline]
+    fn key(&mut self) -> Result<Key, Error> {
+        let raw = self.d.read_str_bytes().map_err(proto)?;
+        let Some(cache) = self.cache.as_deref_mut() else {
+            return Ok(Key::new(utf8(raw, self.d.position())?));
+        };
+        let i = self.key_index;
+        self.key_index += 1;
+        if let Some(k) = cache.keys.get(i) {
+            if k.as_bytes() == raw {
+                return Ok(k.clone());
+            }
+        }
+        let k = Key::new(utf8(raw, self.d.position())?);
+        if let Some(old) = cache.keys.get_mut(i) {
+            *old = k.clone();
+        } else if i == cache.keys.len() && i < KeyCache::MAX {
+            cache.keys.push(k.clone());
+        }
+        Ok(k)
     }
 
     #[inline(always)]
@@ -313,7 +373,7 @@ impl<'a> Reader<'a> {
         let depth = self.enter(depth)?;
         let mut entries = Vec::with_capacity(self.prealloc(n));
         for _ in 0..n {
-            let k = Key::new(self.d.read_str().map_err(proto)?);
+            let k = self.key()?;
             entries.push((k, self.value(depth)?));
         }
         Ok(ValueMap::from_entries_unchecked(entries))
@@ -687,5 +747,64 @@ mod tests {
             encode_value(&mut buf, &utc_only, StructCtx::new(Version::V4_4)),
             Err(Error::Conversion { .. })
         ));
+    }
+
+    fn record(v: &Value) -> Vec<u8> {
+        let mut body = vec![0xB1, 0x71, 0x91];
+        encode_value(&mut body, v, StructCtx::new(Version::V5_0)).unwrap();
+        body
+    }
+
+    fn decode_cached(body: &[u8], cache: &mut KeyCache) -> Result<Value, Error> {
+        let view = RecordView::decode(body).unwrap();
+        decode_record_one(&view, StructCtx::new(Version::V5_0), cache)
+    }
+
+    #[test]
+    fn key_cache_follows_changing_keys() {
+        let mut cache = KeyCache::default();
+        let row = |keys: &[&str]| -> Value {
+            let inner: ValueMap = [("n", 1)].into_iter().collect();
+            let mut m: ValueMap = keys.iter().map(|k| (*k, 0)).collect();
+            m.insert("inner", inner);
+            Value::Map(m)
+        };
+        let long = "a key longer than twenty-four bytes (on the heap)";
+        for keys in [
+            &["id", "name"][..],
+            &["id", "name"],
+            &["ix", "name"],
+            &["id"],
+            &["id", long, "é"],
+            &["id", long, "é"],
+            &[],
+        ] {
+            let v = row(keys);
+            assert_eq!(decode_cached(&record(&v), &mut cache).unwrap(), v);
+        }
+    }
+
+    #[test]
+    fn key_cache_never_admits_invalid_utf8() {
+        let mut cache = KeyCache::default();
+        let v = Value::Map([("id", 1)].into_iter().collect());
+        let mut body = record(&v);
+        assert_eq!(decode_cached(&body, &mut cache).unwrap(), v);
+        // Same length as the cached "id", not UTF-8.
+        let at = body.iter().position(|&b| b == b'i').unwrap();
+        body[at..at + 2].copy_from_slice(&[0xFF, 0xFE]);
+        let err = decode_cached(&body, &mut cache).unwrap_err().to_string();
+        assert!(err.contains("invalid UTF-8"), "{err}");
+        assert!(err.contains(&format!("offset {}", at - 3)), "{err}");
+    }
+
+    #[test]
+    fn key_cache_is_bounded() {
+        let mut cache = KeyCache::default();
+        let v = Value::Map((0..100).map(|i| (format!("k{i}"), i)).collect());
+        for _ in 0..2 {
+            assert_eq!(decode_cached(&record(&v), &mut cache).unwrap(), v);
+        }
+        assert_eq!(cache.keys.len(), KeyCache::MAX);
     }
 }
