@@ -1,8 +1,8 @@
 //! [`ValueMap`]: the insertion-ordered string-keyed map inside
-//! [`Value::Map`](crate::Value::Map), node and relationship properties, and
-//! parameters, and its iterators ([`Iter`], [`IntoIter`]).
+//! [`Value::Map`], node and relationship properties, and parameters, and
+//! its iterators ([`Iter`], [`IntoIter`]).
 //!
-//! Keys are stored privately as [`Key`]s: strings of up to 24 bytes live
+//! Keys are stored in a private type: strings of up to 24 bytes live
 //! inline, so decoding a map of short keys (the usual case: property names)
 //! allocates nothing per key. The public API only ever hands out `&str`, or
 //! an owned `String` where the map is consumed.
