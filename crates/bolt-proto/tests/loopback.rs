@@ -149,8 +149,8 @@ impl Client {
                     records.push(view.to_owned_values().unwrap());
                 }
                 ResponseRef::Success(s) => {
-                    let kind = self.st.on_success(&s).unwrap();
-                    return (kind, s, records);
+                    let kind = self.st.on_success_ref(&s).unwrap();
+                    return (kind, s.to_success(), records);
                 }
                 other => panic!("unexpected {other:?}"),
             }

@@ -903,7 +903,14 @@ proptest! {
             (ResponseRef::Record(view), Response::Record(r)) => {
                 prop_assert_eq!(&view.to_owned_values().unwrap(), &r.fields)
             }
-            (ResponseRef::Success(a), Response::Success(b)) => prop_assert_eq!(&a, b),
+            (ResponseRef::Success(a), Response::Success(b)) => {
+                prop_assert_eq!(&a.to_success(), b);
+                // Entries found in place agree with the decoded map.
+                for (k, v) in b.metadata.iter() {
+                    prop_assert_eq!(a.get_value(k), Some(v.clone()));
+                }
+                prop_assert_eq!(a.get_value("no such key"), None);
+            }
             (ResponseRef::Failure(a), Response::Failure(b)) => prop_assert_eq!(&a, b),
             (ResponseRef::Ignored, Response::Ignored) => {}
             (a, b) => prop_assert!(false, "{:?} vs {:?}", a, b),

@@ -224,7 +224,7 @@ fn trace_response(peer: SocketAddr, id: Option<&str>, resp: &ResponseRef<'_>) {
     match resp {
         ResponseRef::Record(_) => tracing::trace!(%peer, ?id, "S: RECORD"),
         ResponseRef::Success(s) => {
-            tracing::trace!(%peer, ?id, metadata = ?s.metadata, "S: SUCCESS")
+            tracing::trace!(%peer, ?id, metadata = ?s.metadata(), "S: SUCCESS")
         }
         ResponseRef::Failure(x) => tracing::trace!(%peer, ?id, failure = ?x, "S: FAILURE"),
         ResponseRef::Ignored => tracing::trace!(%peer, ?id, "S: IGNORED"),

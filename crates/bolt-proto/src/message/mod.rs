@@ -35,5 +35,5 @@ pub use request::{
 };
 pub use response::{
     decode_record_ref, encode_record, Failure, FailureCause, Record, RecordFields, RecordView,
-    Response, ResponseKind, ResponseRef, Success,
+    Response, ResponseKind, ResponseRef, Success, SuccessRef,
 };

@@ -165,6 +165,378 @@ impl Success {
     }
 }
 
+/// SUCCESS with its metadata still encoded, borrowed from the message
+/// body: entries are found and decoded when asked for, so the common ones
+/// (`has_more`, `fields`, `qid`, `bookmark`, `db`...) cost no allocation.
+/// The map was checked when the message was decoded; a key sent twice
+/// reads as its last value (as in the owned [`Success`]).
+///
+/// ```
+/// use bolt_proto::message::{ResponseRef, Success};
+/// use bolt_proto::Version;
+/// let mut s = Success::default();
+/// s.metadata.insert("has_more", true);
+/// s.metadata.insert("fields", vec!["n"]);
+/// let mut buf = Vec::new();
+/// bolt_proto::message::Response::Success(s.clone()).encode(Version::V5_0, &mut buf).unwrap();
+/// let ResponseRef::Success(r) = ResponseRef::decode(&buf, Version::V5_0).unwrap() else {
+///     panic!("not a SUCCESS")
+/// };
+/// assert!(r.has_more());
+/// assert_eq!(r.fields(), Some(vec!["n"]));
+/// assert_eq!(r.to_success(), s);
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct SuccessRef<'a> {
+    /// The whole encoded map, header included.
+    raw: &'a [u8],
+}
+
+impl std::fmt::Debug for SuccessRef<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SuccessRef")
+            .field("metadata", &self.metadata())
+            .finish()
+    }
+}
+
+impl Default for SuccessRef<'_> {
+    fn default() -> Self {
+        SuccessRef { raw: &[0xA0] }
+    }
+}
+
+impl<'a> SuccessRef<'a> {
+    /// Checks the single metadata field: a well-formed map and nothing after.
+    fn from_decoder(mut dec: Decoder<'a>) -> Result<SuccessRef<'a>, DecodeError> {
+        let start = dec.position();
+        let rest = dec.rest();
+        match dec.peek_kind()? {
+            Kind::Map => {}
+            found => {
+                return Err(DecodeError::FieldType {
+                    message: "SUCCESS",
+                    field: "metadata",
+                    expected: "map",
+                    found,
+                })
+            }
+        }
+        dec.skip_value()?;
+        let used = dec.position() - start;
+        dec.finish()?;
+        Ok(SuccessRef {
+            raw: rest.get(..used).unwrap_or_default(),
+        })
+    }
+
+    /// Reads an encoded metadata map (header included), checking it.
+    ///
+    /// ```
+    /// let s = bolt_proto::message::SuccessRef::from_map_bytes(&[0xA1, 0x83, b'q', b'i', b'd', 0x03]).unwrap();
+    /// assert_eq!(s.qid(), Some(3));
+    /// assert!(bolt_proto::message::SuccessRef::from_map_bytes(&[0x91, 0x01]).is_err());
+    /// ```
+    pub fn from_map_bytes(raw: &'a [u8]) -> Result<SuccessRef<'a>, DecodeError> {
+        SuccessRef::from_decoder(Decoder::new(raw))
+    }
+
+    /// Wraps metadata bytes kept from [`raw`](Self::raw) without checking
+    /// them again (they were checked when the message was decoded).
+    /// Bytes from elsewhere that are not a well-formed map read as
+    /// missing entries: never a panic.
+    ///
+    /// ```
+    /// use bolt_proto::message::SuccessRef;
+    /// let kept = SuccessRef::from_map_bytes(&[0xA1, 0x83, b'q', b'i', b'd', 0x03]).unwrap().raw().to_vec();
+    /// assert_eq!(SuccessRef::from_kept(&kept).qid(), Some(3));
+    /// assert_eq!(SuccessRef::from_kept(&[0xA1, 0x81]).qid(), None);
+    /// ```
+    pub fn from_kept(raw: &'a [u8]) -> SuccessRef<'a> {
+        SuccessRef { raw }
+    }
+
+    /// The encoded metadata map, header included (to keep it past the
+    /// message's lifetime, e.g. `to_vec()`, and read it again with
+    /// [`from_map_bytes`](Self::from_map_bytes)).
+    ///
+    /// ```
+    /// assert_eq!(bolt_proto::message::SuccessRef::default().raw(), &[0xA0]);
+    /// ```
+    pub fn raw(&self) -> &'a [u8] {
+        self.raw
+    }
+
+    /// A decoder positioned on the value of `key` (its last occurrence),
+    /// for reading it without building a [`ValueRef`] (e.g. a list of
+    /// strings one by one).
+    ///
+    /// ```
+    /// let s = bolt_proto::message::SuccessRef::from_map_bytes(&[0xA1, 0x81, b'q', 0x03]).unwrap();
+    /// assert_eq!(s.value_decoder("q").unwrap().read_int().unwrap(), 3);
+    /// assert!(s.value_decoder("x").is_none());
+    /// ```
+    pub fn value_decoder(&self, key: &str) -> Option<Decoder<'a>> {
+        let at = find_entry(self.raw, key.as_bytes())?;
+        Some(Decoder::new(self.raw.get(at..)?))
+    }
+
+    /// Decoders positioned on the values of several `keys` (each its last
+    /// occurrence), found in one pass over the map.
+    ///
+    /// ```
+    /// let s = bolt_proto::message::SuccessRef::from_map_bytes(&[0xA2, 0x81, b'a', 0x01, 0x81, b'b', 0x02]).unwrap();
+    /// let [b, x, a] = s.value_decoders(["b", "x", "a"]);
+    /// assert_eq!((b.unwrap().read_int().unwrap(), x.is_none(), a.unwrap().read_int().unwrap()), (2, true, 1));
+    /// ```
+    pub fn value_decoders<const N: usize>(&self, keys: [&str; N]) -> [Option<Decoder<'a>>; N] {
+        let mut at = [None; N];
+        let complete = scan_entries(self.raw, |k, v| {
+            for (i, want) in keys.iter().enumerate() {
+                if k == want.as_bytes() {
+                    at[i] = Some(v);
+                }
+            }
+        });
+        if complete.is_none() {
+            return std::array::from_fn(|_| None);
+        }
+        at.map(|p| p.and_then(|p| self.raw.get(p..)).map(Decoder::new))
+    }
+
+    /// The value of `key`, borrowed (strings and bytes point into the
+    /// message).
+    ///
+    /// ```
+    /// let s = bolt_proto::message::SuccessRef::from_map_bytes(&[0xA1, 0x81, b'd', 0x81, b'x']).unwrap();
+    /// assert_eq!(s.get("d"), Some(packstream::ValueRef::String("x")));
+    /// ```
+    pub fn get(&self, key: &str) -> Option<ValueRef<'a>> {
+        self.value_decoder(key)?.read_value_ref().ok()
+    }
+
+    /// The value of `key`, owned.
+    ///
+    /// ```
+    /// let s = bolt_proto::message::SuccessRef::from_map_bytes(&[0xA1, 0x81, b'q', 0x03]).unwrap();
+    /// assert_eq!(s.get_value("q"), Some(packstream::Value::Integer(3)));
+    /// ```
+    pub fn get_value(&self, key: &str) -> Option<Value> {
+        self.value_decoder(key)?.read_value().ok()
+    }
+
+    fn str(&self, key: &str) -> Option<&'a str> {
+        match self.get(key)? {
+            ValueRef::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// An integer entry.
+    ///
+    /// ```
+    /// let s = bolt_proto::message::SuccessRef::from_map_bytes(&[0xA1, 0x81, b't', 0x05]).unwrap();
+    /// assert_eq!(s.int("t"), Some(5));
+    /// ```
+    pub fn int(&self, key: &str) -> Option<i64> {
+        match self.get(key)? {
+            ValueRef::Integer(i) => Some(i),
+            _ => None,
+        }
+    }
+
+    /// A string entry.
+    ///
+    /// ```
+    /// let s = bolt_proto::message::SuccessRef::from_map_bytes(&[0xA1, 0x81, b'd', 0x81, b'x']).unwrap();
+    /// assert_eq!(s.string("d"), Some("x"));
+    /// ```
+    pub fn string(&self, key: &str) -> Option<&'a str> {
+        self.str(key)
+    }
+
+    /// Whether there are no entries.
+    ///
+    /// ```
+    /// assert!(bolt_proto::message::SuccessRef::default().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.raw.first() == Some(&0xA0)
+    }
+
+    /// `has_more` (PULL/DISCARD: the stream is still open); false if absent.
+    ///
+    /// ```
+    /// assert!(!bolt_proto::message::SuccessRef::default().has_more());
+    /// ```
+    pub fn has_more(&self) -> bool {
+        matches!(self.get("has_more"), Some(ValueRef::Boolean(true)))
+    }
+
+    /// `fields` of a RUN: the column names (`None` if absent or not all
+    /// strings).
+    ///
+    /// ```
+    /// assert_eq!(bolt_proto::message::SuccessRef::default().fields(), None);
+    /// ```
+    pub fn fields(&self) -> Option<Vec<&'a str>> {
+        let mut dec = self.value_decoder("fields")?;
+        if dec.peek_kind().ok()? != Kind::List {
+            return None;
+        }
+        let n = dec.read_list_header().ok()?;
+        let mut out = Vec::with_capacity(n.min(dec.remaining()));
+        for _ in 0..n {
+            out.push(dec.read_str().ok()?);
+        }
+        Some(out)
+    }
+
+    /// `qid` of a RUN in an explicit transaction (4.0+).
+    ///
+    /// ```
+    /// assert_eq!(bolt_proto::message::SuccessRef::default().qid(), None);
+    /// ```
+    pub fn qid(&self) -> Option<i64> {
+        self.int("qid")
+    }
+
+    /// `bookmark` after a commit.
+    ///
+    /// ```
+    /// assert_eq!(bolt_proto::message::SuccessRef::default().bookmark(), None);
+    /// ```
+    pub fn bookmark(&self) -> Option<&'a str> {
+        self.str("bookmark")
+    }
+
+    /// `db` (4.0+: the database used; 5.8: the resolved home database).
+    ///
+    /// ```
+    /// assert_eq!(bolt_proto::message::SuccessRef::default().db(), None);
+    /// ```
+    pub fn db(&self) -> Option<&'a str> {
+        self.str("db")
+    }
+
+    /// The whole metadata map, owned.
+    ///
+    /// ```
+    /// assert!(bolt_proto::message::SuccessRef::default().metadata().is_empty());
+    /// ```
+    pub fn metadata(&self) -> Map {
+        match packstream::decode(self.raw) {
+            Ok(Value::Map(m)) => m,
+            _ => Map::new(),
+        }
+    }
+
+    /// The owned [`Success`].
+    ///
+    /// ```
+    /// assert_eq!(bolt_proto::message::SuccessRef::default().to_success(), Default::default());
+    /// ```
+    pub fn to_success(&self) -> Success {
+        Success {
+            metadata: self.metadata(),
+        }
+    }
+}
+
+/// The header of the PackStream value at `p`, read without checking the
+/// value (metadata is checked once, when its message is decoded): its
+/// length, the payload bytes that follow it, and how many values it
+/// contains (a map counts keys and values). `None` past the end or on an
+/// unknown marker.
+fn raw_head(b: &[u8], p: usize) -> Option<(usize, usize, usize)> {
+    use packstream::marker as m;
+    let len = |n: usize| -> Option<usize> {
+        let s = b.get(p + 1..p + 1 + n)?;
+        Some(s.iter().fold(0usize, |a, &x| (a << 8) | usize::from(x)))
+    };
+    let marker = *b.get(p)?;
+    let low = usize::from(marker & 0x0F);
+    Some(match marker {
+        0x00..=0x7F | 0xF0..=0xFF | m::NULL | m::FALSE | m::TRUE => (1, 0, 0),
+        0x80..=0x8F => (1, low, 0),
+        0x90..=0x9F => (1, 0, low),
+        0xA0..=0xAF => (1, 0, 2 * low),
+        0xB0..=0xBF => (2, 0, low),
+        m::INT_8 => (2, 0, 0),
+        m::INT_16 => (3, 0, 0),
+        m::INT_32 => (5, 0, 0),
+        m::INT_64 | m::FLOAT_64 => (9, 0, 0),
+        m::BYTES_8 | m::STRING_8 => (2, len(1)?, 0),
+        m::BYTES_16 | m::STRING_16 => (3, len(2)?, 0),
+        m::BYTES_32 | m::STRING_32 => (5, len(4)?, 0),
+        m::LIST_8 => (2, 0, len(1)?),
+        m::LIST_16 => (3, 0, len(2)?),
+        m::LIST_32 => (5, 0, len(4)?),
+        m::MAP_8 => (2, 0, len(1)?.checked_mul(2)?),
+        m::MAP_16 => (3, 0, len(2)?.checked_mul(2)?),
+        m::MAP_32 => (5, 0, len(4)?.checked_mul(2)?),
+        // Marker, size, tag.
+        m::STRUCT_8 => (3, 0, len(1)?),
+        m::STRUCT_16 => (4, 0, len(2)?),
+        _ => return None,
+    })
+}
+
+/// The position after the value at `p` (iterative: no recursion on
+/// nesting, no allocation, no UTF-8 check).
+fn raw_skip(b: &[u8], mut p: usize) -> Option<usize> {
+    let mut left = 1usize;
+    while left > 0 {
+        let (head, payload, inner) = raw_head(b, p)?;
+        p = p.checked_add(head)?.checked_add(payload)?;
+        left = (left - 1).checked_add(inner)?;
+        if p > b.len() {
+            return None;
+        }
+    }
+    Some(p)
+}
+
+/// Calls `f(key, value position)` for each entry of the encoded map `b`,
+/// in order; `None` if it is not a well-formed map.
+fn scan_entries(b: &[u8], mut f: impl FnMut(&[u8], usize)) -> Option<()> {
+    let (head, _, inner) = raw_head(b, 0)?;
+    if !matches!(b.first(), Some(0xA0..=0xAF | 0xD8..=0xDA)) {
+        return None;
+    }
+    let mut p = head;
+    for _ in 0..inner / 2 {
+        let (kh, kn) = match *b.get(p)? {
+            k @ 0x80..=0x8F => (1, usize::from(k & 0x0F)),
+            0xD0..=0xD2 => {
+                let (kh, kn, _) = raw_head(b, p)?;
+                (kh, kn)
+            }
+            _ => return None,
+        };
+        let v = p + kh + kn;
+        f(b.get(p + kh..v)?, v);
+        // Scalars of one byte (tiny ints, null, booleans) inline.
+        p = match *b.get(v)? {
+            0x00..=0x7F | 0xF0..=0xFF | 0xC0 | 0xC2 | 0xC3 => v + 1,
+            _ => raw_skip(b, v)?,
+        };
+    }
+    Some(())
+}
+
+/// Where the value of `key` starts in the encoded map `b` (its last
+/// occurrence, as decoding into a [`Map`] keeps).
+fn find_entry(b: &[u8], key: &[u8]) -> Option<usize> {
+    let mut found = None;
+    scan_entries(b, |k, v| {
+        if k == key {
+            found = Some(v);
+        }
+    })?;
+    found
+}
+
 /// RECORD: one row of values.
 ///
 /// ```
@@ -406,7 +778,7 @@ impl Response {
                 Ok(Response::Record(Record { fields }))
             }
             _ => decode_summary(t, len, dec, version).map(|r| match r {
-                Summary::Success(s) => Response::Success(s),
+                Summary::Success(s) => Response::Success(s.to_success()),
                 Summary::Ignored => Response::Ignored,
                 Summary::Failure(f) => Response::Failure(f),
             }),
@@ -460,24 +832,22 @@ fn read_list_header(dec: &mut Decoder<'_>) -> Result<usize, DecodeError> {
     }
 }
 
-enum Summary {
-    Success(Success),
+enum Summary<'a> {
+    Success(SuccessRef<'a>),
     Ignored,
     Failure(Failure),
 }
 
-fn decode_summary(
+fn decode_summary<'a>(
     t: u8,
     len: usize,
-    dec: Decoder<'_>,
+    dec: Decoder<'a>,
     version: Version,
-) -> Result<Summary, DecodeError> {
+) -> Result<Summary<'a>, DecodeError> {
     match t {
         tag::SUCCESS => {
             check_count("SUCCESS", 1, len, version)?;
-            let cx = Ctx { message: "SUCCESS" };
-            let metadata = cx.map("metadata", one(dec)?)?;
-            Ok(Summary::Success(Success { metadata }))
+            SuccessRef::from_decoder(dec).map(Summary::Success)
         }
         tag::IGNORED => {
             check_count("IGNORED", 0, len, version)?;
@@ -554,8 +924,8 @@ fn decode_failure(mut m: Map, version: Version, cx: Ctx) -> Result<Failure, Deco
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum ResponseRef<'a> {
-    /// SUCCESS (owned: summaries are rare).
-    Success(Success),
+    /// SUCCESS, its metadata borrowed and read on demand.
+    Success(SuccessRef<'a>),
     /// RECORD, borrowed and decoded on demand.
     Record(RecordView<'a>),
     /// IGNORED.

@@ -43,7 +43,9 @@
 use std::collections::VecDeque;
 use std::fmt;
 
-use crate::message::{Request, RequestKind, Response, ResponseKind, ResponseRef, Success};
+use crate::message::{
+    Request, RequestKind, Response, ResponseKind, ResponseRef, Success, SuccessRef,
+};
 use crate::Version;
 
 /// The server states of the Bolt specification.
@@ -469,7 +471,7 @@ impl ClientState {
     ) -> Result<Option<RequestKind>, StateError> {
         match resp {
             ResponseRef::Record(_) => self.on_record().map(|_| None),
-            ResponseRef::Success(s) => self.on_success(s).map(Some),
+            ResponseRef::Success(s) => self.on_success_ref(s).map(Some),
             ResponseRef::Failure(_) => self.on_failure().map(Some),
             ResponseRef::Ignored => self.on_ignored().map(Some),
         }
@@ -519,6 +521,30 @@ impl ClientState {
             ResponseKind::Success,
             Outcome::Success {
                 has_more: s.has_more(),
+            },
+        )
+    }
+
+    /// [`on_success`](Self::on_success) for a borrowed SUCCESS.
+    ///
+    /// ```
+    /// use bolt_proto::{message::{Request, Hello, SuccessRef}, state::*};
+    /// let mut st = ClientState::new(bolt_proto::Version::V5_1);
+    /// st.on_send(&Request::Hello(Hello::new("x"))).unwrap();
+    /// st.on_success_ref(&SuccessRef::default()).unwrap();
+    /// assert_eq!(st.state(), ServerState::Authentication);
+    /// ```
+    pub fn on_success_ref(&mut self, s: &SuccessRef<'_>) -> Result<RequestKind, StateError> {
+        // `has_more` only means something to a PULL / DISCARD: not looked
+        // up in other answers.
+        let streams = matches!(
+            self.pending.front(),
+            Some(p) if matches!(p.kind, RequestKind::Pull | RequestKind::Discard)
+        );
+        self.complete(
+            ResponseKind::Success,
+            Outcome::Success {
+                has_more: streams && s.has_more(),
             },
         )
     }

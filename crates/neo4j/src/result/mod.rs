@@ -15,14 +15,15 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use bolt_proto::message::{Pull, RecordView, Request, ResponseRef, Run};
+use bolt_proto::message::{Pull, RecordView, Request, ResponseRef, Run, SuccessRef};
 use bolt_proto::structure::StructCtx;
 use futures_util::future::BoxFuture;
 use futures_util::{FutureExt, Stream};
-use packstream::Map;
+use packstream::ValueRef;
 use std::marker::PhantomData;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
+use summary::RunInfo;
 pub use summary::{
     parse_classification, Counters, GqlStatusObject, InputPosition, Notification,
     NotificationSeverity, QueryType, ResultSummary, ServerInfo,
@@ -142,8 +143,11 @@ struct Inner<'a> {
     fetch_size: i64,
     ctx: StructCtx,
     autocommit: bool,
-    run_meta: Map,
-    done_meta: Map,
+    /// `t_first` of RUN's SUCCESS (`result_available_after` before 3.0).
+    available_after: Option<i64>,
+    /// The final SUCCESS's metadata, still encoded (read only for the
+    /// summary).
+    done_meta: Vec<u8>,
     query: Query,
     server: ServerInfo,
     /// Whether any RECORD arrived (for the summary's GQL statuses).
@@ -178,7 +182,7 @@ impl std::fmt::Debug for RecordStream<'_> {
 pub(crate) async fn start<'a>(
     mut link: Link<'a>,
     query: Query,
-    cx: Option<&TxContext>,
+    cx: Option<TxContext>,
     fetch_size: i64,
 ) -> Result<RecordStream<'a>, Error> {
     let in_tx = matches!(link, Link::Tx(..));
@@ -213,7 +217,7 @@ pub(crate) async fn start<'a>(
     run.encoded_parameters = encoded_params(query.params(), conn)?;
     if let Some(cx) = cx {
         if version.has_hello() {
-            run.tx = cx.extra(conn)?;
+            run.tx = cx.into_extra(conn)?;
         }
     }
     let n = if version.has_pull_n() { fetch_size } else { -1 };
@@ -233,17 +237,22 @@ pub(crate) async fn start<'a>(
     // report even if the server then hung up before answering RUN.
     let mut failure = None;
     let mut lost = None;
+    let home_db = version.has_home_db_resolution();
     for _ in 0..std::mem::take(&mut s.pre_responses) {
         let conn = s.conn()?;
-        match conn.recv_ref().await {
-            Ok(ResponseRef::Failure(f)) => failure = failure.or(Some(from_failure(f))),
-            Ok(ResponseRef::Success(ok)) => s.on_success(&ok.metadata),
-            Ok(_) => {}
+        let db = match conn.recv_ref().await {
+            Ok(ResponseRef::Failure(f)) => {
+                failure = failure.or(Some(from_failure(f)));
+                continue;
+            }
+            Ok(ResponseRef::Success(ok)) => ok.db().filter(|_| home_db).map(str::to_owned),
+            Ok(_) => continue,
             Err(e) => {
                 lost = Some(e);
                 break;
             }
-        }
+        };
+        s.on_success(db);
     }
     let conn = s.conn()?;
     let run_meta = match lost {
@@ -264,7 +273,10 @@ pub(crate) async fn start<'a>(
         Ok(resp) => resp,
     };
     let run_meta = match run_meta {
-        ResponseRef::Success(ok) => Some(ok.metadata),
+        ResponseRef::Success(ok) => Some(RunMeta::read(
+            &ok,
+            autocommit && version.has_home_db_resolution(),
+        )),
         ResponseRef::Failure(f) => {
             failure = failure.or(Some(from_failure(f)));
             None
@@ -288,17 +300,15 @@ pub(crate) async fn start<'a>(
             return Err(e);
         }
     };
-    if autocommit {
-        s.note_db(&run_meta);
+    let RunMeta {
+        keys,
+        qid,
+        available_after,
+        db,
+    } = run_meta;
+    if db.is_some() {
+        s.resolved_db = db;
     }
-    let keys: Arc<[String]> = match run_meta.get("fields") {
-        Some(packstream::Value::List(l)) => l
-            .iter()
-            .map(|k| k.as_str().unwrap_or_default().to_owned())
-            .collect(),
-        _ => Arc::from(Vec::new()),
-    };
-    let qid = run_meta.get("qid").and_then(|q| q.as_int());
     drop(guard);
     let mut inner = Inner {
         link,
@@ -308,8 +318,8 @@ pub(crate) async fn start<'a>(
         fetch_size: n,
         ctx,
         autocommit,
-        run_meta,
-        done_meta: Map::new(),
+        available_after,
+        done_meta: Vec::new(),
         query,
         server,
         had_record: false,
@@ -330,6 +340,48 @@ pub(crate) async fn start<'a>(
         inner: Some(inner),
         fetching: None,
     })
+}
+
+/// What a result keeps of RUN's SUCCESS, read from the message in place.
+struct RunMeta {
+    keys: Arc<[String]>,
+    qid: Option<i64>,
+    available_after: Option<i64>,
+    /// `db` (kept only when asked for: a Bolt 5.8+ auto-commit RUN).
+    db: Option<String>,
+}
+
+impl RunMeta {
+    fn read(ok: &SuccessRef<'_>, want_db: bool) -> RunMeta {
+        let [fields, qid, t_first, legacy_t_first, db] =
+            ok.value_decoders(["fields", "qid", "t_first", "result_available_after", "db"]);
+        let int = |d: Option<packstream::Decoder<'_>>| match d?.read_value_ref() {
+            Ok(ValueRef::Integer(i)) => Some(i),
+            _ => None,
+        };
+        // Straight from the encoded list: no `ValueRef` list in between.
+        let keys: Arc<[String]> = match fields {
+            Some(mut d) if d.peek_kind().ok() == Some(packstream::Kind::List) => {
+                let n = d.read_list_header().unwrap_or(0);
+                (0..n)
+                    .map(|_| match d.read_value_ref() {
+                        Ok(ValueRef::String(k)) => k.to_owned(),
+                        _ => String::new(),
+                    })
+                    .collect()
+            }
+            _ => Arc::from(Vec::new()),
+        };
+        RunMeta {
+            keys,
+            qid: int(qid),
+            available_after: int(t_first).or_else(|| int(legacy_t_first)),
+            db: match db.filter(|_| want_db).map(|mut d| d.read_value_ref()) {
+                Some(Ok(ValueRef::String(db))) => Some(db.to_owned()),
+                _ => None,
+            },
+        }
+    }
 }
 
 /// The PULL / DISCARD that continues a result of a transaction: with the
@@ -453,9 +505,10 @@ impl<'a> Inner<'a> {
                         return Ok(());
                     }
                     self.phase = Phase::Done;
-                    self.done_meta = ok.metadata;
+                    self.done_meta.clear();
+                    self.done_meta.extend_from_slice(ok.raw());
                     if self.autocommit {
-                        if let Some(b) = self.done_meta.get("bookmark").and_then(|b| b.as_str()) {
+                        if let Some(b) = ok.bookmark() {
                             s.new_bookmark = Some(b.to_owned());
                         }
                         s.release().await;
@@ -556,11 +609,25 @@ impl<'a> Inner<'a> {
         if self.phase == Phase::Failed {
             return Err(Error::ResultConsumed);
         }
+        // The stream ends here (every caller consumes it): the summary
+        // takes the query and server info instead of copying them.
+        let query = std::mem::replace(&mut self.query, Query::new(""));
+        let server = std::mem::replace(
+            &mut self.server,
+            ServerInfo {
+                address: ServerAddress::new("", 0),
+                agent: String::new(),
+                protocol_version: (0, 0),
+            },
+        );
         ResultSummary::new(
-            self.query.clone(),
-            self.server.clone(),
-            &self.run_meta,
-            &self.done_meta,
+            query,
+            server,
+            RunInfo {
+                available_after: self.available_after,
+                has_keys: !self.keys.is_empty(),
+            },
+            std::mem::take(&mut self.done_meta),
             self.ctx,
             self.had_record,
         )

@@ -7,8 +7,10 @@
 
 use std::time::Duration;
 
+use bolt_proto::message::SuccessRef;
 use bolt_proto::structure::StructCtx;
-use packstream::{Map, Value as PsValue};
+use packstream::{Map, Value as PsValue, ValueRef};
+use std::sync::OnceLock;
 
 use crate::address::ServerAddress;
 use crate::config::NotificationCategory;
@@ -95,25 +97,52 @@ pub struct Counters {
 }
 
 impl Counters {
-    fn from_stats(m: &Map) -> Counters {
-        let i = |k: &str| m.get(k).and_then(PsValue::as_int).unwrap_or(0);
-        let b = |k: &str| m.get(k).and_then(PsValue::as_bool);
-        Counters {
-            nodes_created: i("nodes-created"),
-            nodes_deleted: i("nodes-deleted"),
-            relationships_created: i("relationships-created"),
-            relationships_deleted: i("relationships-deleted"),
-            properties_set: i("properties-set"),
-            labels_added: i("labels-added"),
-            labels_removed: i("labels-removed"),
-            indexes_added: i("indexes-added"),
-            indexes_removed: i("indexes-removed"),
-            constraints_added: i("constraints-added"),
-            constraints_removed: i("constraints-removed"),
-            system_updates: i("system-updates"),
-            contains_updates: b("contains-updates"),
-            contains_system_updates: b("contains-system-updates"),
+    /// Reads the `stats` map where it lies in the message (a repeated key
+    /// counts with its last value; entries of another type are ignored).
+    fn from_stats(mut d: packstream::Decoder<'_>) -> Counters {
+        let mut c = Counters::default();
+        let Ok(n) = d.read_map_header() else {
+            return c;
+        };
+        for _ in 0..n {
+            let (Ok(k), Ok(v)) = (d.read_str(), d.read_value_ref()) else {
+                break;
+            };
+            let slot = match k {
+                "nodes-created" => &mut c.nodes_created,
+                "nodes-deleted" => &mut c.nodes_deleted,
+                "relationships-created" => &mut c.relationships_created,
+                "relationships-deleted" => &mut c.relationships_deleted,
+                "properties-set" => &mut c.properties_set,
+                "labels-added" => &mut c.labels_added,
+                "labels-removed" => &mut c.labels_removed,
+                "indexes-added" => &mut c.indexes_added,
+                "indexes-removed" => &mut c.indexes_removed,
+                "constraints-added" => &mut c.constraints_added,
+                "constraints-removed" => &mut c.constraints_removed,
+                "system-updates" => &mut c.system_updates,
+                "contains-updates" => {
+                    c.contains_updates = match v {
+                        ValueRef::Boolean(b) => Some(b),
+                        _ => None,
+                    };
+                    continue;
+                }
+                "contains-system-updates" => {
+                    c.contains_system_updates = match v {
+                        ValueRef::Boolean(b) => Some(b),
+                        _ => None,
+                    };
+                    continue;
+                }
+                _ => continue,
+            };
+            *slot = match v {
+                ValueRef::Integer(i) => i,
+                _ => 0,
+            };
         }
+        c
     }
 
     /// Whether the query changed data or schema (the server's flag, else
@@ -468,26 +497,69 @@ fn precedence(g: &GqlStatusObject) -> u8 {
 /// println!("{:?} after {:?}", summary.query_type(), summary.result_available_after());
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ResultSummary {
     query: Query,
     query_type: Option<QueryType>,
     counters: Counters,
-    plan: Option<Value>,
-    profile: Option<Value>,
-    notifications: Option<Vec<Notification>>,
-    gql_status_objects: Vec<GqlStatusObject>,
     server: ServerInfo,
-    database: Option<String>,
     available_after: Option<Duration>,
     consumed_after: Option<Duration>,
+    /// The final SUCCESS's metadata, still encoded: what is rarely asked
+    /// for (notifications, GQL statuses, plan, profile, database) is read
+    /// from it on first use.
+    meta: Vec<u8>,
+    ctx: StructCtx,
+    had_record: bool,
+    /// Whether RUN named any columns.
+    has_keys: bool,
+    statuses: OnceLock<Statuses>,
+    plan: OnceLock<Option<Value>>,
+    profile: OnceLock<Option<Value>>,
 }
 
-fn millis(m: &Map, keys: [&str; 2]) -> Option<Duration> {
-    keys.iter()
-        .find_map(|k| m.get(k).and_then(PsValue::as_int))
-        .and_then(|ms| u64::try_from(ms).ok())
+/// Notifications and GQL status objects, built together on first use.
+#[derive(Debug, Clone)]
+struct Statuses {
+    notifications: Option<Vec<Notification>>,
+    gql: Vec<GqlStatusObject>,
+}
+
+impl std::fmt::Debug for ResultSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResultSummary")
+            .field("query", &self.query)
+            .field("query_type", &self.query_type)
+            .field("counters", &self.counters)
+            .field("plan", &self.plan())
+            .field("profile", &self.profile())
+            .field("notifications", &self.notifications())
+            .field("gql_status_objects", &self.gql_status_objects())
+            .field("server", &self.server)
+            .field("database", &self.database())
+            .field("available_after", &self.available_after)
+            .field("consumed_after", &self.consumed_after)
+            .finish()
+    }
+}
+
+/// What the summary needs from RUN's SUCCESS.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct RunInfo {
+    /// `t_first` (or `result_available_after`), in milliseconds.
+    pub(crate) available_after: Option<i64>,
+    /// Whether `fields` named any column.
+    pub(crate) has_keys: bool,
+}
+
+fn millis(ms: Option<i64>) -> Option<Duration> {
+    ms.and_then(|ms| u64::try_from(ms).ok())
         .map(Duration::from_millis)
+}
+
+/// Reads kept metadata (checked when it arrived).
+fn meta_view(raw: &[u8]) -> SuccessRef<'_> {
+    SuccessRef::from_kept(raw)
 }
 
 fn text(m: &Map, k: &str) -> Option<String> {
@@ -526,10 +598,100 @@ fn to_map(v: &PsValue, ctx: StructCtx) -> ValueMap {
     }
 }
 
+/// Notifications and GQL status objects from the final SUCCESS: as sent
+/// from Bolt 5.6 (`statuses`), else polyfilled from `notifications`.
+fn build_statuses(
+    done: SuccessRef<'_>,
+    ctx: StructCtx,
+    had_record: bool,
+    has_keys: bool,
+) -> Statuses {
+    let statuses = match done.get_value("statuses") {
+        Some(PsValue::List(list)) => Some(
+            list.iter()
+                .filter_map(|s| match s {
+                    PsValue::Map(m) => Some(GqlStatusObject {
+                        gql_status: text(m, "gql_status").unwrap_or_default(),
+                        status_description: text(m, "status_description").unwrap_or_default(),
+                        neo4j_code: text(m, "neo4j_code"),
+                        title: text(m, "title"),
+                        description: text(m, "description"),
+                        diagnostic_record: match m.get("diagnostic_record") {
+                            Some(d) => {
+                                let mut d = to_map(d, ctx);
+                                fill_diagnostic_record(&mut d);
+                                d
+                            }
+                            None => default_diagnostic_record(),
+                        },
+                    }),
+                    _ => None,
+                })
+                .collect::<Vec<_>>(),
+        ),
+        _ => None,
+    };
+    match statuses {
+        // Bolt 5.6+: notifications are the statuses that have a legacy code.
+        Some(statuses) => {
+            let notes = statuses
+                .iter()
+                .filter_map(|g| {
+                    Some(Notification {
+                        code: g.neo4j_code.clone()?,
+                        title: g.title.clone().unwrap_or_default(),
+                        description: g.description.clone().unwrap_or_default(),
+                        severity: g.raw_severity().unwrap_or_default().to_owned(),
+                        category: g.raw_classification().map(str::to_owned),
+                        position: g.position(),
+                    })
+                })
+                .collect();
+            Statuses {
+                notifications: Some(notes),
+                gql: statuses,
+            }
+        }
+        None => {
+            let mut raw_severities = Vec::new();
+            let notes = match done.get_value("notifications") {
+                Some(PsValue::List(list)) => Some(
+                    list.iter()
+                        .filter_map(|n| match n {
+                            PsValue::Map(m) => {
+                                raw_severities.push(text(m, "severity"));
+                                Some(notification(m))
+                            }
+                            _ => None,
+                        })
+                        .collect::<Vec<_>>(),
+                ),
+                _ => None,
+            };
+            let mut statuses = vec![if had_record {
+                GqlStatusObject::note("00000", "note: successful completion")
+            } else if has_keys {
+                GqlStatusObject::note("02000", "note: no data")
+            } else {
+                GqlStatusObject::note("00001", "note: successful completion - omitted result")
+            }];
+            for (n, sev) in notes.iter().flatten().zip(&raw_severities) {
+                statuses.push(GqlStatusObject::from_notification(n, sev.as_deref()));
+            }
+            statuses.sort_by_key(precedence);
+            Statuses {
+                notifications: notes,
+                gql: statuses,
+            }
+        }
+    }
+}
+
 impl ResultSummary {
-    /// Builds the summary from RUN's and the final SUCCESS's metadata.
-    /// `had_record`: whether any RECORD arrived (for the GQL statuses
-    /// polyfilled on servers before Bolt 5.6).
+    /// Builds the summary from what RUN's SUCCESS said and the final
+    /// SUCCESS's encoded metadata (checked when it arrived). `had_record`:
+    /// whether any RECORD arrived (for the GQL statuses polyfilled on
+    /// servers before Bolt 5.6). Only the cheap parts are read now.
     ///
     /// # Errors
     /// [`Error::Protocol`] for a query type the Bolt protocol does not
@@ -537,113 +699,61 @@ impl ResultSummary {
     pub(crate) fn new(
         query: Query,
         server: ServerInfo,
-        run: &Map,
-        done: &Map,
+        run: RunInfo,
+        done: Vec<u8>,
         ctx: StructCtx,
         had_record: bool,
     ) -> Result<ResultSummary, Error> {
-        let query_type = match done.get("type") {
-            None | Some(PsValue::Null) => None,
-            Some(PsValue::String(t)) if t == "r" => Some(QueryType::ReadOnly),
-            Some(PsValue::String(t)) if t == "rw" => Some(QueryType::ReadWrite),
-            Some(PsValue::String(t)) if t == "w" => Some(QueryType::WriteOnly),
-            Some(PsValue::String(t)) if t == "s" => Some(QueryType::SchemaWrite),
+        let view = meta_view(&done);
+        let [ty, stats, t_last, legacy_t_last] =
+            view.value_decoders(["type", "stats", "t_last", "result_consumed_after"]);
+        let int = |d: Option<packstream::Decoder<'_>>| match d?.read_value_ref() {
+            Ok(ValueRef::Integer(i)) => Some(i),
+            _ => None,
+        };
+        let query_type = match ty.and_then(|mut d| d.read_value_ref().ok()) {
+            None | Some(ValueRef::Null) => None,
+            Some(ValueRef::String("r")) => Some(QueryType::ReadOnly),
+            Some(ValueRef::String("rw")) => Some(QueryType::ReadWrite),
+            Some(ValueRef::String("w")) => Some(QueryType::WriteOnly),
+            Some(ValueRef::String("s")) => Some(QueryType::SchemaWrite),
             Some(other) => {
                 return Err(Error::Protocol(format!(
-                    "unexpected query type {other:?} in the summary (expected r, w, rw or s)"
+                    "unexpected query type {:?} in the summary (expected r, w, rw or s)",
+                    other.to_owned_value()
                 )))
             }
         };
-        let counters = match done.get("stats") {
-            Some(PsValue::Map(m)) => Counters::from_stats(m),
+        let counters = match stats {
+            Some(d) if d.peek_kind().ok() == Some(packstream::Kind::Map) => Counters::from_stats(d),
             _ => Counters::default(),
         };
-        let statuses = match done.get("statuses") {
-            Some(PsValue::List(list)) => Some(
-                list.iter()
-                    .filter_map(|s| match s {
-                        PsValue::Map(m) => Some(GqlStatusObject {
-                            gql_status: text(m, "gql_status").unwrap_or_default(),
-                            status_description: text(m, "status_description").unwrap_or_default(),
-                            neo4j_code: text(m, "neo4j_code"),
-                            title: text(m, "title"),
-                            description: text(m, "description"),
-                            diagnostic_record: match m.get("diagnostic_record") {
-                                Some(d) => {
-                                    let mut d = to_map(d, ctx);
-                                    fill_diagnostic_record(&mut d);
-                                    d
-                                }
-                                None => default_diagnostic_record(),
-                            },
-                        }),
-                        _ => None,
-                    })
-                    .collect::<Vec<_>>(),
-            ),
-            _ => None,
-        };
-        let (notifications, gql_status_objects) = match statuses {
-            // Bolt 5.6+: notifications are the statuses that have a legacy code.
-            Some(statuses) => {
-                let notes = statuses
-                    .iter()
-                    .filter_map(|g| {
-                        Some(Notification {
-                            code: g.neo4j_code.clone()?,
-                            title: g.title.clone().unwrap_or_default(),
-                            description: g.description.clone().unwrap_or_default(),
-                            severity: g.raw_severity().unwrap_or_default().to_owned(),
-                            category: g.raw_classification().map(str::to_owned),
-                            position: g.position(),
-                        })
-                    })
-                    .collect();
-                (Some(notes), statuses)
-            }
-            None => {
-                let mut raw_severities = Vec::new();
-                let notes = match done.get("notifications") {
-                    Some(PsValue::List(list)) => Some(
-                        list.iter()
-                            .filter_map(|n| match n {
-                                PsValue::Map(m) => {
-                                    raw_severities.push(text(m, "severity"));
-                                    Some(notification(m))
-                                }
-                                _ => None,
-                            })
-                            .collect::<Vec<_>>(),
-                    ),
-                    _ => None,
-                };
-                let has_keys = matches!(run.get("fields"), Some(PsValue::List(l)) if !l.is_empty());
-                let mut statuses = vec![if had_record {
-                    GqlStatusObject::note("00000", "note: successful completion")
-                } else if has_keys {
-                    GqlStatusObject::note("02000", "note: no data")
-                } else {
-                    GqlStatusObject::note("00001", "note: successful completion - omitted result")
-                }];
-                for (n, sev) in notes.iter().flatten().zip(&raw_severities) {
-                    statuses.push(GqlStatusObject::from_notification(n, sev.as_deref()));
-                }
-                statuses.sort_by_key(precedence);
-                (notes, statuses)
-            }
-        };
+        let consumed_after = millis(int(t_last).or_else(|| int(legacy_t_last)));
         Ok(ResultSummary {
             query,
             query_type,
             counters,
-            plan: done.get("plan").map(|v| to_value(v, ctx)),
-            profile: done.get("profile").map(|v| to_value(v, ctx)),
-            notifications,
-            gql_status_objects,
             server,
-            database: text(done, "db"),
-            available_after: millis(run, ["t_first", "result_available_after"]),
-            consumed_after: millis(done, ["t_last", "result_consumed_after"]),
+            available_after: millis(run.available_after),
+            consumed_after,
+            meta: done,
+            ctx,
+            had_record,
+            has_keys: run.has_keys,
+            statuses: OnceLock::new(),
+            plan: OnceLock::new(),
+            profile: OnceLock::new(),
+        })
+    }
+
+    fn statuses(&self) -> &Statuses {
+        self.statuses.get_or_init(|| {
+            build_statuses(
+                meta_view(&self.meta),
+                self.ctx,
+                self.had_record,
+                self.has_keys,
+            )
         })
     }
 
@@ -694,7 +804,13 @@ impl ResultSummary {
     /// # Ok(()) }
     /// ```
     pub fn plan(&self) -> Option<&Value> {
-        self.plan.as_ref()
+        self.plan
+            .get_or_init(|| {
+                meta_view(&self.meta)
+                    .get_value("plan")
+                    .map(|v| to_value(&v, self.ctx))
+            })
+            .as_ref()
     }
 
     /// The profile of a `PROFILE`d query, as the server sent it.
@@ -706,7 +822,13 @@ impl ResultSummary {
     /// # Ok(()) }
     /// ```
     pub fn profile(&self) -> Option<&Value> {
-        self.profile.as_ref()
+        self.profile
+            .get_or_init(|| {
+                meta_view(&self.meta)
+                    .get_value("profile")
+                    .map(|v| to_value(&v, self.ctx))
+            })
+            .as_ref()
     }
 
     /// Notifications (hints, warnings, deprecations); `None` when the
@@ -723,7 +845,7 @@ impl ResultSummary {
     /// # Ok(()) }
     /// ```
     pub fn notifications(&self) -> Option<&[Notification]> {
-        self.notifications.as_deref()
+        self.statuses().notifications.as_deref()
     }
 
     /// GQL status objects: as sent from Bolt 5.6 (in the server's order),
@@ -740,7 +862,7 @@ impl ResultSummary {
     /// # Ok(()) }
     /// ```
     pub fn gql_status_objects(&self) -> &[GqlStatusObject] {
-        &self.gql_status_objects
+        &self.statuses().gql
     }
 
     /// The server that ran the query.
@@ -764,7 +886,7 @@ impl ResultSummary {
     /// # Ok(()) }
     /// ```
     pub fn database(&self) -> Option<&str> {
-        self.database.as_deref()
+        meta_view(&self.meta).db()
     }
 
     /// Time until the first record was available (server side).
@@ -797,6 +919,20 @@ mod tests {
     use super::*;
     use bolt_proto::Version;
 
+    /// The metadata as it arrives: encoded.
+    fn enc(m: &Map) -> Vec<u8> {
+        let mut buf = Vec::new();
+        packstream::encode::write_value(&mut buf, &PsValue::Map(m.clone())).unwrap();
+        buf
+    }
+
+    fn run_info(run: &Map) -> RunInfo {
+        RunInfo {
+            available_after: run.get("t_first").and_then(PsValue::as_int),
+            has_keys: matches!(run.get("fields"), Some(PsValue::List(l)) if !l.is_empty()),
+        }
+    }
+
     #[test]
     fn builds_from_metadata() {
         let mut run = Map::new();
@@ -826,8 +962,8 @@ mod tests {
         let s = ResultSummary::new(
             Query::new("CREATE ()"),
             server,
-            &run,
-            &done,
+            run_info(&run),
+            enc(&done),
             StructCtx::new(Version::V5_4),
             false,
         )
@@ -868,8 +1004,8 @@ mod tests {
         ResultSummary::new(
             Query::new("RETURN 1"),
             server(),
-            run,
-            done,
+            run_info(run),
+            enc(done),
             StructCtx::new(Version::V5_4),
             had_record,
         )

@@ -578,7 +578,7 @@ impl Session {
         self.note_api(Telemetry::AUTO_COMMIT_TRANSACTION);
         let cx = self.tx_context(self.config.mode, &config);
         let fetch_size = self.fetch_size;
-        start(Link::Borrowed(&mut self.slot), query, Some(&cx), fetch_size).await
+        start(Link::Borrowed(&mut self.slot), query, Some(cx), fetch_size).await
     }
 
     /// Begins an explicit transaction: sends BEGIN and waits for the

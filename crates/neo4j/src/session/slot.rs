@@ -127,18 +127,36 @@ pub(crate) struct TxContext {
 impl TxContext {
     /// The BEGIN / RUN metadata for `version`.
     pub(crate) fn extra(&self, conn: &PooledConnection) -> Result<TxExtra, Error> {
-        let ctx = conn.struct_ctx();
-        let mut tx = TxExtra {
+        let tx = TxExtra {
             bookmarks: self.bookmarks.clone(),
-            mode: if self.write {
-                bolt_proto::message::AccessMode::Write
-            } else {
-                bolt_proto::message::AccessMode::Read
-            },
             db: self.database.clone(),
             imp_user: self.imp_user.clone(),
             notifications: self.notifications.clone(),
             ..TxExtra::default()
+        };
+        self.finish_extra(tx, conn)
+    }
+
+    /// [`extra`](Self::extra), moving the bookmarks, database and user
+    /// instead of copying them (an auto-commit RUN uses its context once).
+    pub(crate) fn into_extra(mut self, conn: &PooledConnection) -> Result<TxExtra, Error> {
+        let tx = TxExtra {
+            bookmarks: std::mem::take(&mut self.bookmarks),
+            db: self.database.take(),
+            imp_user: self.imp_user.take(),
+            notifications: std::mem::take(&mut self.notifications),
+            ..TxExtra::default()
+        };
+        self.finish_extra(tx, conn)
+    }
+
+    /// The access mode, timeout and metadata of `tx`.
+    fn finish_extra(&self, mut tx: TxExtra, conn: &PooledConnection) -> Result<TxExtra, Error> {
+        let ctx = conn.struct_ctx();
+        tx.mode = if self.write {
+            bolt_proto::message::AccessMode::Write
+        } else {
+            bolt_proto::message::AccessMode::Read
         };
         if let Some(t) = self.options.timeout {
             // Round sub-millisecond timeouts up: 0 means "server default".
@@ -224,25 +242,15 @@ impl Slot {
     }
 
     /// Notes a SUCCESS just received: an acknowledged TELEMETRY is not
-    /// owed any more; a BEGIN's may name the database (Bolt 5.8+).
-    pub(crate) fn on_success(&mut self, meta: &packstream::Map) {
+    /// owed any more; a BEGIN's may name the database (Bolt 5.8+: `db`,
+    /// read from the message by the caller only on such a connection).
+    pub(crate) fn on_success(&mut self, db: Option<String>) {
         if let Some(conn) = &self.conn {
             match conn.last_answered() {
                 Some(RequestKind::Telemetry) => self.telemetry = None,
-                Some(RequestKind::Begin) => self.note_db(meta),
+                Some(RequestKind::Begin) if db.is_some() => self.resolved_db = db,
                 _ => {}
             }
-        }
-    }
-
-    /// Keeps the `db` a Bolt 5.8+ server put in a BEGIN / RUN SUCCESS.
-    pub(crate) fn note_db(&mut self, meta: &packstream::Map) {
-        let Some(conn) = &self.conn else { return };
-        if !conn.version().has_home_db_resolution() {
-            return;
-        }
-        if let Some(db) = meta.get("db").and_then(packstream::Value::as_str) {
-            self.resolved_db = Some(db.to_owned());
         }
     }
 
@@ -279,10 +287,13 @@ impl Slot {
         while self.pre_responses > 0 {
             let got = {
                 let conn = self.conn()?;
+                let home_db = conn.version().has_home_db_resolution();
                 match conn.recv_ref().await {
                     Err(e) => Err(Error::from(e)),
                     Ok(ResponseRef::Failure(f)) => Ok(Err(from_failure(f))),
-                    Ok(ResponseRef::Success(ok)) => Ok(Ok(Some(ok.metadata))),
+                    Ok(ResponseRef::Success(ok)) => {
+                        Ok(Ok(Some(ok.db().filter(|_| home_db).map(str::to_owned))))
+                    }
                     Ok(_) => Ok(Ok(None)),
                 }
             };
@@ -296,7 +307,7 @@ impl Slot {
                     return Err(self.fail(e).await);
                 }
                 Ok(Err(e)) => failure = failure.or(Some(e)),
-                Ok(Ok(Some(meta))) => self.on_success(&meta),
+                Ok(Ok(Some(db))) => self.on_success(db),
                 Ok(Ok(None)) => {}
             }
         }
@@ -329,6 +340,7 @@ impl Slot {
             return Ok(());
         }
         let mut failure = None;
+        let home_db = conn.version().has_home_db_resolution();
         loop {
             while conn.pending() > 0 {
                 let resp = match conn.recv_ref().await {
@@ -347,15 +359,10 @@ impl Slot {
                         if let Some(b) = s.bookmark() {
                             self.new_bookmark = Some(b.to_owned());
                         }
+                        let db = s.db().filter(|_| home_db).map(str::to_owned);
                         match conn.last_answered() {
                             Some(RequestKind::Telemetry) => self.telemetry = None,
-                            Some(RequestKind::Begin) if conn.version().has_home_db_resolution() => {
-                                if let Some(db) =
-                                    s.metadata.get("db").and_then(packstream::Value::as_str)
-                                {
-                                    self.resolved_db = Some(db.to_owned());
-                                }
-                            }
+                            Some(RequestKind::Begin) if db.is_some() => self.resolved_db = db,
                             _ => {}
                         }
                     }
