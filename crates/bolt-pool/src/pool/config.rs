@@ -162,8 +162,13 @@ impl PoolConfig {
     /// Whether a connection created at `created` (by the clock) has
     /// outlived the lifetime.
     pub(crate) fn is_expired(&self, created: Instant) -> bool {
+        self.max_connection_lifetime.is_some() && self.is_expired_at(created, self.clock.now())
+    }
+
+    /// [`is_expired`](Self::is_expired) at `now` (by the clock).
+    pub(crate) fn is_expired_at(&self, created: Instant, now: Instant) -> bool {
         match self.max_connection_lifetime {
-            Some(lifetime) => self.clock.now().saturating_duration_since(created) >= lifetime,
+            Some(lifetime) => now.saturating_duration_since(created) >= lifetime,
             None => false,
         }
     }

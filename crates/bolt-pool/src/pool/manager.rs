@@ -151,7 +151,8 @@ impl Shared {
 ///
 /// [`Pool`](crate::Pool) uses it with `test_on_check_out` off (a checkout
 /// costs no round trip); it is public for callers that want a bare bb8
-/// pool.
+/// pool. Its connections are boxed (`Box<Connection>`), so bb8 moves a
+/// pointer, not the connection.
 ///
 /// ```no_run
 /// use bolt_pool::{BoltManager, OpenOptions, PoolConfig};
@@ -203,10 +204,13 @@ impl Drop for Counted<'_> {
 }
 
 impl bb8::ManageConnection for BoltManager {
-    type Connection = Connection;
+    /// Boxed: bb8 moves its connections by value (into and out of the idle
+    /// queue, its guard, our guard and every future returning one), and a
+    /// `Connection` is ~600 bytes; a box moves as one pointer.
+    type Connection = Box<Connection>;
     type Error = PoolError;
 
-    async fn connect(&self) -> Result<Connection, PoolError> {
+    async fn connect(&self) -> Result<Box<Connection>, PoolError> {
         let s = &self.shared;
         if s.is_closed() {
             return Err(s.closed_error());
@@ -228,7 +232,7 @@ impl bb8::ManageConnection for BoltManager {
             }
             Ok(Ok(mut conn)) => {
                 conn.set_created_at(s.config.clock.now());
-                Ok(conn)
+                Ok(Box::new(conn))
             }
             Ok(Err(e)) => Err(e),
             Err(_) => Err(PoolError::AcquisitionTimeout {
@@ -238,11 +242,13 @@ impl bb8::ManageConnection for BoltManager {
         }
     }
 
-    async fn is_valid(&self, conn: &mut Connection) -> Result<(), PoolError> {
-        conn.reset().await
+    async fn is_valid(&self, conn: &mut Box<Connection>) -> Result<(), PoolError> {
+        // Boxed: this future is part of every bb8 `get` future (even with
+        // `test_on_check_out` off), and a RESET's is large.
+        Box::pin(conn.reset()).await
     }
 
-    fn has_broken(&self, conn: &mut Connection) -> bool {
+    fn has_broken(&self, conn: &mut Box<Connection>) -> bool {
         self.shared.must_discard(conn)
     }
 }

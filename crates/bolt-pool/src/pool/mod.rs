@@ -16,7 +16,7 @@ use std::future::Future;
 use std::ops::{Deref, DerefMut};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::task::Poll;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bolt_net::{Address, ConnectOptions};
@@ -99,6 +99,16 @@ pub struct PoolMetrics {
 }
 
 struct Waiting<'a>(&'a Shared);
+
+/// What the zero-I/O checks say about a connection bb8 handed out.
+enum Vetted {
+    /// Fit to hand out.
+    Ready(PooledConnection),
+    /// Fit, but idle longer than the liveness check timeout: RESET first.
+    Check(PooledConnection),
+    /// Closed (expired, or closed by the server): try the next one.
+    Skip,
+}
 
 impl Drop for Waiting<'_> {
     fn drop(&mut self) {
@@ -248,71 +258,131 @@ impl Pool {
             return Err(s.closed_error());
         }
         let started = Instant::now();
-        let deadline = tokio::time::Instant::from_std(started) + timeout;
         s.waiting.fetch_add(1, Ordering::AcqRel);
         let waiting = Waiting(s);
+        // The common case, an idle connection that passes the zero-I/O
+        // checks, is served here without awaiting: no timer, no select, and
+        // this future stays small (callers embed it several layers deep
+        // and move it as often). Everything else runs boxed.
+        let first = match self.take_idle()? {
+            Vetted::Ready(conn) => {
+                drop(waiting);
+                return Ok(conn);
+            }
+            Vetted::Check(conn) => Some(conn),
+            Vetted::Skip => None,
+        };
+        Box::pin(self.acquire_waiting(timeout, started, first, waiting)).await
+    }
+
+    /// One try at bb8's idle set, without waiting: polls a `get` once
+    /// (bb8 pops an idle connection on its first poll; with none, the
+    /// try is dropped, which bb8 allows at any point) and vets what it
+    /// hands out, until one passes or none is idle.
+    fn take_idle(&self) -> Result<Vetted, PoolError> {
+        let mut cx = Context::from_waker(std::task::Waker::noop());
         loop {
-            // Fast path: an idle connection is there; no timer, no waiting.
-            let get = self.bb8.get_owned();
-            tokio::pin!(get);
-            let first = std::future::poll_fn(|cx| match get.as_mut().poll(cx) {
-                Poll::Ready(r) => Poll::Ready(Some(r)),
-                Poll::Pending => Poll::Ready(None),
-            });
-            let got = match first.await {
-                Some(r) => r,
-                None => tokio::select! {
-                biased;
-                r = &mut get => r,
-                e = s.next_error(started) => return Err(e),
-                _ = s.closed.cancelled() => return Err(s.closed_error()),
-                _ = tokio::time::sleep_until(deadline) => {
-                    tracing::debug!(address = %s.address, ?timeout, "connection acquisition timed out");
-                    return Err(self.timed_out(timeout));
+            let got = {
+                let get = std::pin::pin!(self.bb8.get_owned());
+                match get.poll(&mut cx) {
+                    Poll::Ready(Ok(guard)) => guard,
+                    // Timed out or failed at once: leave the reporting to
+                    // the waiting path.
+                    Poll::Ready(Err(_)) | Poll::Pending => return Ok(Vetted::Skip),
                 }
-                },
             };
-            let guard = match got {
-                Ok(g) => g,
-                Err(bb8::RunError::User(e)) => return Err(e),
-                Err(bb8::RunError::TimedOut) => return Err(self.timed_out(timeout)),
-            };
-            let mut conn = PooledConnection {
-                guard: Some(guard),
-                shared: self.shared.clone(),
-            };
-            if s.is_closed() {
-                conn.discard();
-                return Err(s.closed_error());
+            match self.vet(got)? {
+                Vetted::Skip => continue,
+                other => return Ok(other),
             }
-            if s.config.is_expired(conn.created_at()) {
-                tracing::debug!(address = %s.address, "closing expired connection");
-                conn.retire();
-                continue;
-            }
-            if conn.check_idle().is_err() {
-                tracing::debug!(address = %s.address, "idle connection was closed by the server");
-                conn.discard();
-                continue;
-            }
-            if let Some(limit) = s.config.liveness_check_timeout {
-                let idle = s
-                    .config
-                    .clock
-                    .now()
-                    .saturating_duration_since(conn.idle_since());
-                if idle > limit {
-                    let check = tokio::time::timeout_at(deadline, conn.reset()).await;
-                    if !matches!(check, Ok(Ok(()))) {
-                        tracing::debug!(address = %s.address, "liveness check failed");
-                        conn.discard();
-                        continue;
+        }
+    }
+
+    /// Waits for a connection (bb8's `get`, bounded by the deadline, the
+    /// pool's close and open failures), vetting each; starts with
+    /// `first`, a connection that still needs its liveness check.
+    async fn acquire_waiting(
+        &self,
+        timeout: Duration,
+        started: Instant,
+        mut first: Option<PooledConnection>,
+        waiting: Waiting<'_>,
+    ) -> Result<PooledConnection, PoolError> {
+        let s = &*self.shared;
+        let deadline = tokio::time::Instant::from_std(started) + timeout;
+        loop {
+            let mut conn = match first.take() {
+                Some(conn) => conn,
+                None => {
+                    let got = tokio::select! {
+                        biased;
+                        r = self.bb8.get_owned() => r,
+                        e = s.next_error(started) => return Err(e),
+                        _ = s.closed.cancelled() => return Err(s.closed_error()),
+                        _ = tokio::time::sleep_until(deadline) => {
+                            tracing::debug!(address = %s.address, ?timeout, "connection acquisition timed out");
+                            return Err(self.timed_out(timeout));
+                        }
+                    };
+                    let guard = match got {
+                        Ok(g) => g,
+                        Err(bb8::RunError::User(e)) => return Err(e),
+                        Err(bb8::RunError::TimedOut) => return Err(self.timed_out(timeout)),
+                    };
+                    match self.vet(guard)? {
+                        Vetted::Ready(conn) => {
+                            drop(waiting);
+                            return Ok(conn);
+                        }
+                        Vetted::Check(conn) => conn,
+                        Vetted::Skip => continue,
                     }
                 }
+            };
+            let check = tokio::time::timeout_at(deadline, conn.reset()).await;
+            if matches!(check, Ok(Ok(()))) {
+                drop(waiting);
+                return Ok(conn);
             }
-            drop(waiting);
-            return Ok(conn);
+            tracing::debug!(address = %s.address, "liveness check failed");
+            conn.discard();
         }
+    }
+
+    /// The checks of a connection bb8 handed out that need no round trip:
+    /// the pool still open, the connection not expired and not closed by
+    /// the server. Failing ones are closed (`Skip`); one idle longer than
+    /// `liveness_check_timeout` still needs a RESET (`Check`).
+    fn vet(&self, guard: Bb8Guard) -> Result<Vetted, PoolError> {
+        let s = &*self.shared;
+        let mut conn = PooledConnection {
+            guard: Some(guard),
+            shared: self.shared.clone(),
+        };
+        if s.is_closed() {
+            conn.discard();
+            return Err(s.closed_error());
+        }
+        let liveness = s.config.liveness_check_timeout;
+        // One clock read serves both time checks (none when neither is on).
+        let now = (s.config.max_connection_lifetime.is_some() || liveness.is_some())
+            .then(|| s.config.clock.now());
+        if now.is_some_and(|now| s.config.is_expired_at(conn.created_at(), now)) {
+            tracing::debug!(address = %s.address, "closing expired connection");
+            conn.retire();
+            return Ok(Vetted::Skip);
+        }
+        if conn.check_idle().is_err() {
+            tracing::debug!(address = %s.address, "idle connection was closed by the server");
+            conn.discard();
+            return Ok(Vetted::Skip);
+        }
+        if let (Some(limit), Some(now)) = (liveness, now) {
+            if now.saturating_duration_since(conn.idle_since()) > limit {
+                return Ok(Vetted::Check(conn));
+            }
+        }
+        Ok(Vetted::Ready(conn))
     }
 
     fn timed_out(&self, timeout: Duration) -> PoolError {
@@ -418,10 +488,20 @@ enum Return {
     Drop,
 }
 
-fn disposition(shared: &Shared, conn: &Connection) -> Return {
+/// Stamps a returned connection's idle time and says what it needs (one
+/// clock read for both, none when neither lifetime nor liveness is on).
+fn returned(shared: &Shared, conn: &mut Connection) -> Return {
+    let config = &shared.config;
+    let now = (config.max_connection_lifetime.is_some() || config.liveness_check_timeout.is_some())
+        .then(|| config.clock.now());
+    if let Some(now) = now {
+        conn.set_idle_since(now);
+    }
     if conn.is_broken() {
         Return::Drop
-    } else if shared.is_closed() || shared.config.is_expired(conn.created_at()) {
+    } else if shared.is_closed()
+        || now.is_some_and(|now| config.is_expired_at(conn.created_at(), now))
+    {
         Return::Close
     } else if conn.is_ready() {
         Return::Keep
@@ -459,9 +539,12 @@ impl PooledConnection {
     /// ```
     pub async fn release(mut self) {
         if let Some(mut guard) = self.guard.take() {
-            guard.set_idle_since(self.shared.config.clock.now());
-            let what = disposition(&self.shared, &guard);
-            settle(guard, what).await;
+            match returned(&self.shared, &mut guard) {
+                Return::Keep | Return::Drop => drop(guard),
+                // Boxed: only this rare path carries a RESET's or GOODBYE's
+                // (large) future.
+                what => Box::pin(settle(guard, what)).await,
+            }
         }
     }
 
@@ -475,7 +558,7 @@ impl PooledConnection {
     /// ```
     pub async fn close(mut self) {
         if let Some(guard) = self.guard.take() {
-            settle(guard, Return::Close).await;
+            Box::pin(settle(guard, Return::Close)).await;
         }
     }
 
@@ -544,8 +627,7 @@ impl Drop for PooledConnection {
         let Some(mut guard) = self.guard.take() else {
             return;
         };
-        guard.set_idle_since(self.shared.config.clock.now());
-        match disposition(&self.shared, &guard) {
+        match returned(&self.shared, &mut guard) {
             Return::Keep | Return::Drop => drop(guard),
             what => spawn_or_drop(guard, what),
         }
@@ -558,12 +640,18 @@ impl Deref for PooledConnection {
     fn deref(&self) -> &Connection {
         // The guard is only taken by `release`, `close` and `drop`, which
         // consume or end the value.
-        self.guard.as_deref().unwrap_or_else(|| unreachable!())
+        match &self.guard {
+            Some(g) => g,
+            None => unreachable!(),
+        }
     }
 }
 
 impl DerefMut for PooledConnection {
     fn deref_mut(&mut self) -> &mut Connection {
-        self.guard.as_deref_mut().unwrap_or_else(|| unreachable!())
+        match &mut self.guard {
+            Some(g) => g,
+            None => unreachable!(),
+        }
     }
 }
