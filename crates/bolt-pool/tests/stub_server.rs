@@ -817,3 +817,43 @@ async fn the_read_deadline_is_armed_anew_for_each_wait() {
     assert!(t.elapsed() >= Duration::from_millis(300));
     assert!(conn.is_broken());
 }
+
+#[tokio::test]
+async fn a_wait_outlasting_an_earlier_waits_deadline_is_not_cut_short() {
+    // The connection's timer is left at an earlier wait's deadline while
+    // that is no later than the current wait's: when it fires first, the
+    // wait must go on to its own deadline, not time out.
+    let runs = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let r = runs.clone();
+    let stub = stub::start(
+        Version::V5_0,
+        Arc::new(move |c, req| match req.kind() {
+            RequestKind::Run => match r.fetch_add(1, std::sync::atomic::Ordering::SeqCst) {
+                1 => Action::Delayed(
+                    Duration::from_millis(350),
+                    vec![success(&[("fields", vec!["n"].into())])],
+                ),
+                2 => Action::Silent,
+                _ => default_answer(c, req),
+            },
+            _ => default_answer(c, req),
+        }),
+    )
+    .await;
+    let mut conn = open(&stub).await;
+    conn.set_read_timeout(Duration::from_millis(500));
+    // Arms the timer at about t = 500 ms.
+    assert_eq!(run_return_1(&mut conn).await, 1);
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    // Waits from t = 250 to t = 600 ms: past the first wait's deadline,
+    // within its own (t = 750 ms).
+    let t = Instant::now();
+    assert_eq!(run_return_1(&mut conn).await, 1);
+    assert!(t.elapsed() >= Duration::from_millis(350));
+    // A silent server still times out, after the full read timeout.
+    conn.queue(&Request::Run(Run::new("RETURN 1"))).unwrap();
+    let t = Instant::now();
+    let err = conn.recv().await.unwrap_err();
+    assert!(matches!(err, PoolError::Timeout { .. }), "{err:?}");
+    assert!(t.elapsed() >= Duration::from_millis(500) && t.elapsed() < Duration::from_secs(3));
+}

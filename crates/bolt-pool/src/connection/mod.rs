@@ -711,7 +711,7 @@ impl Connection {
             return Ok(());
         }
         let after = self.write_timeout;
-        let mut armed = false;
+        let mut due = None;
         let waited = std::future::poll_fn(|cx| {
             while !self.wbuf.is_empty() {
                 match Pin::new(&mut self.stream).poll_write(cx, &self.wbuf) {
@@ -720,14 +720,12 @@ impl Connection {
                     }
                     Poll::Ready(Ok(n)) => self.wbuf.advance(n),
                     Poll::Ready(Err(e)) => return Poll::Ready(Waited::Done(Err(e))),
-                    Poll::Pending => {
-                        return wait_deadline(&mut self.deadline, &mut armed, after, cx)
-                    }
+                    Poll::Pending => return wait_deadline(&mut self.deadline, &mut due, after, cx),
                 }
             }
             match Pin::new(&mut self.stream).poll_flush(cx) {
                 Poll::Ready(r) => Poll::Ready(Waited::Done(r)),
-                Poll::Pending => wait_deadline(&mut self.deadline, &mut armed, after, cx),
+                Poll::Pending => wait_deadline(&mut self.deadline, &mut due, after, cx),
             }
         })
         .await;
@@ -1146,23 +1144,18 @@ impl Connection {
             let n = self.current.len();
             return Err(self.protocol_failed(ProtocolError::UnsolicitedData(n)));
         }
-        let mut cx = Context::from_waker(std::task::Waker::noop());
-        if self.rbuf.capacity() - self.rbuf.len() < 64 {
-            self.rbuf.reserve(READ_CHUNK);
-        }
-        let polled = tokio_util::io::poll_read_buf(
-            std::pin::Pin::new(&mut self.stream),
-            &mut cx,
-            &mut self.rbuf,
-        );
-        match polled {
-            Poll::Pending => Ok(()),
-            Poll::Ready(Ok(0)) => {
+        // A plain socket tokio knows to be drained answers without a
+        // system call (nor a waker registration): the common case.
+        let mut probe = [0u8; 128];
+        match self.stream.try_read(&mut probe) {
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Ok(()),
+            Ok(0) => {
                 let address = self.peer;
                 Err(self.fail(PoolError::Closed { address }))
             }
-            Poll::Ready(Ok(_)) => {
+            Ok(n) => {
                 // Keep-alive NOOPs are fine; anything else is not.
+                self.rbuf.extend_from_slice(&probe[..n]);
                 match self.decoder.decode(&mut self.rbuf) {
                     Ok(None) if self.rbuf.is_empty() && self.decoder.is_idle() => Ok(()),
                     Ok(_) => {
@@ -1172,7 +1165,7 @@ impl Connection {
                     Err(e) => Err(self.protocol_failed(e.into())),
                 }
             }
-            Poll::Ready(Err(source)) => Err(self.io_failed(source)),
+            Err(source) => Err(self.io_failed(source)),
         }
     }
 
@@ -1285,11 +1278,11 @@ impl Connection {
             self.rbuf.reserve(READ_CHUNK);
         }
         let after = self.read_timeout;
-        let mut armed = false;
+        let mut due = None;
         let waited = std::future::poll_fn(|cx| {
             match tokio_util::io::poll_read_buf(Pin::new(&mut self.stream), cx, &mut self.rbuf) {
                 Poll::Ready(r) => Poll::Ready(Waited::Done(r)),
-                Poll::Pending => wait_deadline(&mut self.deadline, &mut armed, after, cx),
+                Poll::Pending => wait_deadline(&mut self.deadline, &mut due, after, cx),
             }
         })
         .await;
@@ -1341,27 +1334,40 @@ impl Connection {
     }
 }
 
-/// The timer half of a network wait whose I/O is pending: arms the
-/// connection's deadline `after` from now on the first pending poll of the
-/// wait, then reports whether it passed.
+/// The timer half of a network wait whose I/O is pending: on the wait's
+/// first pending poll its deadline (`due`) becomes `after` from now; then
+/// reports whether it passed.
+///
+/// The connection's one timer is not moved on every wait (re-arming it
+/// per query cost ~250 instructions): it is left where an earlier wait
+/// put it as long as that is no later than `due`, and when it fires
+/// before `due` it is moved to `due` and the wait goes on. So a wait
+/// never ends early, at worst its task is woken once spuriously per
+/// timeout period, and it is re-armed only when a wait needs it earlier.
 fn wait_deadline<T>(
     slot: &mut Option<Pin<Box<Sleep>>>,
-    armed: &mut bool,
+    due: &mut Option<tokio::time::Instant>,
     after: Duration,
     cx: &mut Context<'_>,
 ) -> Poll<Waited<T>> {
+    let at = *due.get_or_insert_with(|| deadline_after(after));
     let sleep = match slot {
         Some(s) => {
-            if !*armed {
-                s.as_mut().reset(deadline_after(after));
+            if s.deadline() > at {
+                s.as_mut().reset(at);
             }
             s
         }
-        None => slot.insert(Box::pin(tokio::time::sleep_until(deadline_after(after)))),
+        None => slot.insert(Box::pin(tokio::time::sleep_until(at))),
     };
-    *armed = true;
-    match sleep.as_mut().poll(cx) {
-        Poll::Ready(()) => Poll::Ready(Waited::TimedOut),
-        Poll::Pending => Poll::Pending,
+    loop {
+        match sleep.as_mut().poll(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(()) if tokio::time::Instant::now() >= at => {
+                return Poll::Ready(Waited::TimedOut)
+            }
+            // An earlier wait's deadline: this wait's is later.
+            Poll::Ready(()) => sleep.as_mut().reset(at),
+        }
     }
 }
