@@ -29,6 +29,9 @@ const TOKEN_EXPIRED: &str = "Neo.ClientError.Security.TokenExpired";
 /// connection from its pool (and before opening one); a pooled connection
 /// logged on with another token is re-authenticated (Bolt 5.1+: LOGOFF and
 /// LOGON on the same connection) or replaced (older servers) before use.
+/// `get_token` must answer within the driver's
+/// `connection_acquisition_timeout`; otherwise the acquisition fails with
+/// [`Error::ConnectionAcquisitionTimeout`].
 /// When the server answers work done with the manager's token with a
 /// `Neo.ClientError.Security.*` failure, the driver calls
 /// [`handle_security_error`](Self::handle_security_error): returning `true`

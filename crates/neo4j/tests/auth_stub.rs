@@ -393,3 +393,45 @@ async fn reauthentication_is_pipelined_with_the_next_request() {
     assert_eq!(m.count(RequestKind::Hello), 1);
     d.close().await;
 }
+
+/// A manager whose `get_token` never answers.
+#[derive(Debug)]
+struct Silent;
+
+impl AuthTokenManager for Silent {
+    fn get_token(&self) -> BoxFuture<'_, Result<AuthToken, Error>> {
+        Box::pin(std::future::pending())
+    }
+    fn handle_security_error<'a>(&'a self, _: &'a AuthToken, _: &'a Error) -> BoxFuture<'a, bool> {
+        Box::pin(async { false })
+    }
+}
+
+#[tokio::test]
+async fn a_manager_that_never_answers_runs_into_the_acquisition_timeout() {
+    let m = start(Version::V5_1, default_answer).await;
+    let timeout = std::time::Duration::from_millis(200);
+    let d = driver(
+        &m,
+        Config::builder()
+            .with_auth_manager(Arc::new(Silent))
+            .with_connection_acquisition_timeout(timeout),
+    );
+    let limit = std::time::Duration::from_secs(10);
+    let r = tokio::time::timeout(limit, run_one(&d, SessionConfig::new()))
+        .await
+        .expect("the session waited on the manager without a deadline");
+    assert!(
+        matches!(r, Err(Error::ConnectionAcquisitionTimeout(t)) if t == timeout),
+        "{r:?}"
+    );
+    let r = tokio::time::timeout(limit, d.verify_authentication(None))
+        .await
+        .expect("verify_authentication waited on the manager without a deadline");
+    assert!(
+        matches!(r, Err(Error::ConnectionAcquisitionTimeout(_))),
+        "{r:?}"
+    );
+    assert_eq!(m.count(RequestKind::Hello), 0, "no connection was opened");
+    d.close().await;
+}

@@ -121,15 +121,20 @@ impl DriverAuth {
 
     /// The auth map to log on with now, and the manager's token it came
     /// from (if it did).
+    ///
+    /// A manager's `get_token` is user code: it gets `deadline` (the
+    /// connection acquisition timeout) and running over it is
+    /// [`Error::ConnectionAcquisitionTimeout`].
     async fn token(
         &self,
         session: Option<&AuthToken>,
+        deadline: std::time::Duration,
     ) -> Result<(Cow<'_, Map>, Managed<'_>), Error> {
         Ok(match (session, self) {
             (Some(t), _) => (Cow::Owned(t.to_bolt_map()), None),
             (None, DriverAuth::Static(_, map)) => (Cow::Borrowed(map), None),
             (None, DriverAuth::Managed(m)) => {
-                let t = m.get_token().await?;
+                let t = manager_token(m.as_ref(), deadline).await?;
                 (Cow::Owned(t.to_bolt_map()), Some((t, m)))
             }
         })
@@ -146,7 +151,11 @@ impl DriverAuth {
     ) -> Result<PooledConnection, AcquireError> {
         for _ in 0..MAX_REPLACED {
             let started = std::time::Instant::now();
-            let (wanted, managed) = self.token(session).await.map_err(AcquireError::Driver)?;
+            let deadline = pool.config().connection_acquisition_timeout;
+            let (wanted, managed) = self
+                .token(session, deadline)
+                .await
+                .map_err(AcquireError::Driver)?;
             pool.set_auth(&wanted);
             let mut conn = match pool.acquire().await {
                 Ok(c) => c,
@@ -187,6 +196,24 @@ impl DriverAuth {
         Err(AcquireError::Driver(Error::ServiceUnavailable(
             "no connection logged on with the current auth token could be obtained".into(),
         )))
+    }
+}
+
+/// The manager's current token, or [`Error::ConnectionAcquisitionTimeout`]
+/// when it takes longer than `deadline`.
+pub(crate) async fn manager_token(
+    m: &dyn AuthTokenManager,
+    deadline: std::time::Duration,
+) -> Result<AuthToken, Error> {
+    match tokio::time::timeout(deadline, m.get_token()).await {
+        Ok(t) => t,
+        Err(_) => {
+            tracing::warn!(
+                ?deadline,
+                "the auth token manager did not answer get_token in time"
+            );
+            Err(Error::ConnectionAcquisitionTimeout(deadline))
+        }
     }
 }
 

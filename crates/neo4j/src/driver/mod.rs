@@ -398,7 +398,10 @@ impl Driver {
         let token = match (auth, &self.inner.auth) {
             (Some(t), _) => t,
             (None, DriverAuth::Static(t, _)) => t.clone(),
-            (None, DriverAuth::Managed(m)) => m.get_token().await?,
+            (None, DriverAuth::Managed(m)) => {
+                let deadline = self.inner.config.connection_acquisition_timeout();
+                auth::manager_token(m.as_ref(), deadline).await?
+            }
         };
         let auth = AuthFor {
             driver: &self.inner.auth,
