@@ -925,6 +925,10 @@ proptest! {
             let _ = view.values();
             let _ = view.to_owned_values();
         }
+        // Kept metadata is read without checking again: any bytes read as
+        // missing entries, never a panic.
+        let kept = SuccessRef::from_kept(&bytes);
+        let _ = (kept.get("a"), kept.fields(), kept.has_more(), kept.value_decoders(["a", "b"]));
     }
 
     #[test]

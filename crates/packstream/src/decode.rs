@@ -445,6 +445,59 @@ impl<'a> Decoder<'a> {
         self.skip(0)
     }
 
+    /// Skips one complete value by its structure only: markers and sizes
+    /// are followed, but strings are not checked for UTF-8, map keys not
+    /// checked to be strings, and nesting depth is not limited. For bytes
+    /// that were already validated once (e.g. with
+    /// [`skip_value`](Self::skip_value) when they arrived) and are walked
+    /// again to find something in them.
+    ///
+    /// It is iterative (a count of values still to skip, no recursion) and
+    /// allocates nothing, and it is still safe on any input: every size is
+    /// checked against the input, so it never panics nor reads past the
+    /// end. On error the cursor is left where it was.
+    ///
+    /// # Errors
+    /// [`Error::UnexpectedEnd`] or [`Error::SizeExceedsInput`] if the value
+    /// is cut off, [`Error::UnknownMarker`] for a reserved marker.
+    ///
+    /// ```
+    /// use packstream::{Decoder, Error};
+    /// // [{"k": "\xFF"}, 1] then null: the invalid string is not looked at.
+    /// let input = [0x92, 0xA1, 0x81, b'k', 0x81, 0xFF, 0x01, 0xC0];
+    /// let mut d = Decoder::new(&input);
+    /// d.skip_value_unchecked().unwrap();
+    /// assert_eq!(d.position(), 7);
+    /// d.read_null().unwrap();
+    /// // A list whose string is cut off: an error, the cursor stays.
+    /// let mut cut = Decoder::new(&[0x91, 0x83, b'a']);
+    /// assert!(matches!(cut.skip_value_unchecked(), Err(Error::UnexpectedEnd { .. })));
+    /// assert_eq!(cut.position(), 0);
+    /// ```
+    #[inline]
+    pub fn skip_value_unchecked(&mut self) -> Result<(), Error> {
+        // One-byte values (tiny ints, null, booleans) and tiny strings inline.
+        if let Some(&m) = self.input.get(self.pos) {
+            if m as i8 >= -16 || matches!(m, NULL | FALSE | TRUE) {
+                self.pos += 1;
+                return Ok(());
+            }
+            if m & 0xF0 == TINY_STRING {
+                let end = self.pos + 1 + (m & 0x0F) as usize;
+                if end <= self.input.len() {
+                    self.pos = end;
+                    return Ok(());
+                }
+            }
+        }
+        let start = self.pos;
+        let r = self.skip_structure();
+        if r.is_err() {
+            self.pos = start;
+        }
+        r
+    }
+
     /// Ends decoding: succeeds only if all input was consumed.
     ///
     /// # Errors
@@ -789,6 +842,65 @@ impl<'a> Decoder<'a> {
             v.push((k, self.value_ref(d)?));
         }
         Ok(v)
+    }
+
+    /// The loop of [`skip_value_unchecked`](Self::skip_value_unchecked):
+    /// `left` counts the values still to skip (a container adds its
+    /// elements, a map two per entry), and stays at most the bytes
+    /// remaining, since each value takes at least one.
+    #[inline(never)]
+    fn skip_structure(&mut self) -> Result<(), Error> {
+        let mut left = 1usize;
+        while left > 0 {
+            left -= 1;
+            let at = self.pos;
+            let m = self.byte()?;
+            // Bytes that follow the header, values contained.
+            let (payload, inner) = match m {
+                0x00..=0x7F | 0xF0..=0xFF | NULL | FALSE | TRUE => continue,
+                0x80..=0x8F => ((m & 0x0F) as usize, 0),
+                0x90..=0x9F => (0, (m & 0x0F) as usize),
+                0xA0..=0xAF => (0, 2 * (m & 0x0F) as usize),
+                // The tag byte, then the fields.
+                0xB0..=0xBF => (1, (m & 0x0F) as usize),
+                INT_8 => (1, 0),
+                INT_16 => (2, 0),
+                INT_32 => (4, 0),
+                INT_64 | FLOAT_64 => (8, 0),
+                BYTES_8..=BYTES_32 => (self.len_body(m - BYTES_8)?, 0),
+                STRING_8..=STRING_32 => (self.len_body(m - STRING_8)?, 0),
+                LIST_8..=LIST_32 => (0, self.len_body(m - LIST_8)?),
+                MAP_8..=MAP_32 => (0, self.len_body(m - MAP_8)?.saturating_mul(2)),
+                STRUCT_8 | STRUCT_16 => (1, self.len_body(m - STRUCT_8)?),
+                _ => {
+                    return Err(Error::UnknownMarker {
+                        marker: m,
+                        offset: at,
+                    })
+                }
+            };
+            if payload > 0 {
+                let end = self.pos.saturating_add(payload);
+                if end > self.input.len() {
+                    return Err(Error::UnexpectedEnd {
+                        offset: self.pos,
+                        needed: end - self.input.len(),
+                    });
+                }
+                self.pos = end;
+            }
+            if inner > 0 {
+                left = left.saturating_add(inner);
+                if left > self.remaining() {
+                    return Err(Error::SizeExceedsInput {
+                        offset: at,
+                        size: inner as u64,
+                        remaining: self.remaining(),
+                    });
+                }
+            }
+        }
+        Ok(())
     }
 
     fn skip(&mut self, depth: usize) -> Result<(), Error> {

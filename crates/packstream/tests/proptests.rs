@@ -1,5 +1,5 @@
-//! Property tests: value round-trips, serde round-trips, and arbitrary input
-//! never panicking the decoder.
+//! Property tests: value round-trips, serde round-trips, the structure-only
+//! skip, and arbitrary input never panicking the decoder.
 
 use packstream::{
     decode, decode_ref, from_slice, to_vec, Decoder, Map, Structure, Value, ValueRef,
@@ -144,6 +144,7 @@ proptest! {
         let _ = decode(&bytes);
         let _ = decode_ref(&bytes);
         let _ = from_slice::<Value>(&bytes);
+        let _ = Decoder::new(&bytes).skip_value_unchecked();
         let cut = cut.index(bytes.len() + 1);
         let truncated = &bytes[..cut];
         if cut < bytes.len() {
@@ -154,6 +155,38 @@ proptest! {
             }
         }
         let _ = decode(truncated);
+    }
+
+    #[test]
+    fn skip_unchecked_stops_exactly_at_the_end(v in arb_value(), tail in prop::collection::vec(any::<u8>(), 0..8)) {
+        let bytes = v.to_bytes().unwrap();
+        let mut input = bytes.clone();
+        input.extend_from_slice(&tail);
+        let mut d = Decoder::new(&input);
+        d.skip_value_unchecked().unwrap();
+        prop_assert_eq!(d.position(), bytes.len());
+        // Every strict prefix is cut off: an error, the cursor unmoved.
+        for cut in 0..bytes.len() {
+            let mut d = Decoder::new(&bytes[..cut]);
+            prop_assert!(d.skip_value_unchecked().is_err());
+            prop_assert_eq!(d.position(), 0);
+        }
+    }
+
+    #[test]
+    fn skip_unchecked_never_panics_and_agrees_with_skip(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
+        let mut unchecked = Decoder::new(&bytes);
+        match unchecked.skip_value_unchecked() {
+            Ok(()) => prop_assert!(unchecked.position() <= bytes.len()),
+            Err(_) => prop_assert_eq!(unchecked.position(), 0),
+        }
+        // Whatever the checked skip accepts, the unchecked one skips alike.
+        let mut checked = Decoder::new(&bytes);
+        if checked.skip_value().is_ok() {
+            let mut d = Decoder::new(&bytes);
+            prop_assert!(d.skip_value_unchecked().is_ok());
+            prop_assert_eq!(d.position(), checked.position());
+        }
     }
 
     #[test]

@@ -443,84 +443,17 @@ impl<'a> SuccessRef<'a> {
     }
 }
 
-/// The header of the PackStream value at `p`, read without checking the
-/// value (metadata is checked once, when its message is decoded): its
-/// length, the payload bytes that follow it, and how many values it
-/// contains (a map counts keys and values). `None` past the end or on an
-/// unknown marker.
-fn raw_head(b: &[u8], p: usize) -> Option<(usize, usize, usize)> {
-    use packstream::marker as m;
-    let len = |n: usize| -> Option<usize> {
-        let s = b.get(p + 1..p + 1 + n)?;
-        Some(s.iter().fold(0usize, |a, &x| (a << 8) | usize::from(x)))
-    };
-    let marker = *b.get(p)?;
-    let low = usize::from(marker & 0x0F);
-    Some(match marker {
-        0x00..=0x7F | 0xF0..=0xFF | m::NULL | m::FALSE | m::TRUE => (1, 0, 0),
-        0x80..=0x8F => (1, low, 0),
-        0x90..=0x9F => (1, 0, low),
-        0xA0..=0xAF => (1, 0, 2 * low),
-        0xB0..=0xBF => (2, 0, low),
-        m::INT_8 => (2, 0, 0),
-        m::INT_16 => (3, 0, 0),
-        m::INT_32 => (5, 0, 0),
-        m::INT_64 | m::FLOAT_64 => (9, 0, 0),
-        m::BYTES_8 | m::STRING_8 => (2, len(1)?, 0),
-        m::BYTES_16 | m::STRING_16 => (3, len(2)?, 0),
-        m::BYTES_32 | m::STRING_32 => (5, len(4)?, 0),
-        m::LIST_8 => (2, 0, len(1)?),
-        m::LIST_16 => (3, 0, len(2)?),
-        m::LIST_32 => (5, 0, len(4)?),
-        m::MAP_8 => (2, 0, len(1)?.checked_mul(2)?),
-        m::MAP_16 => (3, 0, len(2)?.checked_mul(2)?),
-        m::MAP_32 => (5, 0, len(4)?.checked_mul(2)?),
-        // Marker, size, tag.
-        m::STRUCT_8 => (3, 0, len(1)?),
-        m::STRUCT_16 => (4, 0, len(2)?),
-        _ => return None,
-    })
-}
-
-/// The position after the value at `p` (iterative: no recursion on
-/// nesting, no allocation, no UTF-8 check).
-fn raw_skip(b: &[u8], mut p: usize) -> Option<usize> {
-    let mut left = 1usize;
-    while left > 0 {
-        let (head, payload, inner) = raw_head(b, p)?;
-        p = p.checked_add(head)?.checked_add(payload)?;
-        left = (left - 1).checked_add(inner)?;
-        if p > b.len() {
-            return None;
-        }
-    }
-    Some(p)
-}
-
 /// Calls `f(key, value position)` for each entry of the encoded map `b`,
-/// in order; `None` if it is not a well-formed map.
-fn scan_entries(b: &[u8], mut f: impl FnMut(&[u8], usize)) -> Option<()> {
-    let (head, _, inner) = raw_head(b, 0)?;
-    if !matches!(b.first(), Some(0xA0..=0xAF | 0xD8..=0xDA)) {
-        return None;
-    }
-    let mut p = head;
-    for _ in 0..inner / 2 {
-        let (kh, kn) = match *b.get(p)? {
-            k @ 0x80..=0x8F => (1, usize::from(k & 0x0F)),
-            0xD0..=0xD2 => {
-                let (kh, kn, _) = raw_head(b, p)?;
-                (kh, kn)
-            }
-            _ => return None,
-        };
-        let v = p + kh + kn;
-        f(b.get(p + kh..v)?, v);
-        // Scalars of one byte (tiny ints, null, booleans) inline.
-        p = match *b.get(v)? {
-            0x00..=0x7F | 0xF0..=0xFF | 0xC0 | 0xC2 | 0xC3 => v + 1,
-            _ => raw_skip(b, v)?,
-        };
+/// in order; `None` if it is not a well-formed map. The map was checked
+/// when its message was decoded, so values are skipped by structure only
+/// (no UTF-8 check, no recursion), still bounds-checked.
+fn scan_entries<'a>(b: &'a [u8], mut f: impl FnMut(&'a [u8], usize)) -> Option<()> {
+    let mut dec = Decoder::new(b);
+    let n = dec.read_map_header().ok()?;
+    for _ in 0..n {
+        let key = dec.read_str_bytes().ok()?;
+        f(key, dec.position());
+        dec.skip_value_unchecked().ok()?;
     }
     Some(())
 }
