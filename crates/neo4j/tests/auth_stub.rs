@@ -264,11 +264,10 @@ async fn managed_transactions_retry_authorization_expired_only() {
 
 #[tokio::test]
 async fn a_failure_answering_begin_is_reported_even_if_the_server_hangs_up() {
-    // BEGIN is answered with a FAILURE; a RUN pipelined after it finds the
-    // connection closed.
+    // BEGIN is answered with a FAILURE and the server hangs up at once: a
+    // RUN pipelined after it finds the connection closed.
     let m = start(Version::V5_0, |conn, req| match req.kind() {
-        RequestKind::Begin => Action::Reply(vec![failure(TOKEN_EXPIRED, "Token expired")]),
-        RequestKind::Run => Action::Close,
+        RequestKind::Begin => Action::ReplyThenClose(vec![failure(TOKEN_EXPIRED, "Token expired")]),
         _ => default_answer(conn, req),
     })
     .await;

@@ -140,11 +140,10 @@ async fn a_refused_begin_is_reported_even_when_the_server_then_hangs_up() {
     // before answering RUN: the failure is what counts (not retried), not
     // the lost connection (which would be retried).
     let m = start(Version::V5_0, |conn, req| match req {
-        Request::Begin(_) => Action::Reply(vec![failure(
+        Request::Begin(_) => Action::ReplyThenClose(vec![failure(
             "Neo.ClientError.Security.TokenExpired",
             "expired",
         )]),
-        Request::Run(_) => Action::Close,
         _ => default_answer(conn, req),
     })
     .await;

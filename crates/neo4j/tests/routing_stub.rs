@@ -1139,11 +1139,10 @@ async fn a_refused_begin_counts_even_when_the_reader_then_hangs_up() {
     // answering RUN: the refusal is reported at once, not a retryable
     // SessionExpired for the lost connection.
     let reader = start(Version::V5_0, |conn, req| match req {
-        Request::Begin(_) => Action::Reply(vec![failure(
+        Request::Begin(_) => Action::ReplyThenClose(vec![failure(
             "Neo.ClientError.Security.TokenExpired",
             "expired",
         )]),
-        Request::Run(_) => Action::Close,
         _ => default_answer(conn, req),
     })
     .await;

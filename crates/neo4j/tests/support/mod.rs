@@ -23,6 +23,12 @@ pub enum Action {
     Reply(Vec<Response>),
     /// Close the socket.
     Close,
+    /// Send these responses and close the socket in the same step: the
+    /// client finds the answers and the end of the stream together, as
+    /// when a server answers with a FAILURE and hangs up at once (unlike
+    /// `Reply` now and `Close` at a later request, which the stub never
+    /// reaches after a FAILURE: it answers IGNORED until RESET).
+    ReplyThenClose(Vec<Response>),
     /// Wait, then send these responses.
     Delayed(std::time::Duration, Vec<Response>),
 }
@@ -226,24 +232,29 @@ async fn serve(mut sock: TcpStream, conn: usize, version: Version, m: Member, ha
             }
             a => a,
         };
-        match action {
+        let (rs, close) = match action {
             Action::Close | Action::Delayed(..) => return,
-            Action::Reply(rs) => {
-                let mut out = BytesMut::new();
-                for r in rs {
-                    match &r {
-                        Response::Failure(_) => failed = true,
-                        Response::Success(_) if req.kind() == RequestKind::Reset => failed = false,
-                        _ => {}
-                    }
-                    let mut body = Vec::new();
-                    r.encode(version, &mut body).unwrap();
-                    enc.write_body(&mut out, &body).unwrap();
-                }
-                if sock.write_all(&out).await.is_err() {
-                    return;
-                }
+            Action::Reply(rs) => (rs, false),
+            Action::ReplyThenClose(rs) => (rs, true),
+        };
+        let mut out = BytesMut::new();
+        for r in rs {
+            match &r {
+                Response::Failure(_) => failed = true,
+                Response::Success(_) if req.kind() == RequestKind::Reset => failed = false,
+                _ => {}
             }
+            let mut body = Vec::new();
+            r.encode(version, &mut body).unwrap();
+            enc.write_body(&mut out, &body).unwrap();
+        }
+        if sock.write_all(&out).await.is_err() {
+            return;
+        }
+        if close {
+            // FIN right behind the answers (the socket is dropped on return).
+            let _ = sock.shutdown().await;
+            return;
         }
     }
 }
