@@ -971,6 +971,95 @@ impl Connection {
         Ok(Some(view))
     }
 
+    /// Every RECORD already whole in the read buffer, in order, handed to
+    /// `each` as a lazy view: [`next_record`](Self::next_record) in a loop,
+    /// with the per-message bookkeeping (state checks, tracing) done once
+    /// for the run of records. Stops before the first summary (left for
+    /// [`recv_ref`](Self::recv_ref)) or when no whole message is buffered.
+    /// Returns how many records were handed over. No I/O, no `.await`.
+    ///
+    /// # Errors
+    /// As [`next_record`](Self::next_record): an undecodable RECORD or one
+    /// the protocol state does not allow breaks the connection (the records
+    /// before it were handed over).
+    ///
+    /// ```no_run
+    /// use bolt_proto::message::{Pull, Request, ResponseRef, Run};
+    /// # async fn demo(mut conn: bolt_pool::Connection) -> Result<(), bolt_pool::PoolError> {
+    /// conn.queue(&Request::Run(Run::new("UNWIND range(1, 3) AS x RETURN x")))?;
+    /// conn.queue(&Request::Pull(Pull::all()))?;
+    /// let mut sum = 0;
+    /// while conn.pending() > 0 {
+    ///     conn.for_each_record(|rec| sum += rec.decoder().read_int().unwrap_or(0))?;
+    ///     if let ResponseRef::Record(rec) = conn.recv_ref().await? {
+    ///         sum += rec.decoder().read_int().unwrap_or(0);
+    ///     }
+    /// }
+    /// assert_eq!(sum, 6);
+    /// # Ok(()) }
+    /// ```
+    pub fn for_each_record(
+        &mut self,
+        mut each: impl FnMut(RecordView<'_>),
+    ) -> Result<usize, PoolError> {
+        // The first one the general way: it checks the protocol state,
+        // which no later RECORD of the run can change.
+        match self.next_record()? {
+            Some(view) => each(view),
+            None => return Ok(0),
+        }
+        let mut n = 1;
+        if tracing::enabled!(tracing::Level::TRACE) {
+            while let Some(view) = self.next_record()? {
+                each(view);
+                n += 1;
+            }
+            return Ok(n);
+        }
+        loop {
+            // Fast path: a RECORD in one chunk, in place.
+            if !self.held && self.current.is_empty() && self.decoder.is_idle() {
+                let b = &self.rbuf[self.consumed..];
+                if let [h0, h1, rest @ ..] = b {
+                    let size = usize::from(u16::from_be_bytes([*h0, *h1]));
+                    if let Some((body, [0, 0, ..])) = rest.split_at_checked(size) {
+                        if size <= self.decoder.max_message_size() {
+                            if let [0xB1, bolt_proto::message::tag::RECORD, ..] = body {
+                                match RecordView::decode(body) {
+                                    Ok(view) => each(view),
+                                    Err(e) => return Err(self.bad_record(e)),
+                                }
+                                self.consumed += size + 4;
+                                n += 1;
+                                continue;
+                            }
+                            // A summary: left for `recv_ref`.
+                            if size > 0 {
+                                return Ok(n);
+                            }
+                        }
+                    }
+                }
+            }
+            match self.next_record()? {
+                Some(view) => each(view),
+                None => return Ok(n),
+            }
+            n += 1;
+        }
+    }
+
+    /// Breaks the connection over an undecodable RECORD.
+    #[cold]
+    fn bad_record(&mut self, e: bolt_proto::message::DecodeError) -> PoolError {
+        self.broken = true;
+        tracing::debug!(peer = %self.peer, error = %e, "undecodable Bolt RECORD");
+        PoolError::Protocol {
+            address: self.peer,
+            source: e.into(),
+        }
+    }
+
     /// Flushes queued requests, then waits (bounded by the read timeout)
     /// until more response bytes arrived: the waiting half of
     /// [`try_recv_ref`](Self::try_recv_ref).

@@ -930,6 +930,7 @@ impl<'a> RecordView<'a> {
     /// ```
     /// assert!(bolt_proto::message::RecordView::decode(&[0xB1, 0x70, 0xA0]).is_err());
     /// ```
+    #[inline]
     pub fn decode(body: &'a [u8]) -> Result<RecordView<'a>, DecodeError> {
         // Fast path: `B1 71` and a tiny list header (under 16 fields).
         // Each value takes at least one byte (the slow path's check).
@@ -939,6 +940,12 @@ impl<'a> RecordView<'a> {
                 return Ok(RecordView { len, data });
             }
         }
+        RecordView::decode_slow(body)
+    }
+
+    /// [`decode`](Self::decode) beyond the tiny-list fast path.
+    #[inline(never)]
+    fn decode_slow(body: &'a [u8]) -> Result<RecordView<'a>, DecodeError> {
         let (t, len, dec) = open(body)?;
         if t != tag::RECORD {
             return Err(DecodeError::UnknownTag {
