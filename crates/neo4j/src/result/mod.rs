@@ -3,19 +3,20 @@
 //!
 //! A stream holds its connection directly (borrowed from the session or
 //! transaction that ran it): no background task, no channel, no lock per
-//! record. RECORD messages are decoded straight from the connection's read
-//! buffer into [`Value`](crate::Value)s and buffered one batch at a time.
+//! record. A batch's RECORD messages are copied from the connection's read
+//! buffer still encoded and decoded into [`Value`](crate::Value)s one per
+//! read ([`batch`]).
 //! A stream dropped before its end is discarded (DISCARD) by the next
 //! query of its session, or when the session closes.
 
+mod batch;
 mod summary;
 
-use std::collections::VecDeque;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use bolt_proto::message::{Pull, RecordView, Request, ResponseRef, Run, SuccessRef};
+use bolt_proto::message::{Pull, Request, ResponseRef, Run, SuccessRef};
 use bolt_proto::structure::StructCtx;
 use futures_util::future::BoxFuture;
 use futures_util::{FutureExt, Stream};
@@ -23,6 +24,7 @@ use packstream::ValueRef;
 use std::marker::PhantomData;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
+use batch::Batch;
 use summary::RunInfo;
 pub use summary::{
     parse_classification, Counters, GqlStatusObject, InputPosition, Notification,
@@ -35,7 +37,7 @@ use crate::error::Error;
 use crate::query::{EagerResult, Query};
 use crate::record::Record;
 use crate::session::slot::{encoded_params, repeat_error, Slot, TxContext, TxState};
-use crate::value::wire::{decode_record_one, decode_record_view, KeyCache};
+use crate::value::wire::KeyCache;
 
 /// What [`RecordStream::single_optional`] found: the record (if any) and
 /// warnings (one when the result had more than one record).
@@ -138,7 +140,10 @@ pub struct RecordStream<'a> {
 struct Inner<'a> {
     link: Link<'a>,
     keys: Arc<[String]>,
-    buffer: VecDeque<Record>,
+    /// The fetched batch's records not read yet, still encoded.
+    batch: Batch,
+    /// A record `peek` decoded: the next one to read.
+    peeked: Option<Record>,
     phase: Phase,
     fetch_size: i64,
     ctx: StructCtx,
@@ -169,7 +174,10 @@ impl std::fmt::Debug for RecordStream<'_> {
         let mut d = f.debug_struct("RecordStream");
         if let Some(i) = &self.inner {
             d.field("keys", &i.keys)
-                .field("buffered", &i.buffer.len())
+                .field(
+                    "buffered",
+                    &(i.batch.len() + usize::from(i.peeked.is_some())),
+                )
                 .field("phase", &i.phase);
         }
         d.finish_non_exhaustive()
@@ -313,7 +321,8 @@ pub(crate) async fn start<'a>(
     let mut inner = Inner {
         link,
         keys,
-        buffer: VecDeque::new(),
+        batch: Batch::default(),
+        peeked: None,
         phase: Phase::Pulling,
         fetch_size: n,
         ctx,
@@ -408,20 +417,6 @@ fn more(s: &Slot, seq: u64, qid: Option<i64>, mut pull: Pull) -> Result<Pull, Er
     Ok(pull)
 }
 
-/// Decodes one RECORD into a [`Record`] under `keys`.
-fn to_record(
-    view: &RecordView<'_>,
-    keys: &Arc<[String]>,
-    ctx: StructCtx,
-    cache: &mut KeyCache,
-) -> Result<Record, Error> {
-    if view.len() == 1 {
-        decode_record_one(view, ctx, cache).map(|v| Record::one(keys.clone(), v))
-    } else {
-        decode_record_view(view, ctx, cache).map(|v| Record::new(keys.clone(), v))
-    }
-}
-
 impl<'a> Inner<'a> {
     /// When the stream has more, asks to discard the rest.
     async fn discard_more(&mut self) -> Result<(), Error> {
@@ -453,29 +448,15 @@ impl<'a> Inner<'a> {
             return Ok(());
         }
         loop {
-            // RECORDs already in the read buffer: decoded without an
+            // RECORDs already in the read buffer: copied without an
             // `.await` each.
-            let buffered = loop {
-                match conn.next_record() {
-                    Ok(Some(view)) => {
-                        match to_record(&view, &self.keys, self.ctx, &mut self.key_cache) {
-                            Ok(record) => {
-                                self.had_record = true;
-                                self.buffer.push_back(record);
-                            }
-                            Err(e) => {
-                                conn.mark_broken();
-                                break Err(e);
-                            }
-                        }
-                    }
-                    Ok(None) => break Ok(()),
-                    Err(e) => break Err(Error::from(e)),
+            let batch = &mut self.batch;
+            let received = match conn.for_each_record(|view| batch.push(&view)) {
+                Ok(n) => {
+                    self.had_record |= n > 0;
+                    conn.recv_ref().await.map_err(Error::from)
                 }
-            };
-            let received = match buffered {
-                Ok(()) => conn.recv_ref().await.map_err(Error::from),
-                Err(e) => Err(e),
+                Err(e) => Err(Error::from(e)),
             };
             let failure = match received {
                 Err(e) => {
@@ -487,17 +468,9 @@ impl<'a> Inner<'a> {
                     return Err(e);
                 }
                 Ok(ResponseRef::Record(view)) => {
-                    match to_record(&view, &self.keys, self.ctx, &mut self.key_cache) {
-                        Ok(record) => {
-                            self.had_record = true;
-                            self.buffer.push_back(record);
-                            continue;
-                        }
-                        Err(e) => {
-                            conn.mark_broken();
-                            e
-                        }
-                    }
+                    self.had_record = true;
+                    self.batch.push(&view);
+                    continue;
                 }
                 Ok(ResponseRef::Success(ok)) => {
                     if ok.has_more() {
@@ -527,22 +500,52 @@ impl<'a> Inner<'a> {
         }
     }
 
-    /// Takes the next buffered record; when the buffer falls to a quarter
-    /// of a batch and more is to come, sends the next PULL at once
+    /// Decodes the next buffered record; when the buffer falls to a
+    /// quarter of a batch and more is to come, sends the next PULL at once
     /// (without waiting), so the server produces the next batch while the
     /// caller reads the rest of this one. Not in explicit transactions
     /// (their results share the connection with later queries) and not
-    /// for one-record-at-a-time batches.
+    /// for one-record-at-a-time batches. A record that does not decode is
+    /// an error for [`fail_record`](Self::fail_record).
     #[inline]
-    fn pop(&mut self) -> Option<Record> {
-        let r = self.buffer.pop_front()?;
+    fn pop(&mut self) -> Option<Result<Record, Error>> {
+        if self.peeked.is_some() {
+            return self.peeked.take().map(Ok);
+        }
+        let r = self.batch.pop(&self.keys, self.ctx, &mut self.key_cache)?;
         if self.phase == Phase::More
             && self.seq == 0
-            && (self.buffer.len() as i64) < self.fetch_size / 4
+            && (self.batch.len() as i64) < self.fetch_size / 4
         {
             self.prefetch();
         }
         Some(r)
+    }
+
+    /// Ends the stream over a record that did not decode, as a failure
+    /// while fetching would: the connection, if the stream still holds it
+    /// (or its transaction does), is broken and the session or
+    /// transaction fails. An auto-commit result that already gave its
+    /// connection back (the final SUCCESS arrived; the framing was whole)
+    /// leaves it be. The rest of the batch is dropped.
+    #[cold]
+    async fn fail_record(&mut self, e: Error) -> Error {
+        self.batch.clear();
+        self.deferred = None;
+        let was = std::mem::replace(&mut self.phase, Phase::Failed);
+        if was == Phase::Done && self.autocommit {
+            return e;
+        }
+        let mut guard = slot(&mut self.link).await;
+        let s = &mut *guard;
+        if let Some(conn) = s.conn.as_mut() {
+            conn.mark_broken();
+        }
+        let e = s.fail(e).await;
+        if self.autocommit {
+            s.release().await;
+        }
+        e
     }
 
     /// Queues the next PULL and writes it if the socket takes it now
@@ -568,7 +571,7 @@ impl<'a> Inner<'a> {
     /// records that came before it are still to be read.
     async fn fetch_keep(&mut self) -> Result<(), Error> {
         match self.fetch().await {
-            Err(e) if !self.buffer.is_empty() => {
+            Err(e) if !self.batch.is_empty() => {
                 self.deferred = Some(e);
                 Ok(())
             }
@@ -578,8 +581,10 @@ impl<'a> Inner<'a> {
 
     async fn next(&mut self) -> Option<Result<Record, Error>> {
         loop {
-            if let Some(r) = self.pop() {
-                return Some(Ok(r));
+            match self.pop() {
+                Some(Ok(r)) => return Some(Ok(r)),
+                Some(Err(e)) => return Some(Err(self.fail_record(e).await)),
+                None => {}
             }
             if let Some(e) = self.deferred.take() {
                 return Some(Err(e));
@@ -596,14 +601,15 @@ impl<'a> Inner<'a> {
 
     /// Discards the rest of the stream and builds the summary.
     async fn consume(&mut self) -> Result<ResultSummary, Error> {
-        self.buffer.clear();
+        self.batch.clear();
+        self.peeked = None;
         if let Some(e) = self.deferred.take() {
             return Err(e);
         }
         self.discard_more().await?;
         while self.phase == Phase::Pulling {
             self.fetch().await?;
-            self.buffer.clear();
+            self.batch.clear();
             self.discard_more().await?;
         }
         if self.phase == Phase::Failed {
@@ -675,8 +681,12 @@ impl<'a> RecordStream<'a> {
     pub async fn next(&mut self) -> Option<Result<Record, Error>> {
         // The common case, a record already buffered: no state machine.
         if self.fetching.is_none() {
-            if let Some(r) = self.inner.as_mut().and_then(|i| i.pop()) {
-                return Some(Ok(r));
+            if let Some(i) = self.inner.as_mut() {
+                match i.pop() {
+                    Some(Ok(r)) => return Some(Ok(r)),
+                    Some(Err(e)) => return Some(Err(i.fail_record(e).await)),
+                    None => {}
+                }
             }
         }
         match self.inner().await {
@@ -699,17 +709,26 @@ impl<'a> RecordStream<'a> {
             Ok(i) => i,
             Err(e) => return Some(Err(e)),
         };
-        while inner.buffer.is_empty() && matches!(inner.phase, Phase::Pulling | Phase::More) {
+        while inner.peeked.is_none()
+            && inner.batch.is_empty()
+            && matches!(inner.phase, Phase::Pulling | Phase::More)
+        {
             if let Err(e) = inner.fetch_keep().await {
                 return Some(Err(e));
             }
         }
-        if inner.buffer.is_empty() {
-            if let Some(e) = inner.deferred.take() {
-                return Some(Err(e));
+        if inner.peeked.is_none() {
+            match inner.pop() {
+                Some(Ok(r)) => inner.peeked = Some(r),
+                Some(Err(e)) => return Some(Err(inner.fail_record(e).await)),
+                None => {
+                    if let Some(e) = inner.deferred.take() {
+                        return Some(Err(e));
+                    }
+                }
             }
         }
-        inner.buffer.front().map(Ok)
+        inner.peeked.as_ref().map(Ok)
     }
 
     /// Exactly one record; [`Error::ResultNotSingle`] if there are none or
@@ -870,8 +889,19 @@ impl<'a> Stream for RecordStream<'a> {
             let Some(inner) = this.inner.as_mut() else {
                 return Poll::Ready(None);
             };
-            if let Some(r) = inner.pop() {
-                return Poll::Ready(Some(Ok(r)));
+            match inner.pop() {
+                Some(Ok(r)) => return Poll::Ready(Some(Ok(r))),
+                Some(Err(e)) => {
+                    let Some(mut inner) = this.inner.take() else {
+                        return Poll::Ready(None);
+                    };
+                    this.fetching = Some(Box::pin(async move {
+                        let e = inner.fail_record(e).await;
+                        (inner, Some(e))
+                    }));
+                    continue;
+                }
+                None => {}
             }
             if let Some(e) = inner.deferred.take() {
                 return Poll::Ready(Some(Err(e)));

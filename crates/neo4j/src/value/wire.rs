@@ -7,7 +7,6 @@
 //! from 5.0, UTC date-times from 5.0 or with the 4.4 `utc` patch. Never
 //! panics on input; every malformed byte is an [`Error::Protocol`].
 
-use bolt_proto::message::RecordView;
 use bolt_proto::structure::{tag, StructCtx};
 use bolt_proto::Version;
 use packstream::{encode as enc, Decoder};
@@ -64,32 +63,59 @@ pub(crate) fn decode_record_fields(fields: &[u8], ctx: StructCtx) -> Result<Vec<
     Ok(out)
 }
 
-/// Decodes the fields of a RECORD already opened by bolt-proto.
+/// Decodes the `n` values of a RECORD (`raw`: its encoded values after the
+/// list header, as `RecordView::raw` gives them).
 ///
 /// # Errors
 /// As [`decode_record_fields`].
-pub(crate) fn decode_record_view(
-    view: &RecordView<'_>,
+pub(crate) fn decode_record_values(
+    raw: &[u8],
+    n: usize,
     ctx: StructCtx,
     keys: &mut KeyCache,
 ) -> Result<Vec<Value>, Error> {
-    let mut r = Reader::new(view.raw(), ctx);
+    let mut r = Reader::new(raw, ctx);
     r.cache = Some(keys);
-    let out = r.values(view.len(), 1)?;
+    let out = r.values(n, 1)?;
     r.d.finish().map_err(proto)?;
     Ok(out)
 }
 
-/// Decodes a one-value RECORD (`view.len() == 1`) without a `Vec`.
+/// Decodes the values of a one-value RECORD (`raw` as for
+/// [`decode_record_values`]) without a `Vec`.
 ///
 /// # Errors
-/// As [`decode_record_view`].
+/// As [`decode_record_fields`].
+#[inline]
 pub(crate) fn decode_record_one(
-    view: &RecordView<'_>,
+    raw: &[u8],
     ctx: StructCtx,
     keys: &mut KeyCache,
 ) -> Result<Value, Error> {
-    let mut r = Reader::new(view.raw(), ctx);
+    // Fast path: a record of one scalar, matched with its exact length
+    // (so nothing trails it), as the general path would decode it.
+    Ok(match *raw {
+        [m @ (0x00..=0x7F | 0xF0..=0xFF)] => Value::Integer(i64::from(m as i8)),
+        [0xC8, a] => Value::Integer(i64::from(a as i8)),
+        [0xC9, a, b] => Value::Integer(i64::from(i16::from_be_bytes([a, b]))),
+        [0xCA, a, b, c, d] => Value::Integer(i64::from(i32::from_be_bytes([a, b, c, d]))),
+        [0xCB, a, b, c, d, e, f, g, h] => {
+            Value::Integer(i64::from_be_bytes([a, b, c, d, e, f, g, h]))
+        }
+        [0xC1, a, b, c, d, e, f, g, h] => {
+            Value::Float(f64::from_be_bytes([a, b, c, d, e, f, g, h]))
+        }
+        [0xC0] => Value::Null,
+        [0xC2] => Value::Boolean(false),
+        [0xC3] => Value::Boolean(true),
+        _ => return decode_one_value(raw, ctx, keys),
+    })
+}
+
+/// [`decode_record_one`] for any value.
+#[inline(never)]
+fn decode_one_value(raw: &[u8], ctx: StructCtx, keys: &mut KeyCache) -> Result<Value, Error> {
+    let mut r = Reader::new(raw, ctx);
     r.cache = Some(keys);
     let out = r.value(0)?;
     r.d.finish().map_err(proto)?;
@@ -705,6 +731,7 @@ impl<'a> Reader<'a, '_> {
 mod tests {
     use super::*;
     use crate::value::{Date, DateTimeZoneId, LocalDateTime, LocalTime};
+    use bolt_proto::message::RecordView;
     use bolt_proto::Version;
 
     fn stockholm() -> DateTimeZoneId {
@@ -757,7 +784,7 @@ mod tests {
 
     fn decode_cached(body: &[u8], cache: &mut KeyCache) -> Result<Value, Error> {
         let view = RecordView::decode(body).unwrap();
-        decode_record_one(&view, StructCtx::new(Version::V5_0), cache)
+        decode_record_one(view.raw(), StructCtx::new(Version::V5_0), cache)
     }
 
     #[test]
