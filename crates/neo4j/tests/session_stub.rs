@@ -8,9 +8,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use bolt_proto::message::{Request, RequestKind};
+use bolt_proto::message::{Record, Request, RequestKind, Response};
 use bolt_proto::Version;
 use neo4j::{params, Config, Driver, Error, GraphDatabase, SessionConfig};
+use packstream::{Structure, Value};
 use support::{default_answer, start, Action, Member};
 
 fn driver(m: &Member) -> Driver {
@@ -353,6 +354,101 @@ async fn an_autocommit_result_asks_for_the_next_batch_while_the_caller_reads_thi
         script(&m),
         ["RUN", "PULL", "PULL", "PULL", "RUN", "PULL", "DISCARD"]
     );
+    s.close().await.unwrap();
+    d.close().await;
+}
+
+/// A value the driver cannot decode (a structure of unknown tag 0x7A).
+fn undecodable() -> Response {
+    Response::Record(Record {
+        fields: vec![Value::Structure(Structure {
+            tag: 0x7A,
+            fields: vec![1.into()],
+        })],
+    })
+}
+
+#[tokio::test]
+async fn an_undecodable_record_is_an_error_where_it_stands_in_the_stream() {
+    // Records are decoded when read: the ones before the bad one arrive,
+    // then a protocol error, then the end.
+    let m = start(Version::V5_0, |conn, req| match req {
+        Request::Pull(_) => Action::Reply(vec![
+            support::record(1),
+            undecodable(),
+            support::record(3),
+            support::success(&[("bookmark", "bm:1".into())]),
+        ]),
+        _ => default_answer(conn, req),
+    })
+    .await;
+    let d = driver(&m);
+    let mut s = session(&d);
+    let mut r = s.run("RETURN 1 AS n", params! {}).await.unwrap();
+    let n: i64 = r.next().await.unwrap().unwrap().get("n").unwrap();
+    assert_eq!(n, 1);
+    let e = r.next().await.unwrap().unwrap_err();
+    assert!(matches!(e, Error::Protocol(_)), "{e:?}");
+    assert!(r.next().await.is_none());
+    assert!(matches!(r.consume().await, Err(Error::ResultConsumed)));
+    // Through `peek` and the `Stream` impl alike.
+    let mut r = s.run("RETURN 1 AS n", params! {}).await.unwrap();
+    assert!(r.peek().await.unwrap().is_ok());
+    assert!(r.next().await.unwrap().is_ok());
+    assert!(matches!(r.peek().await, Some(Err(Error::Protocol(_)))));
+    assert!(r.peek().await.is_none());
+    drop(r);
+    let mut r = s.run("RETURN 1 AS n", params! {}).await.unwrap();
+    let got: Vec<_> = futures_util::StreamExt::collect::<Vec<_>>(&mut r).await;
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert!(matches!(got[1], Err(Error::Protocol(_))), "{got:?}");
+    drop(r);
+    s.close().await.unwrap();
+    d.close().await;
+}
+
+#[tokio::test]
+async fn an_undecodable_record_breaks_a_connection_the_stream_still_holds() {
+    // A batch with more to come: the stream still holds the connection, so
+    // the bad record breaks it (no DISCARD is sent on it) and the next
+    // query runs on a new one.
+    let m = start(Version::V5_0, |conn, req| match req {
+        Request::Pull(_) if conn == 0 => Action::Reply(vec![
+            support::record(1),
+            undecodable(),
+            support::success(&[("has_more", true.into())]),
+        ]),
+        _ => default_answer(conn, req),
+    })
+    .await;
+    let d = driver(&m);
+    let mut s = d.session(SessionConfig::new().with_database("db").with_fetch_size(2));
+    let mut r = s.run("RETURN 1 AS n", params! {}).await.unwrap();
+    assert!(r.next().await.unwrap().is_ok());
+    let e = r.next().await.unwrap().unwrap_err();
+    assert!(matches!(e, Error::Protocol(_)), "{e:?}");
+    assert!(r.next().await.is_none());
+    drop(r);
+    let n: i64 = s
+        .run("RETURN 1 AS n", params! {})
+        .await
+        .unwrap()
+        .single()
+        .await
+        .unwrap()
+        .get("n")
+        .unwrap();
+    assert_eq!(n, 1);
+    let on = |c: usize| -> Vec<&'static str> {
+        m.requests()
+            .into_iter()
+            .filter(|(i, _)| *i == c)
+            .map(|(_, r)| r.kind().name())
+            .filter(|k| !matches!(*k, "HELLO" | "LOGON" | "GOODBYE"))
+            .collect()
+    };
+    assert_eq!(on(0), ["RUN", "PULL"]);
+    assert_eq!(on(1), ["RUN", "PULL"]);
     s.close().await.unwrap();
     d.close().await;
 }
