@@ -36,7 +36,9 @@ const TOKEN_EXPIRED: &str = "Neo.ClientError.Security.TokenExpired";
 /// `Neo.ClientError.Security.*` failure, the driver calls
 /// [`handle_security_error`](Self::handle_security_error): returning `true`
 /// says the manager will give a different token next time, and the error
-/// becomes retryable (managed transactions retry it).
+/// becomes retryable (managed transactions retry it). It too must answer
+/// within `connection_acquisition_timeout`; otherwise the error is
+/// reported as is (not retryable).
 ///
 /// Both methods must be fast and must not call back into the driver. Hand
 /// a manager to [`ConfigBuilder::with_auth_manager`](crate::ConfigBuilder::with_auth_manager).

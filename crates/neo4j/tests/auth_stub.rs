@@ -434,3 +434,64 @@ async fn a_manager_that_never_answers_runs_into_the_acquisition_timeout() {
     assert_eq!(m.count(RequestKind::Hello), 0, "no connection was opened");
     d.close().await;
 }
+
+/// A manager that gives a token at once but never answers
+/// `handle_security_error`.
+#[derive(Debug)]
+struct NeverHandles;
+
+impl AuthTokenManager for NeverHandles {
+    fn get_token(&self) -> BoxFuture<'_, Result<AuthToken, Error>> {
+        Box::pin(async { Ok(basic("driver")) })
+    }
+    fn handle_security_error<'a>(&'a self, _: &'a AuthToken, _: &'a Error) -> BoxFuture<'a, bool> {
+        Box::pin(std::future::pending())
+    }
+}
+
+#[tokio::test]
+async fn a_manager_that_never_handles_a_failure_does_not_hold_up_the_transaction() {
+    // In one explicit transaction, a first result stays open (has_more)
+    // while a second query is refused with TokenExpired. Reporting that
+    // failure asks the manager, while the second result holds the
+    // transaction's connection; the first result waits for it.
+    let pulls = AtomicUsize::new(0);
+    let m = start(Version::V5_1, move |conn, req| match req {
+        Request::Run(r) if r.query == "FAIL" => {
+            Action::Reply(vec![failure(TOKEN_EXPIRED, "Token expired")])
+        }
+        Request::Pull(_) if pulls.fetch_add(1, Ordering::SeqCst) == 0 => Action::Reply(vec![
+            support::record(1),
+            support::success(&[("has_more", true.into())]),
+        ]),
+        _ => default_answer(conn, req),
+    })
+    .await;
+    let timeout = std::time::Duration::from_millis(200);
+    let d = driver(
+        &m,
+        Config::builder()
+            .with_auth_manager(Arc::new(NeverHandles))
+            .with_connection_acquisition_timeout(timeout),
+    );
+    let mut s = d.session(SessionConfig::new().with_database("db"));
+    let tx = s.begin_transaction(Default::default()).await.unwrap();
+    let first = tx.run("RETURN 1", params! {}).await.unwrap();
+    let limit = std::time::Duration::from_secs(10);
+    let (second, first) = tokio::time::timeout(
+        limit,
+        futures_util::future::join(tx.run("FAIL", params! {}), first.consume()),
+    )
+    .await
+    .expect("the transaction waited on the manager without a deadline");
+    let e = second.unwrap_err();
+    assert_eq!(e.code(), Some(TOKEN_EXPIRED), "{e:?}");
+    assert!(!e.is_retryable(), "not handled by the manager: {e:?}");
+    assert!(first.is_err(), "the transaction failed: {first:?}");
+    tokio::time::timeout(limit, tx.rollback())
+        .await
+        .expect("rollback waited")
+        .unwrap();
+    s.close().await.unwrap();
+    d.close().await;
+}

@@ -14,6 +14,7 @@
 
 use std::borrow::Cow;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bolt_pool::{Pool, PoolError, PooledConnection};
 use packstream::Map;
@@ -36,15 +37,17 @@ const MAX_REPLACED: usize = 256;
 pub(crate) enum DriverAuth {
     /// A fixed token (`Config::with_auth`), and its auth map built once.
     Static(AuthToken, Map),
-    /// Asked for each acquisition (`Config::with_auth_manager`).
-    Managed(Arc<dyn AuthTokenManager>),
+    /// Asked for each acquisition (`Config::with_auth_manager`), and
+    /// about security failures, within the duration (the connection
+    /// acquisition timeout).
+    Managed(Arc<dyn AuthTokenManager>, Duration),
 }
 
 impl std::fmt::Debug for DriverAuth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             DriverAuth::Static(t, _) => f.debug_tuple("Static").field(t).finish(),
-            DriverAuth::Managed(m) => f.debug_tuple("Managed").field(m).finish(),
+            DriverAuth::Managed(m, _) => f.debug_tuple("Managed").field(m).finish(),
         }
     }
 }
@@ -99,6 +102,8 @@ pub(crate) struct AuthHook {
     /// The driver's manager, when the connection uses its token (not a
     /// session's).
     manager: Option<Arc<dyn AuthTokenManager>>,
+    /// How long the manager may take to answer about a failure.
+    deadline: Duration,
 }
 
 impl DriverAuth {
@@ -106,8 +111,9 @@ impl DriverAuth {
     /// driver's, when `None`).
     pub(crate) fn hook(&self, session: Option<&AuthToken>) -> AuthHook {
         match (self, session) {
-            (DriverAuth::Managed(m), None) => AuthHook {
+            (DriverAuth::Managed(m, deadline), None) => AuthHook {
                 manager: Some(Arc::clone(m)),
+                deadline: *deadline,
             },
             _ => AuthHook::default(),
         }
@@ -133,7 +139,7 @@ impl DriverAuth {
         Ok(match (session, self) {
             (Some(t), _) => (Cow::Owned(t.to_bolt_map()), None),
             (None, DriverAuth::Static(_, map)) => (Cow::Borrowed(map), None),
-            (None, DriverAuth::Managed(m)) => {
+            (None, DriverAuth::Managed(m, _)) => {
                 let t = manager_token(m.as_ref(), deadline).await?;
                 (Cow::Owned(t.to_bolt_map()), Some((t, m)))
             }
@@ -159,7 +165,7 @@ impl DriverAuth {
             pool.set_auth(&wanted);
             let mut conn = match pool.acquire().await {
                 Ok(c) => c,
-                Err(e) => return Err(open_error(e, managed).await),
+                Err(e) => return Err(open_error(e, managed, deadline).await),
             };
             if session.is_some() && !conn.supports_reauth() {
                 let version = conn.version();
@@ -179,13 +185,13 @@ impl DriverAuth {
                     // request; a refused LOGON fails that request.
                     return match conn.queue_reauthentication(wanted.into_owned()) {
                         Ok(()) => Ok(conn),
-                        Err(e) => Err(open_error(e, managed).await),
+                        Err(e) => Err(open_error(e, managed, deadline).await),
                     };
                 }
                 // Verifying credentials: the answer is the point.
                 return match conn.reauthenticate(wanted.into_owned()).await {
                     Ok(()) => Ok(conn),
-                    Err(e) => Err(open_error(e, managed).await),
+                    Err(e) => Err(open_error(e, managed, deadline).await),
                 };
             }
             // Older servers cannot switch: a new connection logs on with
@@ -219,13 +225,13 @@ pub(crate) async fn manager_token(
 
 /// A failure opening or re-authenticating a connection, after the
 /// manager (if the token was its) had its say about a security failure.
-async fn open_error(e: PoolError, managed: Managed<'_>) -> AcquireError {
+async fn open_error(e: PoolError, managed: Managed<'_>, deadline: Duration) -> AcquireError {
     if !e.is_auth() {
         return AcquireError::Pool(e);
     }
     let e = Error::from(e);
     AcquireError::Driver(match managed {
-        Some((token, m)) if is_security(&e) => handled(m.as_ref(), &token, e).await,
+        Some((token, m)) if is_security(&e) => handled(m.as_ref(), &token, e, deadline).await,
         _ => e,
     })
 }
@@ -235,11 +241,28 @@ fn is_security(e: &Error) -> bool {
         .is_some_and(|c| c.starts_with("Neo.ClientError.Security."))
 }
 
-async fn handled(m: &dyn AuthTokenManager, token: &AuthToken, e: Error) -> Error {
-    if m.handle_security_error(token, &e).await {
-        Error::SecurityRetryable(Box::new(e))
-    } else {
-        e
+/// `e`, made retryable if the manager handles it. The manager's
+/// `handle_security_error` is user code: it gets `deadline`; one that runs
+/// over is taken as not handling the error (reported as is), so a unit of
+/// work, and whatever waits for its connection (the other results of its
+/// transaction), never waits on a manager that does not answer.
+async fn handled(
+    m: &dyn AuthTokenManager,
+    token: &AuthToken,
+    e: Error,
+    deadline: Duration,
+) -> Error {
+    match tokio::time::timeout(deadline, m.handle_security_error(token, &e)).await {
+        Ok(true) => Error::SecurityRetryable(Box::new(e)),
+        Ok(false) => e,
+        Err(_) => {
+            tracing::warn!(
+                ?deadline,
+                error = %e,
+                "the auth token manager did not answer handle_security_error in time; the error is reported as is"
+            );
+            e
+        }
     }
 }
 
@@ -262,7 +285,7 @@ pub(crate) async fn on_security_error(
     }
     match (&hook.manager, conn) {
         (Some(m), Some(c)) => match AuthToken::from_bolt_map(c.auth()) {
-            Some(token) => handled(m.as_ref(), &token, e).await,
+            Some(token) => handled(m.as_ref(), &token, e, hook.deadline).await,
             None => e,
         },
         _ => e,

@@ -124,7 +124,9 @@ impl GraphDatabase {
         Ok(Driver {
             inner: Arc::new(Inner {
                 auth: match config.auth_manager() {
-                    Some(m) => DriverAuth::Managed(Arc::clone(m)),
+                    Some(m) => {
+                        DriverAuth::Managed(Arc::clone(m), config.connection_acquisition_timeout())
+                    }
                     None => DriverAuth::fixed(config.auth().clone()),
                 },
                 config,
@@ -398,7 +400,7 @@ impl Driver {
         let token = match (auth, &self.inner.auth) {
             (Some(t), _) => t,
             (None, DriverAuth::Static(t, _)) => t.clone(),
-            (None, DriverAuth::Managed(m)) => {
+            (None, DriverAuth::Managed(m, _)) => {
                 let deadline = self.inner.config.connection_acquisition_timeout();
                 auth::manager_token(m.as_ref(), deadline).await?
             }

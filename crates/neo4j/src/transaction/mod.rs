@@ -118,6 +118,17 @@ pub struct Transaction<'s> {
     /// The session's slot while the transaction runs, shared with its
     /// results; given back to the session when the transaction ends or is
     /// dropped.
+    ///
+    /// Waits on this lock carry no deadline of their own, and need none:
+    /// `commit`/`rollback` take the transaction by value, so no result
+    /// (they borrow it) is left to hold the lock; a result waits only
+    /// while another result of the same transaction does one exchange,
+    /// whose every read and write has the connection's deadline and whose
+    /// one call into user code (the auth manager's
+    /// `handle_security_error`) has the acquisition timeout. The one way
+    /// to wait forever is a result future polled, kept and never polled
+    /// again while its own task awaits another result: a self-deadlock, as
+    /// with any async lock.
     slot: Arc<Mutex<Slot>>,
     /// Whether the slot went back to the session already.
     returned: bool,
