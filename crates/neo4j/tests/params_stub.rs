@@ -12,33 +12,10 @@ use std::time::{Duration, Instant};
 use bolt_proto::message::{Request, RequestKind, Response};
 use bolt_proto::Version;
 use neo4j::{params, Config, Driver, Error, GraphDatabase, SessionConfig, TransactionConfig};
-use support::{default_answer, failure, start, success, Action, Member};
-
-fn config() -> neo4j::ConfigBuilder {
-    Config::builder()
-        .with_auth(("neo4j", "pw"))
-        .with_connection_timeout(Duration::from_secs(2))
-        .with_max_retry_time(Duration::from_secs(5))
-}
-
-fn driver_with(m: &Member, config: neo4j::ConfigBuilder) -> Driver {
-    GraphDatabase::driver(format!("bolt://{}", m.address()), config.build().unwrap()).unwrap()
-}
+use support::{bolt_driver, config, default_answer, failure, start, success, Action};
 
 fn session(d: &Driver) -> neo4j::Session {
     d.session(SessionConfig::new().with_database("db"))
-}
-
-/// The work messages the server got, in order (HELLO, LOGON and GOODBYE
-/// left out).
-fn script(m: &Member) -> Vec<&'static str> {
-    m.requests()
-        .into_iter()
-        .filter_map(|(_, r)| match r.kind() {
-            RequestKind::Hello | RequestKind::Logon | RequestKind::Goodbye => None,
-            k => Some(k.name()),
-        })
-        .collect()
 }
 
 /// HELLO SUCCESS hinting a receive timeout of `secs`.
@@ -59,7 +36,7 @@ async fn begin_transaction_waits_for_begin_and_reports_its_failure() {
         _ => default_answer(conn, req),
     })
     .await;
-    let d = driver_with(&m, config());
+    let d = bolt_driver(&m, config());
     let mut s = session(&d);
     let e = s
         .begin_transaction(TransactionConfig::new())
@@ -70,7 +47,7 @@ async fn begin_transaction_waits_for_begin_and_reports_its_failure() {
         "{e:?}"
     );
     // BEGIN went out alone; no RUN followed.
-    assert_eq!(script(&m), ["BEGIN", "RESET"]);
+    assert_eq!(m.script(), ["BEGIN", "RESET"]);
     s.close().await.unwrap();
     d.close().await;
 }
@@ -88,7 +65,7 @@ async fn a_managed_transaction_pipelines_begin_with_its_first_query() {
         _ => default_answer(conn, req),
     })
     .await;
-    let d = driver_with(&m, config());
+    let d = bolt_driver(&m, config());
     let mut s = session(&d);
     let summary = tokio::time::timeout(
         Duration::from_secs(10),
@@ -99,7 +76,7 @@ async fn a_managed_transaction_pipelines_begin_with_its_first_query() {
     .await
     .unwrap();
     assert!(summary.is_ok(), "{summary:?}");
-    assert_eq!(script(&m), ["BEGIN", "RUN", "PULL", "COMMIT"]);
+    assert_eq!(m.script(), ["BEGIN", "RUN", "PULL", "COMMIT"]);
     s.close().await.unwrap();
     d.close().await;
 }
@@ -111,7 +88,7 @@ async fn a_failed_begin_in_a_managed_transaction_is_reported_by_its_first_query(
         _ => default_answer(conn, req),
     })
     .await;
-    let d = driver_with(&m, config());
+    let d = bolt_driver(&m, config());
     let mut s = session(&d);
     let calls = Arc::new(AtomicUsize::new(0));
     let r = s
@@ -147,7 +124,7 @@ async fn a_refused_begin_is_reported_even_when_the_server_then_hangs_up() {
         _ => default_answer(conn, req),
     })
     .await;
-    let d = driver_with(&m, config());
+    let d = bolt_driver(&m, config());
     let mut s = session(&d);
     let calls = Arc::new(AtomicUsize::new(0));
     let r = s
@@ -186,7 +163,7 @@ async fn execute_query_still_pipelines_begin_with_run_and_pull() {
         _ => default_answer(conn, req),
     })
     .await;
-    let d = driver_with(&m, config());
+    let d = bolt_driver(&m, config());
     let r = tokio::time::timeout(
         Duration::from_secs(10),
         d.execute_query("RETURN 1 AS n").run(),
@@ -195,7 +172,7 @@ async fn execute_query_still_pipelines_begin_with_run_and_pull() {
     .unwrap()
     .unwrap();
     assert_eq!(r.records.len(), 1);
-    assert_eq!(script(&m), ["BEGIN", "RUN", "PULL", "COMMIT"]);
+    assert_eq!(m.script(), ["BEGIN", "RUN", "PULL", "COMMIT"]);
     d.close().await;
 }
 
@@ -211,7 +188,7 @@ async fn recv_timeout_hint_fails_the_query_and_the_driver_recovers() {
         _ => default_answer(conn, req),
     })
     .await;
-    let d = driver_with(&m, config());
+    let d = bolt_driver(&m, config());
     let mut s = session(&d);
     let t = Instant::now();
     let e = match s.run("RETURN 1 AS n", params! {}).await {
@@ -251,7 +228,7 @@ async fn recv_timeout_in_a_managed_transaction_is_retried() {
         _ => default_answer(conn, req),
     })
     .await;
-    let d = driver_with(&m, config());
+    let d = bolt_driver(&m, config());
     let mut s = session(&d);
     let calls = Arc::new(AtomicUsize::new(0));
     let n: i64 = s
@@ -274,7 +251,7 @@ async fn recv_timeout_in_a_managed_transaction_is_retried() {
 #[tokio::test]
 async fn acquisition_timeout_bounds_waiting_for_a_busy_pool() {
     let m = start(Version::V5_0, default_answer).await;
-    let d = driver_with(
+    let d = bolt_driver(
         &m,
         config()
             .with_max_connection_pool_size(1)

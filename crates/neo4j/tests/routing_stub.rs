@@ -58,13 +58,7 @@ fn answer(ttl: i64, readers: &[&Member], writers: &[&Member]) -> Answer {
 }
 
 fn driver(uri: &str) -> Driver {
-    let config = Config::builder()
-        .with_auth(("neo4j", "pw"))
-        .with_connection_timeout(Duration::from_secs(2))
-        .with_max_retry_time(Duration::from_secs(5))
-        .build()
-        .unwrap();
-    GraphDatabase::driver(uri, config).unwrap()
+    GraphDatabase::driver(uri, support::config().build().unwrap()).unwrap()
 }
 
 fn session(d: &Driver, db: &str, mode: AccessMode) -> neo4j::Session {

@@ -10,30 +10,12 @@ use std::time::Duration;
 
 use bolt_proto::message::{Record, Request, RequestKind, Response};
 use bolt_proto::Version;
-use neo4j::{params, Config, Driver, Error, GraphDatabase, SessionConfig};
+use neo4j::{params, Driver, Error, SessionConfig};
 use packstream::{Structure, Value};
-use support::{default_answer, start, Action, Member};
+use support::{bolt_driver, config, default_answer, start, Action, Member};
 
 fn driver(m: &Member) -> Driver {
-    let config = Config::builder()
-        .with_auth(("neo4j", "pw"))
-        .with_connection_timeout(Duration::from_secs(2))
-        .with_max_retry_time(Duration::from_secs(5))
-        .build()
-        .unwrap();
-    GraphDatabase::driver(format!("bolt://{}", m.address()), config).unwrap()
-}
-
-/// The work messages the server got, in order (HELLO, LOGON and GOODBYE
-/// left out).
-fn script(m: &Member) -> Vec<&'static str> {
-    m.requests()
-        .into_iter()
-        .filter_map(|(_, r)| match r.kind() {
-            RequestKind::Hello | RequestKind::Logon | RequestKind::Goodbye => None,
-            k => Some(k.name()),
-        })
-        .collect()
+    bolt_driver(m, config())
 }
 
 fn session(d: &Driver) -> neo4j::Session {
@@ -66,7 +48,7 @@ async fn a_connection_lost_on_commit_is_an_incomplete_commit_and_not_retried() {
     assert!(matches!(e, Error::IncompleteCommit(_)), "{e:?}");
     assert!(!e.is_retryable());
     assert_eq!(attempts.load(Ordering::SeqCst), 1);
-    assert_eq!(script(&m), ["BEGIN", "RUN", "PULL", "COMMIT"]);
+    assert_eq!(m.script(), ["BEGIN", "RUN", "PULL", "COMMIT"]);
     s.close().await.unwrap();
     d.close().await;
 }
@@ -135,7 +117,7 @@ async fn an_open_transaction_is_rolled_back_when_its_session_closes() {
     drop(r);
     drop(tx); // dropped while open
     s.close().await.unwrap();
-    assert_eq!(script(&m), ["BEGIN", "RUN", "PULL", "ROLLBACK"]);
+    assert_eq!(m.script(), ["BEGIN", "RUN", "PULL", "ROLLBACK"]);
     // Used again instead of closed, the session also rolls back first.
     let mut s = session(&d);
     let tx = s
@@ -150,7 +132,7 @@ async fn an_open_transaction_is_rolled_back_when_its_session_closes() {
         .await
         .unwrap();
     s.close().await.unwrap();
-    assert_eq!(script(&m)[4..], ["BEGIN", "ROLLBACK", "RUN", "PULL"]);
+    assert_eq!(m.script()[4..], ["BEGIN", "ROLLBACK", "RUN", "PULL"]);
     d.close().await;
 }
 
@@ -160,7 +142,7 @@ async fn connectivity_checks_reset_a_pooled_connection_first() {
     let d = driver(&m);
     // A fresh connection has just answered HELLO: no RESET.
     d.verify_connectivity().await.unwrap();
-    assert_eq!(script(&m), Vec::<&str>::new());
+    assert_eq!(m.script(), Vec::<&str>::new());
     let mut s = session(&d);
     s.run("RETURN 1 AS n", params! {})
         .await
@@ -170,10 +152,10 @@ async fn connectivity_checks_reset_a_pooled_connection_first() {
         .unwrap();
     s.close().await.unwrap();
     d.verify_connectivity().await.unwrap();
-    assert_eq!(script(&m), ["RUN", "PULL", "RESET"]);
+    assert_eq!(m.script(), ["RUN", "PULL", "RESET"]);
     let info = d.server_info().await.unwrap();
     assert_eq!(info.agent, "Neo4j/5.0.0");
-    assert_eq!(script(&m), ["RUN", "PULL", "RESET", "RESET"]);
+    assert_eq!(m.script(), ["RUN", "PULL", "RESET", "RESET"]);
     // One connection throughout.
     assert!(m.requests().iter().all(|(c, _)| *c == 0));
     d.close().await;
@@ -258,7 +240,7 @@ async fn a_transaction_keeps_an_earlier_result_open_and_pulls_it_by_qid() {
     // The earlier result names its qid once a later RUN opened another.
     assert_eq!(pulls, [None, None, Some(0)]);
     assert_eq!(
-        script(&m),
+        m.script(),
         ["BEGIN", "RUN", "PULL", "RUN", "PULL", "PULL", "COMMIT"]
     );
     s.close().await.unwrap();
@@ -298,7 +280,7 @@ async fn earlier_results_of_a_failed_transaction_repeat_its_failure() {
     assert!(again.to_string().contains("SyntaxError"), "{again}");
     drop(res);
     tx.close().await.unwrap();
-    assert_eq!(script(&m)[..4], ["BEGIN", "RUN", "PULL", "RUN"]);
+    assert_eq!(m.script()[..4], ["BEGIN", "RUN", "PULL", "RUN"]);
     assert_eq!(m.count(RequestKind::Pull), 2, "no PULL after the failure");
     s.close().await.unwrap();
     d.close().await;
@@ -351,7 +333,7 @@ async fn an_autocommit_result_asks_for_the_next_batch_while_the_caller_reads_thi
     let r = s.run("RETURN 1", params! {}).await.unwrap();
     r.consume().await.unwrap();
     assert_eq!(
-        script(&m),
+        m.script(),
         ["RUN", "PULL", "PULL", "PULL", "RUN", "PULL", "DISCARD"]
     );
     s.close().await.unwrap();

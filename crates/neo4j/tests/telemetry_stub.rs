@@ -12,8 +12,8 @@ use std::time::Duration;
 use bolt_proto::message::{Request, RequestKind, Response};
 use bolt_proto::Version;
 use neo4j::{
-    params, Config, ConfigBuilder, Driver, Error, GraphDatabase, MinimumSeverity,
-    NotificationCategory, NotificationFilter, SessionConfig, TransactionConfig,
+    params, Config, ConfigBuilder, Driver, Error, MinimumSeverity, NotificationCategory,
+    NotificationFilter, SessionConfig, TransactionConfig,
 };
 use packstream::{Map, Value};
 use support::{default_answer, failure, ok, start, success, Action, Member};
@@ -99,10 +99,8 @@ fn driver_with(m: &Member, b: ConfigBuilder) -> Driver {
     let config = b
         .with_auth(("neo4j", "pw"))
         .with_connection_timeout(Duration::from_secs(2))
-        .with_max_retry_time(Duration::from_secs(5))
-        .build()
-        .unwrap();
-    GraphDatabase::driver(format!("bolt://{}", m.address()), config).unwrap()
+        .with_max_retry_time(Duration::from_secs(5));
+    support::bolt_driver(m, config)
 }
 
 /// The work messages the server got, in order, with TELEMETRY's API code

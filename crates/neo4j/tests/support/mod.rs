@@ -1,12 +1,14 @@
 //! Cluster members for the routing tests: scripted Bolt server halves built
 //! on bolt-proto (server handshake, chunk framing, request decoding,
 //! response encoding) over 127.0.0.1 TCP listeners on port 0. Each keeps a
-//! log of the requests it decoded and answers through a handler.
+//! log of the requests it decoded and answers through a handler. Also the
+//! driver settings the stub tests share.
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use bolt_proto::framing::{ChunkDecoder, ChunkEncoder};
 use bolt_proto::handshake::{ServerHandshake, ServerProgress};
@@ -78,6 +80,33 @@ impl Member {
     pub fn kill(&self) {
         self.down.store(true, Ordering::SeqCst);
     }
+
+    /// The work messages it got, in order (HELLO, LOGON and GOODBYE left
+    /// out).
+    pub fn script(&self) -> Vec<&'static str> {
+        self.requests()
+            .into_iter()
+            .filter_map(|(_, r)| match r.kind() {
+                RequestKind::Hello | RequestKind::Logon | RequestKind::Goodbye => None,
+                k => Some(k.name()),
+            })
+            .collect()
+    }
+}
+
+/// The driver settings of the stub tests: any credentials (members accept
+/// all), a 2 s connection timeout, 5 s of retries.
+pub fn config() -> neo4j::ConfigBuilder {
+    neo4j::Config::builder()
+        .with_auth(("neo4j", "pw"))
+        .with_connection_timeout(Duration::from_secs(2))
+        .with_max_retry_time(Duration::from_secs(5))
+}
+
+/// A `bolt://` driver to `m` with `config` (e.g. [`config`] changed).
+pub fn bolt_driver(m: &Member, config: neo4j::ConfigBuilder) -> neo4j::Driver {
+    neo4j::GraphDatabase::driver(format!("bolt://{}", m.address()), config.build().unwrap())
+        .unwrap()
 }
 
 pub fn success(entries: &[(&str, Value)]) -> Response {
