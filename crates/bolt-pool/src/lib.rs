@@ -37,7 +37,8 @@ mod error;
 mod pool;
 
 pub use connection::{
-    Connection, OpenOptions, DEFAULT_READ_TIMEOUT, DEFAULT_USER_AGENT, DEFAULT_WRITE_TIMEOUT,
+    Connection, OpenOptions, RecordBatch, DEFAULT_READ_TIMEOUT, DEFAULT_USER_AGENT,
+    DEFAULT_WRITE_TIMEOUT,
 };
 pub use error::{PoolError, ProtocolError};
 pub use pool::{

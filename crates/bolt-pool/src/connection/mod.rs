@@ -14,6 +14,7 @@
 //! borrowing the read buffer, without copying or allocating.
 
 mod open;
+mod records;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -35,6 +36,7 @@ use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::time::Sleep;
 
 pub use open::{OpenOptions, DEFAULT_READ_TIMEOUT, DEFAULT_USER_AGENT, DEFAULT_WRITE_TIMEOUT};
+pub use records::RecordBatch;
 
 use crate::error::{PoolError, ProtocolError};
 
@@ -971,92 +973,128 @@ impl Connection {
         Ok(Some(view))
     }
 
-    /// Every RECORD already whole in the read buffer, in order, handed to
-    /// `each` as a lazy view: [`next_record`](Self::next_record) in a loop,
-    /// with the per-message bookkeeping (state checks, tracing) done once
-    /// for the run of records. Stops before the first summary (left for
-    /// [`recv_ref`](Self::recv_ref)) or when no whole message is buffered.
-    /// Returns how many records were handed over. No I/O, no `.await`.
+    /// Moves every RECORD already whole in the read buffer into `batch`
+    /// (after the records it holds), to be read from there one at a time:
+    /// [`next_record`](Self::next_record) for a whole run of records at
+    /// once, the protocol state checked once for the run and a run of
+    /// single-chunk messages copied with one `memcpy`. Stops before the
+    /// first summary (left for [`recv_ref`](Self::recv_ref)) or when no
+    /// whole message is buffered: returns `true` in the first case (a
+    /// summary is next, `recv_ref` answers without waiting), `false` in the
+    /// second (then [`fill`](Self::fill)). No I/O, no `.await`. A RECORD
+    /// whose header does not decode is reported when it is read from the
+    /// batch.
     ///
     /// # Errors
-    /// As [`next_record`](Self::next_record): an undecodable RECORD or one
-    /// the protocol state does not allow breaks the connection (the records
-    /// before it were handed over).
+    /// A broken connection, a RECORD the protocol state does not allow or
+    /// broken framing (these break the connection; the records before them
+    /// were taken).
     ///
     /// ```no_run
-    /// use bolt_proto::message::{Pull, Request, ResponseRef, Run};
-    /// # async fn demo(mut conn: bolt_pool::Connection) -> Result<(), bolt_pool::PoolError> {
-    /// conn.queue(&Request::Run(Run::new("UNWIND range(1, 3) AS x RETURN x")))?;
-    /// conn.queue(&Request::Pull(Pull::all()))?;
-    /// let mut sum = 0;
-    /// while conn.pending() > 0 {
-    ///     conn.for_each_record(|rec| sum += rec.decoder().read_int().unwrap_or(0))?;
-    ///     if let ResponseRef::Record(rec) = conn.recv_ref().await? {
-    ///         sum += rec.decoder().read_int().unwrap_or(0);
-    ///     }
+    /// # fn demo(mut conn: bolt_pool::Connection) -> Result<(), bolt_pool::PoolError> {
+    /// let mut batch = bolt_pool::RecordBatch::default();
+    /// let summary_next = conn.take_records(&mut batch)?;
+    /// while let Some(Ok(record)) = batch.next() {
+    ///     println!("{} values", record.len());
     /// }
-    /// assert_eq!(sum, 6);
+    /// println!("then {}", if summary_next { "a summary" } else { "a wait" });
     /// # Ok(()) }
     /// ```
-    pub fn for_each_record(
-        &mut self,
-        mut each: impl FnMut(RecordView<'_>),
-    ) -> Result<usize, PoolError> {
-        // The first one the general way: it checks the protocol state,
-        // which no later RECORD of the run can change.
-        match self.next_record()? {
-            Some(view) => each(view),
-            None => return Ok(0),
+    pub fn take_records(&mut self, batch: &mut RecordBatch) -> Result<bool, PoolError> {
+        if self.broken {
+            return Err(PoolError::Broken);
         }
-        let mut n = 1;
-        if tracing::enabled!(tracing::Level::TRACE) {
-            while let Some(view) = self.next_record()? {
-                each(view);
-                n += 1;
-            }
-            return Ok(n);
+        if self.state.pending() == 0 || self.swallow > 0 {
+            return Ok(false);
         }
+        batch.prepare();
+        let mut n = 0;
         loop {
-            // Fast path: a RECORD in one chunk, in place.
+            // Fast path: a run of single-chunk RECORDs in place.
             if !self.held && self.current.is_empty() && self.decoder.is_idle() {
                 let b = &self.rbuf[self.consumed..];
-                if let [h0, h1, rest @ ..] = b {
+                let max = self.decoder.max_message_size();
+                let (mut at, mut count) = (0, 0);
+                while let Some([h0, h1, rest @ ..]) = b.get(at..) {
                     let size = usize::from(u16::from_be_bytes([*h0, *h1]));
-                    if let Some((body, [0, 0, ..])) = rest.split_at_checked(size) {
-                        if size <= self.decoder.max_message_size() {
-                            if let [0xB1, bolt_proto::message::tag::RECORD, ..] = body {
-                                match RecordView::decode(body) {
-                                    Ok(view) => each(view),
-                                    Err(e) => return Err(self.bad_record(e)),
-                                }
-                                self.consumed += size + 4;
-                                n += 1;
-                                continue;
-                            }
-                            // A summary: left for `recv_ref`.
-                            if size > 0 {
-                                return Ok(n);
-                            }
+                    if size == 0 {
+                        at += 2; // a NOOP
+                        continue;
+                    }
+                    match rest.split_at_checked(size) {
+                        Some(([0xB1, bolt_proto::message::tag::RECORD, ..], [0, 0, ..]))
+                            if size <= max =>
+                        {
+                            at += size + 4;
+                            count += 1;
                         }
+                        _ => break,
+                    }
+                }
+                if count > 0 && n == 0 {
+                    self.record_allowed()?;
+                }
+                if at > 0 {
+                    let start = self.consumed;
+                    batch.push_run(&self.rbuf[start..start + at], count);
+                    self.consumed += at;
+                    n += count;
+                    if count > 0 {
+                        self.trace_records(count);
                     }
                 }
             }
-            match self.next_record()? {
-                Some(view) => each(view),
-                None => return Ok(n),
+            // Anything else (a summary, a message in several chunks, not
+            // all here yet) the general way.
+            let Some(at) = self.next_buffered()? else {
+                return Ok(false);
+            };
+            let body = match at {
+                Body::InPlace { start, len } => &self.rbuf[start..start + len],
+                Body::Joined => &self.current[..],
+            };
+            if !matches!(body, [0xB1, bolt_proto::message::tag::RECORD, ..]) {
+                // A summary: put it back for `recv_ref`.
+                match at {
+                    Body::InPlace { start, .. } => self.consumed = start - 2,
+                    Body::Joined => self.held = true,
+                }
+                return Ok(true);
+            }
+            if n == 0 {
+                self.record_allowed()?;
+            }
+            match at {
+                Body::InPlace { start, len } => {
+                    batch.push_run(&self.rbuf[start - 2..start + len + 2], 1);
+                }
+                Body::Joined => batch.push_joined(self.current.clone()),
             }
             n += 1;
+            self.trace_records(1);
         }
     }
 
-    /// Breaks the connection over an undecodable RECORD.
-    #[cold]
-    fn bad_record(&mut self, e: bolt_proto::message::DecodeError) -> PoolError {
-        self.broken = true;
-        tracing::debug!(peer = %self.peer, error = %e, "undecodable Bolt RECORD");
-        PoolError::Protocol {
-            address: self.peer,
-            source: e.into(),
+    /// Checks that a RECORD may arrive now (breaks the connection if not).
+    fn record_allowed(&mut self) -> Result<(), PoolError> {
+        if let Err(e) = self.state.on_record() {
+            self.broken = true;
+            tracing::debug!(peer = %self.peer, error = %e, "unexpected Bolt response");
+            return Err(PoolError::Protocol {
+                address: self.peer,
+                source: e.into(),
+            });
+        }
+        self.last_answered = None;
+        Ok(())
+    }
+
+    #[inline]
+    fn trace_records(&self, count: usize) {
+        if tracing::enabled!(tracing::Level::TRACE) {
+            for _ in 0..count {
+                tracing::trace!(peer = %self.peer, id = ?self.connection_id, "S: RECORD");
+            }
         }
     }
 

@@ -10,7 +10,7 @@
 //! memory the last record freed, instead of a whole batch of values being
 //! allocated together and freed in another order.
 
-use bolt_proto::message::RecordView;
+use bolt_pool::RecordBatch;
 use bolt_proto::structure::StructCtx;
 use std::sync::Arc;
 
@@ -18,72 +18,40 @@ use crate::error::Error;
 use crate::record::Record;
 use crate::value::wire::{decode_record_one, decode_record_values, KeyCache};
 
-/// Per record: its encoded length and its number of values (u32 LE each;
-/// [`TOO_BIG`] for both when either does not fit).
-const HEADER: usize = 8;
-
-/// The header of a record too large for this layout (4 GiB and more; a
-/// connection's message size limit stops such records long before).
-const TOO_BIG: u32 = u32::MAX;
-
-/// Encoded RECORDs waiting to be read, in arrival order: for each, a
-/// [`HEADER`] then the values exactly as they arrived (after the list
-/// header).
+/// Encoded RECORDs waiting to be read, in arrival order (as the
+/// connection handed them over: see [`RecordBatch`]).
 #[derive(Debug, Default)]
 pub(crate) struct Batch {
-    bytes: Vec<u8>,
-    /// Where the next record starts in `bytes`.
-    at: usize,
-    /// Records not yet read.
-    left: usize,
+    records: RecordBatch,
 }
 
 impl Batch {
     /// Records not yet read.
     #[inline]
     pub(crate) fn len(&self) -> usize {
-        self.left
+        self.records.len()
     }
 
     #[inline]
     pub(crate) fn is_empty(&self) -> bool {
-        self.left == 0
+        self.records.is_empty()
     }
 
     /// Forgets every record (read or not).
     pub(crate) fn clear(&mut self) {
-        self.bytes.clear();
-        self.at = 0;
-        self.left = 0;
+        self.records.clear();
     }
 
-    /// Copies a RECORD in (after the ones already kept).
+    /// Where the connection puts the records it takes.
     #[inline]
-    pub(crate) fn push(&mut self, view: &RecordView<'_>) {
-        if self.left == 0 {
-            // Everything kept was read: start over at the front.
-            self.bytes.clear();
-            self.at = 0;
-        }
-        let mut raw = view.raw();
-        let (len, n) = match (u32::try_from(raw.len()), u32::try_from(view.len())) {
-            (Ok(len), Ok(n)) if len != TOO_BIG => (len, n),
-            _ => {
-                raw = &[];
-                (TOO_BIG, TOO_BIG)
-            }
-        };
-        let head = u64::from(len) | u64::from(n) << 32;
-        self.bytes.reserve(HEADER + raw.len());
-        self.bytes.extend_from_slice(&head.to_le_bytes());
-        self.bytes.extend_from_slice(raw);
-        self.left += 1;
+    pub(crate) fn records(&mut self) -> &mut RecordBatch {
+        &mut self.records
     }
 
     /// Decodes the next record under `keys`; `None` when none is left.
     ///
     /// # Errors
-    /// [`Error::Protocol`] for a malformed value (as the record decoder
+    /// [`Error::Protocol`] for a malformed record (as the record decoder
     /// reports it); the record is skipped.
     #[inline]
     pub(crate) fn pop(
@@ -92,39 +60,22 @@ impl Batch {
         ctx: StructCtx,
         cache: &mut KeyCache,
     ) -> Option<Result<Record, Error>> {
-        if self.left == 0 {
-            return None;
-        }
-        self.left -= 1;
-        let rest = self.bytes.get(self.at..).unwrap_or_default();
-        let Some((head, rest)) = rest.split_first_chunk::<HEADER>() else {
-            return Some(Err(lost()));
+        let view = match self.records.next()? {
+            Ok(view) => view,
+            Err(e) => return Some(Err(malformed(e))),
         };
-        let head = u64::from_le_bytes(*head);
-        let (len, n) = (head as u32, (head >> 32) as u32);
-        if len == TOO_BIG {
-            self.at += HEADER;
-            return Some(Err(Error::Protocol(
-                "a RECORD of 4 GiB or more is not supported".into(),
-            )));
-        }
-        let (len, n) = (len as usize, n as usize);
-        let Some(raw) = rest.get(..len) else {
-            return Some(Err(lost()));
-        };
-        self.at += HEADER + len;
-        Some(if n == 1 {
+        let raw = view.raw();
+        Some(if view.len() == 1 {
             decode_record_one(raw, ctx, cache).map(|v| Record::one(keys.clone(), v))
         } else {
-            decode_record_values(raw, n, ctx, cache).map(|v| Record::new(keys.clone(), v))
+            decode_record_values(raw, view.len(), ctx, cache).map(|v| Record::new(keys.clone(), v))
         })
     }
 }
 
-/// The kept bytes do not hold what `push` wrote (cannot happen).
 #[cold]
-fn lost() -> Error {
-    Error::Protocol("result batch buffer out of step".into())
+fn malformed(e: bolt_proto::message::DecodeError) -> Error {
+    Error::Protocol(format!("malformed RECORD: {e}"))
 }
 
 #[cfg(test)]
@@ -154,7 +105,7 @@ mod tests {
     }
 
     #[test]
-    fn records_come_back_in_order_and_the_buffer_is_reused() {
+    fn records_come_back_in_order() {
         let mut batch = Batch::default();
         let mut cache = KeyCache::default();
         let rows: Vec<Vec<Value>> = vec![
@@ -165,7 +116,7 @@ mod tests {
         ];
         for round in 0..2 {
             for r in &rows {
-                batch.push(&RecordView::decode(&body(r)).unwrap());
+                batch.records().push(&body(r));
             }
             assert_eq!(batch.len(), rows.len());
             for r in &rows {
@@ -178,26 +129,23 @@ mod tests {
             assert!(batch.pop(&keys(0), ctx(), &mut cache).is_none());
             assert!(batch.is_empty());
         }
-        // Reading everything lets the next push start at the front.
-        let cap = batch.bytes.capacity();
-        batch.push(&RecordView::decode(&body(&rows[0])).unwrap());
-        assert_eq!((batch.at, batch.bytes.capacity()), (0, cap));
     }
 
     #[test]
     fn a_malformed_record_is_an_error_and_the_next_still_decodes() {
         let mut batch = Batch::default();
         let mut cache = KeyCache::default();
-        // Invalid UTF-8, a trailing byte, a reserved marker.
+        // Invalid UTF-8, a trailing byte, a reserved marker, no list.
         for bad in [
+            &[0xB1, 0x71, 0x2A][..],
             &[0xB1, 0x71, 0x91, 0x81, 0xFF][..],
             &[0xB1, 0x71, 0x91, 0x01, 0x02],
             &[0xB1, 0x71, 0x92, 0x01, 0xC4],
         ] {
-            batch.push(&RecordView::decode(bad).unwrap());
+            batch.records().push(bad);
         }
-        batch.push(&RecordView::decode(&body(&[7.into()])).unwrap());
-        for _ in 0..3 {
+        batch.records().push(&body(&[7.into()]));
+        for _ in 0..4 {
             let e = batch.pop(&keys(1), ctx(), &mut cache).unwrap().unwrap_err();
             assert!(matches!(e, Error::Protocol(_)), "{e}");
         }
@@ -218,8 +166,7 @@ mod tests {
             for raw in &records {
                 let mut b = vec![0xB1, 0x71, 0x90 | n as u8];
                 b.extend_from_slice(raw);
-                let Ok(view) = RecordView::decode(&b) else { continue };
-                batch.push(&view);
+                batch.records().push(&b);
                 let mut fields = vec![0x90 | n as u8];
                 fields.extend_from_slice(raw);
                 expected.push(crate::value::wire::decode_record_fields(&fields, ctx()));
@@ -261,7 +208,7 @@ mod tests {
                     value.push(0x01);
                 }
                 let body = [&[0xB1, 0x71, 0x91][..], &value].concat();
-                batch.push(&RecordView::decode(&body).unwrap());
+                batch.records().push(&body);
                 let want = crate::value::wire::decode_record_fields(&body[2..], ctx());
                 let got = batch.pop(&keys(1), ctx(), &mut cache).unwrap();
                 match (got, want) {

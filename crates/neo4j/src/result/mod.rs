@@ -447,57 +447,61 @@ impl<'a> Inner<'a> {
         if self.phase != Phase::Pulling {
             return Ok(());
         }
-        loop {
-            // RECORDs already in the read buffer: copied without an
-            // `.await` each.
-            let batch = &mut self.batch;
-            let received = match conn.for_each_record(|view| batch.push(&view)) {
-                Ok(n) => {
-                    self.had_record |= n > 0;
-                    conn.recv_ref().await.map_err(Error::from)
-                }
-                Err(e) => Err(Error::from(e)),
-            };
-            let failure = match received {
-                Err(e) => {
-                    self.phase = Phase::Failed;
-                    let e = s.fail(e).await;
-                    if self.autocommit {
-                        s.release().await;
+        // RECORDs in the read buffer: taken in bulk, without an
+        // `.await` each; the summary after them read in place.
+        let received = loop {
+            let before = self.batch.len();
+            let summary_next = conn.take_records(self.batch.records());
+            self.had_record |= self.batch.len() > before;
+            match summary_next {
+                Ok(true) => break conn.recv_ref().await.map_err(Error::from),
+                Ok(false) => {
+                    if let Err(e) = conn.fill().await {
+                        break Err(Error::from(e));
                     }
-                    return Err(e);
                 }
-                Ok(ResponseRef::Record(view)) => {
-                    self.had_record = true;
-                    self.batch.push(&view);
-                    continue;
+                Err(e) => break Err(Error::from(e)),
+            }
+        };
+        let failure = match received {
+            Err(e) => {
+                self.phase = Phase::Failed;
+                let e = s.fail(e).await;
+                if self.autocommit {
+                    s.release().await;
                 }
-                Ok(ResponseRef::Success(ok)) => {
-                    if ok.has_more() {
-                        self.phase = Phase::More;
-                        return Ok(());
-                    }
-                    self.phase = Phase::Done;
-                    self.done_meta.clear();
-                    self.done_meta.extend_from_slice(ok.raw());
-                    if self.autocommit {
-                        if let Some(b) = ok.bookmark() {
-                            s.new_bookmark = Some(b.to_owned());
-                        }
-                        s.release().await;
-                    }
+                return Err(e);
+            }
+            Ok(ResponseRef::Record(_)) => {
+                // `take_records` stopped before a summary: cannot be.
+                conn.mark_broken();
+                Error::Protocol("a RECORD out of order".into())
+            }
+            Ok(ResponseRef::Success(ok)) => {
+                if ok.has_more() {
+                    self.phase = Phase::More;
                     return Ok(());
                 }
-                Ok(ResponseRef::Failure(f)) => from_failure(f),
-                Ok(ResponseRef::Ignored) => Error::Protocol("PULL was ignored".into()),
-            };
-            self.phase = Phase::Failed;
-            let failure = s.fail(failure).await;
-            if self.autocommit {
-                s.release().await;
+                self.phase = Phase::Done;
+                self.done_meta.clear();
+                self.done_meta.extend_from_slice(ok.raw());
+                if self.autocommit {
+                    if let Some(b) = ok.bookmark() {
+                        s.new_bookmark = Some(b.to_owned());
+                    }
+                    s.release().await;
+                }
+                return Ok(());
             }
-            return Err(failure);
+            Ok(ResponseRef::Failure(f)) => from_failure(f),
+            Ok(ResponseRef::Ignored) => Error::Protocol("PULL was ignored".into()),
+        };
+        self.phase = Phase::Failed;
+        let failure = s.fail(failure).await;
+        if self.autocommit {
+            s.release().await;
         }
+        Err(failure)
     }
 
     /// Decodes the next buffered record; when the buffer falls to a
