@@ -5,7 +5,7 @@
 //! transaction that ran it): no background task, no channel, no lock per
 //! record. A batch's RECORD messages are copied from the connection's read
 //! buffer still encoded and decoded into [`Value`](crate::Value)s one per
-//! read ([`batch`]).
+//! read (module `batch`).
 //! A stream dropped before its end is discarded (DISCARD) by the next
 //! query of its session, or when the session closes.
 
