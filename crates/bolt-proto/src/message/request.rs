@@ -7,7 +7,7 @@
 use packstream::encode::{write_int, write_null, write_string, write_struct_header};
 use packstream::{Map, Value};
 
-use super::wire::{open, read_fields, write_entries, write_map, write_str_list, Ctx, F};
+use super::wire::{open, read_fields, write_entries, write_map, write_str_list, Ctx, Entries, F};
 use super::{DecodeError, EncodeError, EncodedMap, Side};
 use crate::Version;
 
@@ -350,12 +350,12 @@ impl NotificationFilter {
         }
     }
 
-    fn push<'a>(&'a self, version: Version, out: &mut Vec<(&'a str, F<'a>)>) {
+    fn push<'a>(&'a self, version: Version, out: &mut impl Extend<(&'a str, F<'a>)>) {
         if let Some(s) = &self.minimum_severity {
-            out.push(("notifications_minimum_severity", F::Str(s)));
+            out.extend([("notifications_minimum_severity", F::Str(s))]);
         }
         if let Some(c) = &self.disabled_categories {
-            out.push((Self::categories_key(version), F::StrList(c)));
+            out.extend([(Self::categories_key(version), F::StrList(c))]);
         }
     }
 
@@ -481,7 +481,9 @@ impl TxExtra {
     }
 
     fn write(&self, buf: &mut Vec<u8>, version: Version) -> Result<(), packstream::Error> {
-        let mut e: Vec<(&str, F<'_>)> = Vec::new();
+        // Bookmarks, timeout, metadata, mode, db, user, two notification
+        // filters.
+        let mut e = Entries::<'_, 8>::new();
         if !self.bookmarks.is_empty() {
             e.push(("bookmarks", F::StrList(&self.bookmarks)));
         }
@@ -503,7 +505,7 @@ impl TxExtra {
             e.push(("imp_user", F::Str(u)));
         }
         self.notifications.push(version, &mut e);
-        write_entries(buf, &e, &self.extra)
+        write_entries(buf, e.as_slice(), &self.extra)
     }
 
     fn from_map(mut m: Map, version: Version, cx: Ctx) -> Result<Self, DecodeError> {

@@ -12,6 +12,7 @@ use packstream::{Map, Value};
 use super::DecodeError;
 
 /// One typed entry of a metadata map, borrowed from the message.
+#[derive(Clone, Copy)]
 pub(crate) enum F<'a> {
     Str(&'a str),
     Int(i64),
@@ -20,6 +21,44 @@ pub(crate) enum F<'a> {
     Value(&'a Value),
     /// Already-encoded PackStream, written verbatim.
     Raw(&'a [u8]),
+}
+
+/// Up to `N` entries of a metadata map, on the stack (RUN and BEGIN are
+/// written once per query: no allocation for their few entries).
+pub(crate) struct Entries<'a, const N: usize> {
+    items: [(&'a str, F<'a>); N],
+    len: usize,
+}
+
+impl<'a, const N: usize> Entries<'a, N> {
+    pub(crate) fn new() -> Self {
+        Entries {
+            items: [("", F::Int(0)); N],
+            len: 0,
+        }
+    }
+
+    /// Adds an entry; `N` is sized for every entry a message can have,
+    /// so none is ever dropped (a debug assertion checks it).
+    pub(crate) fn push(&mut self, entry: (&'a str, F<'a>)) {
+        debug_assert!(self.len < N, "more than {N} entries");
+        if let Some(slot) = self.items.get_mut(self.len) {
+            *slot = entry;
+            self.len += 1;
+        }
+    }
+
+    pub(crate) fn as_slice(&self) -> &[(&'a str, F<'a>)] {
+        &self.items[..self.len]
+    }
+}
+
+impl<'a, const N: usize> Extend<(&'a str, F<'a>)> for Entries<'a, N> {
+    fn extend<I: IntoIterator<Item = (&'a str, F<'a>)>>(&mut self, iter: I) {
+        for e in iter {
+            self.push(e);
+        }
+    }
 }
 
 fn write_f(buf: &mut Vec<u8>, f: &F<'_>) -> Result<(), packstream::Error> {
