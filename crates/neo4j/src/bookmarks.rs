@@ -7,9 +7,12 @@
 //! [`Session::last_bookmarks`](crate::Session::last_bookmarks) to another
 //! session's config to chain work across sessions.
 
-use std::collections::BTreeSet;
+use std::sync::Arc;
 
 /// A set of bookmark strings.
+///
+/// Cheap to clone: the values are shared (a session hands its bookmarks
+/// to each unit of work without copying them).
 ///
 /// ```
 /// use neo4j::Bookmarks;
@@ -19,8 +22,12 @@ use std::collections::BTreeSet;
 /// assert_eq!(all.len(), 2);
 /// assert!(all.raw_values().any(|v| v == "bm:2"));
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct Bookmarks(BTreeSet<String>);
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub struct Bookmarks(
+    /// Sorted, without duplicates or empty strings; `None` when empty (so
+    /// an empty set allocates nothing).
+    Option<Arc<[String]>>,
+);
 
 impl Bookmarks {
     /// No bookmarks.
@@ -39,13 +46,35 @@ impl Bookmarks {
     /// assert_eq!(neo4j::Bookmarks::from_raw_values(["a", "", "a"]).len(), 1);
     /// ```
     pub fn from_raw_values<S: Into<String>>(values: impl IntoIterator<Item = S>) -> Bookmarks {
-        Bookmarks(
-            values
-                .into_iter()
-                .map(Into::into)
-                .filter(|s: &String| !s.is_empty())
-                .collect(),
-        )
+        Bookmarks::from_vec(values.into_iter().map(Into::into).collect())
+    }
+
+    /// One bookmark (a commit's); empty: none.
+    pub(crate) fn single(value: String) -> Bookmarks {
+        if value.is_empty() {
+            return Bookmarks::new();
+        }
+        Bookmarks(Some(Arc::from([value])))
+    }
+
+    fn from_vec(mut v: Vec<String>) -> Bookmarks {
+        v.retain(|s| !s.is_empty());
+        if v.is_empty() {
+            return Bookmarks::new();
+        }
+        v.sort_unstable();
+        v.dedup();
+        Bookmarks(Some(Arc::from(v)))
+    }
+
+    /// The values, sorted.
+    pub(crate) fn as_slice(&self) -> &[String] {
+        self.0.as_deref().unwrap_or_default()
+    }
+
+    /// Whether these are exactly the one bookmark `value`.
+    pub(crate) fn is_single(&self, value: &str) -> bool {
+        matches!(self.as_slice(), [only] if only == value)
     }
 
     /// The string values, sorted.
@@ -55,7 +84,7 @@ impl Bookmarks {
     /// assert_eq!(b.raw_values().collect::<Vec<_>>(), ["x", "y"]);
     /// ```
     pub fn raw_values(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
-        self.0.iter().map(String::as_str)
+        self.as_slice().iter().map(String::as_str)
     }
 
     /// How many bookmarks.
@@ -64,7 +93,7 @@ impl Bookmarks {
     /// assert_eq!(neo4j::Bookmarks::new().len(), 0);
     /// ```
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.as_slice().len()
     }
 
     /// Whether there are none.
@@ -73,24 +102,80 @@ impl Bookmarks {
     /// assert!(neo4j::Bookmarks::default().is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.0.is_none()
     }
 
     pub(crate) fn to_vec(&self) -> Vec<String> {
-        self.0.iter().cloned().collect()
+        self.as_slice().to_vec()
+    }
+}
+
+impl std::fmt::Debug for Bookmarks {
+    /// `Bookmarks({"bm:1", "bm:2"})`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        struct Set<'a>(&'a [String]);
+        impl std::fmt::Debug for Set<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_set().entries(self.0).finish()
+            }
+        }
+        f.debug_tuple("Bookmarks")
+            .field(&Set(self.as_slice()))
+            .finish()
     }
 }
 
 impl std::ops::Add for Bookmarks {
     type Output = Bookmarks;
     fn add(mut self, rhs: Bookmarks) -> Bookmarks {
-        self.0.extend(rhs.0);
+        self += rhs;
         self
     }
 }
 
 impl std::ops::AddAssign for Bookmarks {
     fn add_assign(&mut self, rhs: Bookmarks) {
-        self.0.extend(rhs.0);
+        if rhs.is_empty() || rhs == *self {
+            return;
+        }
+        if self.is_empty() {
+            *self = rhs;
+            return;
+        }
+        let mut v = self.to_vec();
+        v.extend_from_slice(rhs.as_slice());
+        *self = Bookmarks::from_vec(v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Bookmarks;
+
+    #[test]
+    fn sorted_deduplicated_and_empty_strings_dropped() {
+        let b = Bookmarks::from_raw_values(["c", "", "a", "c", "b"]);
+        assert_eq!(b.raw_values().collect::<Vec<_>>(), ["a", "b", "c"]);
+        assert_eq!(Bookmarks::from_raw_values([""]), Bookmarks::new());
+        assert_eq!(Bookmarks::single(String::new()), Bookmarks::new());
+        assert!(Bookmarks::single("x".into()).is_single("x"));
+        assert!(!Bookmarks::from_raw_values(["x", "y"]).is_single("x"));
+    }
+
+    #[test]
+    fn union_and_equality_by_value() {
+        let a = Bookmarks::from_raw_values(["b", "a"]);
+        let b = Bookmarks::from_raw_values(["c", "a"]);
+        assert_eq!(
+            (a.clone() + b.clone()).raw_values().collect::<Vec<_>>(),
+            ["a", "b", "c"]
+        );
+        assert_eq!(a.clone() + Bookmarks::new(), a);
+        assert_eq!(Bookmarks::new() + b.clone(), b);
+        assert_eq!(a, Bookmarks::from_raw_values(["a", "b"]));
+        let mut c = a.clone();
+        c += a.clone();
+        assert_eq!(c, a);
+        assert_eq!(format!("{a:?}"), r#"Bookmarks({"a", "b"})"#);
     }
 }

@@ -155,6 +155,45 @@ impl DriverAuth {
         session: Option<&AuthToken>,
         force: bool,
     ) -> Result<PooledConnection, AcquireError> {
+        // The common case, the driver's fixed token on a connection logged
+        // on with it, stays small (this future is embedded in every
+        // query's); everything else runs boxed.
+        let (DriverAuth::Static(_, wanted), None, false) = (self, session, force) else {
+            return Box::pin(self.acquire_slow(pool, session, force)).await;
+        };
+        pool.set_auth(wanted);
+        let conn = match pool.acquire().await {
+            Ok(c) => c,
+            Err(e) => return Err(unmanaged_error(e)),
+        };
+        if conn.auth() == wanted && !conn.is_auth_stale() {
+            return Ok(conn);
+        }
+        Box::pin(async move {
+            if conn.supports_reauth() {
+                let mut conn = conn;
+                // LOGOFF / LOGON go out with the unit of work's first
+                // request; a refused LOGON fails that request.
+                return match conn.queue_reauthentication(wanted.clone()) {
+                    Ok(()) => Ok(conn),
+                    Err(e) => Err(unmanaged_error(e)),
+                };
+            }
+            tracing::debug!(id = ?conn.connection_id(), "replacing a connection logged on with an outdated token");
+            conn.close().await;
+            self.acquire_slow(pool, session, force).await
+        })
+        .await
+    }
+
+    /// [`acquire`](Self::acquire) in general: any token, verifying
+    /// credentials, replacing connections of older servers.
+    async fn acquire_slow(
+        &self,
+        pool: &Pool,
+        session: Option<&AuthToken>,
+        force: bool,
+    ) -> Result<PooledConnection, AcquireError> {
         for _ in 0..MAX_REPLACED {
             let started = std::time::Instant::now();
             let deadline = pool.config().connection_acquisition_timeout;
@@ -220,6 +259,16 @@ pub(crate) async fn manager_token(
             );
             Err(Error::ConnectionAcquisitionTimeout(deadline))
         }
+    }
+}
+
+/// A failure opening or re-authenticating a connection logged on with a
+/// token no manager gave ([`open_error`] without a manager to ask).
+fn unmanaged_error(e: PoolError) -> AcquireError {
+    if e.is_auth() {
+        AcquireError::Driver(Error::from(e))
+    } else {
+        AcquireError::Pool(e)
     }
 }
 

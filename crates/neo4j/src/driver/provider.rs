@@ -40,14 +40,16 @@ impl ConnectionProvider {
     pub(crate) async fn acquire(&self, req: AcquireRequest<'_>) -> Result<PooledConnection, Error> {
         match self {
             ConnectionProvider::Direct(d) => d.acquire(req).await,
+            // Boxed: routing's future is kilobytes, and this one is
+            // embedded in (and moved with) every query's future.
             ConnectionProvider::Routing(r) => {
-                r.acquire(RouteRequest {
+                Box::pin(r.acquire(RouteRequest {
                     mode: req.mode,
                     database: req.database,
                     bookmarks: req.bookmarks,
                     imp_user: req.imp_user,
                     auth: req.auth,
-                })
+                }))
                 .await
             }
         }

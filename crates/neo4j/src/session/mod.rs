@@ -358,7 +358,7 @@ impl Session {
     /// ```
     pub fn last_bookmarks(&self) -> Bookmarks {
         match &self.slot.new_bookmark {
-            Some(b) => Bookmarks::from_raw_values([b.clone()]),
+            Some(b) => Bookmarks::single(b.clone()),
             None => self.bookmarks.clone(),
         }
     }
@@ -369,7 +369,11 @@ impl Session {
         let Some(b) = self.slot.new_bookmark.take().filter(|b| !b.is_empty()) else {
             return;
         };
-        self.bookmarks = Bookmarks::from_raw_values([b]);
+        // Shared from here on: the next unit of work sends it without
+        // copying (and an unchanged bookmark is not stored again).
+        if !self.bookmarks.is_single(&b) {
+            self.bookmarks = Bookmarks::single(b);
+        }
         if let Some(manager) = &self.config.bookmark_manager.0 {
             manager.update_bookmarks(&self.sent, &self.bookmarks);
         }
@@ -385,7 +389,7 @@ impl Session {
 
     fn tx_context(&self, mode: AccessMode, config: &TransactionConfig) -> TxContext {
         TxContext {
-            bookmarks: self.sent.to_vec(),
+            bookmarks: self.sent.clone(),
             write: mode == AccessMode::Write,
             // A guessed home database is not sent: the server resolves the
             // home database itself (and names it in its answer).
@@ -408,6 +412,32 @@ impl Session {
     /// Finishes what earlier work left behind (an abandoned result, a
     /// dropped transaction) and makes sure a connection is held.
     async fn prepare(&mut self, mode: AccessMode) -> Result<(), Error> {
+        // The common case (nothing left behind, no connection held, a
+        // direct driver: no routing, no home-database lookup) is the
+        // general path below without the parts that cannot happen; it
+        // stays small, as it is embedded in every query's future. The
+        // rest runs boxed.
+        if self.slot.tx != TxState::None || self.slot.conn.is_some() || self.driver.is_routing() {
+            return Box::pin(self.prepare_general(mode)).await;
+        }
+        self.take_bookmark();
+        self.take_resolved_db();
+        let conn = self.acquire(mode, &[]).await?;
+        self.hold(conn);
+        self.sent = self.bookmarks_to_send();
+        self.slot.saw_retryable = false;
+        Ok(())
+    }
+
+    /// A connection just acquired becomes the slot's.
+    fn hold(&mut self, conn: bolt_pool::PooledConnection) {
+        self.slot.conn = Some(conn);
+        self.slot.route = self.driver.route_hook(self.config.database.as_deref());
+        self.slot.auth = self.driver.auth_for(self.config.auth.as_ref()).hook();
+    }
+
+    /// [`prepare`](Self::prepare) in general.
+    async fn prepare_general(&mut self, mode: AccessMode) -> Result<(), Error> {
         if self.slot.tx != TxState::None {
             // A transaction was dropped without commit or rollback.
             tracing::debug!("rolling back a dropped transaction");
@@ -431,27 +461,26 @@ impl Session {
             // ROUTE); the manager is asked again for BEGIN / RUN below, as
             // the official drivers do.
             let bookmarks = if self.driver.is_routing() {
-                self.bookmarks_to_send().to_vec()
+                self.bookmarks_to_send()
             } else {
-                Vec::new()
+                Bookmarks::new()
             };
+            let bookmarks = bookmarks.as_slice();
             if self.config.database.is_none() {
-                self.resolve_home_database(&bookmarks, true).await?;
+                self.resolve_home_database(bookmarks, true).await?;
             }
-            let conn = match self.acquire(mode, &bookmarks).await {
+            let conn = match self.acquire(mode, bookmarks).await {
                 Err(e) if self.guessed_db && !matches!(e, Error::DriverClosed) => {
                     // The cached home database could not be routed (gone,
                     // unreachable): forget it and ask the cluster.
                     tracing::debug!(error = %e, guess = ?self.config.database, "routing with the cached home database failed");
                     self.driver.forget_home_db(&self.home_db_key());
-                    self.resolve_home_database(&bookmarks, false).await?;
-                    self.acquire(mode, &bookmarks).await?
+                    self.resolve_home_database(bookmarks, false).await?;
+                    self.acquire(mode, bookmarks).await?
                 }
                 r => r?,
             };
-            self.slot.conn = Some(conn);
-            self.slot.route = self.driver.route_hook(self.config.database.as_deref());
-            self.slot.auth = self.driver.auth_for(self.config.auth.as_ref()).hook();
+            self.hold(conn);
         }
         self.sent = self.bookmarks_to_send();
         self.slot.saw_retryable = false;
@@ -619,7 +648,7 @@ impl Session {
     ) -> Result<(), Error> {
         self.prepare(mode).await?;
         let cx = self.tx_context(mode, config);
-        if let Err(e) = self.slot.begin(&cx) {
+        if let Err(e) = self.slot.begin(cx) {
             self.slot.release().await;
             return Err(e);
         }
@@ -661,14 +690,17 @@ impl Session {
     ///     .await?;
     /// # Ok(()) }
     /// ```
-    pub async fn execute_read<T, E, F, Fut>(&mut self, work: F) -> Result<T, E>
+    pub fn execute_read<T, E, F, Fut>(
+        &mut self,
+        work: F,
+    ) -> impl Future<Output = Result<T, E>> + use<'_, T, E, F, Fut>
     where
         F: FnMut(ManagedTransaction) -> Fut,
         Fut: Future<Output = Result<T, E>>,
         E: From<Error> + 'static,
     {
+        // `execute`'s future as is: one layer (and one move of it) less.
         self.execute(AccessMode::Read, TransactionConfig::default(), work)
-            .await
     }
 
     /// Runs `work` in a write transaction and commits it; retries the whole
@@ -699,14 +731,17 @@ impl Session {
     ///     .await;
     /// # let _ = created; Ok(()) }
     /// ```
-    pub async fn execute_write<T, E, F, Fut>(&mut self, work: F) -> Result<T, E>
+    pub fn execute_write<T, E, F, Fut>(
+        &mut self,
+        work: F,
+    ) -> impl Future<Output = Result<T, E>> + use<'_, T, E, F, Fut>
     where
         F: FnMut(ManagedTransaction) -> Fut,
         Fut: Future<Output = Result<T, E>>,
         E: From<Error> + 'static,
     {
+        // `execute`'s future as is: one layer (and one move of it) less.
         self.execute(AccessMode::Write, TransactionConfig::default(), work)
-            .await
     }
 
     /// [`execute_read`](Self::execute_read) / [`execute_write`](Self::execute_write)
@@ -723,18 +758,18 @@ impl Session {
     ///     .await?;
     /// # Ok(()) }
     /// ```
-    pub async fn execute_with_config<T, E, F, Fut>(
+    pub fn execute_with_config<T, E, F, Fut>(
         &mut self,
         mode: AccessMode,
         config: TransactionConfig,
         work: F,
-    ) -> Result<T, E>
+    ) -> impl Future<Output = Result<T, E>> + use<'_, T, E, F, Fut>
     where
         F: FnMut(ManagedTransaction) -> Fut,
         Fut: Future<Output = Result<T, E>>,
         E: From<Error> + 'static,
     {
-        self.execute(mode, config, work).await
+        self.execute(mode, config, work)
     }
 
     async fn execute<T, E, F, Fut>(
@@ -783,7 +818,8 @@ impl Session {
                         attempt = backoff.retries(),
                         "transaction failed; retrying"
                     );
-                    tokio::time::sleep(delay).await;
+                    // Boxed: rare, and kept out of every transaction's future.
+                    Box::pin(tokio::time::sleep(delay)).await;
                 }
                 RetryDecision::GiveUp => {
                     tracing::warn!(error = %probe, retries = backoff.retries(), "giving up retrying: max_retry_time spent");
@@ -842,7 +878,7 @@ impl Session {
                 }
             }
             Err(e) => {
-                let _ = slot.rollback().await;
+                let _ = Box::pin(slot.rollback()).await;
                 self.slot = slot;
                 Err((e, saw))
             }

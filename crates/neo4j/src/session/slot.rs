@@ -15,6 +15,7 @@ use bolt_proto::message::{
 };
 use bolt_proto::state::ServerState;
 
+use crate::bookmarks::Bookmarks;
 use crate::driver::auth::{on_security_error, AuthHook};
 use crate::driver::errors::from_failure;
 use crate::error::Error;
@@ -114,7 +115,8 @@ pub(crate) struct TxOptions {
 /// Everything BEGIN / auto-commit RUN need besides the query.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TxContext {
-    pub(crate) bookmarks: Vec<String>,
+    /// Shared with the session (copied only into the message).
+    pub(crate) bookmarks: Bookmarks,
     pub(crate) write: bool,
     pub(crate) database: Option<String>,
     pub(crate) imp_user: Option<String>,
@@ -125,23 +127,11 @@ pub(crate) struct TxContext {
 }
 
 impl TxContext {
-    /// The BEGIN / RUN metadata for `version`.
-    pub(crate) fn extra(&self, conn: &PooledConnection) -> Result<TxExtra, Error> {
-        let tx = TxExtra {
-            bookmarks: self.bookmarks.clone(),
-            db: self.database.clone(),
-            imp_user: self.imp_user.clone(),
-            notifications: self.notifications.clone(),
-            ..TxExtra::default()
-        };
-        self.finish_extra(tx, conn)
-    }
-
-    /// [`extra`](Self::extra), moving the bookmarks, database and user
-    /// instead of copying them (an auto-commit RUN uses its context once).
+    /// The BEGIN / RUN metadata for the connection's version, moving the
+    /// database and user out (a context is used for one message).
     pub(crate) fn into_extra(mut self, conn: &PooledConnection) -> Result<TxExtra, Error> {
         let tx = TxExtra {
-            bookmarks: std::mem::take(&mut self.bookmarks),
+            bookmarks: self.bookmarks.to_vec(),
             db: self.database.take(),
             imp_user: self.imp_user.take(),
             notifications: std::mem::take(&mut self.notifications),
@@ -256,7 +246,7 @@ impl Slot {
 
     /// Queues BEGIN, after the TELEMETRY owed (not flushed: both go out
     /// with the first RUN).
-    pub(crate) fn begin(&mut self, cx: &TxContext) -> Result<(), Error> {
+    pub(crate) fn begin(&mut self, cx: TxContext) -> Result<(), Error> {
         self.pre_responses = 0;
         self.run_seq = 0;
         self.tx_failure = None;
@@ -264,12 +254,12 @@ impl Slot {
         if modern {
             self.queue_telemetry()?;
             let conn = self.conn()?;
-            let tx = cx.extra(conn)?;
+            let tx = cx.into_extra(conn)?;
             conn.queue(&Request::Begin(Begin { tx }))?;
             self.pre_responses += 1;
         } else {
             let conn = self.conn()?;
-            conn.queue(&legacy("BEGIN", &cx.bookmarks))?;
+            conn.queue(&legacy("BEGIN", cx.bookmarks.as_slice()))?;
             conn.queue(&Request::Discard(Pull::all()))?;
             self.pre_responses = 2;
         }
@@ -329,6 +319,28 @@ impl Slot {
     /// open are left open (a transaction on Bolt 4.0+ may keep several,
     /// each pulled later by its `qid`).
     pub(crate) async fn drain_with(&mut self, discard_open: bool) -> Result<(), Error> {
+        // Nothing owed, nothing open (the common case): no exchange, and
+        // the general path's future (embedded in every query's) is boxed.
+        let idle = match &self.conn {
+            None => true,
+            Some(c) => {
+                !c.is_broken()
+                    && c.pending() == 0
+                    && !(discard_open
+                        && matches!(c.state(), ServerState::Streaming | ServerState::TxStreaming))
+            }
+        };
+        if idle {
+            if self.conn.is_some() {
+                self.pre_responses = 0;
+            }
+            return Ok(());
+        }
+        Box::pin(self.drain_general(discard_open)).await
+    }
+
+    /// [`drain_with`](Self::drain_with) in general.
+    async fn drain_general(&mut self, discard_open: bool) -> Result<(), Error> {
         let in_tx = self.tx != TxState::None;
         let Some(conn) = self.conn.as_mut() else {
             return Ok(());
@@ -395,7 +407,14 @@ impl Slot {
     /// Marks the transaction failed by `e`; returns the error to report
     /// (a routing driver turns a lost cluster member or a refused write
     /// into [`Error::SessionExpired`] and updates its routing table).
-    pub(crate) async fn fail(&mut self, e: Error) -> Error {
+    ///
+    /// Boxed: failures are rare, and the callers' futures are embedded in
+    /// every query's.
+    pub(crate) fn fail(&mut self, e: Error) -> futures_util::future::BoxFuture<'_, Error> {
+        Box::pin(self.fail_now(e))
+    }
+
+    async fn fail_now(&mut self, e: Error) -> Error {
         let e = on_security_error(&self.auth, self.conn.as_ref(), e).await;
         let was_open = self.tx == TxState::Open;
         if was_open {
