@@ -13,6 +13,7 @@
 //! servers (routing does) nor open sockets (bolt-pool does).
 
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -35,8 +36,11 @@ const MAX_REPLACED: usize = 256;
 /// The driver-level credentials.
 #[derive(Clone)]
 pub(crate) enum DriverAuth {
-    /// A fixed token (`Config::with_auth`), and its auth map built once.
-    Static(AuthToken, Map),
+    /// A fixed token (`Config::with_auth`), its auth map built once, and
+    /// whether any acquisition set another token (a session's) on a pool
+    /// of the driver: until one does, every pool's token is this one (the
+    /// pools open with it) and checkouts need not set it.
+    Static(AuthToken, Map, Arc<AtomicBool>),
     /// Asked for each acquisition (`Config::with_auth_manager`), and
     /// about security failures, within the duration (the connection
     /// acquisition timeout).
@@ -46,7 +50,7 @@ pub(crate) enum DriverAuth {
 impl std::fmt::Debug for DriverAuth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            DriverAuth::Static(t, _) => f.debug_tuple("Static").field(t).finish(),
+            DriverAuth::Static(t, ..) => f.debug_tuple("Static").field(t).finish(),
             DriverAuth::Managed(m, _) => f.debug_tuple("Managed").field(m).finish(),
         }
     }
@@ -122,7 +126,7 @@ impl DriverAuth {
     /// A fixed driver token.
     pub(crate) fn fixed(token: AuthToken) -> DriverAuth {
         let map = token.to_bolt_map();
-        DriverAuth::Static(token, map)
+        DriverAuth::Static(token, map, Arc::new(AtomicBool::new(false)))
     }
 
     /// The auth map to log on with now, and the manager's token it came
@@ -138,7 +142,7 @@ impl DriverAuth {
     ) -> Result<(Cow<'_, Map>, Managed<'_>), Error> {
         Ok(match (session, self) {
             (Some(t), _) => (Cow::Owned(t.to_bolt_map()), None),
-            (None, DriverAuth::Static(_, map)) => (Cow::Borrowed(map), None),
+            (None, DriverAuth::Static(_, map, _)) => (Cow::Borrowed(map), None),
             (None, DriverAuth::Managed(m, _)) => {
                 let t = manager_token(m.as_ref(), deadline).await?;
                 (Cow::Owned(t.to_bolt_map()), Some((t, m)))
@@ -158,10 +162,12 @@ impl DriverAuth {
         // The common case, the driver's fixed token on a connection logged
         // on with it, stays small (this future is embedded in every
         // query's); everything else runs boxed.
-        let (DriverAuth::Static(_, wanted), None, false) = (self, session, force) else {
+        let (DriverAuth::Static(_, wanted, others), None, false) = (self, session, force) else {
             return Box::pin(self.acquire_slow(pool, session, force)).await;
         };
-        pool.set_auth(wanted);
+        if others.load(Ordering::Acquire) {
+            pool.set_auth(wanted);
+        }
         let conn = match pool.acquire().await {
             Ok(c) => c,
             Err(e) => return Err(unmanaged_error(e)),
@@ -201,6 +207,9 @@ impl DriverAuth {
                 .token(session, deadline)
                 .await
                 .map_err(AcquireError::Driver)?;
+            if let (DriverAuth::Static(.., others), Some(_)) = (self, session) {
+                others.store(true, Ordering::Release);
+            }
             pool.set_auth(&wanted);
             let mut conn = match pool.acquire().await {
                 Ok(c) => c,

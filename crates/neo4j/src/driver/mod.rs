@@ -399,7 +399,7 @@ impl Driver {
         }
         let token = match (auth, &self.inner.auth) {
             (Some(t), _) => t,
-            (None, DriverAuth::Static(t, _)) => t.clone(),
+            (None, DriverAuth::Static(t, ..)) => t.clone(),
             (None, DriverAuth::Managed(m, _)) => {
                 let deadline = self.inner.config.connection_acquisition_timeout();
                 auth::manager_token(m.as_ref(), deadline).await?
