@@ -853,11 +853,12 @@ impl Request {
             Request::Discard(p) | Request::Pull(p) => {
                 if version.has_pull_n() {
                     write_struct_header(buf, t, 1)?;
-                    let mut e = vec![("n", F::Int(p.n))];
+                    let mut e = Entries::<'_, 2>::new();
+                    e.push(("n", F::Int(p.n)));
                     if let Some(q) = p.qid {
                         e.push(("qid", F::Int(q)));
                     }
-                    write_entries(buf, &e, &p.extra)?;
+                    write_entries(buf, e.as_slice(), &p.extra)?;
                 } else {
                     if p.n != -1 {
                         return Err(EncodeError::InvalidField {
