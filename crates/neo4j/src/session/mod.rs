@@ -291,6 +291,9 @@ pub struct Session {
     /// (Bolt 5.8): work is routed with it but sent without a database
     /// until a server names the home database.
     guessed_db: bool,
+    /// The cell managed transactions share their slot through, kept for
+    /// the next one once no handle holds it.
+    tx_cell: Option<Arc<tokio::sync::Mutex<Slot>>>,
 }
 
 impl std::fmt::Debug for Session {
@@ -326,6 +329,7 @@ impl Session {
             slot: Slot::default(),
             managed_api: Telemetry::MANAGED_TRANSACTION,
             guessed_db: false,
+            tx_cell: None,
         }
     }
 
@@ -847,11 +851,21 @@ impl Session {
             let r = e.is_retryable();
             return Err((E::from(e), r));
         }
-        let (tx, shared) = ManagedTransaction::new(std::mem::take(&mut self.slot), self.fetch_size);
+        let (tx, shared) = ManagedTransaction::new(
+            std::mem::take(&mut self.slot),
+            self.fetch_size,
+            self.tx_cell.take(),
+        );
         let out = work(tx).await;
         // Take the connection back; a result still alive elsewhere holds it.
-        let mut slot = match shared.try_lock() {
-            Ok(mut g) => std::mem::take(&mut *g),
+        let taken = shared.try_lock().map(|mut g| std::mem::take(&mut *g));
+        if Arc::strong_count(&shared) == 1 {
+            // No handle escaped the closure: the next transaction reuses
+            // the cell instead of allocating one.
+            self.tx_cell = Some(shared);
+        }
+        let mut slot = match taken {
+            Ok(slot) => slot,
             Err(_) => {
                 let e = Error::Usage(
                     "a result of the managed transaction is still in use after its closure \

@@ -299,8 +299,23 @@ impl std::fmt::Debug for ManagedTransaction {
 }
 
 impl ManagedTransaction {
-    pub(crate) fn new(slot: Slot, fetch_size: i64) -> (Self, Arc<Mutex<Slot>>) {
-        let shared = Arc::new(Mutex::new(slot));
+    /// A handle on `slot`, in `cell` (the session's from an earlier
+    /// transaction) when nothing else holds that any more.
+    pub(crate) fn new(
+        slot: Slot,
+        fetch_size: i64,
+        cell: Option<Arc<Mutex<Slot>>>,
+    ) -> (Self, Arc<Mutex<Slot>>) {
+        let shared = match cell {
+            Some(mut cell) => match Arc::get_mut(&mut cell) {
+                Some(unshared) => {
+                    *unshared.get_mut() = slot;
+                    cell
+                }
+                None => Arc::new(Mutex::new(slot)),
+            },
+            None => Arc::new(Mutex::new(slot)),
+        };
         (
             ManagedTransaction {
                 slot: shared.clone(),
