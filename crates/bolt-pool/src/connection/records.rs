@@ -41,12 +41,19 @@ pub struct RecordBatch {
     at: usize,
     /// The end of the run being read (`at <= end`).
     end: usize,
-    /// What follows the run being read.
+    /// Records not yet read.
+    left: usize,
+    /// Only once a message arrived in several chunks (rare): the batch
+    /// stays small inside the futures that hold it.
+    spill: Option<Box<Spill>>,
+}
+
+/// What follows the run being read, when a joined message is among it.
+#[derive(Debug, Default)]
+struct Spill {
     segments: VecDeque<Segment>,
     /// The joined message read last (kept for the view that borrows it).
     joined: Bytes,
-    /// Records not yet read.
-    left: usize,
 }
 
 impl RecordBatch {
@@ -81,9 +88,11 @@ impl RecordBatch {
         self.bytes.clear();
         self.at = 0;
         self.end = 0;
-        self.segments.clear();
-        self.joined = Bytes::new();
         self.left = 0;
+        if let Some(spill) = self.spill.as_mut() {
+            spill.segments.clear();
+            spill.joined = Bytes::new();
+        }
     }
 
     /// Starts over at the front when everything was read.
@@ -100,11 +109,15 @@ impl RecordBatch {
     pub(super) fn push_run(&mut self, wire: &[u8], count: usize) {
         self.bytes.extend_from_slice(wire);
         let len = self.bytes.len();
-        match self.segments.back_mut() {
+        match self.spill.as_mut().and_then(|s| s.segments.back_mut()) {
             // Right after the run being read: it grows.
             None => self.end = len,
             Some(Segment::Run(end)) => *end = len,
-            Some(Segment::Joined(_)) => self.segments.push_back(Segment::Run(len)),
+            Some(Segment::Joined(_)) => {
+                if let Some(spill) = self.spill.as_mut() {
+                    spill.segments.push_back(Segment::Run(len));
+                }
+            }
         }
         self.left += count;
     }
@@ -134,7 +147,8 @@ impl RecordBatch {
 
     /// Appends one message joined from several chunks.
     pub(super) fn push_joined(&mut self, body: Bytes) {
-        self.segments.push_back(Segment::Joined(body));
+        let spill = self.spill.get_or_insert_with(Box::default);
+        spill.segments.push_back(Segment::Joined(body));
         self.left += 1;
     }
 
@@ -160,18 +174,21 @@ impl RecordBatch {
                 }
                 self.at = self.end; // cannot happen: runs hold whole chunks
             }
-            match self.segments.pop_front()? {
+            let spill = self.spill.as_mut()?;
+            match spill.segments.pop_front()? {
                 Segment::Run(end) => {
                     self.at = self.end;
                     self.end = end;
                 }
                 Segment::Joined(body) => {
-                    self.joined = body;
+                    spill.joined = body;
                     self.left = self.left.saturating_sub(1);
-                    return Some(RecordView::decode(&self.joined));
+                    break;
                 }
             }
         }
+        let spill = self.spill.as_ref()?;
+        Some(RecordView::decode(&spill.joined))
     }
 }
 
@@ -207,6 +224,7 @@ mod tests {
         assert_eq!(batch.next().unwrap().unwrap().raw().len(), long.len() - 3);
         assert!(batch.next().is_none());
         assert!(batch.is_empty());
+        assert!(std::mem::size_of::<RecordBatch>() <= 56);
         // Read out, the next push starts over at the front.
         batch.push(&[0xB1, 0x71, 0x91, 6]);
         assert_eq!((batch.at, batch.bytes.len()), (0, 8));
