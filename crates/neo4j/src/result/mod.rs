@@ -31,7 +31,6 @@ pub use summary::{
     NotificationSeverity, QueryType, ResultSummary, ServerInfo,
 };
 
-use crate::address::ServerAddress;
 use crate::driver::errors::from_failure;
 use crate::error::Error;
 use crate::query::{EagerResult, Query};
@@ -154,7 +153,7 @@ struct Inner<'a> {
     /// summary).
     done_meta: Vec<u8>,
     query: Query,
-    server: ServerInfo,
+    server: Arc<ServerInfo>,
     /// Whether any RECORD arrived (for the summary's GQL statuses).
     had_record: bool,
     /// A failure that ended the stream while records of its batch were
@@ -235,11 +234,7 @@ pub(crate) async fn start<'a>(
         conn.mark_broken();
         return Err(e.into());
     }
-    let server = ServerInfo {
-        address: ServerAddress::new(conn.address().host(), conn.address().port()),
-        agent: conn.server_agent().to_owned(),
-        protocol_version: (version.major, version.minor),
-    };
+    let server = s.server_info()?;
     // Answers owed to a pipelined TELEMETRY / BEGIN come first.
     // A server failure that came first (a refused BEGIN) is the error to
     // report even if the server then hung up before answering RUN.
@@ -622,17 +617,9 @@ impl<'a> Inner<'a> {
         // The stream ends here (every caller consumes it): the summary
         // takes the query and server info instead of copying them.
         let query = std::mem::replace(&mut self.query, Query::new(""));
-        let server = std::mem::replace(
-            &mut self.server,
-            ServerInfo {
-                address: ServerAddress::new("", 0),
-                agent: String::new(),
-                protocol_version: (0, 0),
-            },
-        );
         ResultSummary::new(
             query,
-            server,
+            Arc::clone(&self.server),
             RunInfo {
                 available_after: self.available_after,
                 has_keys: !self.keys.is_empty(),

@@ -10,7 +10,7 @@ use std::time::Duration;
 use bolt_proto::message::SuccessRef;
 use bolt_proto::structure::StructCtx;
 use packstream::{Map, Value as PsValue, ValueRef};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use crate::address::ServerAddress;
 use crate::config::NotificationCategory;
@@ -502,7 +502,8 @@ pub struct ResultSummary {
     query: Query,
     query_type: Option<QueryType>,
     counters: Counters,
-    server: ServerInfo,
+    /// Shared with the session's other results on the same server.
+    server: Arc<ServerInfo>,
     available_after: Option<Duration>,
     consumed_after: Option<Duration>,
     /// The final SUCCESS's metadata, still encoded: what is rarely asked
@@ -698,7 +699,7 @@ impl ResultSummary {
     /// define.
     pub(crate) fn new(
         query: Query,
-        server: ServerInfo,
+        server: Arc<ServerInfo>,
         run: RunInfo,
         done: Vec<u8>,
         ctx: StructCtx,
@@ -961,7 +962,7 @@ mod tests {
         };
         let s = ResultSummary::new(
             Query::new("CREATE ()"),
-            server,
+            Arc::new(server),
             run_info(&run),
             enc(&done),
             StructCtx::new(Version::V5_4),
@@ -1003,7 +1004,7 @@ mod tests {
     fn summary(run: &Map, done: &Map, had_record: bool) -> Result<ResultSummary, Error> {
         ResultSummary::new(
             Query::new("RETURN 1"),
-            server(),
+            Arc::new(server()),
             run_info(run),
             enc(done),
             StructCtx::new(Version::V5_4),

@@ -6,6 +6,7 @@
 //! COMMIT, ROLLBACK (as messages from 3.0, as `RUN "BEGIN"` etc. on Bolt
 //! 1–2), draining abandoned results, and giving the connection back.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bolt_pool::PooledConnection;
@@ -15,11 +16,13 @@ use bolt_proto::message::{
 };
 use bolt_proto::state::ServerState;
 
+use crate::address::ServerAddress;
 use crate::bookmarks::Bookmarks;
 use crate::driver::auth::{on_security_error, AuthHook};
 use crate::driver::errors::from_failure;
 use crate::error::Error;
 use crate::params::{encode_params, Params};
+use crate::result::ServerInfo;
 use crate::value::wire::encode_map;
 use crate::value::ValueMap;
 
@@ -71,6 +74,9 @@ pub(crate) struct Slot {
     /// Where security failures of this connection are reported (the
     /// driver's auth token manager, when the connection uses its token).
     pub(crate) auth: AuthHook,
+    /// The server of the last result, shared by the results (and
+    /// summaries) of later queries on the same server.
+    server: Option<Arc<ServerInfo>>,
 }
 
 /// The error `e` once more, for every later operation of a failed
@@ -208,6 +214,34 @@ fn legacy(query: &str, bookmarks: &[String]) -> Request {
 }
 
 impl Slot {
+    /// The held connection's server, for a result: the one of the last
+    /// result when it is the same (no copy of its address and agent per
+    /// query).
+    pub(crate) fn server_info(&mut self) -> Result<Arc<ServerInfo>, Error> {
+        let conn = self
+            .conn
+            .as_ref()
+            .ok_or_else(|| Error::Usage("the transaction is closed".into()))?;
+        let v = conn.version();
+        let (address, agent) = (conn.address(), conn.server_agent());
+        if let Some(info) = &self.server {
+            if info.protocol_version == (v.major, v.minor)
+                && info.address.port() == address.port()
+                && info.address.host() == address.host()
+                && info.agent == agent
+            {
+                return Ok(Arc::clone(info));
+            }
+        }
+        let info = Arc::new(ServerInfo {
+            address: ServerAddress::new(address.host(), address.port()),
+            agent: agent.to_owned(),
+            protocol_version: (v.major, v.minor),
+        });
+        self.server = Some(Arc::clone(&info));
+        Ok(info)
+    }
+
     /// The held connection, or a usage error.
     pub(crate) fn conn(&mut self) -> Result<&mut PooledConnection, Error> {
         self.conn
