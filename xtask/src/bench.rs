@@ -21,12 +21,15 @@ use std::time::{Duration, Instant};
 use crate::server::{self, Kind, Spec};
 use crate::util::{self, say, Res};
 
-const USAGE: &str = "usage: cargo xtask bench [--quick] [--workload a,b] [--peer a,b] [--server a,b] [--runs N] [--no-doc]
+const USAGE: &str = "usage: cargo xtask bench [--quick] [--workload a,b] [--peer a,b] [--server a,b] [--runs N] [--pin same|split] [--no-doc]
   workloads: stream_ints stream_maps small_seq small_par tx_write connect
   peers:     ours neo4rs neo4j-crate python python-rust-ext js floor
              (floor: no driver, pre-encoded bytes; small_seq and tx_write only)
   servers:   replay (bolt-replay, port 18088) arcadedb (port 18087, database testdb)
   --quick    a tenth of the work, 2 measured runs (a smoke run; numbers are rough)
+  --pin same   on the replay server: server and peer on CPU 0 (taskset), no cross-CPU wake-ups
+  --pin split  on the replay server: server on CPU 0, peer on CPU 1
+             (ArcadeDB runs stay unpinned; the JVM needs every core)
   --no-doc   print the table only, leave docs/benchmarks.{md,svg} alone";
 
 /// Bolt port of the ArcadeDB the bench starts.
@@ -70,7 +73,61 @@ struct Opts {
     peers: Vec<String>,
     servers: Vec<String>,
     runs: Option<u32>,
+    pin: Pin,
     doc: bool,
+    /// `/proc/loadavg`'s 1-minute figure when the run began (for the doc).
+    load: String,
+}
+
+/// Where the replay server and the peer run (`--pin`). On a virtual
+/// machine a loopback round trip between two CPUs costs each side a
+/// wake-up of an idle vCPU, which dominates the client CPU of the
+/// ping-pong workloads and moves it by 2-3x from run to run depending on
+/// where the scheduler puts the threads; pinning makes it steady.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pin {
+    /// Wherever the scheduler puts them.
+    Off,
+    /// Both on CPU 0.
+    Same,
+    /// Server on CPU 0, peer on CPU 1.
+    Split,
+}
+
+impl Pin {
+    /// The CPUs of (server, peer), if pinned.
+    fn cpus(self) -> Option<(u32, u32)> {
+        match self {
+            Pin::Off => None,
+            Pin::Same => Some((0, 0)),
+            Pin::Split => Some((0, 1)),
+        }
+    }
+
+    /// What the doc says about it.
+    fn describe(self) -> &'static str {
+        match self {
+            Pin::Off => "not pinned (the scheduler places server and peer threads)",
+            Pin::Same => {
+                "replay server and peer pinned to CPU 0 (`--pin same`, taskset); ArcadeDB runs unpinned"
+            }
+            Pin::Split => {
+                "replay server pinned to CPU 0, peer to CPU 1 (`--pin split`, taskset); ArcadeDB runs unpinned"
+            }
+        }
+    }
+}
+
+/// A command running `program`, under `taskset -c cpu` when `cpu` is set.
+fn launcher(program: impl AsRef<std::ffi::OsStr>, cpu: Option<u32>) -> Command {
+    match cpu {
+        None => Command::new(program),
+        Some(c) => {
+            let mut cmd = Command::new("taskset");
+            cmd.args(["-c", &c.to_string()]).arg(program);
+            cmd
+        }
+    }
 }
 
 fn parse(args: &[String]) -> Res<Opts> {
@@ -80,7 +137,12 @@ fn parse(args: &[String]) -> Res<Opts> {
         peers: PEERS.iter().map(|s| s.to_string()).collect(),
         servers: SERVERS.iter().map(|s| s.to_string()).collect(),
         runs: None,
+        pin: Pin::Off,
         doc: true,
+        load: std::fs::read_to_string("/proc/loadavg")
+            .ok()
+            .and_then(|l| l.split_whitespace().next().map(str::to_string))
+            .unwrap_or_else(|| "?".into()),
     };
     let list = |v: Option<&String>, all: &[&str], what: &str| -> Res<Vec<String>> {
         let v = v.ok_or_else(|| format!("--{what} needs a value\n{USAGE}"))?;
@@ -103,6 +165,23 @@ fn parse(args: &[String]) -> Res<Opts> {
             "--runs" => {
                 let v = it.next().ok_or("--runs needs a number")?;
                 o.runs = Some(v.parse().map_err(|_| format!("bad --runs {v:?}"))?);
+            }
+            "--pin" => {
+                o.pin = match it.next().map(String::as_str) {
+                    Some("same") => Pin::Same,
+                    Some("split") => Pin::Split,
+                    Some("off") => Pin::Off,
+                    v => return Err(format!("--pin takes same, split or off, not {v:?}")),
+                };
+                if std::thread::available_parallelism().map_or(0, |n| n.get()) < 2
+                    && o.pin == Pin::Split
+                {
+                    return Err("--pin split needs 2 CPUs".into());
+                }
+                if util::output(Command::new("taskset").arg("-V"), Duration::from_secs(10)).is_err()
+                {
+                    return Err("--pin needs `taskset` (util-linux) on PATH".into());
+                }
             }
             "-h" | "--help" => return Err(USAGE.into()),
             other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
@@ -338,27 +417,27 @@ fn marker_ok(dir: &str, pkgs: &[&str]) -> bool {
 }
 
 /// The command that runs `peer` (arguments appended by [`measure`]).
-fn peer_command(peer: &str) -> Command {
+fn peer_command(peer: &str, cpu: Option<u32>) -> Command {
     let root = util::workspace_root();
     let release = util::target_dir().join("release");
     let rust = peers_rust_target().join("release");
     match peer {
-        "ours" => Command::new(release.join("bench-ours")),
-        "floor" => Command::new(release.join("bench-floor")),
-        "neo4rs" => Command::new(rust.join("peer-neo4rs")),
-        "neo4j-crate" => Command::new(rust.join("peer-neo4j-crate")),
+        "ours" => launcher(release.join("bench-ours"), cpu),
+        "floor" => launcher(release.join("bench-floor"), cpu),
+        "neo4rs" => launcher(rust.join("peer-neo4rs"), cpu),
+        "neo4j-crate" => launcher(rust.join("peer-neo4j-crate"), cpu),
         "python" | "python-rust-ext" => {
             let venv = if peer == "python" {
                 "py-pure"
             } else {
                 "py-rust"
             };
-            let mut c = Command::new(py(venv));
+            let mut c = launcher(py(venv), cpu);
             c.arg(root.join("bench/peers/python/bench.py"));
             c
         }
         _ => {
-            let mut c = Command::new("node");
+            let mut c = launcher("node", cpu);
             c.env("NODE_PATH", bench_dir().join("js").join("node_modules"))
                 .arg(root.join("bench/peers/js/bench.js"));
             c
@@ -367,7 +446,7 @@ fn peer_command(peer: &str) -> Command {
 }
 
 /// Starts a fresh replay server writing its stats to `stats`.
-fn start_replay(stats: &Path) -> Res<Child> {
+fn start_replay(stats: &Path, cpu: Option<u32>) -> Res<Child> {
     let _ = std::fs::remove_file(stats);
     if !util::port_free(REPLAY_PORT) {
         return Err(format!(
@@ -375,7 +454,7 @@ fn start_replay(stats: &Path) -> Res<Child> {
         ));
     }
     let bin = util::target_dir().join("release").join("bolt-replay");
-    let child = Command::new(&bin)
+    let child = launcher(&bin, cpu)
         .args(["--port", &REPLAY_PORT.to_string(), "--stats-file"])
         .arg(stats)
         .stdout(Stdio::null())
@@ -429,7 +508,7 @@ const ARCADEDB_WARMUP_RUNS: u32 = 10;
 fn warm_arcadedb(workload: &str, o: &Opts) {
     let size = size(workload, "arcadedb", o);
     let div = if o.quick { 10 } else { 1 };
-    let mut cmd = peer_command("ours");
+    let mut cmd = peer_command("ours", None);
     cmd.args(["--uri", &format!("bolt://127.0.0.1:{ARCADEDB_PORT}")])
         .args(["--user", "root", "--password", server::DEFAULT_PASSWORD])
         .args(["--db", "testdb", "--workload", workload])
@@ -452,8 +531,13 @@ fn measure(server_name: &str, workload: &str, peer: &str, o: &Opts) -> Measured 
     let size = size(workload, server_name, o);
     let stats = bench_dir().join("replay-stats.json");
     let mut replay = None;
+    let pinned = if server_name == "replay" {
+        o.pin.cpus()
+    } else {
+        None
+    };
     let port = if server_name == "replay" {
-        match start_replay(&stats) {
+        match start_replay(&stats, pinned.map(|p| p.0)) {
             Ok(c) => replay = Some(c),
             Err(e) => {
                 return Measured {
@@ -466,7 +550,7 @@ fn measure(server_name: &str, workload: &str, peer: &str, o: &Opts) -> Measured 
     } else {
         ARCADEDB_PORT
     };
-    let mut cmd = peer_command(peer);
+    let mut cmd = peer_command(peer, pinned.map(|p| p.1));
     cmd.args(["--uri", &format!("bolt://127.0.0.1:{port}")])
         .args(["--user", "root", "--password", server::DEFAULT_PASSWORD])
         .args(["--db", "testdb", "--workload", workload])
@@ -754,7 +838,7 @@ fn targets(r: &Results) -> String {
 }
 
 /// Machine facts for the doc.
-fn machine() -> String {
+fn machine(o: &Opts) -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|s| {
@@ -786,9 +870,12 @@ fn machine() -> String {
             .unwrap_or_else(|_| "?".into())
     };
     format!(
-        "- CPU: {cpu}, {nproc} cores (shared with other builds while measuring)\n\
+        "- CPU: {cpu}, {nproc} cores (load average {} when the run began)\n\
+         - placement: {}\n\
          - memory: {mem}\n\
          - {}; {}; Node {}\n",
+        o.load,
+        o.pin.describe(),
         tool("rustc", "--version"),
         tool("python3", "--version"),
         tool("node", "--version"),
@@ -852,7 +939,7 @@ fn write_doc(r: &Results, o: &Opts, table: &str, verdict: &str) -> Res {
     let generated = format!(
         "{BEGIN}\n\n## Results of the last run{}\n\nMachine:\n\n{}\nPeers:\n\n{}\nSizes per run:\n\n{sizes}\n![rows/s and client CPU per operation](benchmarks.svg)\n{table}\n{verdict}\n{END}",
         if o.quick { " (`--quick`: rough)" } else { "" },
-        machine(),
+        machine(o),
         versions(r),
     );
     let old = std::fs::read_to_string(&md).unwrap_or_default();
