@@ -295,11 +295,20 @@ pub fn cli(args: &[String]) -> Res {
             if server_name == "arcadedb" {
                 warm_arcadedb(w, &o);
             }
-            for p in &o.peers {
-                if p == "floor" && !FLOOR_WORKLOADS.contains(&w.as_str()) {
-                    continue;
-                }
-                let m = measure(server_name, w, p, &o);
+            let peers: Vec<&String> = o
+                .peers
+                .iter()
+                .filter(|p| *p != "floor" || FLOOR_WORKLOADS.contains(&w.as_str()))
+                .collect();
+            let measured = if server_name == "arcadedb" {
+                interleaved(w, &peers, &o)
+            } else {
+                peers
+                    .iter()
+                    .map(|p| ((*p).clone(), measure(server_name, w, p, &o, None)))
+                    .collect()
+            };
+            for (p, m) in measured {
                 let line = if let Some(e) = &m.error {
                     format!("{server_name:8} {w:12} {p:16} FAILED: {e}")
                 } else {
@@ -317,7 +326,7 @@ pub fn cli(args: &[String]) -> Res {
                     )
                 };
                 say(line);
-                results.insert((server_name.clone(), w.clone(), p.clone()), m);
+                results.insert((server_name.clone(), w.clone(), p), m);
             }
         }
     }
@@ -527,7 +536,39 @@ fn warm_arcadedb(workload: &str, o: &Opts) {
 }
 
 /// Runs one peer on one workload against one server.
-fn measure(server_name: &str, workload: &str, peer: &str, o: &Opts) -> Measured {
+/// ArcadeDB: the measured runs of every peer taken in rounds, one run per
+/// peer per round, the order rotated each round, so that a swing of the
+/// server (JIT, garbage collection) falls on every peer instead of
+/// deciding one peer's row. Each round's run has its own warm-up run.
+fn interleaved(workload: &str, peers: &[&String], o: &Opts) -> Vec<(String, Measured)> {
+    let rounds = size(workload, "arcadedb", o).runs.max(1);
+    let mut all: Vec<(String, Measured)> = peers
+        .iter()
+        .map(|p| ((*p).clone(), Measured::default()))
+        .collect();
+    for r in 0..rounds as usize {
+        for k in 0..all.len() {
+            let i = (k + r) % all.len();
+            if all[i].1.error.is_some() {
+                continue;
+            }
+            let m = measure("arcadedb", workload, &all[i].0, o, Some(1));
+            let acc = &mut all[i].1;
+            if m.error.is_some() {
+                *acc = m;
+                continue;
+            }
+            acc.runs.extend(m.runs);
+            acc.total_ops += m.total_ops;
+            acc.version = m.version;
+        }
+    }
+    all
+}
+
+/// Runs `peer` on `workload` against the server once (its warm-up, then
+/// `runs` measured runs, by default the size's).
+fn measure(server_name: &str, workload: &str, peer: &str, o: &Opts, runs: Option<u32>) -> Measured {
     let size = size(workload, server_name, o);
     let stats = bench_dir().join("replay-stats.json");
     let mut replay = None;
@@ -555,7 +596,7 @@ fn measure(server_name: &str, workload: &str, peer: &str, o: &Opts) -> Measured 
         .args(["--user", "root", "--password", server::DEFAULT_PASSWORD])
         .args(["--db", "testdb", "--workload", workload])
         .args(["--warmup", &size.warmup.to_string()])
-        .args(["--runs", &size.runs.to_string()])
+        .args(["--runs", &runs.unwrap_or(size.runs).to_string()])
         .args(["--rows", &size.rows.to_string()])
         .args(["--ops", &size.ops.to_string()])
         .args(["--conc", "16"])
@@ -932,8 +973,18 @@ fn write_doc(r: &Results, o: &Opts, table: &str, verdict: &str) -> Res {
         let (a, b) = (size("stream_ints", s, o).runs, size("small_seq", s, o).runs);
         let _ = writeln!(
             sizes,
-            "- {s}: {} (1 warm-up run each, then {a} measured runs of the streams, {b} of the others)",
+            "- {s}: {} ({})",
             list.join(", "),
+            if s == "arcadedb" {
+                format!(
+                    "{a} rounds for the streams, {b} for the others; in each round every peer, \
+                     in an order rotated per round, does 1 warm-up run and 1 measured run"
+                )
+            } else {
+                format!(
+                    "1 warm-up run each, then {a} measured runs of the streams, {b} of the others"
+                )
+            },
         );
     }
     let generated = format!(
