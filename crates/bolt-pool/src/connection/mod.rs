@@ -45,6 +45,15 @@ const READ_CHUNK: usize = 8 * 1024;
 
 /// Where the next message body lies (no borrow, so the caller can still
 /// use the connection before decoding it).
+/// The bytes of the message `at` points to: in the read buffer, or the
+/// joined message (free function so that other fields stay writable).
+fn body<'a>(rbuf: &'a [u8], current: &'a [u8], at: Body) -> &'a [u8] {
+    match at {
+        Body::InPlace { start, len } => &rbuf[start..start + len],
+        Body::Joined => current,
+    }
+}
+
 #[derive(Clone, Copy)]
 enum Body {
     /// A single-chunk message in place in `rbuf`.
@@ -818,10 +827,7 @@ impl Connection {
     /// shared step of [`recv`](Self::recv) and the re-auth answers.
     async fn read_response(&mut self) -> Result<Response, PoolError> {
         let at = self.read_message().await?;
-        let body = match at {
-            Body::InPlace { start, len } => &self.rbuf[start..start + len],
-            Body::Joined => &self.current[..],
-        };
+        let body = body(&self.rbuf, &self.current, at);
         let resp = match Response::decode(body, self.version) {
             Ok(r) => r,
             Err(e) => return Err(self.protocol_failed(e.into())),
@@ -935,11 +941,8 @@ impl Connection {
         let Some(at) = self.next_buffered()? else {
             return Ok(None);
         };
-        let body = match at {
-            Body::InPlace { start, len } => &self.rbuf[start..start + len],
-            Body::Joined => &self.current[..],
-        };
-        if !(body.len() > 2 && body[0] == 0xB1 && body[1] == bolt_proto::message::tag::RECORD) {
+        let b = body(&self.rbuf, &self.current, at);
+        if !(b.len() > 2 && b[0] == 0xB1 && b[1] == bolt_proto::message::tag::RECORD) {
             // A summary: put it back for `recv_ref`.
             match at {
                 Body::InPlace { start, .. } => self.consumed = start - 2,
@@ -947,7 +950,9 @@ impl Connection {
             }
             return Ok(None);
         }
-        let view = match RecordView::decode(body) {
+        self.record_allowed()?;
+        self.trace_records(1);
+        let view = match RecordView::decode(body(&self.rbuf, &self.current, at)) {
             Ok(v) => v,
             Err(e) => {
                 self.broken = true;
@@ -958,18 +963,6 @@ impl Connection {
                 });
             }
         };
-        if let Err(e) = self.state.on_record() {
-            self.broken = true;
-            tracing::debug!(peer = %self.peer, error = %e, "unexpected Bolt response");
-            return Err(PoolError::Protocol {
-                address: self.peer,
-                source: e.into(),
-            });
-        }
-        self.last_answered = None;
-        if tracing::enabled!(tracing::Level::TRACE) {
-            tracing::trace!(peer = %self.peer, id = ?self.connection_id, "S: RECORD");
-        }
         Ok(Some(view))
     }
 
@@ -1049,10 +1042,7 @@ impl Connection {
             let Some(at) = self.next_buffered()? else {
                 return Ok(false);
             };
-            let body = match at {
-                Body::InPlace { start, len } => &self.rbuf[start..start + len],
-                Body::Joined => &self.current[..],
-            };
+            let body = body(&self.rbuf, &self.current, at);
             if !matches!(body, [0xB1, bolt_proto::message::tag::RECORD, ..]) {
                 // A summary: put it back for `recv_ref`.
                 match at {
@@ -1122,10 +1112,7 @@ impl Connection {
 
     /// Decodes the message at `at` and tracks it.
     fn accept(&mut self, at: Body) -> Result<ResponseRef<'_>, PoolError> {
-        let body = match at {
-            Body::InPlace { start, len } => &self.rbuf[start..start + len],
-            Body::Joined => &self.current[..],
-        };
+        let body = body(&self.rbuf, &self.current, at);
         let resp = match ResponseRef::decode(body, self.version) {
             Ok(r) => r,
             Err(e) => {
