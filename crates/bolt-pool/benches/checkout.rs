@@ -6,8 +6,6 @@
 #[path = "../tests/stub/mod.rs"]
 mod stub;
 
-use std::sync::Arc;
-
 use bolt_pool::{OpenOptions, Pool, PoolConfig, Pools};
 use criterion::{criterion_group, criterion_main, Criterion};
 
@@ -18,8 +16,8 @@ pub fn checkout(c: &mut Criterion) {
         .build()
         .expect("runtime");
     let (pool, pools, address) = rt.block_on(async {
-        let stub = stub::start(bolt_proto::Version::V5_4, Arc::new(stub::default_answer)).await;
-        let address = stub.address();
+        let stub = stub::start(bolt_proto::Version::V5_4, stub::default_answer).await;
+        let address = stub.bolt_address();
         let pool = Pool::new(
             address.clone(),
             Default::default(),

@@ -26,14 +26,18 @@ fn connect_opts() -> ConnectOptions {
 }
 
 async fn open(stub: &stub::Stub) -> Connection {
-    Connection::open(&stub.address(), &connect_opts(), &OpenOptions::new(auth()))
-        .await
-        .unwrap()
+    Connection::open(
+        &stub.bolt_address(),
+        &connect_opts(),
+        &OpenOptions::new(auth()),
+    )
+    .await
+    .unwrap()
 }
 
 /// Waits up to 2 s for the stub to have logged `n` requests named `name`.
 async fn wait_for(stub: &stub::Stub, name: &str, n: usize) -> usize {
-    let count = || stub.names().iter().filter(|x| *x == name).count();
+    let count = || stub.names().iter().filter(|x| **x == name).count();
     for _ in 0..200 {
         if count() >= n {
             break;
@@ -45,7 +49,7 @@ async fn wait_for(stub: &stub::Stub, name: &str, n: usize) -> usize {
 
 fn pool(stub: &stub::Stub, config: PoolConfig) -> Pool {
     Pool::new(
-        stub.address(),
+        stub.bolt_address(),
         connect_opts(),
         OpenOptions::new(auth()),
         config,
@@ -74,26 +78,23 @@ async fn hello_and_logon_are_pipelined_and_metadata_kept() {
     // waiting for HELLO's answer before sending LOGON would time out.
     let seen_logon = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let s2 = seen_logon.clone();
-    let stub = stub::start(
-        Version::V5_4,
-        Arc::new(move |c, req| match req.kind() {
-            RequestKind::Hello => Action::Silent,
-            RequestKind::Logon => {
-                s2.store(true, std::sync::atomic::Ordering::SeqCst);
-                let mut hints = packstream::Map::new();
-                hints.insert("connection.recv_timeout_seconds", 7);
-                Action::Reply(vec![
-                    success(&[
-                        ("server", "Stub/5".into()),
-                        ("connection_id", "bolt-9".into()),
-                        ("hints", packstream::Value::Map(hints)),
-                    ]),
-                    stub::ok(),
-                ])
-            }
-            _ => default_answer(c, req),
-        }),
-    )
+    let stub = stub::start(Version::V5_4, move |c, req| match req.kind() {
+        RequestKind::Hello => Action::Silent,
+        RequestKind::Logon => {
+            s2.store(true, std::sync::atomic::Ordering::SeqCst);
+            let mut hints = packstream::Map::new();
+            hints.insert("connection.recv_timeout_seconds", 7);
+            Action::Reply(vec![
+                success(&[
+                    ("server", "Stub/5".into()),
+                    ("connection_id", "bolt-9".into()),
+                    ("hints", packstream::Value::Map(hints)),
+                ]),
+                stub::ok(),
+            ])
+        }
+        _ => default_answer(c, req),
+    })
     .await;
     let mut conn = open(&stub).await;
     assert!(seen_logon.load(std::sync::atomic::Ordering::SeqCst));
@@ -108,20 +109,17 @@ async fn hello_and_logon_are_pipelined_and_metadata_kept() {
 
 #[tokio::test]
 async fn bolt_4_4_sends_utc_patch_and_auth_in_hello() {
-    let stub = stub::start(
-        Version::V4_4,
-        Arc::new(|c, req| match req {
-            Request::Hello(h) => {
-                assert_eq!(h.patch_bolt, ["utc"]);
-                assert!(h.auth.as_ref().unwrap().contains_key("credentials"));
-                Action::Reply(vec![success(&[
-                    ("server", "Stub/4".into()),
-                    ("patch_bolt", vec!["utc"].into()),
-                ])])
-            }
-            _ => default_answer(c, req),
-        }),
-    )
+    let stub = stub::start(Version::V4_4, |c, req| match req {
+        Request::Hello(h) => {
+            assert_eq!(h.patch_bolt, ["utc"]);
+            assert!(h.auth.as_ref().unwrap().contains_key("credentials"));
+            Action::Reply(vec![success(&[
+                ("server", "Stub/4".into()),
+                ("patch_bolt", vec!["utc"].into()),
+            ])])
+        }
+        _ => default_answer(c, req),
+    })
     .await;
     let mut conn = open(&stub).await;
     assert!(conn.utc_patch() && conn.struct_ctx().utc());
@@ -130,10 +128,10 @@ async fn bolt_4_4_sends_utc_patch_and_auth_in_hello() {
 
 #[tokio::test]
 async fn bolt_1_uses_init() {
-    let stub = stub::start(Version::V1, Arc::new(default_answer)).await;
+    let stub = stub::start(Version::V1, default_answer).await;
     let opts = OpenOptions::new(auth())
         .with_versions(bolt_proto::handshake::VersionOffer::exactly(Version::V1).unwrap());
-    let mut conn = Connection::open(&stub.address(), &connect_opts(), &opts)
+    let mut conn = Connection::open(&stub.bolt_address(), &connect_opts(), &opts)
         .await
         .unwrap();
     assert_eq!(conn.version(), Version::V1);
@@ -143,20 +141,21 @@ async fn bolt_1_uses_init() {
 
 #[tokio::test]
 async fn auth_failure_is_typed() {
-    let stub = stub::start(
-        Version::V5_4,
-        Arc::new(|c, req| match req.kind() {
-            RequestKind::Logon => Action::Reply(vec![failure(
-                "Neo.ClientError.Security.Unauthorized",
-                "wrong password",
-            )]),
-            _ => default_answer(c, req),
-        }),
-    )
+    let stub = stub::start(Version::V5_4, |c, req| match req.kind() {
+        RequestKind::Logon => Action::Reply(vec![failure(
+            "Neo.ClientError.Security.Unauthorized",
+            "wrong password",
+        )]),
+        _ => default_answer(c, req),
+    })
     .await;
-    let err = Connection::open(&stub.address(), &connect_opts(), &OpenOptions::new(auth()))
-        .await
-        .unwrap_err();
+    let err = Connection::open(
+        &stub.bolt_address(),
+        &connect_opts(),
+        &OpenOptions::new(auth()),
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(&err, PoolError::Auth { code, .. } if code.ends_with("Unauthorized")),
         "{err:?}"
@@ -175,13 +174,10 @@ async fn auth_failure_is_typed() {
 
 #[tokio::test]
 async fn silent_server_hits_the_read_deadline() {
-    let stub = stub::start(
-        Version::V5_0,
-        Arc::new(|c, req| match req.kind() {
-            RequestKind::Run => Action::Silent,
-            _ => default_answer(c, req),
-        }),
-    )
+    let stub = stub::start(Version::V5_0, |c, req| match req.kind() {
+        RequestKind::Run => Action::Silent,
+        _ => default_answer(c, req),
+    })
     .await;
     let mut conn = open(&stub).await;
     conn.set_read_timeout(Duration::from_millis(200));
@@ -196,18 +192,13 @@ async fn silent_server_hits_the_read_deadline() {
 
 #[tokio::test]
 async fn server_closing_mid_stream_breaks_the_connection() {
-    let stub = stub::start(
-        Version::V5_0,
-        Arc::new(|c, req| match req.kind() {
-            RequestKind::Pull => {
-                Action::Reply(vec![Response::Record(bolt_proto::message::Record {
-                    fields: vec![1.into()],
-                })])
-            }
-            RequestKind::Discard => Action::Close,
-            _ => default_answer(c, req),
-        }),
-    )
+    let stub = stub::start(Version::V5_0, |c, req| match req.kind() {
+        RequestKind::Pull => Action::Reply(vec![Response::Record(bolt_proto::message::Record {
+            fields: vec![1.into()],
+        })]),
+        RequestKind::Discard => Action::Close,
+        _ => default_answer(c, req),
+    })
     .await;
     let mut conn = open(&stub).await;
     conn.queue(&Request::Run(Run::new("UNWIND range(1,10) AS n RETURN n")))
@@ -226,16 +217,13 @@ async fn server_closing_mid_stream_breaks_the_connection() {
 
 #[tokio::test]
 async fn failure_then_ignored_then_reset() {
-    let stub = stub::start(
-        Version::V4_4,
-        Arc::new(|c, req| match req {
-            Request::Run(r) if r.query == "RETURN" => Action::Reply(vec![failure(
-                "Neo.ClientError.Statement.SyntaxError",
-                "bad",
-            )]),
-            _ => default_answer(c, req),
-        }),
-    )
+    let stub = stub::start(Version::V4_4, |c, req| match req {
+        Request::Run(r) if r.query == "RETURN" => Action::Reply(vec![failure(
+            "Neo.ClientError.Statement.SyntaxError",
+            "bad",
+        )]),
+        _ => default_answer(c, req),
+    })
     .await;
     let mut conn = open(&stub).await;
     conn.queue(&Request::Run(Run::new("RETURN"))).unwrap();
@@ -253,7 +241,7 @@ async fn failure_then_ignored_then_reset() {
 
 #[tokio::test]
 async fn usage_errors_do_not_break() {
-    let stub = stub::start(Version::V5_0, Arc::new(default_answer)).await;
+    let stub = stub::start(Version::V5_0, default_answer).await;
     let mut conn = open(&stub).await;
     assert!(matches!(
         conn.queue(&Request::Commit),
@@ -275,7 +263,7 @@ async fn usage_errors_do_not_break() {
 
 #[tokio::test]
 async fn pool_reuses_idle_connection_without_io() {
-    let stub = stub::start(Version::V5_4, Arc::new(default_answer)).await;
+    let stub = stub::start(Version::V5_4, default_answer).await;
     let p = pool(&stub, PoolConfig::default());
     let mut c = p.acquire().await.unwrap();
     assert_eq!(run_return_1(&mut c).await, 1);
@@ -297,7 +285,7 @@ async fn pool_reuses_idle_connection_without_io() {
 
 #[tokio::test]
 async fn connection_returned_mid_stream_is_reset_before_reuse() {
-    let stub = stub::start(Version::V5_4, Arc::new(default_answer)).await;
+    let stub = stub::start(Version::V5_4, default_answer).await;
     let p = pool(
         &stub,
         PoolConfig::default().with_max_connection_pool_size(1),
@@ -319,13 +307,13 @@ async fn connection_returned_mid_stream_is_reset_before_reuse() {
 
 #[tokio::test]
 async fn connection_killed_under_the_pool_is_not_handed_out() {
-    let stub = stub::start(Version::V5_4, Arc::new(default_answer)).await;
+    let stub = stub::start(Version::V5_4, default_answer).await;
     let p = pool(&stub, PoolConfig::default());
     let mut c = p.acquire().await.unwrap();
     assert_eq!(run_return_1(&mut c).await, 1);
     drop(c);
     // The server closes the idle connection.
-    stub.kill.notify_waiters();
+    stub.drop_connections();
     tokio::time::sleep(Duration::from_millis(100)).await;
     let mut c = p.acquire().await.unwrap();
     assert_eq!(c.connection_id(), Some("stub-1"), "a fresh connection");
@@ -337,7 +325,7 @@ async fn connection_killed_under_the_pool_is_not_handed_out() {
 
 #[tokio::test]
 async fn broken_connection_is_dropped_on_return() {
-    let stub = stub::start(Version::V5_4, Arc::new(default_answer)).await;
+    let stub = stub::start(Version::V5_4, default_answer).await;
     let p = pool(&stub, PoolConfig::default());
     let mut c = p.acquire().await.unwrap();
     c.mark_broken();
@@ -350,7 +338,7 @@ async fn broken_connection_is_dropped_on_return() {
 
 #[tokio::test]
 async fn lifetime_expiry_replaces_connections() {
-    let stub = stub::start(Version::V5_4, Arc::new(default_answer)).await;
+    let stub = stub::start(Version::V5_4, default_answer).await;
     let p = pool(
         &stub,
         PoolConfig::default().with_max_connection_lifetime(Some(Duration::from_millis(150))),
@@ -371,7 +359,7 @@ async fn lifetime_expiry_replaces_connections() {
 
 #[tokio::test]
 async fn acquisition_timeout_fires_on_time() {
-    let stub = stub::start(Version::V5_4, Arc::new(default_answer)).await;
+    let stub = stub::start(Version::V5_4, default_answer).await;
     let p = pool(
         &stub,
         PoolConfig::default()
@@ -396,16 +384,13 @@ async fn acquisition_timeout_fires_on_time() {
 #[tokio::test]
 async fn acquisition_timeout_covers_a_silent_server() {
     // HELLO is never answered: opening hangs, the acquisition must not.
-    let stub = stub::start(
-        Version::V5_4,
-        Arc::new(|c, req| match req.kind() {
-            RequestKind::Hello => Action::Silent,
-            _ => default_answer(c, req),
-        }),
-    )
+    let stub = stub::start(Version::V5_4, |c, req| match req.kind() {
+        RequestKind::Hello => Action::Silent,
+        _ => default_answer(c, req),
+    })
     .await;
     let p = Pool::new(
-        stub.address(),
+        stub.bolt_address(),
         ConnectOptions::new().with_connection_timeout(Duration::from_secs(30)),
         OpenOptions::new(auth()),
         PoolConfig::default().with_connection_acquisition_timeout(Duration::from_millis(300)),
@@ -422,7 +407,7 @@ async fn acquisition_timeout_covers_a_silent_server() {
 
 #[tokio::test]
 async fn pool_size_is_enforced_under_concurrency() {
-    let stub = stub::start(Version::V5_4, Arc::new(default_answer)).await;
+    let stub = stub::start(Version::V5_4, default_answer).await;
     let p = pool(
         &stub,
         PoolConfig::default().with_max_connection_pool_size(5),
@@ -449,7 +434,7 @@ async fn pool_size_is_enforced_under_concurrency() {
 
 #[tokio::test]
 async fn close_says_goodbye_and_refuses_later_acquisitions() {
-    let stub = stub::start(Version::V5_4, Arc::new(default_answer)).await;
+    let stub = stub::start(Version::V5_4, default_answer).await;
     let p = pool(&stub, PoolConfig::default());
     let a = p.acquire().await.unwrap();
     let b = p.acquire().await.unwrap();
@@ -472,7 +457,7 @@ async fn close_says_goodbye_and_refuses_later_acquisitions() {
 
 #[tokio::test]
 async fn close_wakes_waiting_acquirers() {
-    let stub = stub::start(Version::V5_4, Arc::new(default_answer)).await;
+    let stub = stub::start(Version::V5_4, default_answer).await;
     let p = pool(
         &stub,
         PoolConfig::default().with_max_connection_pool_size(1),
@@ -493,14 +478,14 @@ async fn close_wakes_waiting_acquirers() {
 
 #[tokio::test]
 async fn liveness_check_resets_long_idle_connections() {
-    let stub = stub::start(Version::V5_4, Arc::new(default_answer)).await;
+    let stub = stub::start(Version::V5_4, default_answer).await;
     let p = pool(
         &stub,
         PoolConfig::default().with_liveness_check_timeout(Some(Duration::from_millis(50))),
     );
     drop(p.acquire().await.unwrap());
     drop(p.acquire().await.unwrap()); // idle for less than 50 ms: no check
-    assert!(!stub.names().contains(&"RESET".to_owned()));
+    assert!(!stub.names().contains(&"RESET"));
     tokio::time::sleep(Duration::from_millis(100)).await;
     drop(p.acquire().await.unwrap());
     assert_eq!(stub.names(), ["HELLO", "LOGON", "RESET"]);
@@ -508,34 +493,34 @@ async fn liveness_check_resets_long_idle_connections() {
 
 #[tokio::test]
 async fn pools_are_keyed_by_address() {
-    let s1 = stub::start(Version::V5_4, Arc::new(default_answer)).await;
-    let s2 = stub::start(Version::V4_4, Arc::new(default_answer)).await;
+    let s1 = stub::start(Version::V5_4, default_answer).await;
+    let s2 = stub::start(Version::V4_4, default_answer).await;
     let pools = bolt_pool::Pools::new(
         connect_opts(),
         OpenOptions::new(auth()),
         PoolConfig::default(),
     )
     .unwrap();
-    let a = pools.acquire(&s1.address()).await.unwrap();
-    let b = pools.acquire(&s2.address()).await.unwrap();
+    let a = pools.acquire(&s1.bolt_address()).await.unwrap();
+    let b = pools.acquire(&s2.bolt_address()).await.unwrap();
     assert_eq!((a.version(), b.version()), (Version::V5_4, Version::V4_4));
     drop((a, b));
     let mut addrs = pools.addresses();
     addrs.sort();
     assert_eq!(addrs.len(), 2);
-    pools.remove(&s2.address()).await;
-    assert_eq!(pools.addresses(), vec![s1.address()]);
+    pools.remove(&s2.bolt_address()).await;
+    assert_eq!(pools.addresses(), vec![s1.bolt_address()]);
     pools.close().await;
     assert!(pools.is_closed());
     assert!(matches!(
-        pools.acquire(&s1.address()).await,
+        pools.acquire(&s1.bolt_address()).await,
         Err(PoolError::PoolClosed { .. })
     ));
 }
 
 #[tokio::test]
 async fn last_used_moves_with_socket_io_not_per_message() {
-    let stub = stub::start(Version::V5_0, Arc::new(default_answer)).await;
+    let stub = stub::start(Version::V5_0, default_answer).await;
     let mut conn = open(&stub).await;
     let opened = conn.last_used();
     tokio::time::sleep(Duration::from_millis(30)).await;
@@ -566,14 +551,14 @@ async fn pooled_open_is_bounded_by_the_acquisition_timeout_not_the_connection_ti
     // Authentication answers after 600 ms: longer than the 200 ms
     // connection timeout (which covers only the socket), shorter than the
     // 5 s acquisition timeout (which covers the whole opening).
-    let slow_hello = Arc::new(|c, req: &Request| match req.kind() {
+    let slow_hello = |c, req: &Request| match req.kind() {
         RequestKind::Logon => Action::Delayed(Duration::from_millis(600), vec![stub::ok()]),
         _ => default_answer(c, req),
-    });
+    };
     let stub = stub::start(Version::V5_4, slow_hello).await;
     let connect = ConnectOptions::new().with_connection_timeout(Duration::from_millis(200));
     let p = Pool::new(
-        stub.address(),
+        stub.bolt_address(),
         connect.clone(),
         OpenOptions::new(auth()),
         PoolConfig::default().with_connection_acquisition_timeout(Duration::from_secs(5)),
@@ -586,7 +571,7 @@ async fn pooled_open_is_bounded_by_the_acquisition_timeout_not_the_connection_ti
     // The same server with a 300 ms acquisition timeout: the acquisition
     // fails on time, with its own error.
     let p = Pool::new(
-        stub.address(),
+        stub.bolt_address(),
         connect.clone(),
         OpenOptions::new(auth()),
         PoolConfig::default().with_connection_acquisition_timeout(Duration::from_millis(300)),
@@ -605,7 +590,7 @@ async fn pooled_open_is_bounded_by_the_acquisition_timeout_not_the_connection_ti
     );
 
     // Outside a pool, each step has the connection timeout.
-    let err = Connection::open(&stub.address(), &connect, &OpenOptions::new(auth()))
+    let err = Connection::open(&stub.bolt_address(), &connect, &OpenOptions::new(auth()))
         .await
         .unwrap_err();
     assert!(matches!(err, PoolError::Timeout { .. }), "{err:?}");
@@ -614,17 +599,14 @@ async fn pooled_open_is_bounded_by_the_acquisition_timeout_not_the_connection_ti
 #[tokio::test]
 async fn recv_timeout_hint_breaks_a_slow_connection_and_the_pool_recovers() {
     // Connection 0 answers its RUN after 1.5 s; the server hinted 1 s.
-    let stub = stub::start(
-        Version::V5_4,
-        Arc::new(|c, req: &Request| match req.kind() {
-            RequestKind::Hello => Action::Reply(vec![hello_with_recv_timeout(c, 1)]),
-            RequestKind::Run if c == 0 => Action::Delayed(
-                Duration::from_millis(1500),
-                vec![success(&[("fields", vec!["n"].into())])],
-            ),
-            _ => default_answer(c, req),
-        }),
-    )
+    let stub = stub::start(Version::V5_4, |c, req: &Request| match req.kind() {
+        RequestKind::Hello => Action::Reply(vec![hello_with_recv_timeout(c, 1)]),
+        RequestKind::Run if c == 0 => Action::Delayed(
+            Duration::from_millis(1500),
+            vec![success(&[("fields", vec!["n"].into())])],
+        ),
+        _ => default_answer(c, req),
+    })
     .await;
     let p = pool(&stub, PoolConfig::default());
     let mut c = p.acquire().await.unwrap();
@@ -655,14 +637,11 @@ async fn recv_timeout_hint_breaks_a_slow_connection_and_the_pool_recovers() {
 async fn liveness_check_that_times_out_opens_a_new_connection() {
     // Connection 0 never answers RESET; the server hinted a 1 s read
     // timeout, so the liveness check gives up after 1 s.
-    let stub = stub::start(
-        Version::V5_4,
-        Arc::new(|c, req: &Request| match req.kind() {
-            RequestKind::Hello => Action::Reply(vec![hello_with_recv_timeout(c, 1)]),
-            RequestKind::Reset if c == 0 => Action::Silent,
-            _ => default_answer(c, req),
-        }),
-    )
+    let stub = stub::start(Version::V5_4, |c, req: &Request| match req.kind() {
+        RequestKind::Hello => Action::Reply(vec![hello_with_recv_timeout(c, 1)]),
+        RequestKind::Reset if c == 0 => Action::Silent,
+        _ => default_answer(c, req),
+    })
     .await;
     let p = pool(
         &stub,
@@ -680,15 +659,15 @@ async fn liveness_check_that_times_out_opens_a_new_connection() {
     assert_eq!(c.connection_id(), Some("stub-1"));
     assert_eq!(run_return_1(&mut c).await, 1);
     assert_eq!(
-        stub.requests(),
+        stub.named_requests(),
         [
-            (0, "HELLO".to_owned()),
-            (0, "LOGON".to_owned()),
-            (0, "RESET".to_owned()),
-            (1, "HELLO".to_owned()),
-            (1, "LOGON".to_owned()),
-            (1, "RUN".to_owned()),
-            (1, "PULL".to_owned()),
+            (0, "HELLO"),
+            (0, "LOGON"),
+            (0, "RESET"),
+            (1, "HELLO"),
+            (1, "LOGON"),
+            (1, "RUN"),
+            (1, "PULL"),
         ]
     );
 }
@@ -711,7 +690,7 @@ impl bolt_pool::Clock for ManualClock {
 
 #[tokio::test]
 async fn liveness_and_lifetime_follow_the_configured_clock() {
-    let stub = stub::start(Version::V5_4, Arc::new(default_answer)).await;
+    let stub = stub::start(Version::V5_4, default_answer).await;
     let clock = Arc::new(ManualClock(std::sync::Mutex::new(Instant::now())));
     let p = pool(
         &stub,
@@ -720,7 +699,7 @@ async fn liveness_and_lifetime_follow_the_configured_clock() {
             .with_max_connection_lifetime(Some(Duration::from_secs(3600)))
             .with_clock(clock.clone()),
     );
-    let resets = || stub.names().iter().filter(|n| *n == "RESET").count();
+    let resets = || stub.names().iter().filter(|n| **n == "RESET").count();
     drop(p.acquire().await.unwrap());
     // Real time passing does not count; the clock's does.
     tokio::time::sleep(Duration::from_millis(50)).await;
@@ -746,24 +725,21 @@ async fn buffered_records_are_taken_without_waiting_and_summaries_left_for_recv_
     use bolt_proto::message::Record;
     let big = "x".repeat(70_000); // more than one chunk
     let sent = big.clone();
-    let stub = stub::start(
-        Version::V5_0,
-        Arc::new(move |c, req| match req.kind() {
-            RequestKind::Pull => Action::Reply(vec![
-                Response::Record(Record {
-                    fields: vec![1.into()],
-                }),
-                Response::Record(Record {
-                    fields: vec![sent.clone().into()],
-                }),
-                Response::Record(Record {
-                    fields: vec![3.into()],
-                }),
-                success(&[]),
-            ]),
-            _ => default_answer(c, req),
-        }),
-    )
+    let stub = stub::start(Version::V5_0, move |c, req| match req.kind() {
+        RequestKind::Pull => Action::Reply(vec![
+            Response::Record(Record {
+                fields: vec![1.into()],
+            }),
+            Response::Record(Record {
+                fields: vec![sent.clone().into()],
+            }),
+            Response::Record(Record {
+                fields: vec![3.into()],
+            }),
+            success(&[]),
+        ]),
+        _ => default_answer(c, req),
+    })
     .await;
     let mut conn = open(&stub).await;
     conn.queue(&Request::Run(Run::new("RETURN x"))).unwrap();
@@ -794,15 +770,12 @@ async fn buffered_records_are_taken_without_waiting_and_summaries_left_for_recv_
 async fn the_read_deadline_is_armed_anew_for_each_wait() {
     let runs = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let r = runs.clone();
-    let stub = stub::start(
-        Version::V5_0,
-        Arc::new(move |c, req| match req.kind() {
-            RequestKind::Run if r.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 2 => {
-                Action::Silent
-            }
-            _ => default_answer(c, req),
-        }),
-    )
+    let stub = stub::start(Version::V5_0, move |c, req| match req.kind() {
+        RequestKind::Run if r.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 2 => {
+            Action::Silent
+        }
+        _ => default_answer(c, req),
+    })
     .await;
     let mut conn = open(&stub).await;
     conn.set_read_timeout(Duration::from_millis(300));
@@ -825,20 +798,17 @@ async fn a_wait_outlasting_an_earlier_waits_deadline_is_not_cut_short() {
     // wait must go on to its own deadline, not time out.
     let runs = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let r = runs.clone();
-    let stub = stub::start(
-        Version::V5_0,
-        Arc::new(move |c, req| match req.kind() {
-            RequestKind::Run => match r.fetch_add(1, std::sync::atomic::Ordering::SeqCst) {
-                1 => Action::Delayed(
-                    Duration::from_millis(350),
-                    vec![success(&[("fields", vec!["n"].into())])],
-                ),
-                2 => Action::Silent,
-                _ => default_answer(c, req),
-            },
+    let stub = stub::start(Version::V5_0, move |c, req| match req.kind() {
+        RequestKind::Run => match r.fetch_add(1, std::sync::atomic::Ordering::SeqCst) {
+            1 => Action::Delayed(
+                Duration::from_millis(350),
+                vec![success(&[("fields", vec!["n"].into())])],
+            ),
+            2 => Action::Silent,
             _ => default_answer(c, req),
-        }),
-    )
+        },
+        _ => default_answer(c, req),
+    })
     .await;
     let mut conn = open(&stub).await;
     conn.set_read_timeout(Duration::from_millis(500));
