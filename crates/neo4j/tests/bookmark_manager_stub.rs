@@ -11,11 +11,8 @@ use std::time::Duration;
 
 use bolt_proto::message::{Request, RequestKind};
 use bolt_proto::Version;
-use neo4j::{
-    params, BookmarkManagerConfig, Bookmarks, Config, Driver, GraphDatabase, SessionConfig,
-    TransactionConfig,
-};
-use support::{default_answer, start, success, Action, Member};
+use neo4j::{BookmarkManagerConfig, Bookmarks, Config, Driver, GraphDatabase, SessionConfig};
+use support::{begin, default_answer, start, success, tx_run_consumed, Action, Member};
 
 /// Answers each COMMIT with a new bookmark `bm:<n>`.
 async fn server() -> Member {
@@ -56,13 +53,8 @@ fn begins(m: &Member) -> Vec<Vec<String>> {
 
 async fn commit_one(d: &Driver, cfg: SessionConfig) {
     let mut s = d.session(cfg.with_database("db"));
-    let tx = s.begin_transaction(TransactionConfig::new()).await.unwrap();
-    tx.run("RETURN 1 AS n", params! {})
-        .await
-        .unwrap()
-        .consume()
-        .await
-        .unwrap();
+    let tx = begin(&mut s).await;
+    tx_run_consumed(&tx, "RETURN 1 AS n").await;
     tx.commit().await.unwrap();
     s.close().await.unwrap();
 }

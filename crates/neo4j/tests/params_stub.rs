@@ -12,7 +12,10 @@ use std::time::{Duration, Instant};
 use bolt_proto::message::{Request, RequestKind, Response};
 use bolt_proto::Version;
 use neo4j::{params, Config, Driver, Error, GraphDatabase, SessionConfig, TransactionConfig};
-use support::{bolt_driver, config, default_answer, failure, start, success, Action};
+use support::{
+    begin, bolt_driver, config, default_answer, failure, run_consumed, start, success, Action,
+    Member,
+};
 
 fn session(d: &Driver) -> neo4j::Session {
     d.session(SessionConfig::new().with_database("db"))
@@ -29,13 +32,56 @@ fn hello_hinting(conn: usize, secs: i64) -> Response {
     ])
 }
 
-#[tokio::test]
-async fn begin_transaction_waits_for_begin_and_reports_its_failure() {
-    let m = start(Version::V5_0, |conn, req| match req {
+/// A member refusing every BEGIN with `Neo.ClientError.MadeUp.Code`.
+async fn refusing_begin() -> Member {
+    start(Version::V5_0, |conn, req| match req {
         Request::Begin(_) => Action::Reply(vec![failure("Neo.ClientError.MadeUp.Code", "no")]),
         _ => default_answer(conn, req),
     })
-    .await;
+    .await
+}
+
+/// A member answering BEGIN only together with the RUN after it: a driver
+/// waiting for BEGIN's answer before sending RUN would hang (and hit the
+/// 2 s read deadline).
+async fn answering_begin_with_run() -> Member {
+    start(Version::V5_0, |conn, req| match req {
+        Request::Begin(_) => Action::Reply(vec![]),
+        Request::Run(_) => Action::Reply(vec![
+            support::ok(),
+            success(&[("fields", vec!["n"].into())]),
+        ]),
+        _ => default_answer(conn, req),
+    })
+    .await
+}
+
+/// A member hinting a 1 s receive timeout whose connection 0 answers its
+/// RUNs after 1.5 s.
+async fn hinting_1s_with_a_slow_first_run() -> Member {
+    start(Version::V5_0, |conn, req| match req {
+        Request::Hello(_) => Action::Reply(vec![hello_hinting(conn, 1)]),
+        Request::Run(_) if conn == 0 => Action::Delayed(
+            Duration::from_millis(1500),
+            vec![success(&[("fields", vec!["n"].into())])],
+        ),
+        _ => default_answer(conn, req),
+    })
+    .await
+}
+
+/// A unit of work running `RETURN 1` that counts its calls.
+async fn counted_return_1(
+    calls: Arc<AtomicUsize>,
+    tx: neo4j::ManagedTransaction,
+) -> Result<neo4j::ResultSummary, Error> {
+    calls.fetch_add(1, Ordering::SeqCst);
+    tx.run("RETURN 1", params! {}).await?.consume().await
+}
+
+#[tokio::test]
+async fn begin_transaction_waits_for_begin_and_reports_its_failure() {
+    let m = refusing_begin().await;
     let d = bolt_driver(&m, config());
     let mut s = session(&d);
     let e = s
@@ -56,15 +102,7 @@ async fn begin_transaction_waits_for_begin_and_reports_its_failure() {
 async fn a_managed_transaction_pipelines_begin_with_its_first_query() {
     // BEGIN is answered only once RUN and PULL arrived: a driver waiting
     // for BEGIN's answer first would hang (and hit the 2 s read deadline).
-    let m = start(Version::V5_0, |conn, req| match req {
-        Request::Begin(_) => Action::Reply(vec![]),
-        Request::Run(_) => Action::Reply(vec![
-            support::ok(),
-            success(&[("fields", vec!["n"].into())]),
-        ]),
-        _ => default_answer(conn, req),
-    })
-    .await;
+    let m = answering_begin_with_run().await;
     let d = bolt_driver(&m, config());
     let mut s = session(&d);
     let summary = tokio::time::timeout(
@@ -83,22 +121,12 @@ async fn a_managed_transaction_pipelines_begin_with_its_first_query() {
 
 #[tokio::test]
 async fn a_failed_begin_in_a_managed_transaction_is_reported_by_its_first_query() {
-    let m = start(Version::V5_0, |conn, req| match req {
-        Request::Begin(_) => Action::Reply(vec![failure("Neo.ClientError.MadeUp.Code", "no")]),
-        _ => default_answer(conn, req),
-    })
-    .await;
+    let m = refusing_begin().await;
     let d = bolt_driver(&m, config());
     let mut s = session(&d);
     let calls = Arc::new(AtomicUsize::new(0));
     let r = s
-        .execute_write(|tx| {
-            let calls = calls.clone();
-            async move {
-                calls.fetch_add(1, Ordering::SeqCst);
-                tx.run("RETURN 1", params! {}).await?.consume().await
-            }
-        })
+        .execute_write(|tx| counted_return_1(calls.clone(), tx))
         .await;
     match &r {
         Err(e @ Error::Server { .. }) => assert_eq!(e.code(), Some("Neo.ClientError.MadeUp.Code")),
@@ -128,13 +156,7 @@ async fn a_refused_begin_is_reported_even_when_the_server_then_hangs_up() {
     let mut s = session(&d);
     let calls = Arc::new(AtomicUsize::new(0));
     let r = s
-        .execute_read(|tx| {
-            let calls = calls.clone();
-            async move {
-                calls.fetch_add(1, Ordering::SeqCst);
-                tx.run("RETURN 1", params! {}).await?.consume().await
-            }
-        })
+        .execute_read(|tx| counted_return_1(calls.clone(), tx))
         .await;
     match &r {
         Err(e) => assert_eq!(
@@ -154,15 +176,7 @@ async fn a_refused_begin_is_reported_even_when_the_server_then_hangs_up() {
 async fn execute_query_still_pipelines_begin_with_run_and_pull() {
     // BEGIN is answered only once RUN and PULL arrived: a driver waiting
     // for BEGIN's answer first would hang (and hit the 2 s read deadline).
-    let m = start(Version::V5_0, |conn, req| match req {
-        Request::Begin(_) => Action::Reply(vec![]),
-        Request::Run(_) => Action::Reply(vec![
-            support::ok(),
-            success(&[("fields", vec!["n"].into())]),
-        ]),
-        _ => default_answer(conn, req),
-    })
-    .await;
+    let m = answering_begin_with_run().await;
     let d = bolt_driver(&m, config());
     let r = tokio::time::timeout(
         Duration::from_secs(10),
@@ -179,15 +193,7 @@ async fn execute_query_still_pipelines_begin_with_run_and_pull() {
 #[tokio::test]
 async fn recv_timeout_hint_fails_the_query_and_the_driver_recovers() {
     // The server hints 1 s; connection 0 answers its first RUN after 1.5 s.
-    let m = start(Version::V5_0, |conn, req| match req {
-        Request::Hello(_) => Action::Reply(vec![hello_hinting(conn, 1)]),
-        Request::Run(_) if conn == 0 => Action::Delayed(
-            Duration::from_millis(1500),
-            vec![success(&[("fields", vec!["n"].into())])],
-        ),
-        _ => default_answer(conn, req),
-    })
-    .await;
+    let m = hinting_1s_with_a_slow_first_run().await;
     let d = bolt_driver(&m, config());
     let mut s = session(&d);
     let t = Instant::now();
@@ -219,15 +225,7 @@ async fn recv_timeout_hint_fails_the_query_and_the_driver_recovers() {
 
 #[tokio::test]
 async fn recv_timeout_in_a_managed_transaction_is_retried() {
-    let m = start(Version::V5_0, |conn, req| match req {
-        Request::Hello(_) => Action::Reply(vec![hello_hinting(conn, 1)]),
-        Request::Run(_) if conn == 0 => Action::Delayed(
-            Duration::from_millis(1500),
-            vec![success(&[("fields", vec!["n"].into())])],
-        ),
-        _ => default_answer(conn, req),
-    })
-    .await;
+    let m = hinting_1s_with_a_slow_first_run().await;
     let d = bolt_driver(&m, config());
     let mut s = session(&d);
     let calls = Arc::new(AtomicUsize::new(0));
@@ -258,10 +256,7 @@ async fn acquisition_timeout_bounds_waiting_for_a_busy_pool() {
             .with_connection_acquisition_timeout(Duration::from_millis(500)),
     );
     let mut s1 = session(&d);
-    let tx = s1
-        .begin_transaction(TransactionConfig::new())
-        .await
-        .unwrap();
+    let tx = begin(&mut s1).await;
     let mut s2 = session(&d);
     let t = Instant::now();
     let e = s2
@@ -276,12 +271,7 @@ async fn acquisition_timeout_bounds_waiting_for_a_busy_pool() {
     );
     tx.rollback().await.unwrap();
     // The pool recovered: the connection is free again.
-    s2.run("RETURN 1 AS n", params! {})
-        .await
-        .unwrap()
-        .consume()
-        .await
-        .unwrap();
+    run_consumed(&mut s2, "RETURN 1 AS n").await;
     s1.close().await.unwrap();
     s2.close().await.unwrap();
     d.close().await;

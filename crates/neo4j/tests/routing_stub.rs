@@ -14,7 +14,10 @@ use neo4j::{
     params, AccessMode, Config, Driver, Error, GraphDatabase, ServerAddress, SessionConfig,
 };
 use packstream::Value;
-use support::{default_answer, failure, rt, start, success, Action, Member};
+use support::{
+    begin, default_answer, failure, rt, run_consumed, single_n, start, success, tx_run_consumed,
+    Action, Member,
+};
 
 /// What the router answers: (ttl, routers, readers, writers), changeable.
 type Answer = Arc<Mutex<(i64, Vec<String>, Vec<String>, Vec<String>)>>;
@@ -59,6 +62,19 @@ fn answer(ttl: i64, readers: &[&Member], writers: &[&Member]) -> Answer {
 
 fn driver(uri: &str) -> Driver {
     GraphDatabase::driver(uri, support::config().build().unwrap()).unwrap()
+}
+
+/// A `neo4j://` driver with `m` as its initial router.
+fn routing_driver(m: &Member) -> Driver {
+    driver(&format!("neo4j://{}", m.address()))
+}
+
+/// Runs `RETURN 1 AS n` in a new session with the default configuration,
+/// then closes it.
+async fn run_in_new_session(d: &Driver) {
+    let mut s = d.session(SessionConfig::new());
+    run_consumed(&mut s, "RETURN 1 AS n").await;
+    s.close().await.unwrap();
 }
 
 fn session(d: &Driver, db: &str, mode: AccessMode) -> neo4j::Session {
@@ -150,7 +166,7 @@ async fn not_a_leader_forgets_the_writer_and_the_retry_finds_the_new_one() {
     let new = start(Version::V5_0, default_answer).await;
     let table = answer(300, &[&reader], &[&old]);
     let (router, routes) = router(table.clone()).await;
-    let d = driver(&format!("neo4j://{}", router.address()));
+    let d = routing_driver(&router);
     // Auto-commit: the server's error (retryable, with its code) and the
     // writer is forgotten for that database only.
     run_1(&d, "other", AccessMode::Write).await.unwrap_err();
@@ -171,13 +187,7 @@ async fn not_a_leader_forgets_the_writer_and_the_retry_finds_the_new_one() {
     let before = routes.load(Ordering::SeqCst);
     let mut s = session(&d, "adb", AccessMode::Write);
     let n = s
-        .execute_write(|tx| async move {
-            tx.run("CREATE (n) RETURN 1 AS n", params! {})
-                .await?
-                .single()
-                .await?
-                .get::<i64>("n")
-        })
+        .execute_write(|tx| async move { single_n(&tx, "CREATE (n) RETURN 1 AS n").await })
         .await
         .unwrap();
     assert_eq!(n, 1);
@@ -201,7 +211,7 @@ async fn reader_dying_mid_stream_is_forgotten_and_rediscovered() {
     let writer = start(Version::V5_0, default_answer).await;
     let table = answer(300, &[&dying], &[&writer]);
     let (router, routes) = router(table.clone()).await;
-    let d = driver(&format!("neo4j://{}", router.address()));
+    let d = routing_driver(&router);
     let err = run_1(&d, "adb", AccessMode::Read).await.unwrap_err();
     assert!(matches!(err, Error::SessionExpired(_)), "{err}");
     let t = d.routing_table(Some("adb")).unwrap();
@@ -229,7 +239,7 @@ async fn unreachable_reader_is_skipped_at_acquisition() {
         .2
         .insert(0, format!("127.0.0.1:{port}"));
     let (router, _) = router(table).await;
-    let d = driver(&format!("neo4j://{}", router.address()));
+    let d = routing_driver(&router);
     for _ in 0..3 {
         assert_eq!(run_1(&d, "adb", AccessMode::Read).await.unwrap(), 1);
     }
@@ -243,7 +253,7 @@ async fn ttl_expiry_triggers_rediscovery() {
     let reader = start(Version::V5_0, default_answer).await;
     let writer = start(Version::V5_0, default_answer).await;
     let (router, routes) = router(answer(1, &[&reader], &[&writer])).await;
-    let d = driver(&format!("neo4j://{}", router.address()));
+    let d = routing_driver(&router);
     run_1(&d, "adb", AccessMode::Read).await.unwrap();
     run_1(&d, "adb", AccessMode::Read).await.unwrap();
     assert_eq!(routes.load(Ordering::SeqCst), 1);
@@ -315,7 +325,7 @@ async fn no_reachable_router_is_service_unavailable() {
 async fn no_writers_fail_writes_with_session_expired_after_rediscovery() {
     let reader = start(Version::V5_0, default_answer).await;
     let (router, routes) = router(answer(300, &[&reader], &[])).await;
-    let d = driver(&format!("neo4j://{}", router.address()));
+    let d = routing_driver(&router);
     assert_eq!(run_1(&d, "adb", AccessMode::Read).await.unwrap(), 1);
     let mut s = session(&d, "adb", AccessMode::Write);
     let err = s.run("CREATE ()", params! {}).await.err().unwrap();
@@ -334,17 +344,12 @@ async fn least_connected_reader_is_chosen() {
     let r2 = start(Version::V5_0, default_answer).await;
     let writer = start(Version::V5_0, default_answer).await;
     let (router, _) = router(answer(300, &[&r1, &r2], &[&writer])).await;
-    let d = driver(&format!("neo4j://{}", router.address()));
+    let d = routing_driver(&router);
     // Hold one reader busy with an open transaction; every other read must
     // go to the other reader.
     let mut busy = session(&d, "adb", AccessMode::Read);
     let tx = busy.begin_transaction(Default::default()).await.unwrap();
-    tx.run("RETURN 1 AS n", params! {})
-        .await
-        .unwrap()
-        .consume()
-        .await
-        .unwrap();
+    tx_run_consumed(&tx, "RETURN 1 AS n").await;
     let in_use: Vec<ServerAddress> = d
         .pool_metrics()
         .into_iter()
@@ -371,15 +376,10 @@ async fn home_database_is_resolved_and_pinned() {
     let reader = start(Version::V5_0, default_answer).await;
     let writer = start(Version::V5_0, default_answer).await;
     let (router, routes) = router(answer(300, &[&reader], &[&writer])).await;
-    let d = driver(&format!("neo4j://{}", router.address()));
+    let d = routing_driver(&router);
     let mut s = d.session(SessionConfig::new().with_default_access_mode(AccessMode::Read));
     for _ in 0..2 {
-        s.run("RETURN 1 AS n", params! {})
-            .await
-            .unwrap()
-            .consume()
-            .await
-            .unwrap();
+        run_consumed(&mut s, "RETURN 1 AS n").await;
     }
     // One ROUTE without a database; its answer names the home database,
     // which every RUN then carries.
@@ -407,19 +407,14 @@ async fn bookmarks_and_impersonation_flow_into_route() {
     let reader = start(Version::V5_0, default_answer).await;
     let writer = start(Version::V5_0, default_answer).await;
     let (router, _) = router(answer(300, &[&reader], &[&writer])).await;
-    let d = driver(&format!("neo4j://{}", router.address()));
+    let d = routing_driver(&router);
     let mut s = d.session(
         SessionConfig::new()
             .with_database("adb")
             .with_bookmarks(neo4j::Bookmarks::from_raw_values(["bm:0"]))
             .with_impersonated_user("alice"),
     );
-    s.run("RETURN 1 AS n", params! {})
-        .await
-        .unwrap()
-        .consume()
-        .await
-        .unwrap();
+    run_consumed(&mut s, "RETURN 1 AS n").await;
     let route = router
         .requests()
         .into_iter()
@@ -511,6 +506,13 @@ impl Cluster58 {
         *me.lock().unwrap() = m.address();
         m
     }
+
+    /// Starts the member and a `neo4j://` driver routed by it.
+    async fn start_with_driver(&self) -> (Member, Driver) {
+        let m = self.start().await;
+        let d = routing_driver(&m);
+        (m, d)
+    }
 }
 
 /// The databases named by the member's ROUTEs and by its RUNs / BEGINs
@@ -529,15 +531,6 @@ fn dbs_sent(m: &Member) -> (Vec<Option<String>>, Vec<Option<String>>) {
     (routes, work)
 }
 
-async fn run_in(s: &mut neo4j::Session) {
-    s.run("RETURN 1 AS n", params! {})
-        .await
-        .unwrap()
-        .consume()
-        .await
-        .unwrap();
-}
-
 fn home(s: &str) -> Option<String> {
     Some(s.to_owned())
 }
@@ -545,24 +538,21 @@ fn home(s: &str) -> Option<String> {
 #[tokio::test]
 async fn ssr_cluster_routes_new_sessions_with_the_cached_home_database() {
     let c = Cluster58::new(true, "homedb", 300);
-    let m = c.start().await;
-    let d = driver(&format!("neo4j://{}", m.address()));
+    let (m, d) = c.start_with_driver().await;
     // First session: the cache is empty; ROUTE resolves (and caches) it.
-    let mut s1 = d.session(SessionConfig::new());
-    run_in(&mut s1).await;
-    s1.close().await.unwrap();
+    run_in_new_session(&d).await;
     // Second session: no ROUTE; the first RUN goes to the cached database's
     // member without a database, the answer pins it; then it is named.
     let mut s2 = d.session(SessionConfig::new());
-    run_in(&mut s2).await;
-    run_in(&mut s2).await;
+    run_consumed(&mut s2, "RETURN 1 AS n").await;
+    run_consumed(&mut s2, "RETURN 1 AS n").await;
     s2.close().await.unwrap();
     // Explicit transactions: BEGIN without a database too.
     let mut s3 = d.session(SessionConfig::new());
     s3.execute_read(|tx| async move { tx.run("RETURN 1 AS n", params! {}).await?.consume().await })
         .await
         .unwrap();
-    run_in(&mut s3).await;
+    run_consumed(&mut s3, "RETURN 1 AS n").await;
     s3.close().await.unwrap();
     let (routes, work) = dbs_sent(&m);
     assert_eq!(routes, vec![None]);
@@ -580,7 +570,7 @@ async fn ssr_cluster_routes_new_sessions_with_the_cached_home_database() {
     );
     // Another user has no cache entry: its home database is asked for.
     let mut s4 = d.session(SessionConfig::new().with_impersonated_user("alice"));
-    run_in(&mut s4).await;
+    run_consumed(&mut s4, "RETURN 1 AS n").await;
     s4.close().await.unwrap();
     let (routes, work) = dbs_sent(&m);
     assert_eq!(routes, vec![None, None]);
@@ -591,19 +581,16 @@ async fn ssr_cluster_routes_new_sessions_with_the_cached_home_database() {
 #[tokio::test]
 async fn a_wrong_guess_is_corrected_by_the_server_answer() {
     let c = Cluster58::new(true, "old", 300);
-    let m = c.start().await;
-    let d = driver(&format!("neo4j://{}", m.address()));
-    let mut s1 = d.session(SessionConfig::new());
-    run_in(&mut s1).await;
-    s1.close().await.unwrap();
+    let (m, d) = c.start_with_driver().await;
+    run_in_new_session(&d).await;
     // The user's home database changes on the server.
     *c.home.lock().unwrap() = "new".to_owned();
     let mut s2 = d.session(SessionConfig::new());
-    run_in(&mut s2).await; // guessed `old`, sent none; the server says `new`
-    run_in(&mut s2).await; // pinned `new`: its table is fetched, `new` named
+    run_consumed(&mut s2, "RETURN 1 AS n").await; // guessed `old`, sent none; the server says `new`
+    run_consumed(&mut s2, "RETURN 1 AS n").await; // pinned `new`: its table is fetched, `new` named
     s2.close().await.unwrap();
     let mut s3 = d.session(SessionConfig::new());
-    run_in(&mut s3).await; // the cache learnt `new`
+    run_consumed(&mut s3, "RETURN 1 AS n").await; // the cache learnt `new`
     s3.close().await.unwrap();
     let (routes, work) = dbs_sent(&m);
     assert_eq!(routes, vec![None, home("new")]);
@@ -616,21 +603,18 @@ async fn a_wrong_guess_is_corrected_by_the_server_answer() {
 async fn a_correction_is_cached_when_the_session_ends_after_one_unit_of_work() {
     for how in ["close", "drop", "commit"] {
         let c = Cluster58::new(true, "old", 300);
-        let m = c.start().await;
-        let d = driver(&format!("neo4j://{}", m.address()));
-        let mut s1 = d.session(SessionConfig::new());
-        run_in(&mut s1).await;
-        s1.close().await.unwrap();
+        let (m, d) = c.start_with_driver().await;
+        run_in_new_session(&d).await;
         *c.home.lock().unwrap() = "new".to_owned();
         // One unit of work on the guess `old`; the server names `new`.
         let mut s2 = d.session(SessionConfig::new());
         match how {
             "close" => {
-                run_in(&mut s2).await;
+                run_consumed(&mut s2, "RETURN 1 AS n").await;
                 s2.close().await.unwrap();
             }
             "drop" => {
-                run_in(&mut s2).await;
+                run_consumed(&mut s2, "RETURN 1 AS n").await;
                 drop(s2);
             }
             _ => {
@@ -644,9 +628,7 @@ async fn a_correction_is_cached_when_the_session_ends_after_one_unit_of_work() {
             }
         }
         // The next session guesses `new`: it needs that table first.
-        let mut s3 = d.session(SessionConfig::new());
-        run_in(&mut s3).await;
-        s3.close().await.unwrap();
+        run_in_new_session(&d).await;
         let (routes, _) = dbs_sent(&m);
         assert_eq!(routes, vec![None, home("new")], "{how}");
         d.close().await;
@@ -657,17 +639,12 @@ async fn a_correction_is_cached_when_the_session_ends_after_one_unit_of_work() {
 async fn a_cached_database_that_cannot_be_routed_falls_back_to_resolution() {
     // TTL 0: every unit of work asks for a fresh table.
     let c = Cluster58::new(true, "old", 0);
-    let m = c.start().await;
-    let d = driver(&format!("neo4j://{}", m.address()));
-    let mut s1 = d.session(SessionConfig::new());
-    run_in(&mut s1).await;
-    s1.close().await.unwrap();
+    let (m, d) = c.start_with_driver().await;
+    run_in_new_session(&d).await;
     // `old` is dropped: ROUTE for it fails; the home database is now `new`.
     *c.home.lock().unwrap() = "new".to_owned();
     *c.gone.lock().unwrap() = home("old");
-    let mut s2 = d.session(SessionConfig::new());
-    run_in(&mut s2).await;
-    s2.close().await.unwrap();
+    run_in_new_session(&d).await;
     let (routes, work) = dbs_sent(&m);
     // s1: ROUTE home; its RUN's acquisition: ROUTE old (stale at once).
     // s2: ROUTE old fails, the guess is forgotten, ROUTE home, ROUTE new.
@@ -683,12 +660,9 @@ async fn a_cached_database_that_cannot_be_routed_falls_back_to_resolution() {
 #[tokio::test]
 async fn without_server_side_routing_every_session_resolves_its_home_database() {
     let c = Cluster58::new(false, "homedb", 300);
-    let m = c.start().await;
-    let d = driver(&format!("neo4j://{}", m.address()));
+    let (m, d) = c.start_with_driver().await;
     for _ in 0..2 {
-        let mut s = d.session(SessionConfig::new());
-        run_in(&mut s).await;
-        s.close().await.unwrap();
+        run_in_new_session(&d).await;
     }
     let (routes, work) = dbs_sent(&m);
     assert_eq!(routes, vec![None, None]);
@@ -788,7 +762,7 @@ async fn bolt3_cluster_discovers_with_the_3x_procedure() {
     let d = driver(&format!("neo4j://{}?region=eu", router.address()));
     // A write, then a read chained on its bookmark.
     let mut w = d.session(SessionConfig::new().with_default_access_mode(AccessMode::Write));
-    run_in(&mut w).await;
+    run_consumed(&mut w, "RETURN 1 AS n").await;
     let bookmarks = w.last_bookmarks();
     w.close().await.unwrap();
     let mut r = d.session(
@@ -796,7 +770,7 @@ async fn bolt3_cluster_discovers_with_the_3x_procedure() {
             .with_default_access_mode(AccessMode::Read)
             .with_bookmarks(bookmarks),
     );
-    run_in(&mut r).await;
+    run_consumed(&mut r, "RETURN 1 AS n").await;
     r.close().await.unwrap();
     // One discovery, with the 3.x procedure and the routing context.
     let calls = procedure_runs(&router);
@@ -841,13 +815,13 @@ async fn bolt41_cluster_discovers_with_the_4x_procedure_on_system() {
     let reader = start(Version::V4_1, default_answer).await;
     let writer = bookmarking_writer(Version::V4_1).await;
     let router = procedure_router(Version::V4_1, &[&reader], &[&writer]).await;
-    let d = driver(&format!("neo4j://{}", router.address()));
+    let d = routing_driver(&router);
     let mut w = d.session(
         SessionConfig::new()
             .with_database("adb")
             .with_default_access_mode(AccessMode::Write),
     );
-    run_in(&mut w).await;
+    run_consumed(&mut w, "RETURN 1 AS n").await;
     let bookmarks = w.last_bookmarks();
     w.close().await.unwrap();
     let mut r = d.session(
@@ -856,11 +830,11 @@ async fn bolt41_cluster_discovers_with_the_4x_procedure_on_system() {
             .with_default_access_mode(AccessMode::Read)
             .with_bookmarks(bookmarks),
     );
-    run_in(&mut r).await;
+    run_consumed(&mut r, "RETURN 1 AS n").await;
     r.close().await.unwrap();
     // The home database: the procedure without a database, table unnamed.
     let mut h = d.session(SessionConfig::new().with_default_access_mode(AccessMode::Read));
-    run_in(&mut h).await;
+    run_consumed(&mut h, "RETURN 1 AS n").await;
     h.close().await.unwrap();
 
     let calls = procedure_runs(&router);
@@ -906,13 +880,13 @@ async fn bolt41_cluster_discovers_with_the_4x_procedure_on_system() {
 async fn bolt41_discovery_carries_the_session_bookmarks() {
     let reader = start(Version::V4_1, default_answer).await;
     let router = procedure_router(Version::V4_1, &[&reader], &[&reader]).await;
-    let d = driver(&format!("neo4j://{}", router.address()));
+    let d = routing_driver(&router);
     let mut s = d.session(
         SessionConfig::new()
             .with_database("adb")
             .with_bookmarks(neo4j::Bookmarks::from_raw_values(["bm:0"])),
     );
-    run_in(&mut s).await;
+    run_consumed(&mut s, "RETURN 1 AS n").await;
     s.close().await.unwrap();
     let calls = procedure_runs(&router);
     assert_eq!(calls.len(), 1);
@@ -947,7 +921,7 @@ async fn forbidden_on_read_only_database_forgets_the_writer_and_managed_work_ret
     let new = start(Version::V5_0, default_answer).await;
     let table = answer(300, &[&reader], &[&read_only]);
     let (router, routes) = router(table.clone()).await;
-    let d = driver(&format!("neo4j://{}", router.address()));
+    let d = routing_driver(&router);
     let t2 = table.clone();
     let new_addr = new.address();
     let mut s = session(&d, "adb", AccessMode::Write);
@@ -960,13 +934,7 @@ async fn forbidden_on_read_only_database_forgets_the_writer_and_managed_work_ret
             if a2.fetch_add(1, Ordering::SeqCst) == 0 {
                 t2.lock().unwrap().3 = vec![new_addr.clone()];
             }
-            async move {
-                tx.run("CREATE (n) RETURN 1 AS n", params! {})
-                    .await?
-                    .single()
-                    .await?
-                    .get::<i64>("n")
-            }
+            async move { single_n(&tx, "CREATE (n) RETURN 1 AS n").await }
         })
         .await
         .unwrap();
@@ -993,13 +961,10 @@ async fn writer_lost_mid_transaction_is_session_expired_and_managed_work_retries
     let new = start(Version::V5_0, default_answer).await;
     let table = answer(300, &[&reader], &[&dying]);
     let (router, _) = router(table.clone()).await;
-    let d = driver(&format!("neo4j://{}", router.address()));
+    let d = routing_driver(&router);
     // Unmanaged: the loss is SessionExpired and the writer is forgotten.
     let mut s = session(&d, "adb", AccessMode::Write);
-    let tx = s
-        .begin_transaction(neo4j::TransactionConfig::new())
-        .await
-        .unwrap();
+    let tx = begin(&mut s).await;
     let err = tx.run("CREATE ()", params! {}).await.err().unwrap();
     assert!(matches!(err, Error::SessionExpired(_)), "{err}");
     assert!(err.is_retryable());
@@ -1065,13 +1030,10 @@ async fn servers_leaving_every_table_lose_their_idle_connections() {
     let new = start(Version::V5_0, default_answer).await;
     let table = answer(300, &[&old], &[&old]);
     let (router, _) = router(table.clone()).await;
-    let d = driver(&format!("neo4j://{}", router.address()));
+    let d = routing_driver(&router);
     // One connection to `old` in use (an open transaction), one idle.
     let mut busy = session(&d, "adb", AccessMode::Read);
-    let tx = busy
-        .begin_transaction(neo4j::TransactionConfig::new())
-        .await
-        .unwrap();
+    let tx = begin(&mut busy).await;
     assert_eq!(run_1(&d, "adb", AccessMode::Read).await.unwrap(), 1);
     let m = d.pool_metrics();
     let (_, old_pool) = m.iter().find(|(a, _)| a == &addr(&old)).unwrap();
@@ -1090,12 +1052,7 @@ async fn servers_leaving_every_table_lose_their_idle_connections() {
     assert!(eventually(|| old.count(RequestKind::Goodbye) == 1).await);
     assert!(d.pool_metrics().iter().all(|(a, _)| a != &addr(&old)));
     // The transaction in flight finishes there; then its connection closes.
-    tx.run("RETURN 1 AS n", params! {})
-        .await
-        .unwrap()
-        .consume()
-        .await
-        .unwrap();
+    tx_run_consumed(&tx, "RETURN 1 AS n").await;
     tx.commit().await.unwrap();
     busy.close().await.unwrap();
     assert!(eventually(|| old.count(RequestKind::Goodbye) == 2).await);
@@ -1112,10 +1069,10 @@ async fn one_server_without_server_side_routing_disables_guessing() {
     let c = Cluster58::new(true, "homedb", 300);
     *c.readers.lock().unwrap() = Some(vec![reader.address()]);
     let router = c.start().await;
-    let d = driver(&format!("neo4j://{}", router.address()));
+    let d = routing_driver(&router);
     for _ in 0..2 {
         let mut s = d.session(SessionConfig::new().with_default_access_mode(AccessMode::Read));
-        run_in(&mut s).await;
+        run_consumed(&mut s, "RETURN 1 AS n").await;
         s.close().await.unwrap();
     }
     // Both sessions asked for the home database; both RUNs named it.
@@ -1142,7 +1099,7 @@ async fn a_refused_begin_counts_even_when_the_reader_then_hangs_up() {
     .await;
     let writer = start(Version::V5_0, default_answer).await;
     let (router, _) = router(answer(300, &[&reader], &[&writer])).await;
-    let d = driver(&format!("neo4j://{}", router.address()));
+    let d = routing_driver(&router);
     let mut s = session(&d, "adb", AccessMode::Read);
     let r = s
         .execute_read(|tx| async move { tx.run("RETURN 1", params! {}).await?.consume().await })

@@ -12,7 +12,7 @@ use bolt_proto::message::{Record, Request, RequestKind, Response};
 use bolt_proto::Version;
 use neo4j::{params, Driver, Error, SessionConfig};
 use packstream::{Structure, Value};
-use support::{bolt_driver, config, default_answer, start, Action, Member};
+use support::{begin, bolt_driver, config, default_answer, run_consumed, start, Action, Member};
 
 fn driver(m: &Member) -> Driver {
     bolt_driver(m, config())
@@ -109,10 +109,7 @@ async fn an_open_transaction_is_rolled_back_when_its_session_closes() {
     let m = start(Version::V5_0, default_answer).await;
     let d = driver(&m);
     let mut s = session(&d);
-    let tx = s
-        .begin_transaction(neo4j::TransactionConfig::new())
-        .await
-        .unwrap();
+    let tx = begin(&mut s).await;
     let r = tx.run("RETURN 1 AS n", params! {}).await.unwrap();
     drop(r);
     drop(tx); // dropped while open
@@ -120,17 +117,9 @@ async fn an_open_transaction_is_rolled_back_when_its_session_closes() {
     assert_eq!(m.script(), ["BEGIN", "RUN", "PULL", "ROLLBACK"]);
     // Used again instead of closed, the session also rolls back first.
     let mut s = session(&d);
-    let tx = s
-        .begin_transaction(neo4j::TransactionConfig::new())
-        .await
-        .unwrap();
+    let tx = begin(&mut s).await;
     drop(tx); // dropped while open
-    s.run("RETURN 1 AS n", params! {})
-        .await
-        .unwrap()
-        .consume()
-        .await
-        .unwrap();
+    run_consumed(&mut s, "RETURN 1 AS n").await;
     s.close().await.unwrap();
     assert_eq!(m.script()[4..], ["BEGIN", "ROLLBACK", "RUN", "PULL"]);
     d.close().await;
@@ -144,12 +133,7 @@ async fn connectivity_checks_reset_a_pooled_connection_first() {
     d.verify_connectivity().await.unwrap();
     assert_eq!(m.script(), Vec::<&str>::new());
     let mut s = session(&d);
-    s.run("RETURN 1 AS n", params! {})
-        .await
-        .unwrap()
-        .consume()
-        .await
-        .unwrap();
+    run_consumed(&mut s, "RETURN 1 AS n").await;
     s.close().await.unwrap();
     d.verify_connectivity().await.unwrap();
     assert_eq!(m.script(), ["RUN", "PULL", "RESET"]);
@@ -213,10 +197,7 @@ async fn a_transaction_keeps_an_earlier_result_open_and_pulls_it_by_qid() {
     .await;
     let d = driver(&m);
     let mut s = d.session(SessionConfig::new().with_database("db").with_fetch_size(1));
-    let tx = s
-        .begin_transaction(neo4j::TransactionConfig::new())
-        .await
-        .unwrap();
+    let tx = begin(&mut s).await;
     let mut outer = tx.run("OUTER", params! {}).await.unwrap();
     let first: String = outer.next().await.unwrap().unwrap().get("n").unwrap();
     assert_eq!(first, "o1");
@@ -267,10 +248,7 @@ async fn earlier_results_of_a_failed_transaction_repeat_its_failure() {
     .await;
     let d = driver(&m);
     let mut s = d.session(SessionConfig::new().with_database("db").with_fetch_size(1));
-    let tx = s
-        .begin_transaction(neo4j::TransactionConfig::new())
-        .await
-        .unwrap();
+    let tx = begin(&mut s).await;
     let mut res = tx.run("RETURN 1", params! {}).await.unwrap();
     let e = tx.run("invalid", params! {}).await.unwrap_err();
     assert!(e.to_string().contains("SyntaxError"), "{e}");

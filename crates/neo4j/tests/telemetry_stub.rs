@@ -16,7 +16,10 @@ use neo4j::{
     NotificationFilter, SessionConfig, TransactionConfig,
 };
 use packstream::{Map, Value};
-use support::{default_answer, failure, ok, start, success, Action, Member};
+use support::{
+    begin, default_answer, failure, ok, run_consumed, single_n, start, success, tx_run_consumed,
+    Action, Member,
+};
 
 /// The server's HELLO answer about telemetry.
 #[derive(Clone, Copy)]
@@ -223,13 +226,7 @@ async fn a_retried_transaction_does_not_repeat_acknowledged_telemetry() {
     let mut s = d.session(SessionConfig::new().with_database("db"));
     let n = tokio::time::timeout(
         Duration::from_secs(10),
-        s.execute_write(|tx| async move {
-            tx.run("RETURN 1 AS n", params! {})
-                .await?
-                .single()
-                .await?
-                .get::<i64>("n")
-        }),
+        s.execute_write(|tx| async move { single_n(&tx, "RETURN 1 AS n").await }),
     )
     .await
     .unwrap()
@@ -300,12 +297,7 @@ async fn notification_filters_go_to_hello_begin_and_run() {
     );
     // A session without its own filter: only HELLO carries the driver's.
     let mut s = d.session(SessionConfig::new().with_database("db"));
-    s.run("RETURN 1 AS n", params! {})
-        .await
-        .unwrap()
-        .consume()
-        .await
-        .unwrap();
+    run_consumed(&mut s, "RETURN 1 AS n").await;
     s.close().await.unwrap();
     // A session with its own: every BEGIN and auto-commit RUN carries it.
     let mut s = d.session(
@@ -313,19 +305,9 @@ async fn notification_filters_go_to_hello_begin_and_run() {
             .with_database("db")
             .with_notification_filter(NotificationFilter::disable_all()),
     );
-    s.run("RETURN 1 AS n", params! {})
-        .await
-        .unwrap()
-        .consume()
-        .await
-        .unwrap();
-    let tx = s.begin_transaction(TransactionConfig::new()).await.unwrap();
-    tx.run("RETURN 1 AS n", params! {})
-        .await
-        .unwrap()
-        .consume()
-        .await
-        .unwrap();
+    run_consumed(&mut s, "RETURN 1 AS n").await;
+    let tx = begin(&mut s).await;
+    tx_run_consumed(&tx, "RETURN 1 AS n").await;
     tx.commit().await.unwrap();
     s.close().await.unwrap();
 

@@ -73,3 +73,42 @@ pub fn default_answer(conn: usize, req: &Request) -> Action {
         _ => Action::Reply(vec![ok()]),
     }
 }
+
+/// Runs `query` as an auto-commit transaction of `s` and consumes its
+/// result; panics on any error.
+pub async fn run_consumed(s: &mut neo4j::Session, query: &str) -> neo4j::ResultSummary {
+    s.run(query, neo4j::params! {})
+        .await
+        .unwrap()
+        .consume()
+        .await
+        .unwrap()
+}
+
+/// Runs `query` in `tx` and consumes its result; panics on any error.
+pub async fn tx_run_consumed(tx: &neo4j::Transaction<'_>, query: &str) -> neo4j::ResultSummary {
+    tx.run(query, neo4j::params! {})
+        .await
+        .unwrap()
+        .consume()
+        .await
+        .unwrap()
+}
+
+/// The column `n` of the single record `query` returns in a managed
+/// transaction (errors go back to the retry loop).
+pub async fn single_n(tx: &neo4j::ManagedTransaction, query: &str) -> Result<i64, neo4j::Error> {
+    tx.run(query, neo4j::params! {})
+        .await?
+        .single()
+        .await?
+        .get::<i64>("n")
+}
+
+/// Begins an explicit transaction with the default configuration; panics
+/// on an error.
+pub async fn begin(s: &mut neo4j::Session) -> neo4j::Transaction<'_> {
+    s.begin_transaction(neo4j::TransactionConfig::new())
+        .await
+        .unwrap()
+}
