@@ -2,12 +2,14 @@
 //! and a local stub server that records HELLO.
 
 mod common;
+mod queries;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::*;
 use neo4j::{params, Config, Error, GraphDatabase, ServerAddress, TrustStrategy};
+use queries::run_consumed;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[tokio::test]
@@ -37,12 +39,7 @@ async fn pool_size_caps_and_acquisition_times_out() {
         t.elapsed()
     );
     held.consume().await.unwrap();
-    b.run("RETURN 1", params! {})
-        .await
-        .unwrap()
-        .consume()
-        .await
-        .unwrap();
+    run_consumed(&mut b, "RETURN 1").await;
     d.close().await;
 }
 
@@ -53,27 +50,12 @@ async fn lifetime_replaces_connections() {
     // loaded CI machine, short enough to wait out.
     let d = driver_with(builder().with_max_connection_lifetime(Duration::from_secs(3)));
     let mut s = d.session(session_cfg());
-    s.run("RETURN 1", params! {})
-        .await
-        .unwrap()
-        .consume()
-        .await
-        .unwrap();
+    run_consumed(&mut s, "RETURN 1").await;
     assert_eq!(d.pool_metrics()[0].1.created, 1);
-    s.run("RETURN 1", params! {})
-        .await
-        .unwrap()
-        .consume()
-        .await
-        .unwrap();
+    run_consumed(&mut s, "RETURN 1").await;
     assert_eq!(d.pool_metrics()[0].1.created, 1, "reused while young");
     tokio::time::sleep(Duration::from_millis(3500)).await;
-    s.run("RETURN 1", params! {})
-        .await
-        .unwrap()
-        .consume()
-        .await
-        .unwrap();
+    run_consumed(&mut s, "RETURN 1").await;
     assert_eq!(
         d.pool_metrics()[0].1.created,
         2,

@@ -3,9 +3,11 @@
 //! (File named with the crate's server-test prefix.)
 
 mod common;
+mod queries;
 
 use common::env;
-use neo4j::{params, Config, GraphDatabase, SessionConfig, TransactionConfig};
+use neo4j::{params, Config, GraphDatabase, SessionConfig};
+use queries::{begin, run_consumed, single, tx_run_consumed};
 
 fn driver() -> neo4j::Driver {
     // Neo4j 3.1 is started with auth disabled by xtask.
@@ -34,52 +36,25 @@ async fn bolt1_auto_commit_and_transactions() {
         .await
         .unwrap();
     assert_eq!(rows.len(), 5);
-    let sum = s
-        .run(format!("CREATE (:{l} {{x: 1}})"), params! {})
-        .await
-        .unwrap()
-        .consume()
-        .await
-        .unwrap();
+    let sum = run_consumed(&mut s, format!("CREATE (:{l} {{x: 1}})")).await;
     assert_eq!(sum.counters().nodes_created, 1);
 
-    let tx = s.begin_transaction(TransactionConfig::new()).await.unwrap();
-    tx.run(format!("CREATE (:{l} {{x: 2}})"), params! {})
-        .await
-        .unwrap()
-        .consume()
-        .await
-        .unwrap();
+    let tx = begin(&mut s).await;
+    tx_run_consumed(&tx, format!("CREATE (:{l} {{x: 2}})")).await;
     tx.commit().await.unwrap();
-    let tx = s.begin_transaction(TransactionConfig::new()).await.unwrap();
-    tx.run(format!("CREATE (:{l} {{x: 3}})"), params! {})
-        .await
-        .unwrap()
-        .consume()
-        .await
-        .unwrap();
+    let tx = begin(&mut s).await;
+    tx_run_consumed(&tx, format!("CREATE (:{l} {{x: 3}})")).await;
     tx.rollback().await.unwrap();
 
     let mut other = d.session(SessionConfig::new().with_bookmarks(s.last_bookmarks()));
-    let c: i64 = other
-        .run(format!("MATCH (n:{l}) RETURN count(n) AS c"), params! {})
+    let c: i64 = single(&mut other, format!("MATCH (n:{l}) RETURN count(n) AS c"))
         .await
-        .unwrap()
-        .single()
-        .await
-        .unwrap()
         .get("c")
         .unwrap();
     assert_eq!(c, 2);
     // Errors leave the session usable.
     assert!(s.run("NOT CYPHER", params! {}).await.is_err());
-    let n = s
-        .run("RETURN 1 AS n", params! {})
-        .await
-        .unwrap()
-        .single()
-        .await
-        .unwrap();
+    let n = single(&mut s, "RETURN 1 AS n").await;
     assert_eq!(n.get::<i64>("n").unwrap(), 1);
     // Managed transaction.
     let v = s

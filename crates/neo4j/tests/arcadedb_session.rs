@@ -2,6 +2,7 @@
 //! default Bolt version (5.4) and forced 4.4 and 3.0.
 
 mod common;
+mod queries;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
@@ -9,20 +10,14 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use futures_util::StreamExt;
-use neo4j::{params, AccessMode, Bookmarks, Error, Session, TransactionConfig};
+use neo4j::{params, AccessMode, Bookmarks, Error, Session};
+use queries::{begin, run_consumed, single, tx_run_consumed};
 
 async fn count(s: &mut Session, label: &str) -> i64 {
-    s.run(
-        format!("MATCH (n:{label}) RETURN count(n) AS c"),
-        params! {},
-    )
-    .await
-    .unwrap()
-    .single()
-    .await
-    .unwrap()
-    .get("c")
-    .unwrap()
+    single(s, format!("MATCH (n:{label}) RETURN count(n) AS c"))
+        .await
+        .get("c")
+        .unwrap()
 }
 
 #[tokio::test]
@@ -69,13 +64,7 @@ async fn auto_commit_run_streams_records_in_batches() {
         .await;
     assert_eq!(n, (1..=30).collect::<Vec<_>>());
     // single / collect
-    let one = s
-        .run("RETURN 1 AS x", params! {})
-        .await
-        .unwrap()
-        .single()
-        .await
-        .unwrap();
+    let one = single(&mut s, "RETURN 1 AS x").await;
     assert_eq!(one.get::<i64>("x").unwrap(), 1);
     let e = s
         .run("UNWIND [1, 2] AS x RETURN x", params! {})
@@ -110,16 +99,7 @@ async fn unconsumed_results_are_discarded_and_counters_reported() {
         r.next().await.unwrap().unwrap();
         // dropped with records left on the server
     }
-    let summary = s
-        .run(
-            format!("CREATE (:{l} {{a: 1}}), (:{l} {{a: 2}})"),
-            params! {},
-        )
-        .await
-        .unwrap()
-        .consume()
-        .await
-        .unwrap();
+    let summary = run_consumed(&mut s, format!("CREATE (:{l} {{a: 1}}), (:{l} {{a: 2}})")).await;
     assert_eq!(summary.counters().nodes_created, 2);
     assert!(summary.counters().contains_updates());
     assert_eq!(count(&mut s, &l).await, 2);
@@ -139,7 +119,7 @@ async fn errors_leave_the_session_usable() {
     assert!(!e.is_retryable());
     assert_eq!(count(&mut s, "NoSuchLabelAtAll").await, 0);
     // In a transaction: the failure fails the transaction, the session lives on.
-    let tx = s.begin_transaction(TransactionConfig::new()).await.unwrap();
+    let tx = begin(&mut s).await;
     assert!(tx.run("NOT CYPHER EITHER", params! {}).await.is_err());
     assert!(!tx.is_open());
     assert!(tx.run("RETURN 1", params! {}).await.is_err());
@@ -152,7 +132,7 @@ async fn errors_leave_the_session_usable() {
 async fn commit_and_rollback(driver: &neo4j::Driver, cfg: neo4j::SessionConfig) {
     let l = label("Tx");
     let mut s = driver.session(cfg.clone());
-    let tx = s.begin_transaction(TransactionConfig::new()).await.unwrap();
+    let tx = begin(&mut s).await;
     tx.run(format!("CREATE (:{l} {{v: $v}})"), params! {"v" => 1})
         .await
         .unwrap()
@@ -173,35 +153,20 @@ async fn commit_and_rollback(driver: &neo4j::Driver, cfg: neo4j::SessionConfig) 
         "commit visible to another session"
     );
 
-    let tx = s.begin_transaction(TransactionConfig::new()).await.unwrap();
-    tx.run(format!("CREATE (:{l} {{v: 2}})"), params! {})
-        .await
-        .unwrap()
-        .consume()
-        .await
-        .unwrap();
+    let tx = begin(&mut s).await;
+    tx_run_consumed(&tx, format!("CREATE (:{l} {{v: 2}})")).await;
     tx.rollback().await.unwrap();
     assert_eq!(count(&mut other, &l).await, 1, "rollback not visible");
 
-    let tx = s.begin_transaction(TransactionConfig::new()).await.unwrap();
-    tx.run(format!("CREATE (:{l} {{v: 3}})"), params! {})
-        .await
-        .unwrap()
-        .consume()
-        .await
-        .unwrap();
+    let tx = begin(&mut s).await;
+    tx_run_consumed(&tx, format!("CREATE (:{l} {{v: 3}})")).await;
     tx.close().await.unwrap();
     assert_eq!(count(&mut other, &l).await, 1, "close rolls back");
 
     // Dropped while open: rolled back, connection not leaked.
     {
-        let tx = s.begin_transaction(TransactionConfig::new()).await.unwrap();
-        tx.run(format!("CREATE (:{l} {{v: 4}})"), params! {})
-            .await
-            .unwrap()
-            .consume()
-            .await
-            .unwrap();
+        let tx = begin(&mut s).await;
+        tx_run_consumed(&tx, format!("CREATE (:{l} {{v: 4}})")).await;
     }
     assert_eq!(
         count(&mut s, &l).await,
@@ -252,13 +217,8 @@ async fn dropped_transaction_connection_is_reset_by_the_pool() {
     let l = label("Drop");
     {
         let mut s = d.session(session_cfg());
-        let tx = s.begin_transaction(TransactionConfig::new()).await.unwrap();
-        tx.run(format!("CREATE (:{l})"), params! {})
-            .await
-            .unwrap()
-            .consume()
-            .await
-            .unwrap();
+        let tx = begin(&mut s).await;
+        tx_run_consumed(&tx, format!("CREATE (:{l})")).await;
         // session and transaction dropped together: the pool RESETs.
     }
     let mut s = d.session(session_cfg());
@@ -276,12 +236,7 @@ async fn bookmarks_chain_sessions_and_two_databases_are_separate() {
     let dbs = databases();
     let l = label("Db");
     let mut a = d.session(session_cfg());
-    a.run(format!("CREATE (:{l})"), params! {})
-        .await
-        .unwrap()
-        .consume()
-        .await
-        .unwrap();
+    run_consumed(&mut a, format!("CREATE (:{l})")).await;
     let bm = a.last_bookmarks();
     let mut b = d.session(session_cfg().with_bookmarks(bm.clone()));
     assert_eq!(count(&mut b, &l).await, 1);
@@ -289,13 +244,7 @@ async fn bookmarks_chain_sessions_and_two_databases_are_separate() {
     assert!(combined.len() <= 1);
     let mut other = d.session(neo4j::SessionConfig::new().with_database(dbs[1].clone()));
     assert_eq!(count(&mut other, &l).await, 0, "other database is separate");
-    let summary = other
-        .run("RETURN 1", params! {})
-        .await
-        .unwrap()
-        .consume()
-        .await
-        .unwrap();
+    let summary = run_consumed(&mut other, "RETURN 1").await;
     if let Some(db) = summary.database() {
         assert_eq!(db, dbs[1]);
     }

@@ -9,11 +9,13 @@
 //! whole unit of work and the retry commits.
 
 mod common;
+mod queries;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use common::*;
 use neo4j::{params, Classification, Error, TransactionConfig};
+use queries::{begin, run_consumed, single};
 
 async fn bump(s: &mut neo4j::Session, l: &str, by: i64) -> Result<(), Error> {
     let tx = s.begin_transaction(TransactionConfig::new()).await?;
@@ -33,18 +35,13 @@ async fn concurrent_commit_is_transient_and_execute_write_retries_it() {
     let d = driver();
     let l = label("Conflict");
     let mut s = d.session(session_cfg());
-    s.run(format!("CREATE (:{l} {{id: 1, n: 0}})"), params! {})
-        .await
-        .unwrap()
-        .consume()
-        .await
-        .unwrap();
+    run_consumed(&mut s, format!("CREATE (:{l} {{id: 1, n: 0}})")).await;
 
     // Two explicit transactions on the same node: the later commit fails.
     let mut a = d.session(session_cfg());
     let mut b = d.session(session_cfg());
-    let ta = a.begin_transaction(TransactionConfig::new()).await.unwrap();
-    let tb = b.begin_transaction(TransactionConfig::new()).await.unwrap();
+    let ta = begin(&mut a).await;
+    let tb = begin(&mut b).await;
     let set = format!("MATCH (x:{l} {{id: 1}}) SET x.n = x.n + 100");
     ta.run(set.clone(), params! {})
         .await
@@ -95,13 +92,8 @@ async fn concurrent_commit_is_transient_and_execute_write_retries_it() {
     .await
     .unwrap();
     assert_eq!(calls.load(Ordering::SeqCst), 2, "one retry");
-    let n: i64 = s
-        .run(format!("MATCH (x:{l}) RETURN x.n AS n"), params! {})
+    let n: i64 = single(&mut s, format!("MATCH (x:{l}) RETURN x.n AS n"))
         .await
-        .unwrap()
-        .single()
-        .await
-        .unwrap()
         .get("n")
         .unwrap();
     assert_eq!(n, 111, "100 + the other's 10 + the retried 1");

@@ -3,6 +3,7 @@
 //! `execute_query` chains through the driver's manager unless told
 //! otherwise, and the manager's supplier and consumer are called.
 
+mod queries;
 mod support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -12,7 +13,8 @@ use std::time::Duration;
 use bolt_proto::message::{Request, RequestKind};
 use bolt_proto::Version;
 use neo4j::{BookmarkManagerConfig, Bookmarks, Config, Driver, GraphDatabase, SessionConfig};
-use support::{begin, default_answer, start, success, tx_run_consumed, Action, Member};
+use queries::{begin, tx_run_consumed};
+use support::{default_answer, start, success, Action, Member};
 
 /// Answers each COMMIT with a new bookmark `bm:<n>`.
 async fn server() -> Member {

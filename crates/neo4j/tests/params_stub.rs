@@ -3,6 +3,7 @@
 //! managed ones, the `connection.recv_timeout_seconds`
 //! hint, and the connection acquisition timeout.
 
+mod queries;
 mod support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -12,10 +13,8 @@ use std::time::{Duration, Instant};
 use bolt_proto::message::{Request, RequestKind, Response};
 use bolt_proto::Version;
 use neo4j::{params, Config, Driver, Error, GraphDatabase, SessionConfig, TransactionConfig};
-use support::{
-    begin, bolt_driver, config, default_answer, failure, run_consumed, start, success, Action,
-    Member,
-};
+use queries::{begin, run_consumed};
+use support::{bolt_driver, config, default_answer, failure, start, success, Action, Member};
 
 fn session(d: &Driver) -> neo4j::Session {
     d.session(SessionConfig::new().with_database("db"))

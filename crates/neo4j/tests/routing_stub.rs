@@ -2,6 +2,7 @@
 //! (tests/support): discovery, read/write routing, forgetting failed
 //! members, TTL expiry, the resolver, home database resolution.
 
+mod queries;
 mod support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -14,10 +15,8 @@ use neo4j::{
     params, AccessMode, Config, Driver, Error, GraphDatabase, ServerAddress, SessionConfig,
 };
 use packstream::Value;
-use support::{
-    begin, default_answer, failure, rt, run_consumed, single_n, start, success, tx_run_consumed,
-    Action, Member,
-};
+use queries::{begin, managed_single, run_consumed, tx_run_consumed};
+use support::{default_answer, failure, rt, start, success, Action, Member};
 
 /// What the router answers: (ttl, routers, readers, writers), changeable.
 type Answer = Arc<Mutex<(i64, Vec<String>, Vec<String>, Vec<String>)>>;
@@ -187,7 +186,9 @@ async fn not_a_leader_forgets_the_writer_and_the_retry_finds_the_new_one() {
     let before = routes.load(Ordering::SeqCst);
     let mut s = session(&d, "adb", AccessMode::Write);
     let n = s
-        .execute_write(|tx| async move { single_n(&tx, "CREATE (n) RETURN 1 AS n").await })
+        .execute_write(
+            |tx| async move { managed_single(&tx, "CREATE (n) RETURN 1 AS n", "n").await },
+        )
         .await
         .unwrap();
     assert_eq!(n, 1);
@@ -934,7 +935,7 @@ async fn forbidden_on_read_only_database_forgets_the_writer_and_managed_work_ret
             if a2.fetch_add(1, Ordering::SeqCst) == 0 {
                 t2.lock().unwrap().3 = vec![new_addr.clone()];
             }
-            async move { single_n(&tx, "CREATE (n) RETURN 1 AS n").await }
+            async move { managed_single(&tx, "CREATE (n) RETURN 1 AS n", "n").await }
         })
         .await
         .unwrap();

@@ -2,6 +2,7 @@
 //! halves (tests/support): what reaches the server and which error the
 //! user sees when a connection drops or a query fails midway.
 
+mod queries;
 mod support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -12,7 +13,8 @@ use bolt_proto::message::{Record, Request, RequestKind, Response};
 use bolt_proto::Version;
 use neo4j::{params, Driver, Error, SessionConfig};
 use packstream::{Structure, Value};
-use support::{begin, bolt_driver, config, default_answer, run_consumed, start, Action, Member};
+use queries::{begin, run_consumed};
+use support::{bolt_driver, config, default_answer, start, Action, Member};
 
 fn driver(m: &Member) -> Driver {
     bolt_driver(m, config())

@@ -3,6 +3,7 @@
 //! it rides in the same write as BEGIN / RUN, and that filters from the
 //! driver config go into HELLO and those of a session into BEGIN and RUN.
 
+mod queries;
 mod support;
 
 use std::collections::HashMap;
@@ -16,10 +17,8 @@ use neo4j::{
     NotificationFilter, SessionConfig, TransactionConfig,
 };
 use packstream::{Map, Value};
-use support::{
-    begin, default_answer, failure, ok, run_consumed, single_n, start, success, tx_run_consumed,
-    Action, Member,
-};
+use queries::{begin, managed_single, run_consumed, tx_run_consumed};
+use support::{default_answer, failure, ok, start, success, Action, Member};
 
 /// The server's HELLO answer about telemetry.
 #[derive(Clone, Copy)]
@@ -226,7 +225,7 @@ async fn a_retried_transaction_does_not_repeat_acknowledged_telemetry() {
     let mut s = d.session(SessionConfig::new().with_database("db"));
     let n = tokio::time::timeout(
         Duration::from_secs(10),
-        s.execute_write(|tx| async move { single_n(&tx, "RETURN 1 AS n").await }),
+        s.execute_write(|tx| async move { managed_single(&tx, "RETURN 1 AS n", "n").await }),
     )
     .await
     .unwrap()
