@@ -86,11 +86,7 @@ async fn resolver_gets_the_seed_address() {
 #[tokio::test]
 #[ignore = "needs a server: cargo xtask test"]
 async fn wrong_password_is_an_authentication_error() {
-    let cfg = Config::builder()
-        .with_auth(("root", "wrong-password"))
-        .build()
-        .unwrap();
-    let d = GraphDatabase::driver(format!("bolt://{}", addr()), cfg).unwrap();
+    let d = driver_with(Config::builder().with_auth(("root", "wrong-password")));
     let e = d.verify_connectivity().await.unwrap_err();
     assert!(matches!(e, Error::Authentication { .. }), "{e:?}");
     d.close().await;

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use common::*;
 use futures_util::StreamExt;
 use neo4j::{params, AccessMode, Bookmarks, Error, Session};
-use queries::{begin, run_consumed, single, tx_run_consumed};
+use queries::{begin, managed_count, run_consumed, single, tx_run_consumed};
 
 async fn count(s: &mut Session, label: &str) -> i64 {
     single(s, format!("MATCH (n:{label}) RETURN count(n) AS c"))
@@ -275,20 +275,7 @@ async fn managed_transactions_commit_and_pass_user_errors() {
         .await
         .unwrap();
     assert_eq!(created, 2);
-    let c: i64 = s
-        .execute_read(|tx| {
-            let l = l.clone();
-            async move {
-                tx.run(format!("MATCH (n:{l}) RETURN count(n) AS c"), params! {})
-                    .await?
-                    .single()
-                    .await?
-                    .get::<i64>("c")
-            }
-        })
-        .await
-        .unwrap();
-    assert_eq!(c, 2);
+    assert_eq!(managed_count(&mut s, &l).await, 2);
 
     #[derive(Debug)]
     enum AppError {

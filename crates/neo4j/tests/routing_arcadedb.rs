@@ -4,15 +4,13 @@
 //! the `BOLT_TEST_ARCADEDB_*` variables of docs/testing.md).
 
 mod common;
+mod queries;
 
-use neo4j::{params, AccessMode, Config, Error, GraphDatabase, SessionConfig};
+use neo4j::{params, AccessMode, Config, Error, SessionConfig};
+use queries::managed_count;
 
 fn routing_driver() -> neo4j::Driver {
-    GraphDatabase::driver(
-        format!("neo4j://{}", common::addr()),
-        common::builder().build().unwrap(),
-    )
-    .unwrap()
+    common::driver_by("neo4j", common::builder())
 }
 
 #[tokio::test]
@@ -45,23 +43,7 @@ async fn arcadedb_neo4j_scheme_routes_reads_and_writes() {
             .with_default_access_mode(AccessMode::Read)
             .with_bookmarks(bookmarks),
     );
-    let n: i64 = r
-        .execute_read(|tx| {
-            let label = label.clone();
-            async move {
-                tx.run(
-                    format!("MATCH (n:{label}) RETURN count(n) AS c"),
-                    params! {},
-                )
-                .await?
-                .single()
-                .await?
-                .get::<i64>("c")
-            }
-        })
-        .await
-        .unwrap();
-    assert_eq!(n, 1);
+    assert_eq!(managed_count(&mut r, &label).await, 1);
     r.close().await.unwrap();
     // The table ArcadeDB gave: one server in every role.
     let t = d
@@ -85,14 +67,10 @@ async fn arcadedb_neo4j_scheme_routes_reads_and_writes() {
 #[tokio::test]
 #[ignore = "needs a server: cargo xtask test"]
 async fn arcadedb_bad_password_fails_discovery_with_an_auth_error() {
-    let cfg = Config::builder()
-        .with_auth((
-            common::env("BOLT_TEST_ARCADEDB_USER", "root"),
-            "definitely-wrong".to_owned(),
-        ))
-        .build()
-        .unwrap();
-    let d = GraphDatabase::driver(format!("neo4j://{}", common::addr()), cfg).unwrap();
+    let d = common::driver_by(
+        "neo4j",
+        Config::builder().with_auth((common::user(), "definitely-wrong".to_owned())),
+    );
     let mut s = d.session(SessionConfig::new().with_database(common::db()));
     let err = s.run("RETURN 1", params! {}).await.err().unwrap();
     assert!(matches!(err, Error::Authentication { .. }), "{err}");

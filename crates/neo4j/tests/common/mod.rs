@@ -23,15 +23,21 @@ pub fn db() -> String {
     databases()[0].clone()
 }
 
+pub fn user() -> String {
+    env("BOLT_TEST_ARCADEDB_USER", "root")
+}
+
 pub fn builder() -> ConfigBuilder {
-    Config::builder().with_auth((
-        env("BOLT_TEST_ARCADEDB_USER", "root"),
-        env("BOLT_TEST_ARCADEDB_PASSWORD", "bolt-test-pw"),
-    ))
+    Config::builder().with_auth((user(), env("BOLT_TEST_ARCADEDB_PASSWORD", "bolt-test-pw")))
+}
+
+/// A driver to the ArcadeDB server by `scheme` (`bolt`, `neo4j`...).
+pub fn driver_by(scheme: &str, builder: ConfigBuilder) -> Driver {
+    GraphDatabase::driver(format!("{scheme}://{}", addr()), builder.build().unwrap()).unwrap()
 }
 
 pub fn driver_with(builder: ConfigBuilder) -> Driver {
-    GraphDatabase::driver(format!("bolt://{}", addr()), builder.build().unwrap()).unwrap()
+    driver_by("bolt", builder)
 }
 
 pub fn driver() -> Driver {

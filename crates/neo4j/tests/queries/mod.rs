@@ -53,3 +53,15 @@ pub async fn begin(s: &mut Session) -> Transaction<'_> {
         .await
         .unwrap()
 }
+
+/// How many nodes carry `label`, counted in a managed read transaction of
+/// `s`.
+pub async fn managed_count(s: &mut Session, label: &str) -> i64 {
+    let query = format!("MATCH (n:{label}) RETURN count(n) AS c");
+    s.execute_read(|tx| {
+        let query = query.clone();
+        async move { managed_single(&tx, &query, "c").await }
+    })
+    .await
+    .unwrap()
+}
