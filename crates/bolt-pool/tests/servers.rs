@@ -2,14 +2,17 @@
 //! ArcadeDB (`BOLT_TEST_ARCADEDB_ADDR`, `_USER`, `_PASSWORD`, `_DATABASES`)
 //! and Neo4j 3.1.1 (`BOLT_TEST_NEO4J31_ADDR`, Bolt 1, no auth).
 
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bolt_net::{Address, ConnectOptions};
 use bolt_pool::{Connection, OpenOptions, Pool, PoolConfig, PoolError};
 use bolt_proto::handshake::VersionOffer;
-use bolt_proto::message::{Pull, Request, Response, Run};
+use bolt_proto::message::{Request, Run};
 use bolt_proto::Version;
+use common::{assert_second_acquisition_times_out, first_int, peak_in_use};
 use tokio::net::{TcpListener, TcpStream};
 
 const NEEDS_SERVER: &str = "needs a server: cargo xtask test";
@@ -47,23 +50,14 @@ fn connect_opts() -> ConnectOptions {
     ConnectOptions::new().with_connection_timeout(Duration::from_secs(10))
 }
 
+/// `RETURN 1 AS n` (on the test database where the version names one):
+/// the integer returned.
 async fn return_1(conn: &mut Connection) -> i64 {
     let mut run = Run::new("RETURN 1 AS n");
     if conn.version().has_pull_n() {
         run.tx.db = Some(database());
     }
-    conn.queue(&Request::Run(run)).unwrap();
-    conn.queue(&Request::Pull(Pull::all())).unwrap();
-    conn.flush().await.unwrap();
-    let mut got = None;
-    while conn.pending() > 0 {
-        match conn.recv().await.unwrap() {
-            Response::Record(r) => got = r.fields[0].as_int(),
-            Response::Failure(f) => panic!("{f:?}"),
-            _ => {}
-        }
-    }
-    got.unwrap()
+    first_int(conn, run).await
 }
 
 fn arcade_pool(config: PoolConfig) -> Pool {
@@ -136,21 +130,11 @@ async fn arcadedb_wrong_password_is_an_auth_error() {
 #[ignore = "needs a server: cargo xtask test"]
 async fn arcadedb_pool_size_holds_under_50_acquirers() {
     let p = arcade_pool(PoolConfig::default().with_max_connection_pool_size(4));
-    let peak = Arc::new(std::sync::atomic::AtomicU32::new(0));
-    let mut tasks = Vec::new();
-    for _ in 0..50 {
-        let (p, peak) = (p.clone(), peak.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut c = p.acquire().await.unwrap();
-            peak.fetch_max(p.metrics().in_use, std::sync::atomic::Ordering::SeqCst);
-            assert_eq!(return_1(&mut c).await, 1);
-        }));
-    }
-    for t in tasks {
-        t.await.unwrap();
-    }
+    let mut run = Run::new("RETURN 1 AS n");
+    run.tx.db = Some(database());
+    let peak = peak_in_use(&p, 50, run, Duration::ZERO).await;
     let m = p.metrics();
-    assert!(peak.load(std::sync::atomic::Ordering::SeqCst) <= 4);
+    assert!(peak <= 4, "{peak}");
     assert!(m.created <= 4, "{m:?}");
     assert_eq!(m.in_use, 0);
     p.close().await;
@@ -164,19 +148,12 @@ async fn arcadedb_acquisition_timeout_fires_on_time() {
             .with_max_connection_pool_size(1)
             .with_connection_acquisition_timeout(Duration::from_millis(500)),
     );
-    let held = p.acquire().await.unwrap();
-    let t = Instant::now();
-    let err = p.acquire().await.unwrap_err();
-    let took = t.elapsed();
-    assert!(
-        matches!(err, PoolError::AcquisitionTimeout { .. }),
-        "{err:?}"
-    );
-    assert!(
-        took >= Duration::from_millis(500) && took < Duration::from_millis(1500),
-        "{took:?}"
-    );
-    drop(held);
+    assert_second_acquisition_times_out(
+        &p,
+        Duration::from_millis(500),
+        Duration::from_millis(1500),
+    )
+    .await;
     p.close().await;
 }
 

@@ -1,6 +1,7 @@
 //! Connection and pool behaviour against a scripted server half on
 //! 127.0.0.1 (for what a real server cannot be made to do on demand).
 
+mod common;
 mod stub;
 
 use std::sync::Arc;
@@ -11,6 +12,9 @@ use bolt_pool::{Connection, OpenOptions, Pool, PoolConfig, PoolError};
 use bolt_proto::message::{Pull, Request, RequestKind, Response, ResponseRef, Run};
 use bolt_proto::state::ServerState;
 use bolt_proto::Version;
+use common::{
+    assert_acquisition_timeout, assert_second_acquisition_times_out, first_int, peak_in_use,
+};
 use stub::{default_answer, failure, success, Action};
 
 fn auth() -> packstream::Map {
@@ -48,28 +52,23 @@ async fn wait_for(stub: &stub::Stub, name: &str, n: usize) -> usize {
 }
 
 fn pool(stub: &stub::Stub, config: PoolConfig) -> Pool {
+    pool_via(stub, connect_opts(), config)
+}
+
+/// A pool to `stub` with these socket options.
+fn pool_via(stub: &stub::Stub, connect: ConnectOptions, config: PoolConfig) -> Pool {
     Pool::new(
         stub.bolt_address(),
-        connect_opts(),
+        connect,
         OpenOptions::new(auth()),
         config,
     )
     .unwrap()
 }
 
+/// RUN `RETURN 1` and PULL: the last record's integer.
 async fn run_return_1(conn: &mut Connection) -> i64 {
-    conn.queue(&Request::Run(Run::new("RETURN 1"))).unwrap();
-    conn.queue(&Request::Pull(Pull::all())).unwrap();
-    conn.flush().await.unwrap();
-    let mut got = None;
-    while conn.pending() > 0 {
-        match conn.recv().await.unwrap() {
-            Response::Record(r) => got = r.fields[0].as_int(),
-            Response::Failure(f) => panic!("{f:?}"),
-            _ => {}
-        }
-    }
-    got.unwrap()
+    first_int(conn, Run::new("RETURN 1")).await
 }
 
 #[tokio::test]
@@ -366,19 +365,12 @@ async fn acquisition_timeout_fires_on_time() {
             .with_max_connection_pool_size(1)
             .with_connection_acquisition_timeout(Duration::from_millis(300)),
     );
-    let held = p.acquire().await.unwrap();
-    let t = Instant::now();
-    let err = p.acquire().await.unwrap_err();
-    let took = t.elapsed();
-    assert!(
-        matches!(err, PoolError::AcquisitionTimeout { .. }),
-        "{err:?}"
-    );
-    assert!(
-        took >= Duration::from_millis(300) && took < Duration::from_millis(1000),
-        "{took:?}"
-    );
-    drop(held);
+    assert_second_acquisition_times_out(
+        &p,
+        Duration::from_millis(300),
+        Duration::from_millis(1000),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -389,19 +381,14 @@ async fn acquisition_timeout_covers_a_silent_server() {
         _ => default_answer(c, req),
     })
     .await;
-    let p = Pool::new(
-        stub.bolt_address(),
+    let p = pool_via(
+        &stub,
         ConnectOptions::new().with_connection_timeout(Duration::from_secs(30)),
-        OpenOptions::new(auth()),
         PoolConfig::default().with_connection_acquisition_timeout(Duration::from_millis(300)),
-    )
-    .unwrap();
+    );
     let t = Instant::now();
     let err = p.acquire().await.unwrap_err();
-    assert!(
-        matches!(err, PoolError::AcquisitionTimeout { .. }),
-        "{err:?}"
-    );
+    assert_acquisition_timeout(&err);
     assert!(t.elapsed() < Duration::from_secs(2));
 }
 
@@ -412,22 +399,8 @@ async fn pool_size_is_enforced_under_concurrency() {
         &stub,
         PoolConfig::default().with_max_connection_pool_size(5),
     );
-    let peak = Arc::new(std::sync::atomic::AtomicU32::new(0));
-    let mut tasks = Vec::new();
-    for _ in 0..50 {
-        let (p, peak) = (p.clone(), peak.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut c = p.acquire().await.unwrap();
-            let m = p.metrics();
-            peak.fetch_max(m.in_use, std::sync::atomic::Ordering::SeqCst);
-            assert_eq!(run_return_1(&mut c).await, 1);
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }));
-    }
-    for t in tasks {
-        t.await.unwrap();
-    }
-    assert!(peak.load(std::sync::atomic::Ordering::SeqCst) <= 5);
+    let peak = peak_in_use(&p, 50, Run::new("RETURN 1"), Duration::from_millis(5)).await;
+    assert!(peak <= 5, "{peak}");
     assert!(stub.accepted() <= 5, "accepted {}", stub.accepted());
     assert_eq!(p.metrics().in_use, 0);
 }
@@ -557,32 +530,25 @@ async fn pooled_open_is_bounded_by_the_acquisition_timeout_not_the_connection_ti
     };
     let stub = stub::start(Version::V5_4, slow_hello).await;
     let connect = ConnectOptions::new().with_connection_timeout(Duration::from_millis(200));
-    let p = Pool::new(
-        stub.bolt_address(),
+    let p = pool_via(
+        &stub,
         connect.clone(),
-        OpenOptions::new(auth()),
         PoolConfig::default().with_connection_acquisition_timeout(Duration::from_secs(5)),
-    )
-    .unwrap();
+    );
     let mut c = p.acquire().await.unwrap();
     assert_eq!(run_return_1(&mut c).await, 1);
     drop(c);
 
     // The same server with a 300 ms acquisition timeout: the acquisition
     // fails on time, with its own error.
-    let p = Pool::new(
-        stub.bolt_address(),
+    let p = pool_via(
+        &stub,
         connect.clone(),
-        OpenOptions::new(auth()),
         PoolConfig::default().with_connection_acquisition_timeout(Duration::from_millis(300)),
-    )
-    .unwrap();
+    );
     let t = Instant::now();
     let err = p.acquire().await.unwrap_err();
-    assert!(
-        matches!(err, PoolError::AcquisitionTimeout { .. }),
-        "{err:?}"
-    );
+    assert_acquisition_timeout(&err);
     assert!(
         t.elapsed() < Duration::from_millis(550),
         "{:?}",
