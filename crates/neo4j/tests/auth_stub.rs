@@ -17,7 +17,7 @@ use neo4j::{
     GraphDatabase, SessionConfig,
 };
 use packstream::Value;
-use support::{default_answer, failure, start, Action, Member};
+use support::{answering, default_answer, failure, start, Action, Member};
 
 const UNAUTHORIZED: &str = "Neo.ClientError.Security.Unauthorized";
 const TOKEN_EXPIRED: &str = "Neo.ClientError.Security.TokenExpired";
@@ -266,9 +266,8 @@ async fn managed_transactions_retry_authorization_expired_only() {
 async fn a_failure_answering_begin_is_reported_even_if_the_server_hangs_up() {
     // BEGIN is answered with a FAILURE and the server hangs up at once: a
     // RUN pipelined after it finds the connection closed.
-    let m = start(Version::V5_0, |conn, req| match req.kind() {
-        RequestKind::Begin => Action::ReplyThenClose(vec![failure(TOKEN_EXPIRED, "Token expired")]),
-        _ => default_answer(conn, req),
+    let m = answering(RequestKind::Begin, || {
+        Action::ReplyThenClose(vec![failure(TOKEN_EXPIRED, "Token expired")])
     })
     .await;
     let d = driver(&m, Config::builder().with_auth(basic("driver")));

@@ -14,7 +14,9 @@ use bolt_proto::message::{Request, RequestKind, Response};
 use bolt_proto::Version;
 use neo4j::{params, Config, Driver, Error, GraphDatabase, SessionConfig, TransactionConfig};
 use queries::{begin, run_consumed};
-use support::{bolt_driver, config, default_answer, failure, start, success, Action, Member};
+use support::{
+    answering, bolt_driver, config, default_answer, failure, start, success, Action, Member,
+};
 
 fn session(d: &Driver) -> neo4j::Session {
     d.session(SessionConfig::new().with_database("db"))
@@ -33,9 +35,8 @@ fn hello_hinting(conn: usize, secs: i64) -> Response {
 
 /// A member refusing every BEGIN with `Neo.ClientError.MadeUp.Code`.
 async fn refusing_begin() -> Member {
-    start(Version::V5_0, |conn, req| match req {
-        Request::Begin(_) => Action::Reply(vec![failure("Neo.ClientError.MadeUp.Code", "no")]),
-        _ => default_answer(conn, req),
+    answering(RequestKind::Begin, || {
+        Action::Reply(vec![failure("Neo.ClientError.MadeUp.Code", "no")])
     })
     .await
 }
@@ -143,12 +144,11 @@ async fn a_refused_begin_is_reported_even_when_the_server_then_hangs_up() {
     // The server answers the pipelined BEGIN with TokenExpired and closes
     // before answering RUN: the failure is what counts (not retried), not
     // the lost connection (which would be retried).
-    let m = start(Version::V5_0, |conn, req| match req {
-        Request::Begin(_) => Action::ReplyThenClose(vec![failure(
+    let m = answering(RequestKind::Begin, || {
+        Action::ReplyThenClose(vec![failure(
             "Neo.ClientError.Security.TokenExpired",
             "expired",
-        )]),
-        _ => default_answer(conn, req),
+        )])
     })
     .await;
     let d = bolt_driver(&m, config());

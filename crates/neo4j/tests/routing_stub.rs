@@ -16,7 +16,7 @@ use neo4j::{
 };
 use packstream::Value;
 use queries::{begin, managed_single, run_consumed, tx_run_consumed};
-use support::{default_answer, failure, rt, start, success, Action, Member};
+use support::{answering, default_answer, failure, rt, start, success, Action, Member};
 
 /// What the router answers: (ttl, routers, readers, writers), changeable.
 type Answer = Arc<Mutex<(i64, Vec<String>, Vec<String>, Vec<String>)>>;
@@ -154,12 +154,11 @@ async fn reads_go_to_readers_writes_to_writers() {
 #[tokio::test]
 async fn not_a_leader_forgets_the_writer_and_the_retry_finds_the_new_one() {
     let reader = start(Version::V5_0, default_answer).await;
-    let old = start(Version::V5_0, |conn, req| match req.kind() {
-        RequestKind::Run => Action::Reply(vec![failure(
+    let old = answering(RequestKind::Run, || {
+        Action::Reply(vec![failure(
             "Neo.ClientError.Cluster.NotALeader",
             "no longer the leader",
-        )]),
-        _ => default_answer(conn, req),
+        )])
     })
     .await;
     let new = start(Version::V5_0, default_answer).await;
@@ -203,11 +202,7 @@ async fn not_a_leader_forgets_the_writer_and_the_retry_finds_the_new_one() {
 
 #[tokio::test]
 async fn reader_dying_mid_stream_is_forgotten_and_rediscovered() {
-    let dying = start(Version::V5_0, |conn, req| match req.kind() {
-        RequestKind::Pull => Action::Close,
-        _ => default_answer(conn, req),
-    })
-    .await;
+    let dying = answering(RequestKind::Pull, || Action::Close).await;
     let healthy = start(Version::V5_0, default_answer).await;
     let writer = start(Version::V5_0, default_answer).await;
     let table = answer(300, &[&dying], &[&writer]);
@@ -911,12 +906,11 @@ async fn eventually(mut cond: impl FnMut() -> bool) -> bool {
 #[tokio::test]
 async fn forbidden_on_read_only_database_forgets_the_writer_and_managed_work_retries() {
     let reader = start(Version::V5_0, default_answer).await;
-    let read_only = start(Version::V5_0, |conn, req| match req.kind() {
-        RequestKind::Run => Action::Reply(vec![failure(
+    let read_only = answering(RequestKind::Run, || {
+        Action::Reply(vec![failure(
             "Neo.ClientError.General.ForbiddenOnReadOnlyDatabase",
             "read only",
-        )]),
-        _ => default_answer(conn, req),
+        )])
     })
     .await;
     let new = start(Version::V5_0, default_answer).await;
@@ -954,11 +948,7 @@ async fn forbidden_on_read_only_database_forgets_the_writer_and_managed_work_ret
 #[tokio::test]
 async fn writer_lost_mid_transaction_is_session_expired_and_managed_work_retries() {
     let reader = start(Version::V5_0, default_answer).await;
-    let dying = start(Version::V5_0, |conn, req| match req.kind() {
-        RequestKind::Run => Action::Close,
-        _ => default_answer(conn, req),
-    })
-    .await;
+    let dying = answering(RequestKind::Run, || Action::Close).await;
     let new = start(Version::V5_0, default_answer).await;
     let table = answer(300, &[&reader], &[&dying]);
     let (router, _) = router(table.clone()).await;
@@ -1090,12 +1080,11 @@ async fn a_refused_begin_counts_even_when_the_reader_then_hangs_up() {
     // refuses BEGIN (TokenExpired, not retryable) and closes before
     // answering RUN: the refusal is reported at once, not a retryable
     // SessionExpired for the lost connection.
-    let reader = start(Version::V5_0, |conn, req| match req {
-        Request::Begin(_) => Action::ReplyThenClose(vec![failure(
+    let reader = answering(RequestKind::Begin, || {
+        Action::ReplyThenClose(vec![failure(
             "Neo.ClientError.Security.TokenExpired",
             "expired",
-        )]),
-        _ => default_answer(conn, req),
+        )])
     })
     .await;
     let writer = start(Version::V5_0, default_answer).await;

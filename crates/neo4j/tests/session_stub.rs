@@ -14,7 +14,7 @@ use bolt_proto::Version;
 use neo4j::{params, Driver, Error, SessionConfig};
 use packstream::{Structure, Value};
 use queries::{begin, run_consumed};
-use support::{bolt_driver, config, default_answer, start, Action, Member};
+use support::{answering, bolt_driver, config, default_answer, start, Action, Member};
 
 fn driver(m: &Member) -> Driver {
     bolt_driver(m, config())
@@ -26,11 +26,7 @@ fn session(d: &Driver) -> neo4j::Session {
 
 #[tokio::test]
 async fn a_connection_lost_on_commit_is_an_incomplete_commit_and_not_retried() {
-    let m = start(Version::V5_0, |conn, req| match req {
-        Request::Commit => Action::Close,
-        _ => default_answer(conn, req),
-    })
-    .await;
+    let m = answering(RequestKind::Commit, || Action::Close).await;
     let d = driver(&m);
     let mut s = session(&d);
     let attempts = Arc::new(AtomicUsize::new(0));
@@ -57,13 +53,12 @@ async fn a_connection_lost_on_commit_is_an_incomplete_commit_and_not_retried() {
 
 #[tokio::test]
 async fn records_before_a_failure_are_delivered_first() {
-    let m = start(Version::V5_0, |conn, req| match req {
-        Request::Pull(_) => Action::Reply(vec![
+    let m = answering(RequestKind::Pull, || {
+        Action::Reply(vec![
             support::record(1),
             support::record(2),
             support::failure("Neo.TransientError.Database.DatabaseUnavailable", "gone"),
-        ]),
-        _ => default_answer(conn, req),
+        ])
     })
     .await;
     let d = driver(&m);
@@ -90,11 +85,7 @@ async fn records_before_a_failure_are_delivered_first() {
 
 #[tokio::test]
 async fn a_lost_connection_is_reported_once_not_again_by_close() {
-    let m = start(Version::V5_0, |conn, req| match req {
-        Request::Pull(_) => Action::Close,
-        _ => default_answer(conn, req),
-    })
-    .await;
+    let m = answering(RequestKind::Pull, || Action::Close).await;
     let d = driver(&m);
     let mut s = session(&d);
     let mut r = s.run("RETURN 1 AS n", params! {}).await.unwrap();
@@ -334,14 +325,13 @@ fn undecodable() -> Response {
 async fn an_undecodable_record_is_an_error_where_it_stands_in_the_stream() {
     // Records are decoded when read: the ones before the bad one arrive,
     // then a protocol error, then the end.
-    let m = start(Version::V5_0, |conn, req| match req {
-        Request::Pull(_) => Action::Reply(vec![
+    let m = answering(RequestKind::Pull, || {
+        Action::Reply(vec![
             support::record(1),
             undecodable(),
             support::record(3),
             support::success(&[("bookmark", "bm:1".into())]),
-        ]),
-        _ => default_answer(conn, req),
+        ])
     })
     .await;
     let d = driver(&m);

@@ -8,6 +8,7 @@
 use std::time::Duration;
 
 use bolt_proto::message::{Request, RequestKind};
+use bolt_proto::Version;
 use packstream::{Map, Value};
 
 pub use bolt_stub::{failure, ok, record, start, success, Action};
@@ -72,4 +73,20 @@ pub fn default_answer(conn: usize, req: &Request) -> Action {
         RequestKind::Goodbye => Action::Close,
         _ => Action::Reply(vec![ok()]),
     }
+}
+
+/// A Bolt 5.0 member answering every request of `kind` with `answer()`,
+/// the others with [`default_answer`].
+pub async fn answering(
+    kind: RequestKind,
+    answer: impl Fn() -> Action + Send + Sync + 'static,
+) -> Member {
+    start(Version::V5_0, move |conn, req| {
+        if req.kind() == kind {
+            answer()
+        } else {
+            default_answer(conn, req)
+        }
+    })
+    .await
 }
