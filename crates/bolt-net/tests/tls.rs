@@ -247,12 +247,7 @@ async fn mutual_tls_from_files_over_tls12() {
     let (cert, key) = (dir.join("client.pem"), dir.join("client.key"));
     std::fs::write(&cert, pki.client.pem()).unwrap();
     std::fs::write(&key, pki.client.key_pem()).unwrap();
-    let server = tls_server(
-        ServerOptions::new(&pki.server)
-            .require_client_cert(&pki.client_ca)
-            .tls12_only(),
-    )
-    .await;
+    let server = client_cert_server_tls12(&pki).await;
     let tls = ca_trust(&pki).with_client_certificate(ClientCertificate::from_pem_files(cert, key));
     let mut s = connect_to("localhost", server.addr, tls).await.unwrap();
     ping(&mut s).await.unwrap();
@@ -262,12 +257,7 @@ async fn mutual_tls_from_files_over_tls12() {
 #[tokio::test]
 async fn missing_client_cert_fails_in_handshake_over_tls12() {
     let pki = pki();
-    let server = tls_server(
-        ServerOptions::new(&pki.server)
-            .require_client_cert(&pki.client_ca)
-            .tls12_only(),
-    )
-    .await;
+    let server = client_cert_server_tls12(&pki).await;
     assert_tls_kind(
         connect_to("localhost", server.addr, ca_trust(&pki)).await,
         TlsErrorKind::ClientCertificateRequired,
@@ -296,12 +286,7 @@ async fn missing_client_cert_fails_on_first_read_over_tls13() {
 #[tokio::test]
 async fn client_cert_from_wrong_ca_is_rejected() {
     let pki = pki();
-    let server = tls_server(
-        ServerOptions::new(&pki.server)
-            .require_client_cert(&pki.client_ca)
-            .tls12_only(),
-    )
-    .await;
+    let server = client_cert_server_tls12(&pki).await;
     let stranger = signed(&ca("stranger CA"), &["client"]);
     let tls = ca_trust(&pki).with_client_certificate(ClientCertificate::from_pem(
         stranger.pem(),

@@ -49,12 +49,7 @@ async fn try_connect(addr: std::net::SocketAddr, opts: &ConnectOptions) -> Resul
 async fn encrypted_keys_work_with_their_password() {
     let pki = pki();
     // TLS 1.2 so that a refused client certificate shows in the handshake.
-    let server = tls_server(
-        ServerOptions::new(&pki.server)
-            .require_client_cert(&pki.client_ca)
-            .tls12_only(),
-    )
-    .await;
+    let server = client_cert_server_tls12(&pki).await;
     let cert = fixture_client_cert(&pki.client_ca);
     for (name, key) in [
         ("legacy AES-256", LEGACY_AES256),
@@ -127,12 +122,7 @@ impl Script {
 #[tokio::test]
 async fn rotating_source_is_asked_once_per_connection() {
     let pki = pki();
-    let server = tls_server(
-        ServerOptions::new(&pki.server)
-            .require_client_cert(&pki.client_ca)
-            .tls12_only(),
-    )
-    .await;
+    let server = client_cert_server_tls12(&pki).await;
     let good = ClientCertificate::from_pem(pki.client.pem(), pki.client.key_pem());
     let stranger = signed(&ca("stranger CA"), &["client"]);
     let bad = ClientCertificate::from_pem(stranger.pem(), stranger.key_pem());

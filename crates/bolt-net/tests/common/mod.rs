@@ -176,6 +176,18 @@ pub struct TlsServer {
     pub handshake_errors: Arc<Mutex<Vec<String>>>,
 }
 
+/// A TLS 1.2 echo server with `pki`'s server certificate that requires a
+/// client certificate issued by `pki.client_ca` (TLS 1.2: a refused client
+/// certificate shows in the handshake).
+pub async fn client_cert_server_tls12(pki: &Pki) -> TlsServer {
+    tls_server(
+        ServerOptions::new(&pki.server)
+            .require_client_cert(&pki.client_ca)
+            .tls12_only(),
+    )
+    .await
+}
+
 /// A TLS echo server on 127.0.0.1:0.
 pub async fn tls_server(options: ServerOptions) -> TlsServer {
     let provider = provider();
