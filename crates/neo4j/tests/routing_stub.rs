@@ -50,6 +50,13 @@ async fn router(answer: Answer) -> (Member, Arc<AtomicUsize>) {
     (m, routes)
 }
 
+/// A [`router`] answering `answer` and a `neo4j://` driver routed by it.
+async fn routed(answer: Answer) -> (Member, Arc<AtomicUsize>, Driver) {
+    let (router, routes) = router(answer).await;
+    let d = routing_driver(&router);
+    (router, routes, d)
+}
+
 fn answer(ttl: i64, readers: &[&Member], writers: &[&Member]) -> Answer {
     Arc::new(Mutex::new((
         ttl,
@@ -163,8 +170,7 @@ async fn not_a_leader_forgets_the_writer_and_the_retry_finds_the_new_one() {
     .await;
     let new = start(Version::V5_0, default_answer).await;
     let table = answer(300, &[&reader], &[&old]);
-    let (router, routes) = router(table.clone()).await;
-    let d = routing_driver(&router);
+    let (_router, routes, d) = routed(table.clone()).await;
     // Auto-commit: the server's error (retryable, with its code) and the
     // writer is forgotten for that database only.
     run_1(&d, "other", AccessMode::Write).await.unwrap_err();
@@ -206,8 +212,7 @@ async fn reader_dying_mid_stream_is_forgotten_and_rediscovered() {
     let healthy = start(Version::V5_0, default_answer).await;
     let writer = start(Version::V5_0, default_answer).await;
     let table = answer(300, &[&dying], &[&writer]);
-    let (router, routes) = router(table.clone()).await;
-    let d = routing_driver(&router);
+    let (_router, routes, d) = routed(table.clone()).await;
     let err = run_1(&d, "adb", AccessMode::Read).await.unwrap_err();
     assert!(matches!(err, Error::SessionExpired(_)), "{err}");
     let t = d.routing_table(Some("adb")).unwrap();
@@ -234,8 +239,7 @@ async fn unreachable_reader_is_skipped_at_acquisition() {
         .unwrap()
         .2
         .insert(0, format!("127.0.0.1:{port}"));
-    let (router, _) = router(table).await;
-    let d = routing_driver(&router);
+    let (_router, _, d) = routed(table).await;
     for _ in 0..3 {
         assert_eq!(run_1(&d, "adb", AccessMode::Read).await.unwrap(), 1);
     }
@@ -248,8 +252,7 @@ async fn unreachable_reader_is_skipped_at_acquisition() {
 async fn ttl_expiry_triggers_rediscovery() {
     let reader = start(Version::V5_0, default_answer).await;
     let writer = start(Version::V5_0, default_answer).await;
-    let (router, routes) = router(answer(1, &[&reader], &[&writer])).await;
-    let d = routing_driver(&router);
+    let (_router, routes, d) = routed(answer(1, &[&reader], &[&writer])).await;
     run_1(&d, "adb", AccessMode::Read).await.unwrap();
     run_1(&d, "adb", AccessMode::Read).await.unwrap();
     assert_eq!(routes.load(Ordering::SeqCst), 1);
@@ -320,8 +323,7 @@ async fn no_reachable_router_is_service_unavailable() {
 #[tokio::test]
 async fn no_writers_fail_writes_with_session_expired_after_rediscovery() {
     let reader = start(Version::V5_0, default_answer).await;
-    let (router, routes) = router(answer(300, &[&reader], &[])).await;
-    let d = routing_driver(&router);
+    let (_router, routes, d) = routed(answer(300, &[&reader], &[])).await;
     assert_eq!(run_1(&d, "adb", AccessMode::Read).await.unwrap(), 1);
     let mut s = session(&d, "adb", AccessMode::Write);
     let err = s.run("CREATE ()", params! {}).await.err().unwrap();
@@ -339,8 +341,7 @@ async fn least_connected_reader_is_chosen() {
     let r1 = start(Version::V5_0, default_answer).await;
     let r2 = start(Version::V5_0, default_answer).await;
     let writer = start(Version::V5_0, default_answer).await;
-    let (router, _) = router(answer(300, &[&r1, &r2], &[&writer])).await;
-    let d = routing_driver(&router);
+    let (_router, _, d) = routed(answer(300, &[&r1, &r2], &[&writer])).await;
     // Hold one reader busy with an open transaction; every other read must
     // go to the other reader.
     let mut busy = session(&d, "adb", AccessMode::Read);
@@ -371,8 +372,7 @@ async fn least_connected_reader_is_chosen() {
 async fn home_database_is_resolved_and_pinned() {
     let reader = start(Version::V5_0, default_answer).await;
     let writer = start(Version::V5_0, default_answer).await;
-    let (router, routes) = router(answer(300, &[&reader], &[&writer])).await;
-    let d = routing_driver(&router);
+    let (router, routes, d) = routed(answer(300, &[&reader], &[&writer])).await;
     let mut s = d.session(SessionConfig::new().with_default_access_mode(AccessMode::Read));
     for _ in 0..2 {
         run_consumed(&mut s, "RETURN 1 AS n").await;
@@ -402,8 +402,7 @@ async fn home_database_is_resolved_and_pinned() {
 async fn bookmarks_and_impersonation_flow_into_route() {
     let reader = start(Version::V5_0, default_answer).await;
     let writer = start(Version::V5_0, default_answer).await;
-    let (router, _) = router(answer(300, &[&reader], &[&writer])).await;
-    let d = routing_driver(&router);
+    let (router, _, d) = routed(answer(300, &[&reader], &[&writer])).await;
     let mut s = d.session(
         SessionConfig::new()
             .with_database("adb")
@@ -915,8 +914,7 @@ async fn forbidden_on_read_only_database_forgets_the_writer_and_managed_work_ret
     .await;
     let new = start(Version::V5_0, default_answer).await;
     let table = answer(300, &[&reader], &[&read_only]);
-    let (router, routes) = router(table.clone()).await;
-    let d = routing_driver(&router);
+    let (_router, routes, d) = routed(table.clone()).await;
     let t2 = table.clone();
     let new_addr = new.address();
     let mut s = session(&d, "adb", AccessMode::Write);
@@ -951,8 +949,7 @@ async fn writer_lost_mid_transaction_is_session_expired_and_managed_work_retries
     let dying = answering(RequestKind::Run, || Action::Close).await;
     let new = start(Version::V5_0, default_answer).await;
     let table = answer(300, &[&reader], &[&dying]);
-    let (router, _) = router(table.clone()).await;
-    let d = routing_driver(&router);
+    let (_router, _, d) = routed(table.clone()).await;
     // Unmanaged: the loss is SessionExpired and the writer is forgotten.
     let mut s = session(&d, "adb", AccessMode::Write);
     let tx = begin(&mut s).await;
@@ -1020,8 +1017,7 @@ async fn servers_leaving_every_table_lose_their_idle_connections() {
     let old = start(Version::V5_0, default_answer).await;
     let new = start(Version::V5_0, default_answer).await;
     let table = answer(300, &[&old], &[&old]);
-    let (router, _) = router(table.clone()).await;
-    let d = routing_driver(&router);
+    let (_router, _, d) = routed(table.clone()).await;
     // One connection to `old` in use (an open transaction), one idle.
     let mut busy = session(&d, "adb", AccessMode::Read);
     let tx = begin(&mut busy).await;
@@ -1088,8 +1084,7 @@ async fn a_refused_begin_counts_even_when_the_reader_then_hangs_up() {
     })
     .await;
     let writer = start(Version::V5_0, default_answer).await;
-    let (router, _) = router(answer(300, &[&reader], &[&writer])).await;
-    let d = routing_driver(&router);
+    let (_router, _, d) = routed(answer(300, &[&reader], &[&writer])).await;
     let mut s = session(&d, "adb", AccessMode::Read);
     let r = s
         .execute_read(|tx| async move { tx.run("RETURN 1", params! {}).await?.consume().await })
