@@ -90,6 +90,17 @@ impl Query {
         &self.params
     }
 
+    /// Lends the text out (to a RUN being encoded); see
+    /// [`put_text`](Self::put_text).
+    pub(crate) fn take_text(&mut self) -> String {
+        std::mem::take(&mut self.text)
+    }
+
+    /// Takes the text back after [`take_text`](Self::take_text).
+    pub(crate) fn put_text(&mut self, text: String) {
+        self.text = text;
+    }
+
     pub(crate) fn into_parts(self) -> (String, Params) {
         (self.text, self.params)
     }

@@ -35,7 +35,7 @@ use crate::driver::errors::from_failure;
 use crate::error::Error;
 use crate::query::{EagerResult, Query};
 use crate::record::Record;
-use crate::session::slot::{encoded_params, repeat_error, Slot, TxContext, TxState};
+use crate::session::slot::{closed, encoded_params, repeat_error, Slot, TxContext, TxState};
 use crate::value::wire::KeyCache;
 
 /// What [`RecordStream::single_optional`] found: the record (if any) and
@@ -188,8 +188,8 @@ impl std::fmt::Debug for RecordStream<'_> {
 /// metadata; `None` inside a transaction.
 pub(crate) async fn start<'a>(
     mut link: Link<'a>,
-    query: Query,
-    cx: Option<TxContext>,
+    mut query: Query,
+    cx: Option<&TxContext<'_>>,
     fetch_size: i64,
 ) -> Result<RecordStream<'a>, Error> {
     let in_tx = matches!(link, Link::Tx(..));
@@ -217,18 +217,32 @@ pub(crate) async fn start<'a>(
     if autocommit {
         s.queue_telemetry()?;
     }
-    let conn = s.conn()?;
+    let conn = s.conn.as_mut().ok_or_else(closed)?;
     let version = conn.version();
     let ctx = conn.struct_ctx();
-    let mut run = Run::new(query.text());
-    run.encoded_parameters = encoded_params(query.params(), conn)?;
+    let mut run = Run {
+        encoded_parameters: encoded_params(query.params(), conn)?,
+        ..Run::default()
+    };
     if let Some(cx) = cx {
         if version.has_hello() {
-            run.tx = cx.into_extra(conn)?;
+            cx.fill(&mut s.extra, ctx)?;
+            run.tx = std::mem::take(&mut s.extra);
         }
     }
+    // The text is lent to the message, not copied; so is the slot's
+    // metadata. Both are taken back once encoded.
+    run.query = query.take_text();
+    let run = Request::Run(run);
+    let queued = conn.queue(&run);
+    if let Request::Run(run) = run {
+        query.put_text(run.query);
+        if autocommit && version.has_hello() {
+            s.extra = run.tx;
+        }
+    }
+    queued?;
     let n = if version.has_pull_n() { fetch_size } else { -1 };
-    conn.queue(&Request::Run(run))?;
     if let Err(e) = conn.queue(&Request::Pull(Pull::n(n))) {
         // RUN is queued alone: the connection is not idle; RESET fixes it.
         conn.mark_broken();

@@ -391,25 +391,28 @@ impl Session {
         }
     }
 
-    fn tx_context(&self, mode: AccessMode, config: &TransactionConfig) -> TxContext {
+    /// What BEGIN / auto-commit RUN send besides the query (a function of
+    /// the fields it reads, so the slot stays free to be borrowed).
+    fn tx_context<'a>(
+        session: &'a SessionConfig,
+        sent: &'a Bookmarks,
+        guessed_db: bool,
+        mode: AccessMode,
+        config: &'a TransactionConfig,
+    ) -> TxContext<'a> {
         TxContext {
-            bookmarks: self.sent.clone(),
+            bookmarks: sent,
             write: mode == AccessMode::Write,
             // A guessed home database is not sent: the server resolves the
             // home database itself (and names it in its answer).
-            database: if self.guessed_db {
+            database: if guessed_db {
                 None
             } else {
-                self.config.database.clone()
+                session.database.as_deref()
             },
-            imp_user: self.config.imp_user.clone(),
-            options: config.options(),
-            notifications: self
-                .config
-                .notification_filter
-                .as_ref()
-                .map(NotificationFilter::to_bolt)
-                .unwrap_or_default(),
+            imp_user: session.imp_user.as_deref(),
+            config,
+            notifications: session.notification_filter.as_ref(),
         }
     }
 
@@ -609,9 +612,15 @@ impl Session {
     ) -> Result<RecordStream<'_>, Error> {
         self.prepare(self.config.mode).await?;
         self.note_api(Telemetry::AUTO_COMMIT_TRANSACTION);
-        let cx = self.tx_context(self.config.mode, &config);
+        let cx = Self::tx_context(
+            &self.config,
+            &self.sent,
+            self.guessed_db,
+            self.config.mode,
+            &config,
+        );
         let fetch_size = self.fetch_size;
-        start(Link::Borrowed(&mut self.slot), query, Some(cx), fetch_size).await
+        start(Link::Borrowed(&mut self.slot), query, Some(&cx), fetch_size).await
     }
 
     /// Begins an explicit transaction: sends BEGIN and waits for the
@@ -651,8 +660,8 @@ impl Session {
         begin: Begin,
     ) -> Result<(), Error> {
         self.prepare(mode).await?;
-        let cx = self.tx_context(mode, config);
-        if let Err(e) = self.slot.begin(cx) {
+        let cx = Self::tx_context(&self.config, &self.sent, self.guessed_db, mode, config);
+        if let Err(e) = self.slot.begin(&cx) {
             self.slot.release().await;
             return Err(e);
         }

@@ -7,14 +7,13 @@
 //! 1–2), draining abandoned results, and giving the connection back.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use bolt_pool::PooledConnection;
 use bolt_proto::message::{
-    Begin, EncodedMap, NotificationFilter, Pull, Request, RequestKind, ResponseRef, Run, Telemetry,
-    TxExtra,
+    Begin, EncodedMap, Pull, Request, RequestKind, ResponseRef, Run, Telemetry, TxExtra,
 };
 use bolt_proto::state::ServerState;
+use bolt_proto::structure::StructCtx;
 
 use crate::address::ServerAddress;
 use crate::bookmarks::Bookmarks;
@@ -23,8 +22,8 @@ use crate::driver::errors::from_failure;
 use crate::error::Error;
 use crate::params::{encode_params, Params};
 use crate::result::ServerInfo;
+use crate::transaction::TransactionConfig;
 use crate::value::wire::encode_map;
-use crate::value::ValueMap;
 
 /// Where the slot's transaction stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -77,6 +76,14 @@ pub(crate) struct Slot {
     /// The server of the last result, shared by the results (and
     /// summaries) of later queries on the same server.
     server: Option<Arc<ServerInfo>>,
+    /// The metadata of the last BEGIN / auto-commit RUN, kept so the next
+    /// one reuses its buffers (see [`TxContext::fill`]).
+    pub(crate) extra: TxExtra,
+}
+
+/// The error of work on a slot that holds no connection.
+pub(crate) fn closed() -> Error {
+    Error::Usage("the transaction is closed".into())
 }
 
 /// The error `e` once more, for every later operation of a failed
@@ -111,60 +118,71 @@ pub(crate) fn repeat_error(e: &Error) -> Error {
     }
 }
 
-/// Transaction options: timeout and metadata.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct TxOptions {
-    pub(crate) timeout: Option<Duration>,
-    pub(crate) metadata: Option<ValueMap>,
-}
-
-/// Everything BEGIN / auto-commit RUN need besides the query.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct TxContext {
-    /// Shared with the session (copied only into the message).
-    pub(crate) bookmarks: Bookmarks,
+/// Everything BEGIN / auto-commit RUN need besides the query, borrowed
+/// from the session for one message.
+pub(crate) struct TxContext<'a> {
+    pub(crate) bookmarks: &'a Bookmarks,
     pub(crate) write: bool,
-    pub(crate) database: Option<String>,
-    pub(crate) imp_user: Option<String>,
-    pub(crate) options: TxOptions,
+    pub(crate) database: Option<&'a str>,
+    pub(crate) imp_user: Option<&'a str>,
+    pub(crate) config: &'a TransactionConfig,
     /// The session's notification filter (Bolt 5.2+), overriding the
-    /// driver's (sent in HELLO); empty: the connection's applies.
-    pub(crate) notifications: NotificationFilter,
+    /// driver's (sent in HELLO); `None`: the connection's applies.
+    pub(crate) notifications: Option<&'a crate::config::NotificationFilter>,
 }
 
-impl TxContext {
-    /// The BEGIN / RUN metadata for the connection's version, moving the
-    /// database and user out (a context is used for one message).
-    pub(crate) fn into_extra(mut self, conn: &PooledConnection) -> Result<TxExtra, Error> {
-        let tx = TxExtra {
-            bookmarks: self.bookmarks.to_vec(),
-            db: self.database.take(),
-            imp_user: self.imp_user.take(),
-            notifications: std::mem::take(&mut self.notifications),
-            ..TxExtra::default()
-        };
-        self.finish_extra(tx, conn)
-    }
-
-    /// The access mode, timeout and metadata of `tx`.
-    fn finish_extra(&self, mut tx: TxExtra, conn: &PooledConnection) -> Result<TxExtra, Error> {
-        let ctx = conn.struct_ctx();
+impl TxContext<'_> {
+    /// Writes the BEGIN / RUN metadata into `tx`, every field of it we
+    /// send. `tx` is the slot's, kept from one unit of work to the next:
+    /// its strings (bookmarks, database, user) are overwritten in place,
+    /// so an unchanged database and a bookmark of the usual length cost
+    /// no allocation.
+    pub(crate) fn fill(&self, tx: &mut TxExtra, ctx: StructCtx) -> Result<(), Error> {
+        let bookmarks = self.bookmarks.as_slice();
+        tx.bookmarks.truncate(bookmarks.len());
+        let kept = tx.bookmarks.len();
+        for (to, from) in tx.bookmarks.iter_mut().zip(bookmarks) {
+            to.clone_from(from);
+        }
+        tx.bookmarks.extend(bookmarks[kept..].iter().cloned());
+        set_str(&mut tx.db, self.database);
+        set_str(&mut tx.imp_user, self.imp_user);
+        tx.notifications = self
+            .notifications
+            .map(crate::config::NotificationFilter::to_bolt)
+            .unwrap_or_default();
         tx.mode = if self.write {
             bolt_proto::message::AccessMode::Write
         } else {
             bolt_proto::message::AccessMode::Read
         };
-        if let Some(t) = self.options.timeout {
+        tx.tx_timeout = self.config.timeout().map(|t| {
             // Round sub-millisecond timeouts up: 0 means "server default".
             let ms = t.as_millis().max(u128::from(!t.is_zero()));
-            tx.tx_timeout = Some(i64::try_from(ms).unwrap_or(i64::MAX));
+            i64::try_from(ms).unwrap_or(i64::MAX)
+        });
+        tx.encoded_tx_metadata = match self.config.metadata() {
+            Some(meta) => {
+                let mut buf = Vec::with_capacity(64);
+                encode_map(&mut buf, meta, ctx)?;
+                Some(encoded(buf)?)
+            }
+            None => None,
+        };
+        Ok(())
+    }
+}
+
+/// `to` = `from`, reusing `to`'s buffer.
+fn set_str(to: &mut Option<String>, from: Option<&str>) {
+    match (to.as_mut(), from) {
+        (Some(t), Some(f)) => {
+            if t != f {
+                t.clear();
+                t.push_str(f);
+            }
         }
-        if let Some(meta) = &self.options.metadata {
-            let mut buf = Vec::with_capacity(64);
-            encode_map(&mut buf, meta, ctx)?;
-            tx.encoded_tx_metadata = Some(encoded(buf)?);
-        }
-        Ok(tx)
+        (_, f) => *to = f.map(str::to_owned),
     }
 }
 
@@ -244,9 +262,7 @@ impl Slot {
 
     /// The held connection, or a usage error.
     pub(crate) fn conn(&mut self) -> Result<&mut PooledConnection, Error> {
-        self.conn
-            .as_mut()
-            .ok_or_else(|| Error::Usage("the transaction is closed".into()))
+        self.conn.as_mut().ok_or_else(closed)
     }
 
     /// Queues the TELEMETRY owed (if any, and if the connection speaks
@@ -280,16 +296,23 @@ impl Slot {
 
     /// Queues BEGIN, after the TELEMETRY owed (not flushed: both go out
     /// with the first RUN).
-    pub(crate) fn begin(&mut self, cx: TxContext) -> Result<(), Error> {
+    pub(crate) fn begin(&mut self, cx: &TxContext<'_>) -> Result<(), Error> {
         self.pre_responses = 0;
         self.run_seq = 0;
         self.tx_failure = None;
         let modern = self.conn()?.version().has_hello();
         if modern {
             self.queue_telemetry()?;
-            let conn = self.conn()?;
-            let tx = cx.into_extra(conn)?;
-            conn.queue(&Request::Begin(Begin { tx }))?;
+            let conn = self.conn.as_mut().ok_or_else(closed)?;
+            cx.fill(&mut self.extra, conn.struct_ctx())?;
+            let begin = Request::Begin(Begin {
+                tx: std::mem::take(&mut self.extra),
+            });
+            let queued = conn.queue(&begin);
+            if let Request::Begin(b) = begin {
+                self.extra = b.tx;
+            }
+            queued?;
             self.pre_responses += 1;
         } else {
             let conn = self.conn()?;

@@ -19,7 +19,7 @@ use crate::error::Error;
 use crate::params::Params;
 use crate::query::Query;
 use crate::result::{start, Link, RecordStream};
-use crate::session::slot::{Slot, TxOptions, TxState};
+use crate::session::slot::{Slot, TxState};
 use crate::session::Session;
 use crate::value::ValueMap;
 
@@ -82,11 +82,9 @@ impl TransactionConfig {
         self.timeout
     }
 
-    pub(crate) fn options(&self) -> TxOptions {
-        TxOptions {
-            timeout: self.timeout,
-            metadata: self.metadata.clone(),
-        }
+    /// The metadata, if set.
+    pub(crate) fn metadata(&self) -> Option<&ValueMap> {
+        self.metadata.as_ref()
     }
 }
 
