@@ -57,6 +57,21 @@ impl Bookmarks {
         Bookmarks(Some(Arc::from([value])))
     }
 
+    /// Makes these the one bookmark `value` (not empty), in place when
+    /// they are one bookmark shared with no one; returns the string it
+    /// replaced then, for reuse.
+    pub(crate) fn replace_single(&mut self, value: String) -> Option<String> {
+        if let Some(Some([only])) = self.0.as_mut().map(Arc::get_mut) {
+            if value.is_empty() {
+                *self = Bookmarks::new();
+                return None;
+            }
+            return Some(std::mem::replace(only, value));
+        }
+        *self = Bookmarks::single(value);
+        None
+    }
+
     fn from_vec(mut v: Vec<String>) -> Bookmarks {
         v.retain(|s| !s.is_empty());
         if v.is_empty() {

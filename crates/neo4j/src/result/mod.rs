@@ -35,7 +35,9 @@ use crate::driver::errors::from_failure;
 use crate::error::Error;
 use crate::query::{EagerResult, Query};
 use crate::record::Record;
-use crate::session::slot::{closed, encoded_params, repeat_error, Slot, TxContext, TxState};
+use crate::session::slot::{
+    closed, encoded_params, repeat_error, set_bookmark, Slot, TxContext, TxState,
+};
 use crate::value::wire::KeyCache;
 
 /// What [`RecordStream::single_optional`] found: the record (if any) and
@@ -271,7 +273,7 @@ pub(crate) async fn start<'a>(
         };
         s.on_success(db);
     }
-    let conn = s.conn()?;
+    let conn = s.conn.as_mut().ok_or_else(closed)?;
     let run_meta = match lost {
         Some(e) => Err(e),
         None => conn.recv_ref().await,
@@ -293,6 +295,7 @@ pub(crate) async fn start<'a>(
         ResponseRef::Success(ok) => Some(RunMeta::read(
             &ok,
             autocommit && version.has_home_db_resolution(),
+            s.keys.as_ref(),
         )),
         ResponseRef::Failure(f) => {
             failure = failure.or(Some(from_failure(f)));
@@ -326,6 +329,7 @@ pub(crate) async fn start<'a>(
     if db.is_some() {
         s.resolved_db = db;
     }
+    s.keys = Some(Arc::clone(&keys));
     drop(guard);
     let mut inner = Inner {
         link,
@@ -370,7 +374,9 @@ struct RunMeta {
 }
 
 impl RunMeta {
-    fn read(ok: &SuccessRef<'_>, want_db: bool) -> RunMeta {
+    /// `prev`: the keys of the slot's last result, shared when RUN named
+    /// the same ones (a query run again: no allocation per column).
+    fn read(ok: &SuccessRef<'_>, want_db: bool, prev: Option<&Arc<[String]>>) -> RunMeta {
         let [fields, qid, t_first, legacy_t_first, db] =
             ok.value_decoders(["fields", "qid", "t_first", "result_available_after", "db"]);
         let int = |d: Option<packstream::Decoder<'_>>| match d?.read_value_ref() {
@@ -381,14 +387,20 @@ impl RunMeta {
         let keys: Arc<[String]> = match fields {
             Some(mut d) if d.peek_kind().ok() == Some(packstream::Kind::List) => {
                 let n = d.read_list_header().unwrap_or(0);
-                (0..n)
-                    .map(|_| match d.read_value_ref() {
-                        Ok(ValueRef::String(k)) => k.to_owned(),
-                        _ => String::new(),
-                    })
-                    .collect()
+                match prev {
+                    Some(prev) if prev.len() == n && same_keys(d.clone(), prev) => Arc::clone(prev),
+                    _ => (0..n)
+                        .map(|_| match d.read_value_ref() {
+                            Ok(ValueRef::String(k)) => k.to_owned(),
+                            _ => String::new(),
+                        })
+                        .collect(),
+                }
             }
-            _ => Arc::from(Vec::new()),
+            _ => match prev {
+                Some(prev) if prev.is_empty() => Arc::clone(prev),
+                _ => Arc::from(Vec::new()),
+            },
         };
         RunMeta {
             keys,
@@ -400,6 +412,13 @@ impl RunMeta {
             },
         }
     }
+}
+
+/// Whether the list entries `d` is at (after the header) are the strings
+/// `keys`.
+fn same_keys(mut d: packstream::Decoder<'_>, keys: &[String]) -> bool {
+    keys.iter()
+        .all(|k| matches!(d.read_value_ref(), Ok(ValueRef::String(s)) if s == k))
 }
 
 /// The PULL / DISCARD that continues a result of a transaction: with the
@@ -452,7 +471,7 @@ impl<'a> Inner<'a> {
             s.conn()?.queue(&Request::Pull(pull))?;
             self.phase = Phase::Pulling;
         }
-        let conn = s.conn()?;
+        let conn = s.conn.as_mut().ok_or_else(closed)?;
         if self.phase != Phase::Pulling {
             return Ok(());
         }
@@ -496,7 +515,7 @@ impl<'a> Inner<'a> {
                 self.done_meta.extend_from_slice(ok.raw());
                 if self.autocommit {
                     if let Some(b) = ok.bookmark() {
-                        s.new_bookmark = Some(b.to_owned());
+                        set_bookmark(&mut s.new_bookmark, &mut s.spare_bookmark, b);
                     }
                     s.release().await;
                 }

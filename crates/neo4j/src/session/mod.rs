@@ -375,8 +375,18 @@ impl Session {
         };
         // Shared from here on: the next unit of work sends it without
         // copying (and an unchanged bookmark is not stored again).
-        if !self.bookmarks.is_single(&b) {
-            self.bookmarks = Bookmarks::single(b);
+        if self.bookmarks.is_single(&b) {
+            self.slot.spare_bookmark = b;
+        } else {
+            if self.config.bookmark_manager.0.is_none() {
+                // `sent` (needed only for the manager's update, and set
+                // again before the next unit of work) shares the old
+                // bookmarks: without it they can be overwritten in place.
+                self.sent = Bookmarks::new();
+            }
+            if let Some(old) = self.bookmarks.replace_single(b) {
+                self.slot.spare_bookmark = old;
+            }
         }
         if let Some(manager) = &self.config.bookmark_manager.0 {
             manager.update_bookmarks(&self.sent, &self.bookmarks);

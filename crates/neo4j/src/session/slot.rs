@@ -48,6 +48,9 @@ pub(crate) struct Slot {
     /// The bookmark of the last commit (explicit or auto-commit) not yet
     /// taken by the session.
     pub(crate) new_bookmark: Option<String>,
+    /// A buffer for the next `new_bookmark`: the bookmark the last one
+    /// replaced in the session (no allocation per commit).
+    pub(crate) spare_bookmark: String,
     /// Whether the last transaction error was retryable (managed
     /// transactions decide on retries with it).
     pub(crate) saw_retryable: bool,
@@ -79,6 +82,18 @@ pub(crate) struct Slot {
     /// The metadata of the last BEGIN / auto-commit RUN, kept so the next
     /// one reuses its buffers (see [`TxContext::fill`]).
     pub(crate) extra: TxExtra,
+    /// The keys of the last result, shared by the next one when RUN names
+    /// the same.
+    pub(crate) keys: Option<Arc<[String]>>,
+}
+
+/// Notes the bookmark `b` of a commit as the slot's `new_bookmark`,
+/// written into its `spare` buffer.
+pub(crate) fn set_bookmark(new: &mut Option<String>, spare: &mut String, b: &str) {
+    let mut buf = std::mem::take(spare);
+    buf.clear();
+    buf.push_str(b);
+    *new = Some(buf);
 }
 
 /// The error of work on a slot that holds no connection.
@@ -566,7 +581,7 @@ impl Slot {
             match resp {
                 ResponseRef::Success(s) => {
                     if let Some(b) = s.bookmark() {
-                        bookmark = Some(b.to_owned());
+                        set_bookmark(&mut bookmark, &mut self.spare_bookmark, b);
                     }
                 }
                 ResponseRef::Failure(f) => failure = failure.or(Some(from_failure(f))),
