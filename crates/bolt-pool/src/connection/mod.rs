@@ -153,6 +153,9 @@ pub struct Connection {
     /// Answers to a pipelined LOGOFF / LOGON still to be read (and not
     /// handed to the caller).
     swallow: usize,
+    /// A pool found the connection fit to keep as it took it back, just
+    /// before handing it to bb8 (whose check follows at once).
+    return_checked: bool,
 }
 
 impl std::fmt::Debug for Connection {
@@ -511,6 +514,19 @@ impl Connection {
     /// When a pool last took the connection back, by its clock.
     pub(crate) fn idle_since(&self) -> Instant {
         self.idle_since
+    }
+
+    /// Notes that a pool found the connection fit to keep (not expired)
+    /// as it took it back: bb8's check that follows at once need not read
+    /// the clock again.
+    pub(crate) fn set_return_checked(&mut self) {
+        self.return_checked = true;
+    }
+
+    /// Whether [`set_return_checked`](Self::set_return_checked) was called
+    /// since the last call (which clears it).
+    pub(crate) fn take_return_checked(&mut self) -> bool {
+        std::mem::take(&mut self.return_checked)
     }
 
     /// Notes that a pool took the connection back at `at` (its clock).

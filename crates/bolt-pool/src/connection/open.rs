@@ -365,6 +365,7 @@ impl Connection {
             auth: options.auth.clone(),
             authenticated_at: now,
             swallow: 0,
+            return_checked: false,
         };
 
         // Authentication, in one write.

@@ -9,7 +9,7 @@
 //! job.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -34,7 +34,11 @@ pub(crate) struct Shared {
     pub(crate) closed: CancellationToken,
     pub(crate) opening: AtomicU32,
     pub(crate) waiting: AtomicU32,
-    errors: Mutex<VecDeque<(Instant, PoolError)>>,
+    /// Open failures for waiting acquirers, each numbered by `error_seq`.
+    errors: Mutex<VecDeque<(u64, PoolError)>>,
+    /// How many open failures were queued so far (an acquirer takes only
+    /// those after the count it saw when it started).
+    error_seq: AtomicU64,
     error_notify: Notify,
     /// The auth token new connections log on with, replacing `open.auth`
     /// (set by [`Pool::set_auth`](super::Pool::set_auth)).
@@ -60,6 +64,7 @@ impl Shared {
             opening: AtomicU32::new(0),
             waiting: AtomicU32::new(0),
             errors: Mutex::new(VecDeque::new()),
+            error_seq: AtomicU64::new(0),
             error_notify: Notify::new(),
             auth: Mutex::new(None),
             auth_stale_before: Mutex::new(None),
@@ -122,13 +127,21 @@ impl Shared {
         if q.len() >= MAX_QUEUED_ERRORS {
             q.pop_front();
         }
-        q.push_back((Instant::now(), error));
+        let seq = self.error_seq.fetch_add(1, Ordering::AcqRel) + 1;
+        q.push_back((seq, error));
         drop(q);
         self.error_notify.notify_one();
     }
 
-    /// The next open failure that happened after `since`.
-    pub(crate) async fn next_error(&self, since: Instant) -> PoolError {
+    /// How many open failures were queued so far: what an acquirer
+    /// passes to [`next_error`](Self::next_error).
+    pub(crate) fn error_count(&self) -> u64 {
+        self.error_seq.load(Ordering::Acquire)
+    }
+
+    /// The next open failure queued after `since` (an
+    /// [`error_count`](Self::error_count)).
+    pub(crate) async fn next_error(&self, since: u64) -> PoolError {
         loop {
             let notified = self.error_notify.notified();
             tokio::pin!(notified);
@@ -136,7 +149,7 @@ impl Shared {
             {
                 let mut q = self.errors.lock().unwrap_or_else(|p| p.into_inner());
                 while let Some((at, e)) = q.pop_front() {
-                    if at >= since {
+                    if at > since {
                         return e;
                     }
                 }
@@ -249,6 +262,11 @@ impl bb8::ManageConnection for BoltManager {
     }
 
     fn has_broken(&self, conn: &mut Box<Connection>) -> bool {
+        if conn.take_return_checked() {
+            // The pool checked the lifetime as it took the connection back,
+            // a moment ago: one clock read per return.
+            return conn.is_broken() || self.shared.is_closed();
+        }
         self.shared.must_discard(conn)
     }
 }

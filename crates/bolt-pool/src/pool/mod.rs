@@ -257,9 +257,9 @@ impl Pool {
         if s.is_closed() {
             return Err(s.closed_error());
         }
-        let started = Instant::now();
         s.waiting.fetch_add(1, Ordering::AcqRel);
         let waiting = Waiting(s);
+        let errors_before = s.error_count();
         // The common case, an idle connection that passes the zero-I/O
         // checks, is served here without awaiting: no timer, no select, and
         // this future stays small (callers embed it several layers deep
@@ -272,7 +272,10 @@ impl Pool {
             Vetted::Check(conn) => Some(conn),
             Vetted::Skip => None,
         };
-        Box::pin(self.acquire_waiting(timeout, started, first, waiting)).await
+        // The clock is read only when waiting: the try above never waits
+        // (open failures are counted from before it).
+        let started = Instant::now();
+        Box::pin(self.acquire_waiting(timeout, started, errors_before, first, waiting)).await
     }
 
     /// One try at bb8's idle set, without waiting: polls a `get` once
@@ -305,6 +308,7 @@ impl Pool {
         &self,
         timeout: Duration,
         started: Instant,
+        errors_before: u64,
         mut first: Option<PooledConnection>,
         waiting: Waiting<'_>,
     ) -> Result<PooledConnection, PoolError> {
@@ -317,7 +321,7 @@ impl Pool {
                     let got = tokio::select! {
                         biased;
                         r = self.bb8.get_owned() => r,
-                        e = s.next_error(started) => return Err(e),
+                        e = s.next_error(errors_before) => return Err(e),
                         _ = s.closed.cancelled() => return Err(s.closed_error()),
                         _ = tokio::time::sleep_until(deadline) => {
                             tracing::debug!(address = %s.address, ?timeout, "connection acquisition timed out");
@@ -504,6 +508,7 @@ fn returned(shared: &Shared, conn: &mut Connection) -> Return {
     {
         Return::Close
     } else if conn.is_ready() {
+        conn.set_return_checked();
         Return::Keep
     } else {
         Return::Reset
