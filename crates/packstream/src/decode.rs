@@ -441,8 +441,16 @@ impl<'a> Decoder<'a> {
     /// d.skip_value().unwrap();
     /// d.read_null().unwrap();
     /// ```
+    #[inline]
     pub fn skip_value(&mut self) -> Result<(), Error> {
-        self.skip(0)
+        // One-byte values (tiny ints, null, booleans) inline.
+        if let Some(&m) = self.input.get(self.pos) {
+            if m as i8 >= -16 || matches!(m, NULL | FALSE | TRUE) {
+                self.pos += 1;
+                return Ok(());
+            }
+        }
+        self.skip_checked(1, false, 0)
     }
 
     /// Skips one complete value by its structure only: markers and sizes
@@ -903,6 +911,86 @@ impl<'a> Decoder<'a> {
         Ok(())
     }
 
+    /// The loop of [`skip_value`](Self::skip_value): skips `left` values
+    /// nested `depth` deep (a map's keys among them when `in_map`), with
+    /// the checks of [`read_value`](Self::read_value) in the same order, so
+    /// the same error. Iterative: the counts of the enclosing containers
+    /// are kept in a small array; a value nested deeper than it fits
+    /// continues in a nested call, so recursion is bounded by the depth
+    /// limit divided by the array's length.
+    #[inline(never)]
+    fn skip_checked(
+        &mut self,
+        mut left: usize,
+        mut in_map: bool,
+        depth: usize,
+    ) -> Result<(), Error> {
+        const LEVELS: usize = 8;
+        // Each entry: an enclosing container's `left << 1 | in_map`.
+        let mut stack = [0usize; LEVELS];
+        let mut levels = 0usize;
+        loop {
+            if left == 0 {
+                if levels == 0 {
+                    return Ok(());
+                }
+                levels -= 1;
+                let e = stack[levels];
+                left = e >> 1;
+                in_map = e & 1 == 1;
+                continue;
+            }
+            // In a map, an even count of values left means a key is next.
+            let key = in_map && left & 1 == 0;
+            left -= 1;
+            let start = self.pos;
+            let m = self.peek()?;
+            let len = match m {
+                0x80..=0x8F => {
+                    self.pos += 1;
+                    (m & 0x0F) as usize
+                }
+                STRING_8..=STRING_32 => {
+                    self.pos += 1;
+                    self.len_body(m - STRING_8)?
+                }
+                _ if key => return Err(self.mismatch("string", m)),
+                0x00..=0x7F | 0xF0..=0xFF | NULL | FALSE | TRUE => {
+                    self.pos += 1;
+                    continue;
+                }
+                _ => {
+                    let (n, map) = match self.token()? {
+                        Token::List(n) | Token::Struct(_, n) => (n, false),
+                        // At most half the remaining bytes: no overflow.
+                        Token::Map(n) => (2 * n, true),
+                        _ => continue,
+                    };
+                    let inner = self.enter(depth + levels, start)?;
+                    if n == 0 {
+                        continue;
+                    }
+                    if levels < LEVELS {
+                        stack[levels] = left << 1 | in_map as usize;
+                        levels += 1;
+                        left = n;
+                        in_map = map;
+                    } else {
+                        self.skip_checked(n, map, inner)?;
+                    }
+                    continue;
+                }
+            };
+            let body = self.pos;
+            if !utf8_ok(self.sized_take(start, len)?) {
+                return Err(Error::InvalidUtf8 { offset: body });
+            }
+        }
+    }
+
+    /// The recursive validating skip that [`skip_checked`](Self::skip_checked)
+    /// replaced, kept as the oracle of its tests.
+    #[cfg(test)]
     fn skip(&mut self, depth: usize) -> Result<(), Error> {
         let start = self.pos;
         match self.token()? {
@@ -922,6 +1010,36 @@ impl<'a> Decoder<'a> {
             _ => {}
         }
         Ok(())
+    }
+}
+
+/// Whether `b` is UTF-8, checking for ASCII first (map keys and most
+/// metadata strings are short ASCII, which `std::str::from_utf8` is slower
+/// to accept).
+#[inline(always)]
+fn utf8_ok(b: &[u8]) -> bool {
+    is_ascii(b) || std::str::from_utf8(b).is_ok()
+}
+
+/// Whether `b` is ASCII; up to 16 bytes in two (overlapping) word loads
+/// instead of a loop.
+#[inline(always)]
+fn is_ascii(b: &[u8]) -> bool {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    if let (Some(a), Some(z)) = (b.first_chunk::<8>(), b.last_chunk::<8>()) {
+        if b.len() <= 16 {
+            return (u64::from_ne_bytes(*a) | u64::from_ne_bytes(*z)) & HIGH == 0;
+        }
+        return b.is_ascii();
+    }
+    if let (Some(a), Some(z)) = (b.first_chunk::<4>(), b.last_chunk::<4>()) {
+        return (u32::from_ne_bytes(*a) | u32::from_ne_bytes(*z)) & HIGH as u32 == 0;
+    }
+    match *b {
+        [] => true,
+        [x] => x < 0x80,
+        [x, y] => x | y < 0x80,
+        [x, y, z, ..] => x | y | z < 0x80,
     }
 }
 
@@ -956,4 +1074,167 @@ pub fn decode_ref(input: &[u8]) -> Result<ValueRef<'_>, Error> {
     let v = d.read_value_ref()?;
     d.finish()?;
     Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    //! The iterative validating skip against the recursive one it replaced
+    //! and against `read_value`: same acceptance, same error, same position.
+    use super::*;
+    use proptest::prelude::*;
+
+    /// `skip_value`, the old recursive skip and `read_value` on `input`
+    /// with `depth` as the limit: the error (by its `Debug` form, `Error`
+    /// has no `PartialEq`) and the final position of each.
+    fn outcomes(input: &[u8], depth: usize) -> [(String, usize); 3] {
+        let mut new = Decoder::new(input).with_max_depth(depth);
+        let a = format!("{:?}", new.skip_value());
+        let mut old = Decoder::new(input).with_max_depth(depth);
+        let b = format!("{:?}", old.skip(0));
+        let mut read = Decoder::new(input).with_max_depth(depth);
+        let c = format!("{:?}", read.read_value().map(|_| ()));
+        [(a, new.pos), (b, old.pos), (c, read.pos)]
+    }
+
+    fn agree(input: &[u8], depth: usize) -> Result<(), TestCaseError> {
+        let [new, old, read] = outcomes(input, depth);
+        prop_assert_eq!(&new, &old, "input {:02X?} depth {}", input, depth);
+        // `read_value` moves the cursor differently only on some errors.
+        prop_assert_eq!(&new.0, &read.0, "input {:02X?} depth {}", input, depth);
+        if new.0 == "Ok(())" {
+            prop_assert_eq!(new.1, read.1);
+        }
+        Ok(())
+    }
+
+    fn arb_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Boolean),
+            any::<i64>().prop_map(Value::Integer),
+            (-20i64..20).prop_map(Value::Integer),
+            any::<f64>().prop_map(Value::Float),
+            prop::collection::vec(any::<u8>(), 0..20).prop_map(Value::Bytes),
+            ".{0,20}".prop_map(Value::String),
+            "[a-z]{14,40}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(12, 96, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::List),
+                prop::collection::vec(("[a-zé]{0,4}", inner.clone()), 0..6)
+                    .prop_map(|kv| Value::Map(kv.into_iter().collect::<Map>())),
+                (any::<u8>(), prop::collection::vec(inner, 0..4))
+                    .prop_map(|(tag, fields)| Value::Structure(Structure::new(tag, fields))),
+            ]
+        })
+    }
+
+    /// Replaces bytes to make invalid UTF-8, non-string keys, bad sizes...
+    fn mutate(mut bytes: Vec<u8>, flips: &[(prop::sample::Index, u8)]) -> Vec<u8> {
+        if !bytes.is_empty() {
+            for (i, b) in flips {
+                let i = i.index(bytes.len());
+                bytes[i] = *b;
+            }
+        }
+        bytes
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2048, ..ProptestConfig::default() })]
+
+        #[test]
+        fn skip_agrees_on_values(v in arb_value(), depth in 0usize..20, tail in prop::collection::vec(any::<u8>(), 0..3)) {
+            let mut bytes = v.to_bytes().unwrap();
+            bytes.extend_from_slice(&tail);
+            agree(&bytes, depth)?;
+            agree(&bytes, DEFAULT_MAX_DEPTH)?;
+        }
+
+        #[test]
+        fn skip_agrees_on_mutated_values(
+            v in arb_value(),
+            flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..4),
+            cut in any::<prop::sample::Index>(),
+            depth in 0usize..20,
+        ) {
+            let bytes = mutate(v.to_bytes().unwrap(), &flips);
+            agree(&bytes, depth)?;
+            agree(&bytes, DEFAULT_MAX_DEPTH)?;
+            let cut = cut.index(bytes.len() + 1);
+            agree(&bytes[..cut], DEFAULT_MAX_DEPTH)?;
+        }
+
+        #[test]
+        fn skip_agrees_on_arbitrary_bytes(bytes in prop::collection::vec(any::<u8>(), 0..200), depth in 0usize..8) {
+            agree(&bytes, depth)?;
+            agree(&bytes, DEFAULT_MAX_DEPTH)?;
+        }
+
+        /// Nesting past the skip's array of levels and around the limit.
+        #[test]
+        fn skip_agrees_on_deep_nesting(
+            shape in prop::collection::vec(0u8..4, 0..80),
+            leaf in prop_oneof![Just(vec![0x90]), Just(vec![0x01]), Just(vec![0x81, 0xFF]), Just(vec![0xA1, 0x01, 0x01]), Just(vec![])],
+            depth in 0usize..90,
+            tail in prop::collection::vec(any::<u8>(), 0..3),
+        ) {
+            let mut bytes = Vec::new();
+            for s in &shape {
+                match s {
+                    0 => bytes.push(0x91),
+                    1 => bytes.extend_from_slice(&[0xA1, 0x81, b'k']),
+                    2 => bytes.extend_from_slice(&[0xB1, 0x4E]),
+                    _ => bytes.extend_from_slice(&[0x92, 0x01]), // the leaf is second
+                }
+            }
+            bytes.extend_from_slice(&leaf);
+            bytes.extend_from_slice(&tail);
+            agree(&bytes, depth)?;
+            agree(&bytes, DEFAULT_MAX_DEPTH)?;
+            agree(&bytes, usize::MAX)?;
+        }
+    }
+
+    #[test]
+    fn is_ascii_sees_every_byte() {
+        for len in 0..40 {
+            let mut b = vec![b'a'; len];
+            assert!(is_ascii(&b));
+            for i in 0..len {
+                b[i] = 0x80;
+                assert!(!is_ascii(&b), "len {len}, high byte at {i}");
+                b[i] = 0x7F;
+                assert!(is_ascii(&b));
+                b[i] = b'a';
+            }
+        }
+    }
+
+    #[test]
+    fn skip_checks_like_read_value() {
+        let cases: &[&[u8]] = &[
+            &[0xA1, 0x01, 0x01],             // integer key
+            &[0xA1, 0xD0, 0x01, b'k', 0xC0], // STRING_8 key
+            &[0xA1, 0x81, 0xFF, 0xC0],       // invalid UTF-8 key
+            &[0x91, 0xD0, 0x02, 0xC3, 0xA9], // "é" in STRING_8
+            &[0x91, 0x82, 0xC3, 0x28],       // invalid UTF-8 value
+            &[0x92, 0x01],                   // cut off
+            &[0xB1, 0x4E],                   // struct cut off
+            &[0xDF],                         // reserved marker
+            &[0x91, 0xA1, 0x81, b'a', 0xE0], // reserved marker in a map
+        ];
+        for c in cases {
+            let [new, old, read] = outcomes(c, DEFAULT_MAX_DEPTH);
+            assert_eq!(new, old, "{c:02X?}");
+            assert_eq!(new.0, read.0, "{c:02X?}");
+        }
+        assert!(Decoder::new(&[0x91, 0xD0, 0x02, 0xC3, 0xA9])
+            .skip_value()
+            .is_ok());
+        assert!(matches!(
+            Decoder::new(&[0xA1, 0x81, 0xFF, 0xC0]).skip_value(),
+            Err(Error::InvalidUtf8 { offset: 2 })
+        ));
+    }
 }
