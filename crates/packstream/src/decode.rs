@@ -453,6 +453,69 @@ impl<'a> Decoder<'a> {
         self.skip_checked(1, false, 0)
     }
 
+    /// Skips one map, checking it as [`skip_value`](Self::skip_value)
+    /// does (same errors), and calls `f(key, value position)` for each
+    /// entry, in order: the key's bytes (checked to be UTF-8) and the
+    /// [`position`](Self::position) where its value starts. For finding
+    /// entries in a map while checking it, without allocating.
+    ///
+    /// # Errors
+    /// [`Error::UnexpectedType`] if the next value is not a map; any
+    /// decoding error in it.
+    ///
+    /// ```
+    /// // {"a": 1, "bc": [2]} then null
+    /// let input = [0xA2, 0x81, b'a', 0x01, 0x82, b'b', b'c', 0x91, 0x02, 0xC0];
+    /// let mut d = packstream::Decoder::new(&input);
+    /// let mut seen = Vec::new();
+    /// d.skip_map_entries(|k, at| seen.push((k, at))).unwrap();
+    /// assert_eq!(seen, [(&b"a"[..], 3), (&b"bc"[..], 7)]);
+    /// d.read_null().unwrap();
+    /// assert!(packstream::Decoder::new(&[0xA1, 0x81, 0xFF, 0x01]).skip_map_entries(|_, _| {}).is_err());
+    /// ```
+    pub fn skip_map_entries(&mut self, mut f: impl FnMut(&'a [u8], usize)) -> Result<(), Error> {
+        let start = self.pos;
+        let n = self.read_map_header()?;
+        self.enter(0, start)?;
+        for _ in 0..n {
+            let key = self.checked_key()?;
+            f(key, self.pos);
+            // One-byte values and tiny strings inline.
+            match self.input.get(self.pos) {
+                Some(&m) if m as i8 >= -16 || matches!(m, NULL | FALSE | TRUE) => self.pos += 1,
+                Some(&m) if m & 0xF0 == TINY_STRING => {
+                    let start = self.pos;
+                    self.pos += 1;
+                    self.checked_str(start, (m & 0x0F) as usize)?;
+                }
+                _ => self.skip_checked(1, false, 1)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// A map key's bytes, checked as [`key`](Self::key) does (a string,
+    /// UTF-8), with the same errors, without building a `&str`.
+    #[inline(always)]
+    fn checked_key(&mut self) -> Result<&'a [u8], Error> {
+        let (start, len) = self.str_header()?;
+        self.checked_str(start, len)
+    }
+
+    /// A string's body of `len` bytes, its header at `start`, checked to
+    /// be UTF-8 as [`str_body`](Self::str_body) does, without building a
+    /// `&str`.
+    #[inline(always)]
+    fn checked_str(&mut self, start: usize, len: usize) -> Result<&'a [u8], Error> {
+        let body = self.pos;
+        let b = self.sized_take(start, len)?;
+        if utf8_ok(b) {
+            Ok(b)
+        } else {
+            Err(Error::InvalidUtf8 { offset: body })
+        }
+    }
+
     /// Skips one complete value by its structure only: markers and sizes
     /// are followed, but strings are not checked for UTF-8, map keys not
     /// checked to be strings, and nesting depth is not limited. For bytes
@@ -981,10 +1044,7 @@ impl<'a> Decoder<'a> {
                     continue;
                 }
             };
-            let body = self.pos;
-            if !utf8_ok(self.sized_take(start, len)?) {
-                return Err(Error::InvalidUtf8 { offset: body });
-            }
+            self.checked_str(start, len)?;
         }
     }
 
@@ -1140,8 +1200,59 @@ mod tests {
         bytes
     }
 
+    /// `skip_map_entries` against `skip_value` on input that starts with
+    /// a map marker, and its entries against `read_value_ref`'s.
+    fn map_entries_agree(input: &[u8], depth: usize) -> Result<(), TestCaseError> {
+        if Decoder::new(input).peek_kind().ok() != Some(Kind::Map) {
+            return Ok(());
+        }
+        let mut entries = Vec::new();
+        let mut d = Decoder::new(input).with_max_depth(depth);
+        let r = d.skip_map_entries(|k, at| entries.push((k, at)));
+        let mut skip = Decoder::new(input).with_max_depth(depth);
+        let s = skip.skip_value();
+        prop_assert_eq!(
+            format!("{r:?}"),
+            format!("{s:?}"),
+            "input {:02X?} depth {}",
+            input,
+            depth
+        );
+        prop_assert_eq!(d.pos, skip.pos);
+        if r.is_ok() {
+            let Ok(ValueRef::Map(m)) = Decoder::new(input).read_value_ref() else {
+                return Err(TestCaseError::fail("read_value_ref differs"));
+            };
+            prop_assert_eq!(m.len(), entries.len());
+            for ((k, v), (key, at)) in m.iter().zip(&entries) {
+                prop_assert_eq!(k.as_bytes(), *key);
+                let value = Decoder::new(&input[*at..]).read_value_ref();
+                // By `Debug`: NaN equals NaN.
+                prop_assert_eq!(format!("{value:?}"), format!("{:?}", Ok::<_, Error>(v)));
+            }
+        }
+        Ok(())
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 2048, ..ProptestConfig::default() })]
+
+        #[test]
+        fn map_entries_agree_with_skip(
+            kv in prop::collection::vec(("[a-zé]{0,4}", arb_value()), 0..5),
+            flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..3),
+            cut in any::<prop::sample::Index>(),
+            depth in 0usize..6,
+        ) {
+            let map = Value::Map(kv.into_iter().collect::<Map>());
+            let bytes = map.to_bytes().unwrap();
+            map_entries_agree(&bytes, depth)?;
+            map_entries_agree(&bytes, DEFAULT_MAX_DEPTH)?;
+            let bytes = mutate(bytes, &flips);
+            map_entries_agree(&bytes, DEFAULT_MAX_DEPTH)?;
+            let cut = cut.index(bytes.len() + 1);
+            map_entries_agree(&bytes[..cut], DEFAULT_MAX_DEPTH)?;
+        }
 
         #[test]
         fn skip_agrees_on_values(v in arb_value(), depth in 0usize..20, tail in prop::collection::vec(any::<u8>(), 0..3)) {
