@@ -984,3 +984,116 @@ proptest! {
         prop_assert_eq!(back.tx.tx_metadata, Some(meta));
     }
 }
+
+/// Keys a `SuccessRef` notes on arrival, and some it does not.
+const SUCCESS_KEYS: [&str; 14] = [
+    "has_more",
+    "fields",
+    "qid",
+    "t_first",
+    "result_available_after",
+    "db",
+    "bookmark",
+    "type",
+    "t_last",
+    "result_consumed_after",
+    "stats",
+    "server",
+    "has_mor",
+    "dbx",
+];
+
+fn arb_success_entry() -> impl Strategy<Value = (String, Value)> {
+    (
+        proptest::sample::select(SUCCESS_KEYS.to_vec()).prop_map(str::to_owned),
+        prop_oneof![
+            arb_value(),
+            any::<bool>().prop_map(Value::Boolean),
+            arb_strs().prop_map(|l| Value::List(l.into_iter().map(Value::String).collect())),
+        ],
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1024))]
+
+    /// SUCCESS metadata with keys repeated, known to the arrival index or
+    /// not: every way of reading an entry gives its last occurrence, from
+    /// a decoded message and from kept bytes alike.
+    #[test]
+    fn success_entries_read_their_last_occurrence(
+        entries in proptest::collection::vec(arb_success_entry(), 0..8),
+        pick in proptest::sample::subsequence(SUCCESS_KEYS.to_vec(), 3),
+    ) {
+        let mut raw = Vec::new();
+        packstream::encode::write_map_header(&mut raw, entries.len()).unwrap();
+        for (k, v) in &entries {
+            packstream::encode::write_string(&mut raw, k).unwrap();
+            packstream::encode::write_value(&mut raw, v).unwrap();
+        }
+        let last = |k: &str| entries.iter().rev().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+        let mut body = vec![0xB1, 0x70];
+        body.extend_from_slice(&raw);
+        let ResponseRef::Success(arrived) = ResponseRef::decode(&body, Version::V5_4).unwrap() else {
+            panic!("not a SUCCESS");
+        };
+        let owned = Response::decode(&body, Version::V5_4).unwrap();
+        let Response::Success(owned) = owned else { panic!("not a SUCCESS") };
+        for s in [arrived, SuccessRef::from_kept(&raw), SuccessRef::from_map_bytes(&raw).unwrap()] {
+            prop_assert_eq!(s.raw(), &raw[..]);
+            for k in SUCCESS_KEYS {
+                prop_assert_eq!(s.get_value(k), last(k), "key {}", k);
+                prop_assert_eq!(s.get_value(k), owned.metadata.get(k).cloned());
+            }
+            prop_assert_eq!(s.has_more(), owned.has_more());
+            prop_assert_eq!(s.fields(), owned.fields());
+            prop_assert_eq!(s.qid(), owned.qid());
+            prop_assert_eq!(s.bookmark(), owned.bookmark());
+            prop_assert_eq!(s.db(), owned.db());
+            let [a, b, c] = [pick[0], pick[1], pick[2]];
+            let found = s.value_decoders([a, b, c]).map(|d| d.and_then(|mut d| d.read_value().ok()));
+            prop_assert_eq!(found, [last(a), last(b), last(c)]);
+            let found = s.value_decoders(["fields", "qid", "t_first", "db"]).map(|d| d.and_then(|mut d| d.read_value().ok()));
+            prop_assert_eq!(found, [last("fields"), last("qid"), last("t_first"), last("db")]);
+        }
+    }
+
+    /// A SUCCESS whose metadata is broken anywhere is a typed error.
+    #[test]
+    fn success_with_broken_metadata_is_an_error(
+        entries in proptest::collection::vec(arb_success_entry(), 1..6),
+        idx in any::<prop::sample::Index>(),
+        bad in prop_oneof![Just(0x81u8), Just(0xFF), Just(0xC3), Just(0xDF), Just(0xA1)],
+    ) {
+        let mut body = vec![0xB1, 0x70];
+        packstream::encode::write_map_header(&mut body, entries.len()).unwrap();
+        for (k, v) in &entries {
+            packstream::encode::write_string(&mut body, k).unwrap();
+            packstream::encode::write_value(&mut body, v).unwrap();
+        }
+        let i = 2 + idx.index(body.len() - 2);
+        body[i] = bad;
+        // The owned decoding is the reference: both accept or both reject.
+        let owned = Response::decode(&body, Version::V5_4);
+        let arrived = ResponseRef::decode(&body, Version::V5_4);
+        prop_assert_eq!(owned.is_ok(), arrived.is_ok(), "{:02X?}: {:?} / {:?}", body, owned, arrived);
+        if let (Ok(Response::Success(o)), Ok(ResponseRef::Success(a))) = (owned, arrived) {
+            prop_assert_eq!(a.to_success(), o);
+        }
+    }
+}
+
+#[test]
+fn success_with_non_utf8_or_non_string_key_is_an_error() {
+    // {"bookmark": "\xFF"}, {1: 1}, {"\xC3": 1}
+    for body in [
+        cat(&[&[0xB1, 0x70, 0xA1], &s("bookmark"), &[0x81, 0xFF]]),
+        vec![0xB1, 0x70, 0xA1, 0x01, 0x01],
+        vec![0xB1, 0x70, 0xA1, 0x81, 0xC3, 0x01],
+    ] {
+        assert!(
+            ResponseRef::decode(&body, Version::V5_4).is_err(),
+            "{body:02X?}"
+        );
+    }
+}

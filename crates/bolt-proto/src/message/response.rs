@@ -169,7 +169,10 @@ impl Success {
 /// body: entries are found and decoded when asked for, so the common ones
 /// (`has_more`, `fields`, `qid`, `bookmark`, `db`...) cost no allocation.
 /// The map was checked when the message was decoded; a key sent twice
-/// reads as its last value (as in the owned [`Success`]).
+/// reads as its last value (as in the owned [`Success`]). Where the
+/// values of the keys drivers read (`has_more`, `fields`, `bookmark`,
+/// `db`, `t_last`...) start is noted in the same pass, so reading them
+/// does not walk the map again; other keys are found by a walk.
 ///
 /// ```
 /// use bolt_proto::message::{ResponseRef, Success};
@@ -186,11 +189,70 @@ impl Success {
 /// assert_eq!(r.fields(), Some(vec!["n"]));
 /// assert_eq!(r.to_success(), s);
 /// ```
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 pub struct SuccessRef<'a> {
     /// The whole encoded map, header included.
     raw: &'a [u8],
+    /// Where the value of each of [`KNOWN`] starts in `raw` (its last
+    /// occurrence), 0 if absent (the map header is at 0); unused if
+    /// `raw` is too long for `u32` offsets.
+    at: [u32; KNOWN.len()],
 }
+
+impl PartialEq for SuccessRef<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        // `at` is derived from `raw`.
+        self.raw == other.raw
+    }
+}
+
+impl Eq for SuccessRef<'_> {}
+
+/// The keys whose value positions a [`SuccessRef`] notes when it is made.
+const KNOWN: [&str; 11] = [
+    "has_more",
+    "fields",
+    "qid",
+    "t_first",
+    "result_available_after",
+    "db",
+    "bookmark",
+    "type",
+    "t_last",
+    "result_consumed_after",
+    "stats",
+];
+
+/// The index of `key` in [`KNOWN`]: by length, then by fixed-size
+/// compares (no `memcmp` call).
+#[inline]
+fn known(key: &[u8]) -> Option<usize> {
+    #[inline(always)]
+    fn is<const N: usize>(key: &[u8], want: &[u8; N]) -> bool {
+        key.first_chunk::<N>() == Some(want)
+    }
+    let i = match key.len() {
+        8 if is(key, b"has_more") => 0,
+        6 if is(key, b"fields") => 1,
+        3 if is(key, b"qid") => 2,
+        7 if is(key, b"t_first") => 3,
+        22 if is(key, b"result_available_after") => 4,
+        2 if is(key, b"db") => 5,
+        8 if is(key, b"bookmark") => 6,
+        4 if is(key, b"type") => 7,
+        6 if is(key, b"t_last") => 8,
+        21 if is(key, b"result_consumed_after") => 9,
+        5 if is(key, b"stats") => 10,
+        _ => return None,
+    };
+    Some(i)
+}
+
+const HAS_MORE: usize = 0;
+const FIELDS: usize = 1;
+const QID: usize = 2;
+const DB: usize = 5;
+const BOOKMARK: usize = 6;
 
 impl std::fmt::Debug for SuccessRef<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -202,7 +264,10 @@ impl std::fmt::Debug for SuccessRef<'_> {
 
 impl Default for SuccessRef<'_> {
     fn default() -> Self {
-        SuccessRef { raw: &[0xA0] }
+        SuccessRef {
+            raw: &[0xA0],
+            at: [0; KNOWN.len()],
+        }
     }
 }
 
@@ -222,12 +287,44 @@ impl<'a> SuccessRef<'a> {
                 })
             }
         }
-        dec.skip_value()?;
+        let mut at = [0u32; KNOWN.len()];
+        dec.skip_map_entries(|k, pos| {
+            if let Some(i) = known(k) {
+                // Too long for `u32`: `at` is not used (see `indexed`).
+                at[i] = u32::try_from(pos - start).unwrap_or(0);
+            }
+        })?;
         let used = dec.position() - start;
         dec.finish()?;
         Ok(SuccessRef {
             raw: rest.get(..used).unwrap_or_default(),
+            at,
         })
+    }
+
+    /// Whether `at` holds the known keys' positions (`raw` fits `u32`
+    /// offsets).
+    #[inline]
+    fn indexed(&self) -> bool {
+        u32::try_from(self.raw.len()).is_ok()
+    }
+
+    /// A decoder on the value of the known key `i` (see [`KNOWN`]).
+    #[inline]
+    fn known_decoder(&self, i: usize) -> Option<Decoder<'a>> {
+        if !self.indexed() {
+            return self.value_decoder_scan(KNOWN.get(i)?.as_bytes());
+        }
+        match *self.at.get(i)? {
+            0 => None,
+            p => self.raw.get(p as usize..).map(Decoder::new),
+        }
+    }
+
+    /// A decoder on the value of `key`, found by walking the map.
+    fn value_decoder_scan(&self, key: &[u8]) -> Option<Decoder<'a>> {
+        let at = find_entry(self.raw, key)?;
+        Some(Decoder::new(self.raw.get(at..)?))
     }
 
     /// Reads an encoded metadata map (header included), checking it.
@@ -253,7 +350,17 @@ impl<'a> SuccessRef<'a> {
     /// assert_eq!(SuccessRef::from_kept(&[0xA1, 0x81]).qid(), None);
     /// ```
     pub fn from_kept(raw: &'a [u8]) -> SuccessRef<'a> {
-        SuccessRef { raw }
+        let mut at = [0u32; KNOWN.len()];
+        let ok = scan_entries(raw, |k, pos| {
+            if let Some(i) = known(k) {
+                at[i] = u32::try_from(pos).unwrap_or(0);
+            }
+        });
+        if ok.is_none() {
+            // Not a well-formed map: every entry reads as missing.
+            at = [0; KNOWN.len()];
+        }
+        SuccessRef { raw, at }
     }
 
     /// The encoded metadata map, header included (to keep it past the
@@ -277,8 +384,10 @@ impl<'a> SuccessRef<'a> {
     /// assert!(s.value_decoder("x").is_none());
     /// ```
     pub fn value_decoder(&self, key: &str) -> Option<Decoder<'a>> {
-        let at = find_entry(self.raw, key.as_bytes())?;
-        Some(Decoder::new(self.raw.get(at..)?))
+        match known(key.as_bytes()) {
+            Some(i) => self.known_decoder(i),
+            None => self.value_decoder_scan(key.as_bytes()),
+        }
     }
 
     /// Decoders positioned on the values of several `keys` (each its last
@@ -290,6 +399,23 @@ impl<'a> SuccessRef<'a> {
     /// assert_eq!((b.unwrap().read_int().unwrap(), x.is_none(), a.unwrap().read_int().unwrap()), (2, true, 1));
     /// ```
     pub fn value_decoders<const N: usize>(&self, keys: [&str; N]) -> [Option<Decoder<'a>>; N] {
+        if self.indexed() {
+            // Plain loops: `array::map` is not inlined here.
+            let mut out = [const { None }; N];
+            let mut all_known = true;
+            for (o, k) in out.iter_mut().zip(keys) {
+                match known(k.as_bytes()) {
+                    Some(i) => *o = self.known_decoder(i),
+                    None => {
+                        all_known = false;
+                        break;
+                    }
+                }
+            }
+            if all_known {
+                return out;
+            }
+        }
         let mut at = [None; N];
         let complete = scan_entries(self.raw, |k, v| {
             for (i, want) in keys.iter().enumerate() {
@@ -370,7 +496,10 @@ impl<'a> SuccessRef<'a> {
     /// assert!(!bolt_proto::message::SuccessRef::default().has_more());
     /// ```
     pub fn has_more(&self) -> bool {
-        matches!(self.get("has_more"), Some(ValueRef::Boolean(true)))
+        match self.known_decoder(HAS_MORE) {
+            Some(mut d) => d.read_bool().unwrap_or(false),
+            None => false,
+        }
     }
 
     /// `fields` of a RUN: the column names (`None` if absent or not all
@@ -380,7 +509,7 @@ impl<'a> SuccessRef<'a> {
     /// assert_eq!(bolt_proto::message::SuccessRef::default().fields(), None);
     /// ```
     pub fn fields(&self) -> Option<Vec<&'a str>> {
-        let mut dec = self.value_decoder("fields")?;
+        let mut dec = self.known_decoder(FIELDS)?;
         if dec.peek_kind().ok()? != Kind::List {
             return None;
         }
@@ -398,7 +527,10 @@ impl<'a> SuccessRef<'a> {
     /// assert_eq!(bolt_proto::message::SuccessRef::default().qid(), None);
     /// ```
     pub fn qid(&self) -> Option<i64> {
-        self.int("qid")
+        match self.known_decoder(QID)?.read_value_ref().ok()? {
+            ValueRef::Integer(i) => Some(i),
+            _ => None,
+        }
     }
 
     /// `bookmark` after a commit.
@@ -407,7 +539,7 @@ impl<'a> SuccessRef<'a> {
     /// assert_eq!(bolt_proto::message::SuccessRef::default().bookmark(), None);
     /// ```
     pub fn bookmark(&self) -> Option<&'a str> {
-        self.str("bookmark")
+        self.known_decoder(BOOKMARK)?.read_str().ok()
     }
 
     /// `db` (4.0+: the database used; 5.8: the resolved home database).
@@ -416,7 +548,7 @@ impl<'a> SuccessRef<'a> {
     /// assert_eq!(bolt_proto::message::SuccessRef::default().db(), None);
     /// ```
     pub fn db(&self) -> Option<&'a str> {
-        self.str("db")
+        self.known_decoder(DB)?.read_str().ok()
     }
 
     /// The whole metadata map, owned.
