@@ -279,7 +279,7 @@ impl<'a> Decoder<'a> {
     /// assert_eq!(d.read_str_bytes().unwrap(), b"hi");
     /// assert_eq!(d.position(), 3);
     /// ```
-    #[inline]
+    #[inline(always)]
     pub fn read_str_bytes(&mut self) -> Result<&'a [u8], Error> {
         let (start, len) = self.str_header()?;
         self.sized_take(start, len)

@@ -339,9 +339,10 @@ impl<'a> SuccessRef<'a> {
     }
 
     /// Wraps metadata bytes kept from [`raw`](Self::raw) without checking
-    /// them again (they were checked when the message was decoded).
-    /// Bytes from elsewhere that are not a well-formed map read as
-    /// missing entries: never a panic.
+    /// them again (they were checked when the message was decoded): one
+    /// walk by structure only notes where the common entries are, so make
+    /// one and read several entries from it. Bytes from elsewhere that are
+    /// not a well-formed map read as missing entries: never a panic.
     ///
     /// ```
     /// use bolt_proto::message::SuccessRef;
