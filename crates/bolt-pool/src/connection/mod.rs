@@ -156,6 +156,9 @@ pub struct Connection {
     /// A pool found the connection fit to keep as it took it back, just
     /// before handing it to bb8 (whose check follows at once).
     return_checked: bool,
+    /// What the layer above keeps with this connection (see
+    /// [`user_data_mut`](Connection::user_data_mut)).
+    user_data: Option<Box<dyn std::any::Any + Send + Sync>>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -480,6 +483,23 @@ impl Connection {
     /// ```
     pub fn utc_patch(&self) -> bool {
         self.utc_patch
+    }
+
+    /// Data the layer above keeps with this connection for as long as it
+    /// lives (`None` on a new one): what it derives from the connection
+    /// once and reuses for every unit of work on it, e.g. a driver's view
+    /// of the server. The pool never reads it.
+    ///
+    /// ```no_run
+    /// # fn demo(conn: &mut bolt_pool::Connection) {
+    /// let data = conn.user_data_mut().get_or_insert_with(|| Box::new(0u64));
+    /// if let Some(uses) = data.downcast_mut::<u64>() {
+    ///     *uses += 1;
+    /// }
+    /// # }
+    /// ```
+    pub fn user_data_mut(&mut self) -> &mut Option<Box<dyn std::any::Any + Send + Sync>> {
+        &mut self.user_data
     }
 
     /// When the connection was opened.

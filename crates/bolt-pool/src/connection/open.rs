@@ -366,6 +366,7 @@ impl Connection {
             authenticated_at: now,
             swallow: 0,
             return_checked: false,
+            user_data: None,
         };
 
         // Authentication, in one write.

@@ -36,7 +36,7 @@ use crate::error::Error;
 use crate::query::{EagerResult, Query};
 use crate::record::Record;
 use crate::session::slot::{
-    closed, encoded_params, repeat_error, set_bookmark, Slot, TxContext, TxState,
+    closed, conn_cache, encoded_params, repeat_error, set_bookmark, Slot, TxContext, TxState,
 };
 use crate::value::wire::KeyCache;
 
@@ -274,6 +274,7 @@ pub(crate) async fn start<'a>(
         s.on_success(db);
     }
     let conn = s.conn.as_mut().ok_or_else(closed)?;
+    let prev_keys = conn_cache(conn).and_then(|c| c.keys.take());
     let run_meta = match lost {
         Some(e) => Err(e),
         None => conn.recv_ref().await,
@@ -295,7 +296,7 @@ pub(crate) async fn start<'a>(
         ResponseRef::Success(ok) => Some(RunMeta::read(
             &ok,
             autocommit && version.has_home_db_resolution(),
-            s.keys.as_ref(),
+            prev_keys.as_ref(),
         )),
         ResponseRef::Failure(f) => {
             failure = failure.or(Some(from_failure(f)));
@@ -329,7 +330,9 @@ pub(crate) async fn start<'a>(
     if db.is_some() {
         s.resolved_db = db;
     }
-    s.keys = Some(Arc::clone(&keys));
+    if let Some(c) = s.conn.as_mut().and_then(conn_cache) {
+        c.keys = Some(Arc::clone(&keys));
+    }
     drop(guard);
     let mut inner = Inner {
         link,

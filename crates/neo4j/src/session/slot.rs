@@ -76,15 +76,31 @@ pub(crate) struct Slot {
     /// Where security failures of this connection are reported (the
     /// driver's auth token manager, when the connection uses its token).
     pub(crate) auth: AuthHook,
-    /// The server of the last result, shared by the results (and
-    /// summaries) of later queries on the same server.
-    server: Option<Arc<ServerInfo>>,
     /// The metadata of the last BEGIN / auto-commit RUN, kept so the next
     /// one reuses its buffers (see [`TxContext::fill`]).
     pub(crate) extra: TxExtra,
+}
+
+/// What the driver keeps with each pooled connection (its
+/// [`user_data_mut`](bolt_pool::Connection::user_data_mut)): made once,
+/// shared by the results of every query on it, whichever session runs it.
+#[derive(Default)]
+pub(crate) struct ConnCache {
+    /// The connection's server, for results and summaries.
+    server: Option<Arc<ServerInfo>>,
     /// The keys of the last result, shared by the next one when RUN names
-    /// the same.
+    /// the same (a query run again).
     pub(crate) keys: Option<Arc<[String]>>,
+}
+
+/// The connection's [`ConnCache`], made on first use (`None` only if the
+/// connection holds another type's data, which nothing here puts there).
+pub(crate) fn conn_cache(conn: &mut PooledConnection) -> Option<&mut ConnCache> {
+    let data = conn.user_data_mut();
+    if data.is_none() {
+        *data = Some(Box::<ConnCache>::default());
+    }
+    data.as_mut().and_then(|d| d.downcast_mut::<ConnCache>())
 }
 
 /// Notes the bookmark `b` of a commit as the slot's `new_bookmark`,
@@ -247,31 +263,24 @@ fn legacy(query: &str, bookmarks: &[String]) -> Request {
 }
 
 impl Slot {
-    /// The held connection's server, for a result: the one of the last
-    /// result when it is the same (no copy of its address and agent per
-    /// query).
+    /// The held connection's server, for a result: made once per
+    /// connection and shared by the results (and summaries) of every
+    /// query on it.
     pub(crate) fn server_info(&mut self) -> Result<Arc<ServerInfo>, Error> {
-        let conn = self
-            .conn
-            .as_ref()
-            .ok_or_else(|| Error::Usage("the transaction is closed".into()))?;
-        let v = conn.version();
-        let (address, agent) = (conn.address(), conn.server_agent());
-        if let Some(info) = &self.server {
-            if info.protocol_version == (v.major, v.minor)
-                && info.address.port() == address.port()
-                && info.address.host() == address.host()
-                && info.agent == agent
-            {
-                return Ok(Arc::clone(info));
-            }
+        let conn = self.conn.as_mut().ok_or_else(closed)?;
+        if let Some(info) = conn_cache(conn).and_then(|c| c.server.as_ref()) {
+            return Ok(Arc::clone(info));
         }
+        let v = conn.version();
+        let address = conn.address();
         let info = Arc::new(ServerInfo {
             address: ServerAddress::new(address.host(), address.port()),
-            agent: agent.to_owned(),
+            agent: conn.server_agent().to_owned(),
             protocol_version: (v.major, v.minor),
         });
-        self.server = Some(Arc::clone(&info));
+        if let Some(c) = conn_cache(conn) {
+            c.server = Some(Arc::clone(&info));
+        }
         Ok(info)
     }
 
