@@ -145,6 +145,9 @@ struct Pending {
     kind: RequestKind,
     /// PULL/DISCARD of everything (`n` = -1).
     all: bool,
+    /// The predicted state once this request (and every one before it)
+    /// has succeeded: the fold of `predict` from the confirmed state.
+    after: Sim,
 }
 
 /// The server's state in detail: the state and the number of open results.
@@ -424,7 +427,6 @@ impl ClientState {
                 version,
             });
         }
-        let p = Pending { kind, all };
         if kind == RequestKind::Goodbye {
             // No response comes: the connection is closed from here on.
             self.confirmed = Sim::at(ServerState::Defunct);
@@ -436,7 +438,13 @@ impl ClientState {
         if kind == RequestKind::Reset {
             self.resets += 1;
         }
+        let mut p = Pending {
+            kind,
+            all,
+            after: self.predicted,
+        };
         self.predicted = self.predicted.predict(p, version);
+        p.after = self.predicted;
         self.pending.push_back(p);
         Ok(())
     }
@@ -589,11 +597,17 @@ impl ClientState {
             self.resets = self.resets.saturating_sub(1);
         }
         self.confirmed = next;
-        // Re-predict from what is now known.
-        self.predicted = self
-            .pending
-            .iter()
-            .fold(self.confirmed, |s, &p| s.predict(p, self.version));
+        // The usual case: the answer was the one predicted, so the
+        // predictions after it stand. Otherwise re-predict from what is
+        // now known.
+        if next != p.after {
+            let mut s = next;
+            for q in self.pending.iter_mut() {
+                s = s.predict(*q, self.version);
+                q.after = s;
+            }
+            self.predicted = s;
+        }
         Ok(p.kind)
     }
 }

@@ -249,3 +249,69 @@ fn unexpected_responses() {
     st.on_response(&ok()).unwrap();
     assert_eq!(st.state(), ServerState::Ready);
 }
+
+/// The predictions kept per pending request (`Pending::after`, updated
+/// only when an answer was not the predicted one) always equal a fresh
+/// fold of `predict` from the confirmed state, whatever is sent and
+/// answered.
+mod kept_predictions {
+    use super::*;
+    use crate::message::Discard;
+    use proptest::prelude::*;
+
+    fn fresh(st: &ClientState) -> (Vec<Sim>, Sim) {
+        let mut s = st.confirmed;
+        let afters = st
+            .pending
+            .iter()
+            .map(|&p| {
+                s = s.predict(p, st.version);
+                s
+            })
+            .collect();
+        (afters, s)
+    }
+
+    fn request(i: u8) -> Request {
+        match i % 9 {
+            0 => run(),
+            1 => pull(-1),
+            2 => pull(10),
+            3 => Request::Discard(Discard::n(-1)),
+            4 => Request::Begin(Begin::default()),
+            5 => Request::Commit,
+            6 => Request::Rollback,
+            7 => Request::Reset,
+            _ => Request::Hello(Hello::new("x")),
+        }
+    }
+
+    fn response(i: u8) -> Response {
+        match i % 4 {
+            0 => ok(),
+            1 => more(),
+            2 => fail(),
+            _ => Response::Ignored,
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn equal_a_fresh_fold(steps in proptest::collection::vec((any::<bool>(), any::<u8>()), 0..60),
+                              v in 0usize..3) {
+            let version = [Version::V4_4, Version::V5_4, Version::V3_0][v];
+            let mut st = ready(version);
+            for (send, i) in steps {
+                if send {
+                    let _ = st.on_send(&request(i));
+                } else {
+                    let _ = st.on_response(&response(i));
+                }
+                let (afters, predicted) = fresh(&st);
+                let kept: Vec<Sim> = st.pending.iter().map(|p| p.after).collect();
+                prop_assert_eq!(kept, afters);
+                prop_assert_eq!(st.predicted, predicted);
+            }
+        }
+    }
+}
