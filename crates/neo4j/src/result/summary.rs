@@ -514,6 +514,15 @@ pub struct ResultSummary {
     had_record: bool,
     /// Whether RUN named any columns.
     has_keys: bool,
+    /// What is read from `meta` on first use.
+    lazy: OnceLock<Box<Lazy>>,
+}
+
+/// The parts of a summary read from its metadata on first use. Boxed
+/// (allocated on the first such read): most summaries are never asked,
+/// and a summary is moved whole on every query.
+#[derive(Clone, Default)]
+struct Lazy {
     statuses: OnceLock<Statuses>,
     plan: OnceLock<Option<Value>>,
     profile: OnceLock<Option<Value>>,
@@ -741,14 +750,16 @@ impl ResultSummary {
             ctx,
             had_record,
             has_keys: run.has_keys,
-            statuses: OnceLock::new(),
-            plan: OnceLock::new(),
-            profile: OnceLock::new(),
+            lazy: OnceLock::new(),
         })
     }
 
+    fn lazy(&self) -> &Lazy {
+        self.lazy.get_or_init(Box::default)
+    }
+
     fn statuses(&self) -> &Statuses {
-        self.statuses.get_or_init(|| {
+        self.lazy().statuses.get_or_init(|| {
             build_statuses(
                 meta_view(&self.meta),
                 self.ctx,
@@ -805,7 +816,8 @@ impl ResultSummary {
     /// # Ok(()) }
     /// ```
     pub fn plan(&self) -> Option<&Value> {
-        self.plan
+        self.lazy()
+            .plan
             .get_or_init(|| {
                 meta_view(&self.meta)
                     .get_value("plan")
@@ -823,7 +835,8 @@ impl ResultSummary {
     /// # Ok(()) }
     /// ```
     pub fn profile(&self) -> Option<&Value> {
-        self.profile
+        self.lazy()
+            .profile
             .get_or_init(|| {
                 meta_view(&self.meta)
                     .get_value("profile")
