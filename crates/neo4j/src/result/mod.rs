@@ -16,7 +16,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use bolt_proto::message::{Pull, Request, ResponseRef, Run, SuccessRef};
+use bolt_proto::message::{Pull, Request, ResponseRef, Run, SuccessRef, TxExtra};
 use bolt_proto::structure::StructCtx;
 use futures_util::future::BoxFuture;
 use futures_util::{FutureExt, Stream};
@@ -224,26 +224,23 @@ pub(crate) async fn start<'a>(
     let conn = s.conn.as_mut().ok_or_else(closed)?;
     let version = conn.version();
     let ctx = conn.struct_ctx();
-    let mut run = Run {
-        encoded_parameters: encoded_params(query.params(), conn)?,
-        ..Run::default()
-    };
-    if let Some(cx) = cx {
-        if version.has_hello() {
-            cx.fill(&mut s.extra, ctx)?;
-            run.tx = std::mem::take(&mut s.extra);
+    let params = encoded_params(query.params(), conn)?;
+    // The slot's RUN message, reused: filled in place (the text lent by
+    // the query, the metadata's strings overwritten), encoded, emptied.
+    let req = s.run.get_or_insert_with(|| Request::Run(Run::default()));
+    if let Request::Run(run) = &mut *req {
+        match cx.filter(|_| version.has_hello()) {
+            Some(cx) => cx.fill(&mut run.tx, ctx)?,
+            None if !run.tx.is_empty() => run.tx = TxExtra::default(),
+            None => {}
         }
+        run.encoded_parameters = params;
+        run.query = query.take_text();
     }
-    // The text is lent to the message, not copied; so is the slot's
-    // metadata. Both are taken back once encoded.
-    run.query = query.take_text();
-    let run = Request::Run(run);
-    let queued = conn.queue(&run);
-    if let Request::Run(run) = run {
-        query.put_text(run.query);
-        if autocommit && version.has_hello() {
-            s.extra = run.tx;
-        }
+    let queued = conn.queue(req);
+    if let Request::Run(run) = &mut *req {
+        query.put_text(std::mem::take(&mut run.query));
+        run.encoded_parameters = None;
     }
     queued?;
     let n = if version.has_pull_n() { fetch_size } else { -1 };

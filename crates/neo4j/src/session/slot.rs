@@ -76,9 +76,13 @@ pub(crate) struct Slot {
     /// Where security failures of this connection are reported (the
     /// driver's auth token manager, when the connection uses its token).
     pub(crate) auth: AuthHook,
-    /// The metadata of the last BEGIN / auto-commit RUN, kept so the next
-    /// one reuses its buffers (see [`TxContext::fill`]).
+    /// The metadata of the last BEGIN, kept so the next one reuses its
+    /// buffers (see [`TxContext::fill`]).
     pub(crate) extra: TxExtra,
+    /// The last RUN, kept so the next one is filled in place (no move of
+    /// the message, its metadata's buffers reused); always a
+    /// `Request::Run`, emptied of its text and parameters once encoded.
+    pub(crate) run: Option<Request>,
 }
 
 /// What the driver keeps with each pooled connection (its
