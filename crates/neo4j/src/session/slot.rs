@@ -76,9 +76,10 @@ pub(crate) struct Slot {
     /// Where security failures of this connection are reported (the
     /// driver's auth token manager, when the connection uses its token).
     pub(crate) auth: AuthHook,
-    /// The metadata of the last BEGIN, kept so the next one reuses its
-    /// buffers (see [`TxContext::fill`]).
-    pub(crate) extra: TxExtra,
+    /// The last BEGIN, kept so the next one is filled in place (its
+    /// metadata's buffers reused, see [`TxContext::fill`]); always a
+    /// `Request::Begin`.
+    begin: Option<Request>,
     /// The last RUN, kept so the next one is filled in place (no move of
     /// the message, its metadata's buffers reused); always a
     /// `Request::Run`, emptied of its text and parameters once encoded.
@@ -332,15 +333,13 @@ impl Slot {
         if modern {
             self.queue_telemetry()?;
             let conn = self.conn.as_mut().ok_or_else(closed)?;
-            cx.fill(&mut self.extra, conn.struct_ctx())?;
-            let begin = Request::Begin(Begin {
-                tx: std::mem::take(&mut self.extra),
-            });
-            let queued = conn.queue(&begin);
-            if let Request::Begin(b) = begin {
-                self.extra = b.tx;
+            let req = self
+                .begin
+                .get_or_insert_with(|| Request::Begin(Begin::default()));
+            if let Request::Begin(b) = &mut *req {
+                cx.fill(&mut b.tx, conn.struct_ctx())?;
             }
-            queued?;
+            conn.queue(req)?;
             self.pre_responses += 1;
         } else {
             let conn = self.conn()?;
