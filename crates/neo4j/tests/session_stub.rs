@@ -404,3 +404,94 @@ async fn an_undecodable_record_breaks_a_connection_the_stream_still_holds() {
     s.close().await.unwrap();
     d.close().await;
 }
+
+/// The RUN and BEGIN messages are kept with the pooled connection and
+/// filled in place for the next unit of work, whichever session runs it:
+/// a later session must send its own settings, none of an earlier one's.
+#[tokio::test]
+async fn a_reused_connection_sends_each_sessions_own_settings() {
+    let m = start(Version::V5_0, default_answer).await;
+    let d = bolt_driver(&m, config().with_max_connection_pool_size(1));
+    let with_all = neo4j::TransactionConfig::new()
+        .with_timeout(Duration::from_secs(7))
+        .with_metadata(params! {"app" => "a"});
+    // Session 1: database, impersonation, timeout and metadata; an
+    // auto-commit query and an explicit transaction.
+    let mut s1 = d.session(
+        SessionConfig::new()
+            .with_database("db1")
+            .with_impersonated_user("alice"),
+    );
+    s1.run_with_config(neo4j::Query::new("RETURN 1"), with_all.clone())
+        .await
+        .unwrap()
+        .consume()
+        .await
+        .unwrap();
+    let mut tx = s1.begin_transaction(with_all).await.unwrap();
+    tx.run("RETURN 1", params! {})
+        .await
+        .unwrap()
+        .consume()
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    s1.close().await.unwrap();
+    // Session 2 on the same (only) connection: none of it.
+    let mut s2 = d.session(SessionConfig::new().with_database("db2"));
+    run_consumed(&mut s2, "RETURN 2").await;
+    let mut tx = s2
+        .begin_transaction(neo4j::TransactionConfig::new())
+        .await
+        .unwrap();
+    tx.run("RETURN 3", params! {})
+        .await
+        .unwrap()
+        .consume()
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    s2.close().await.unwrap();
+
+    let sent = m.requests();
+    assert!(
+        sent.iter().all(|(conn, _)| *conn == sent[0].0),
+        "one connection"
+    );
+    let extras: Vec<_> = sent
+        .iter()
+        .filter_map(|(_, r)| match r {
+            Request::Run(run) if run.query != "RETURN 1" || run.tx.db.is_some() => {
+                Some(("RUN", run.query.clone(), run.tx.clone()))
+            }
+            Request::Begin(b) => Some(("BEGIN", String::new(), b.tx.clone())),
+            _ => None,
+        })
+        .collect();
+    // Session 1: RUN (auto-commit), BEGIN; session 2: RUN, BEGIN (the RUNs
+    // inside transactions carry no metadata).
+    let firsts: Vec<_> = extras.iter().filter(|(_, _, tx)| tx.db.is_some()).collect();
+    assert_eq!(firsts.len(), 4, "{extras:?}");
+    for (kind, _, tx) in &firsts[..2] {
+        assert_eq!(tx.db.as_deref(), Some("db1"), "{kind}");
+        assert_eq!(tx.imp_user.as_deref(), Some("alice"), "{kind}");
+        assert_eq!(tx.tx_timeout, Some(7000), "{kind}");
+        // Decoded by the stub: the metadata arrives as a map.
+        assert!(tx.tx_metadata.is_some(), "{kind}");
+    }
+    for (kind, _, tx) in &firsts[2..] {
+        assert_eq!(tx.db.as_deref(), Some("db2"), "{kind}");
+        assert_eq!(tx.imp_user, None, "{kind}");
+        assert_eq!(tx.tx_timeout, None, "{kind}");
+        assert!(tx.encoded_tx_metadata.is_none(), "{kind}");
+        assert!(tx.tx_metadata.is_none(), "{kind}");
+    }
+    // The RUNs inside the transactions carry no transaction metadata.
+    for (_, r) in &sent {
+        if let Request::Run(run) = r {
+            if run.query == "RETURN 1" && run.tx.db.is_none() || run.query == "RETURN 3" {
+                assert!(run.tx.is_empty(), "{:?}", run.tx);
+            }
+        }
+    }
+}

@@ -225,9 +225,12 @@ pub(crate) async fn start<'a>(
     let version = conn.version();
     let ctx = conn.struct_ctx();
     let params = encoded_params(query.params(), conn)?;
-    // The slot's RUN message, reused: filled in place (the text lent by
-    // the query, the metadata's strings overwritten), encoded, emptied.
-    let req = s.run.get_or_insert_with(|| Request::Run(Run::default()));
+    // The connection's RUN message, reused: lent out, filled in place (the
+    // text lent by the query, the metadata's strings overwritten),
+    // encoded, emptied and given back.
+    let mut req = conn_cache(conn)
+        .and_then(|c| c.run.take())
+        .unwrap_or_else(|| Box::new(Request::Run(Run::default())));
     if let Request::Run(run) = &mut *req {
         match cx.filter(|_| version.has_hello()) {
             Some(cx) => cx.fill(&mut run.tx, ctx)?,
@@ -237,10 +240,13 @@ pub(crate) async fn start<'a>(
         run.encoded_parameters = params;
         run.query = query.take_text();
     }
-    let queued = conn.queue(req);
+    let queued = conn.queue(&req);
     if let Request::Run(run) = &mut *req {
         query.put_text(std::mem::take(&mut run.query));
         run.encoded_parameters = None;
+    }
+    if let Some(c) = conn_cache(conn) {
+        c.run = Some(req);
     }
     queued?;
     let n = if version.has_pull_n() { fetch_size } else { -1 };

@@ -76,14 +76,6 @@ pub(crate) struct Slot {
     /// Where security failures of this connection are reported (the
     /// driver's auth token manager, when the connection uses its token).
     pub(crate) auth: AuthHook,
-    /// The last BEGIN, kept so the next one is filled in place (its
-    /// metadata's buffers reused, see [`TxContext::fill`]); always a
-    /// `Request::Begin`.
-    begin: Option<Request>,
-    /// The last RUN, kept so the next one is filled in place (no move of
-    /// the message, its metadata's buffers reused); always a
-    /// `Request::Run`, emptied of its text and parameters once encoded.
-    pub(crate) run: Option<Request>,
 }
 
 /// What the driver keeps with each pooled connection (its
@@ -96,6 +88,15 @@ pub(crate) struct ConnCache {
     /// The keys of the last result, shared by the next one when RUN names
     /// the same (a query run again).
     pub(crate) keys: Option<Arc<[String]>>,
+    /// The last BEGIN, kept so the next one is filled in place (its
+    /// metadata's buffers reused, see [`TxContext::fill`], which sets
+    /// every field a session's config decides); always a
+    /// `Request::Begin`. Kept here, not in the session, so that a new
+    /// session reuses it and sessions stay small to move.
+    begin: Option<Box<Request>>,
+    /// The last RUN, kept likewise; always a `Request::Run`, emptied of
+    /// its text and parameters once encoded.
+    pub(crate) run: Option<Box<Request>>,
 }
 
 /// The connection's [`ConnCache`], made on first use (`None` only if the
@@ -333,13 +334,19 @@ impl Slot {
         if modern {
             self.queue_telemetry()?;
             let conn = self.conn.as_mut().ok_or_else(closed)?;
-            let req = self
-                .begin
-                .get_or_insert_with(|| Request::Begin(Begin::default()));
+            // The connection's BEGIN, lent out while it is filled and
+            // queued.
+            let mut req = conn_cache(conn)
+                .and_then(|c| c.begin.take())
+                .unwrap_or_else(|| Box::new(Request::Begin(Begin::default())));
             if let Request::Begin(b) = &mut *req {
                 cx.fill(&mut b.tx, conn.struct_ctx())?;
             }
-            conn.queue(req)?;
+            let queued = conn.queue(&req);
+            if let Some(c) = conn_cache(conn) {
+                c.begin = Some(req);
+            }
+            queued?;
             self.pre_responses += 1;
         } else {
             let conn = self.conn()?;
