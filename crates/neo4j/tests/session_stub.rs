@@ -428,7 +428,7 @@ async fn a_reused_connection_sends_each_sessions_own_settings() {
         .consume()
         .await
         .unwrap();
-    let mut tx = s1.begin_transaction(with_all).await.unwrap();
+    let tx = s1.begin_transaction(with_all).await.unwrap();
     tx.run("RETURN 1", params! {})
         .await
         .unwrap()
@@ -440,7 +440,7 @@ async fn a_reused_connection_sends_each_sessions_own_settings() {
     // Session 2 on the same (only) connection: none of it.
     let mut s2 = d.session(SessionConfig::new().with_database("db2"));
     run_consumed(&mut s2, "RETURN 2").await;
-    let mut tx = s2
+    let tx = s2
         .begin_transaction(neo4j::TransactionConfig::new())
         .await
         .unwrap();
