@@ -13,7 +13,7 @@ use bolt_proto::message::{Record, Request, RequestKind, Response};
 use bolt_proto::Version;
 use neo4j::{params, Driver, Error, SessionConfig};
 use packstream::{Structure, Value};
-use queries::{begin, run_consumed};
+use queries::{begin, run_consumed, tx_run_consumed};
 use support::{answering, bolt_driver, config, default_answer, start, Action, Member};
 
 fn driver(m: &Member) -> Driver {
@@ -429,27 +429,14 @@ async fn a_reused_connection_sends_each_sessions_own_settings() {
         .await
         .unwrap();
     let tx = s1.begin_transaction(with_all).await.unwrap();
-    tx.run("RETURN 1", params! {})
-        .await
-        .unwrap()
-        .consume()
-        .await
-        .unwrap();
+    tx_run_consumed(&tx, "RETURN 1").await;
     tx.commit().await.unwrap();
     s1.close().await.unwrap();
     // Session 2 on the same (only) connection: none of it.
     let mut s2 = d.session(SessionConfig::new().with_database("db2"));
     run_consumed(&mut s2, "RETURN 2").await;
-    let tx = s2
-        .begin_transaction(neo4j::TransactionConfig::new())
-        .await
-        .unwrap();
-    tx.run("RETURN 3", params! {})
-        .await
-        .unwrap()
-        .consume()
-        .await
-        .unwrap();
+    let tx = begin(&mut s2).await;
+    tx_run_consumed(&tx, "RETURN 3").await;
     tx.commit().await.unwrap();
     s2.close().await.unwrap();
 
