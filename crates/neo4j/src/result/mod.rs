@@ -245,9 +245,16 @@ pub(crate) async fn start<'a>(
         query.put_text(std::mem::take(&mut run.query));
         run.encoded_parameters = None;
     }
-    if let Some(c) = conn_cache(conn) {
-        c.run = Some(req);
-    }
+    // One lookup of the connection's cache gives the RUN back and takes
+    // what the result needs from it: the last keys (shared when RUN names
+    // the same) and the server.
+    let (prev_keys, server) = match conn_cache(conn) {
+        Some(c) => {
+            c.run = Some(req);
+            (c.keys.take(), c.server.clone())
+        }
+        None => (None, None),
+    };
     queued?;
     let n = if version.has_pull_n() { fetch_size } else { -1 };
     if let Err(e) = conn.queue(&Request::Pull(Pull::n(n))) {
@@ -255,7 +262,10 @@ pub(crate) async fn start<'a>(
         conn.mark_broken();
         return Err(e.into());
     }
-    let server = s.server_info()?;
+    let server = match server {
+        Some(info) => info,
+        None => s.server_info()?,
+    };
     // Answers owed to a pipelined TELEMETRY / BEGIN come first.
     // A server failure that came first (a refused BEGIN) is the error to
     // report even if the server then hung up before answering RUN.
@@ -279,7 +289,6 @@ pub(crate) async fn start<'a>(
         s.on_success(db);
     }
     let conn = s.conn.as_mut().ok_or_else(closed)?;
-    let prev_keys = conn_cache(conn).and_then(|c| c.keys.take());
     let run_meta = match lost {
         Some(e) => Err(e),
         None => conn.recv_ref().await,

@@ -84,7 +84,7 @@ pub(crate) struct Slot {
 #[derive(Default)]
 pub(crate) struct ConnCache {
     /// The connection's server, for results and summaries.
-    server: Option<Arc<ServerInfo>>,
+    pub(crate) server: Option<Arc<ServerInfo>>,
     /// The keys of the last result, shared by the next one when RUN names
     /// the same (a query run again).
     pub(crate) keys: Option<Arc<[String]>>,
@@ -460,7 +460,7 @@ impl Slot {
                     ResponseRef::Record(_) | ResponseRef::Ignored => {}
                     ResponseRef::Success(s) => {
                         if let Some(b) = s.bookmark() {
-                            self.new_bookmark = Some(b.to_owned());
+                            set_bookmark(&mut self.new_bookmark, &mut self.spare_bookmark, b);
                         }
                         let db = s.db().filter(|_| home_db).map(str::to_owned);
                         match conn.last_answered() {
