@@ -1097,3 +1097,52 @@ fn success_with_non_utf8_or_non_string_key_is_an_error() {
         );
     }
 }
+
+/// RUN's and PULL's metadata maps with many `extra` entries: the header
+/// widens to MAP_8 and MAP_16 (the bytes equal the whole map written at
+/// once), and an `extra` entry whose key is a modelled one is left out
+/// (the proptests' `extra` has neither: at most 3 entries, no clash).
+#[test]
+fn metadata_headers_widen_with_many_extra_entries() {
+    for n in [14usize, 15, 16, 255, 300] {
+        let mut run = Run::new("RETURN 1");
+        run.tx.db = Some("neo4j".into());
+        for i in 0..n {
+            run.tx
+                .extra
+                .insert(format!("x{i:03}"), Value::Integer(i as i64));
+        }
+        // A clash: the modelled `db` wins.
+        run.tx.extra.insert("db", "other");
+        let b = enc(&Request::Run(run.clone()), Version::V5_4);
+        let mut whole = Map::new();
+        whole.insert("db", "neo4j");
+        for i in 0..n {
+            whole.insert(format!("x{i:03}"), Value::Integer(i as i64));
+        }
+        let mut expect = vec![0xB3, 0x10];
+        packstream::encode::write_string(&mut expect, "RETURN 1").unwrap();
+        expect.push(0xA0);
+        packstream::encode::write_value(&mut expect, &Value::Map(whole)).unwrap();
+        assert_eq!(b, expect, "{n} extra entries");
+        let mut back = run.clone();
+        back.tx.extra.remove("db");
+        assert_eq!(
+            Request::decode(&b, Version::V5_4).unwrap(),
+            Request::Run(back)
+        );
+
+        let mut pull = Pull::n(5);
+        for i in 0..n {
+            pull.extra
+                .insert(format!("x{i:03}"), Value::Integer(i as i64));
+        }
+        pull.extra.insert("n", 7);
+        let b = enc(&Request::Pull(pull.clone()), Version::V5_4);
+        pull.extra.remove("n");
+        assert_eq!(
+            Request::decode(&b, Version::V5_4).unwrap(),
+            Request::Pull(pull)
+        );
+    }
+}
