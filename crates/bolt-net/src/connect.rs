@@ -201,10 +201,8 @@ async fn attempt(
         source,
     })?;
     match tls {
-        None => BoltStream::from_tcp(tcp).map_err(|source| NetError::Io {
-            address: ip,
-            source,
-        }),
+        // The peer is `ip`, the address just connected to.
+        None => Ok(BoltStream::plain(tcp, local, ip)),
         Some(tls) => {
             let stream = tls.handshake(tcp, host, ip, deadline, timeout).await?;
             Ok(BoltStream::tls(stream, local, ip))

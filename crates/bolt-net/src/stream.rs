@@ -59,6 +59,16 @@ impl BoltStream {
         })
     }
 
+    /// A plain stream whose addresses the caller already knows (no
+    /// `getsockname` / `getpeername` calls).
+    pub(crate) fn plain(tcp: TcpStream, local: SocketAddr, peer: SocketAddr) -> Self {
+        Self {
+            inner: Inner::Plain(tcp),
+            local,
+            peer,
+        }
+    }
+
     pub(crate) fn tls(tls: TlsStream<TcpStream>, local: SocketAddr, peer: SocketAddr) -> Self {
         Self {
             inner: Inner::Tls(Box::new(tls)),

@@ -19,6 +19,9 @@ async fn plain_connect_sets_nodelay_and_keep_alive() {
     let (mut s, peer) = connect(&address, &ConnectOptions::new()).await.unwrap();
     assert_eq!(peer, addr);
     assert_eq!(s.peer_addr(), addr);
+    // Both addresses are the socket's own (known at connect, not asked again).
+    assert_eq!(s.peer_addr(), s.tcp().peer_addr().unwrap());
+    assert_eq!(s.local_addr(), s.tcp().local_addr().unwrap());
     assert!(!s.is_encrypted());
     assert!(s.tcp().nodelay().unwrap());
     assert!(SockRef::from(s.tcp()).keepalive().unwrap());
