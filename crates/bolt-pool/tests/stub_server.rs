@@ -429,6 +429,49 @@ async fn close_says_goodbye_and_refuses_later_acquisitions() {
 }
 
 #[tokio::test]
+async fn close_says_goodbye_to_every_idle_connection() {
+    let stub = stub::start(Version::V5_4, default_answer).await;
+    let p = pool(&stub, PoolConfig::default());
+    let held: Vec<_> = [
+        p.acquire().await.unwrap(),
+        p.acquire().await.unwrap(),
+        p.acquire().await.unwrap(),
+    ]
+    .into();
+    drop(held); // three idle
+    assert_eq!(p.metrics().idle, 3);
+    p.close().await;
+    assert_eq!(p.metrics().idle, 0);
+    assert_eq!(wait_for(&stub, "GOODBYE", 3).await, 3);
+}
+
+/// A pool (with the default one-hour lifetime) leaves no task of its own
+/// behind once closed and dropped: a driver made and closed per request
+/// must not leave one each time.
+#[tokio::test(flavor = "current_thread")]
+async fn a_closed_pool_leaves_no_task_behind() {
+    let stub = stub::start(Version::V5_4, default_answer).await;
+    let tasks = || {
+        tokio::runtime::Handle::current()
+            .metrics()
+            .num_alive_tasks()
+    };
+    let before = tasks();
+    for _ in 0..3 {
+        let p = pool(&stub, PoolConfig::default());
+        assert!(p.config().max_connection_lifetime.is_some());
+        p.acquire().await.unwrap().release().await;
+        p.close().await;
+        drop(p);
+    }
+    // Let tasks that are done finish.
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(tasks(), before, "tasks alive after the pools closed");
+}
+
+#[tokio::test]
 async fn close_wakes_waiting_acquirers() {
     let stub = stub::start(Version::V5_4, default_answer).await;
     let p = pool(

@@ -117,8 +117,8 @@ impl Drop for Waiting<'_> {
 }
 
 impl Pool {
-    /// A pool for `address`. Must be called inside a tokio runtime (bb8
-    /// starts a reaper task for expired idle connections).
+    /// A pool for `address`. Must be called inside a tokio runtime (new
+    /// connections are opened in tasks it spawns).
     ///
     /// ```no_run
     /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -145,24 +145,23 @@ impl Pool {
         let manager = BoltManager::new(address, connect, open, config);
         let shared = manager.shared.clone();
         let cfg = &shared.config;
-        // bb8 refuses zero durations; a zero lifetime is enforced here.
-        let lifetime = cfg.max_connection_lifetime.filter(|d| !d.is_zero());
+        // bb8 is given no lifetime: the lifetime is enforced here, by the
+        // configured clock, as a connection is taken back and handed out
+        // (`returned`, `vet`). A bb8 lifetime would only add its reaper, a
+        // task per pool that wakes every few seconds and outlives a closed
+        // pool until its next tick (a driver made and closed per request
+        // would leave one behind each time).
         let bb8 = bb8::Pool::builder()
             .max_size(cfg.max_connection_pool_size)
             .min_idle(None)
             .test_on_check_out(false)
-            .max_lifetime(lifetime)
+            .max_lifetime(None)
             .idle_timeout(None)
             .connection_timeout(
                 cfg.connection_acquisition_timeout
                     .max(Duration::from_nanos(1)),
             )
             .retry_connection(false)
-            .reaper_rate(
-                lifetime
-                    .map(|l| (l / 4).clamp(Duration::from_millis(100), Duration::from_secs(30)))
-                    .unwrap_or(Duration::from_secs(30)),
-            )
             .error_sink(Box::new(ErrorForwarder(shared.clone())))
             .build_unchecked(manager);
         Ok(Pool { shared, bb8 })
@@ -438,21 +437,36 @@ impl Pool {
         }
         s.closed.cancel();
         // bb8 cannot drop idle connections on demand: take them out one by
-        // one (no I/O: the pool has idle ones) and say GOODBYE to each.
-        let mut goodbyes = tokio::task::JoinSet::new();
+        // one (no I/O: the pool has idle ones) and say GOODBYE to each, in
+        // tasks of their own when there are several; one (a driver that
+        // made a single connection) is closed here, without a spawn.
+        let mut idle = Vec::new();
         while self.bb8.state().idle_connections > 0 {
             let got = tokio::time::timeout(Duration::from_millis(50), self.bb8.get_owned()).await;
-            let Ok(Ok(mut guard)) = got else { break };
-            goodbyes.spawn(async move {
-                if !guard.is_broken() {
-                    let _ = guard.goodbye().await;
-                }
-                guard.mark_broken();
-                drop(guard);
-            });
+            let Ok(Ok(guard)) = got else { break };
+            idle.push(guard);
+        }
+        if idle.len() == 1 {
+            if let Some(guard) = idle.pop() {
+                say_goodbye(guard).await;
+            }
+            return;
+        }
+        let mut goodbyes = tokio::task::JoinSet::new();
+        for guard in idle {
+            goodbyes.spawn(say_goodbye(guard));
         }
         while goodbyes.join_next().await.is_some() {}
     }
+}
+
+/// GOODBYE (unless broken) to an idle connection of a closing pool; it is
+/// dropped, not returned.
+async fn say_goodbye(mut guard: Bb8Guard) {
+    if !guard.is_broken() {
+        let _ = guard.goodbye().await;
+    }
+    guard.mark_broken();
 }
 
 /// A connection borrowed from a [`Pool`]; derefs to [`Connection`].
