@@ -911,7 +911,7 @@ proptest! {
                 }
                 prop_assert_eq!(a.get_value("no such key"), None);
             }
-            (ResponseRef::Failure(a), Response::Failure(b)) => prop_assert_eq!(&a, b),
+            (ResponseRef::Failure(a), Response::Failure(b)) => prop_assert_eq!(&*a, b),
             (ResponseRef::Ignored, Response::Ignored) => {}
             (a, b) => prop_assert!(false, "{:?} vs {:?}", a, b),
         }

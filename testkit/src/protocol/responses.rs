@@ -49,7 +49,7 @@ pub(crate) enum Response {
     RecordList {
         records: Vec<Json>,
     },
-    /// Built by [`crate::handlers::summary`], keys as `Summary` wants.
+    /// Built by the `handlers::summary` module, keys as `Summary` wants.
     Summary(Json),
     ServerInfo {
         address: String,

@@ -103,7 +103,7 @@ fn deadline_after(after: Duration) -> tokio::time::Instant {
 /// while conn.pending() > 0 {
 ///     match conn.recv_ref().await? {
 ///         ResponseRef::Record(rec) => println!("{:?}", rec.values()),
-///         ResponseRef::Failure(f) => return Err(bolt_pool::PoolError::Server(Box::new(f))),
+///         ResponseRef::Failure(f) => return Err(bolt_pool::PoolError::Server(f)),
 ///         _ => {}
 ///     }
 /// }
@@ -1209,7 +1209,7 @@ impl Connection {
                 continue;
             }
             return match (kind, failure) {
-                (_, Some(f)) => Err(self.fail(PoolError::Server(Box::new(f)))),
+                (_, Some(f)) => Err(self.fail(PoolError::Server(f))),
                 (ResponseKind::Success, None) => Ok(()),
                 _ => {
                     let address = self.peer;

@@ -996,8 +996,9 @@ pub enum ResponseRef<'a> {
     Record(RecordView<'a>),
     /// IGNORED.
     Ignored,
-    /// FAILURE (owned).
-    Failure(Failure),
+    /// FAILURE (owned; boxed, so that the common answers, moved several
+    /// times per query, stay small).
+    Failure(Box<Failure>),
 }
 
 impl<'a> ResponseRef<'a> {
@@ -1019,7 +1020,7 @@ impl<'a> ResponseRef<'a> {
         decode_summary(t, len, dec, version).map(|r| match r {
             Summary::Success(s) => ResponseRef::Success(s),
             Summary::Ignored => ResponseRef::Ignored,
-            Summary::Failure(f) => ResponseRef::Failure(f),
+            Summary::Failure(f) => ResponseRef::Failure(Box::new(f)),
         })
     }
 

@@ -276,7 +276,7 @@ pub(crate) async fn start<'a>(
         let conn = s.conn()?;
         let db = match conn.recv_ref().await {
             Ok(ResponseRef::Failure(f)) => {
-                failure = failure.or(Some(from_failure(f)));
+                failure = failure.or(Some(from_failure(*f)));
                 continue;
             }
             Ok(ResponseRef::Success(ok)) => ok.db().filter(|_| home_db).map(str::to_owned),
@@ -313,7 +313,7 @@ pub(crate) async fn start<'a>(
             prev_keys.as_ref(),
         )),
         ResponseRef::Failure(f) => {
-            failure = failure.or(Some(from_failure(f)));
+            failure = failure.or(Some(from_failure(*f)));
             None
         }
         ResponseRef::Ignored => None,
@@ -538,7 +538,7 @@ impl<'a> Inner<'a> {
                 }
                 return Ok(());
             }
-            Ok(ResponseRef::Failure(f)) => from_failure(f),
+            Ok(ResponseRef::Failure(f)) => from_failure(*f),
             Ok(ResponseRef::Ignored) => Error::Protocol("PULL was ignored".into()),
         };
         self.phase = Phase::Failed;

@@ -371,7 +371,7 @@ impl Slot {
                 let home_db = conn.version().has_home_db_resolution();
                 match conn.recv_ref().await {
                     Err(e) => Err(Error::from(e)),
-                    Ok(ResponseRef::Failure(f)) => Ok(Err(from_failure(f))),
+                    Ok(ResponseRef::Failure(f)) => Ok(Err(from_failure(*f))),
                     Ok(ResponseRef::Success(ok)) => {
                         Ok(Ok(Some(ok.db().filter(|_| home_db).map(str::to_owned))))
                     }
@@ -471,7 +471,7 @@ impl Slot {
                     }
                     ResponseRef::Failure(f) => {
                         if failure.is_none() {
-                            failure = Some(from_failure(f));
+                            failure = Some(from_failure(*f));
                         }
                     }
                 }
@@ -603,7 +603,7 @@ impl Slot {
                         set_bookmark(&mut bookmark, &mut self.spare_bookmark, b);
                     }
                 }
-                ResponseRef::Failure(f) => failure = failure.or(Some(from_failure(f))),
+                ResponseRef::Failure(f) => failure = failure.or(Some(from_failure(*f))),
                 _ => {}
             }
         }
