@@ -133,9 +133,11 @@ enum Phase {
 /// # Ok(()) }
 /// ```
 pub struct RecordStream<'a> {
-    inner: Option<Inner<'a>>,
+    /// Boxed: a result is moved whole several times per query (out of
+    /// `run`, into `consume`, ...), and a box moves as one pointer.
+    inner: Option<Box<Inner<'a>>>,
     /// A batch fetch started by `poll_next`, owning the state meanwhile.
-    fetching: Option<BoxFuture<'a, (Inner<'a>, Option<Error>)>>,
+    fetching: Option<BoxFuture<'a, (Box<Inner<'a>>, Option<Error>)>>,
 }
 
 struct Inner<'a> {
@@ -348,7 +350,7 @@ pub(crate) async fn start<'a>(
         c.keys = Some(Arc::clone(&keys));
     }
     drop(guard);
-    let mut inner = Inner {
+    let mut inner = Box::new(Inner {
         link,
         keys,
         batch: Batch::default(),
@@ -366,7 +368,7 @@ pub(crate) async fn start<'a>(
         seq,
         qid,
         key_cache: KeyCache::default(),
-    };
+    });
     if in_tx {
         // Read the first batch now: a later RUN of the transaction must
         // not find it unread on the connection. A failure is kept for the
@@ -692,7 +694,7 @@ impl<'a> RecordStream<'a> {
             }
         }
         self.inner
-            .as_mut()
+            .as_deref_mut()
             .ok_or_else(|| Error::Protocol("result state lost".into()))
     }
 
