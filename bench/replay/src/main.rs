@@ -5,8 +5,8 @@
 //! the `cargo xtask bench` workloads (recognised by query text, see
 //! [`data`]) from pre-encoded memory, so what a benchmark measures against
 //! it is the client's own cost. Every connection's round trips are counted
-//! ([`conn`]) and the totals written as JSON to `--stats-file` whenever a
-//! connection closes.
+//! ([`conn`]) and the totals written as JSON to `--stats-file` shortly after
+//! connections close (one write for every close within 20 ms).
 //!
 //! ```text
 //! bolt-replay --port 18088 [--stats-file PATH]
