@@ -430,7 +430,7 @@ async fn close_says_goodbye_and_refuses_later_acquisitions() {
 
 #[tokio::test]
 async fn close_says_goodbye_to_every_idle_connection() {
-    let stub = stub::start(Version::V5_4, default_answer).await;
+    let stub = stub::start(Version::V5_4, stays_after_goodbye).await;
     let p = pool(&stub, PoolConfig::default());
     let held: Vec<_> = [
         p.acquire().await.unwrap(),
@@ -443,6 +443,42 @@ async fn close_says_goodbye_to_every_idle_connection() {
     p.close().await;
     assert_eq!(p.metrics().idle, 0);
     assert_eq!(wait_for(&stub, "GOODBYE", 3).await, 3);
+    // And their sockets are closed (not merely told GOODBYE).
+    assert_eq!(wait_for_closed(&stub, 3).await, 3);
+}
+
+/// A closed pool's only idle connection, and a connection closed by
+/// hand, end their sockets too.
+#[tokio::test]
+async fn goodbye_then_the_socket_ends() {
+    let stub = stub::start(Version::V5_4, stays_after_goodbye).await;
+    let p = pool(&stub, PoolConfig::default());
+    drop(p.acquire().await.unwrap());
+    p.close().await;
+    assert_eq!(wait_for(&stub, "GOODBYE", 1).await, 1);
+    assert_eq!(wait_for_closed(&stub, 1).await, 1);
+    let conn = open(&stub).await;
+    conn.close().await;
+    assert_eq!(wait_for(&stub, "GOODBYE", 2).await, 2);
+    assert_eq!(wait_for_closed(&stub, 2).await, 2);
+}
+
+/// The usual answers, but GOODBYE leaves the socket open on the server's
+/// side: only the client can end it.
+fn stays_after_goodbye(conn: usize, req: &Request) -> Action {
+    match req.kind() {
+        RequestKind::Goodbye => Action::Silent,
+        _ => default_answer(conn, req),
+    }
+}
+
+/// How many connections the client closed, once `n` did or 2 s passed.
+async fn wait_for_closed(stub: &stub::Stub, n: usize) -> usize {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+    while stub.client_closed() < n && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    stub.client_closed()
 }
 
 /// A pool (with the default one-hour lifetime) leaves no task of its own

@@ -57,6 +57,8 @@ pub struct Stub {
     pub addr: SocketAddr,
     log: Arc<Mutex<Vec<(usize, Request)>>>,
     accepted: Arc<AtomicUsize>,
+    /// Connections whose client ended the stream (EOF after the handshake).
+    ended: Arc<AtomicUsize>,
     down: Arc<AtomicBool>,
     cut: Arc<Notify>,
 }
@@ -127,6 +129,12 @@ impl Stub {
         self.accepted.load(Ordering::SeqCst)
     }
 
+    /// How many connections the client closed (the stub read the end of
+    /// the stream after the handshake).
+    pub fn client_closed(&self) -> usize {
+        self.ended.load(Ordering::SeqCst)
+    }
+
     /// From now on, close every connection at its next request and accept
     /// none (the server "dies").
     pub fn kill(&self) {
@@ -176,6 +184,7 @@ pub async fn start(
         addr: listener.local_addr().unwrap(),
         log: Arc::default(),
         accepted: Arc::default(),
+        ended: Arc::default(),
         down: Arc::default(),
         cut: Arc::default(),
     };
@@ -235,7 +244,11 @@ async fn serve(mut sock: TcpStream, conn: usize, version: Version, stub: Stub, h
             }
             tokio::select! {
                 r = sock.read_buf(&mut buf) => match r {
-                    Ok(0) | Err(_) => return,
+                    Ok(0) => {
+                        stub.ended.fetch_add(1, Ordering::SeqCst);
+                        return;
+                    }
+                    Err(_) => return,
                     Ok(_) => {}
                 },
                 _ = stub.cut.notified() => return,

@@ -1233,6 +1233,19 @@ impl Connection {
     /// # Ok(()) }
     /// ```
     pub async fn goodbye(&mut self) -> Result<(), PoolError> {
+        self.say_goodbye(true).await
+    }
+
+    /// [`goodbye`](Self::goodbye) for a connection about to be dropped:
+    /// a plain socket is not shut down first (dropping it closes it and
+    /// sends the same FIN; a shutdown before costs a system call and a
+    /// second pass through the TCP stack, ~1.5 µs of a connect); TLS still
+    /// ends with its close_notify.
+    pub(crate) async fn goodbye_then_drop(&mut self) -> Result<(), PoolError> {
+        self.say_goodbye(self.stream.is_encrypted()).await
+    }
+
+    async fn say_goodbye(&mut self, shut_down: bool) -> Result<(), PoolError> {
         if self.broken {
             return Err(PoolError::Broken);
         }
@@ -1245,7 +1258,11 @@ impl Connection {
         } else {
             Ok(())
         };
-        let shutdown = tokio::time::timeout(self.write_timeout, self.stream.shutdown()).await;
+        let shutdown = if shut_down {
+            tokio::time::timeout(self.write_timeout, self.stream.shutdown()).await
+        } else {
+            Ok(Ok(()))
+        };
         self.broken = true;
         tracing::debug!(peer = %self.peer, id = ?self.connection_id, "bolt connection closed");
         result?;
@@ -1272,7 +1289,7 @@ impl Connection {
     /// ```
     pub async fn close(mut self) {
         if !self.broken {
-            let _ = self.goodbye().await;
+            let _ = self.goodbye_then_drop().await;
         }
     }
 

@@ -464,7 +464,7 @@ impl Pool {
 /// dropped, not returned.
 async fn say_goodbye(mut guard: Bb8Guard) {
     if !guard.is_broken() {
-        let _ = guard.goodbye().await;
+        let _ = guard.goodbye_then_drop().await;
     }
     guard.mark_broken();
 }
@@ -539,7 +539,7 @@ async fn settle(mut guard: Bb8Guard, what: Return) {
             }
         }
         Return::Close => {
-            let _ = guard.goodbye().await;
+            let _ = guard.goodbye_then_drop().await;
             guard.mark_broken();
         }
         Return::Keep | Return::Drop => {}
