@@ -145,10 +145,8 @@ struct Inner<'a> {
     keys: Arc<[String]>,
     /// The fetched batch's records not read yet, still encoded.
     batch: Batch,
-    /// A record `peek` decoded: the next one to read. Boxed, as is
-    /// `deferred`: rarely set, and a result is moved whole several times
-    /// per query.
-    peeked: Option<Box<Record>>,
+    /// A record `peek` decoded: the next one to read.
+    peeked: Option<Record>,
     phase: Phase,
     fetch_size: i64,
     ctx: StructCtx,
@@ -164,7 +162,7 @@ struct Inner<'a> {
     had_record: bool,
     /// A failure that ended the stream while records of its batch were
     /// still buffered: returned once they have been read.
-    deferred: Option<Box<Error>>,
+    deferred: Option<Error>,
     /// In an explicit transaction: which of its RUNs this is (see
     /// `Slot::run_seq`); 0 otherwise.
     seq: u64,
@@ -374,7 +372,7 @@ pub(crate) async fn start<'a>(
         // not find it unread on the connection. A failure is kept for the
         // first read.
         if let Err(e) = inner.fetch().await {
-            inner.deferred = Some(Box::new(e));
+            inner.deferred = Some(e);
         }
     }
     Ok(RecordStream {
@@ -561,7 +559,7 @@ impl<'a> Inner<'a> {
     #[inline]
     fn pop(&mut self) -> Option<Result<Record, Error>> {
         if self.peeked.is_some() {
-            return self.peeked.take().map(|r| Ok(*r));
+            return self.peeked.take().map(Ok);
         }
         let r = self.batch.pop(&self.keys, self.ctx, &mut self.key_cache)?;
         if self.phase == Phase::More
@@ -623,7 +621,7 @@ impl<'a> Inner<'a> {
     async fn fetch_keep(&mut self) -> Result<(), Error> {
         match self.fetch().await {
             Err(e) if !self.batch.is_empty() => {
-                self.deferred = Some(Box::new(e));
+                self.deferred = Some(e);
                 Ok(())
             }
             r => r,
@@ -638,7 +636,7 @@ impl<'a> Inner<'a> {
                 None => {}
             }
             if let Some(e) = self.deferred.take() {
-                return Some(Err(*e));
+                return Some(Err(e));
             }
             match self.phase {
                 Phase::Done | Phase::Failed => return None,
@@ -655,7 +653,7 @@ impl<'a> Inner<'a> {
         self.batch.clear();
         self.peeked = None;
         if let Some(e) = self.deferred.take() {
-            return Err(*e);
+            return Err(e);
         }
         self.discard_more().await?;
         while self.phase == Phase::Pulling {
@@ -762,16 +760,16 @@ impl<'a> RecordStream<'a> {
         }
         if inner.peeked.is_none() {
             match inner.pop() {
-                Some(Ok(r)) => inner.peeked = Some(Box::new(r)),
+                Some(Ok(r)) => inner.peeked = Some(r),
                 Some(Err(e)) => return Some(Err(inner.fail_record(e).await)),
                 None => {
                     if let Some(e) = inner.deferred.take() {
-                        return Some(Err(*e));
+                        return Some(Err(e));
                     }
                 }
             }
         }
-        inner.peeked.as_deref().map(Ok)
+        inner.peeked.as_ref().map(Ok)
     }
 
     /// Exactly one record; [`Error::ResultNotSingle`] if there are none or
@@ -947,7 +945,7 @@ impl<'a> Stream for RecordStream<'a> {
                 None => {}
             }
             if let Some(e) = inner.deferred.take() {
-                return Poll::Ready(Some(Err(*e)));
+                return Poll::Ready(Some(Err(e)));
             }
             if matches!(inner.phase, Phase::Done | Phase::Failed) {
                 return Poll::Ready(None);
