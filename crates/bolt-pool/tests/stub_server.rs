@@ -41,14 +41,23 @@ async fn open(stub: &stub::Stub) -> Connection {
 
 /// Waits up to 2 s for the stub to have logged `n` requests named `name`.
 async fn wait_for(stub: &stub::Stub, name: &str, n: usize) -> usize {
-    let count = || stub.names().iter().filter(|x| **x == name).count();
-    for _ in 0..200 {
-        if count() >= n {
-            break;
+    poll_until(
+        || stub.names().iter().filter(|x| **x == name).count(),
+        |c| *c >= n,
+    )
+    .await
+}
+
+/// `get()` once `done` holds for it, or after 2 s (what it is then).
+async fn poll_until<T>(get: impl Fn() -> T, done: impl Fn(&T) -> bool) -> T {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+    loop {
+        let v = get();
+        if done(&v) || tokio::time::Instant::now() >= deadline {
+            return v;
         }
-        tokio::time::sleep(Duration::from_millis(10)).await;
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    count()
 }
 
 fn pool(stub: &stub::Stub, config: PoolConfig) -> Pool {
@@ -474,11 +483,7 @@ fn stays_after_goodbye(conn: usize, req: &Request) -> Action {
 
 /// How many connections the client closed, once `n` did or 2 s passed.
 async fn wait_for_closed(stub: &stub::Stub, n: usize) -> usize {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
-    while stub.client_closed() < n && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    stub.client_closed()
+    poll_until(|| stub.client_closed(), |c| *c >= n).await
 }
 
 /// A pool (with the default one-hour lifetime) leaves no task of its own
@@ -500,11 +505,13 @@ async fn a_closed_pool_leaves_no_task_behind() {
         p.close().await;
         drop(p);
     }
-    // Let tasks that are done finish.
-    for _ in 0..10 {
-        tokio::task::yield_now().await;
-    }
-    assert_eq!(tasks(), before, "tasks alive after the pools closed");
+    // The stub's connection tasks end as the GOODBYEs arrive; a reaper
+    // would live on for 30 s.
+    assert_eq!(
+        poll_until(tasks, |n| *n <= before).await,
+        before,
+        "tasks alive after the pools closed"
+    );
 }
 
 #[tokio::test]
