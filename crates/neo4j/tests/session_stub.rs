@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use bolt_proto::message::{Record, Request, RequestKind, Response};
+use bolt_proto::message::{Record, Request, RequestKind, Response, TxExtra};
 use bolt_proto::Version;
 use neo4j::{params, Driver, Error, SessionConfig};
 use packstream::{Structure, Value};
@@ -416,7 +416,8 @@ async fn a_reused_connection_sends_each_sessions_own_settings() {
         .with_timeout(Duration::from_secs(7))
         .with_metadata(params! {"app" => "a"});
     // Session 1: database, impersonation, timeout and metadata; an
-    // auto-commit query and an explicit transaction.
+    // auto-commit query ("RETURN 1") and an explicit transaction (BEGIN,
+    // "RETURN 2").
     let mut s1 = d.session(
         SessionConfig::new()
             .with_database("db1")
@@ -429,14 +430,15 @@ async fn a_reused_connection_sends_each_sessions_own_settings() {
         .await
         .unwrap();
     let tx = s1.begin_transaction(with_all).await.unwrap();
-    tx_run_consumed(&tx, "RETURN 1").await;
+    tx_run_consumed(&tx, "RETURN 2").await;
     tx.commit().await.unwrap();
     s1.close().await.unwrap();
-    // Session 2 on the same (only) connection: none of it.
+    // Session 2 on the same (only) connection, with none of it: "RETURN 3"
+    // auto-commit, then BEGIN and "RETURN 4".
     let mut s2 = d.session(SessionConfig::new().with_database("db2"));
-    run_consumed(&mut s2, "RETURN 2").await;
+    run_consumed(&mut s2, "RETURN 3").await;
     let tx = begin(&mut s2).await;
-    tx_run_consumed(&tx, "RETURN 3").await;
+    tx_run_consumed(&tx, "RETURN 4").await;
     tx.commit().await.unwrap();
     s2.close().await.unwrap();
 
@@ -445,40 +447,41 @@ async fn a_reused_connection_sends_each_sessions_own_settings() {
         sent.iter().all(|(conn, _)| *conn == sent[0].0),
         "one connection"
     );
-    let extras: Vec<_> = sent
+    // Each message's metadata, named by the query it ran or the BEGIN it
+    // was, in order: RETURN 1, BEGIN, RETURN 2, RETURN 3, BEGIN, RETURN 4.
+    let extras: Vec<(String, TxExtra)> = sent
         .iter()
         .filter_map(|(_, r)| match r {
-            Request::Run(run) if run.query != "RETURN 1" || run.tx.db.is_some() => {
-                Some(("RUN", run.query.clone(), run.tx.clone()))
-            }
-            Request::Begin(b) => Some(("BEGIN", String::new(), b.tx.clone())),
+            Request::Run(run) => Some((run.query.clone(), run.tx.clone())),
+            Request::Begin(b) => Some(("BEGIN".into(), b.tx.clone())),
             _ => None,
         })
         .collect();
-    // Session 1: RUN (auto-commit), BEGIN; session 2: RUN, BEGIN (the RUNs
-    // inside transactions carry no metadata).
-    let firsts: Vec<_> = extras.iter().filter(|(_, _, tx)| tx.db.is_some()).collect();
-    assert_eq!(firsts.len(), 4, "{extras:?}");
-    for (kind, _, tx) in &firsts[..2] {
-        assert_eq!(tx.db.as_deref(), Some("db1"), "{kind}");
-        assert_eq!(tx.imp_user.as_deref(), Some("alice"), "{kind}");
-        assert_eq!(tx.tx_timeout, Some(7000), "{kind}");
+    let names: Vec<&str> = extras.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["RETURN 1", "BEGIN", "RETURN 2", "RETURN 3", "BEGIN", "RETURN 4"]
+    );
+    for (name, tx) in &extras[..2] {
+        assert_eq!(tx.db.as_deref(), Some("db1"), "{name}");
+        assert_eq!(tx.imp_user.as_deref(), Some("alice"), "{name}");
+        assert_eq!(tx.tx_timeout, Some(7000), "{name}");
         // Decoded by the stub: the metadata arrives as a map.
-        assert!(tx.tx_metadata.is_some(), "{kind}");
+        assert!(tx.tx_metadata.is_some(), "{name}");
     }
-    for (kind, _, tx) in &firsts[2..] {
-        assert_eq!(tx.db.as_deref(), Some("db2"), "{kind}");
-        assert_eq!(tx.imp_user, None, "{kind}");
-        assert_eq!(tx.tx_timeout, None, "{kind}");
-        assert!(tx.encoded_tx_metadata.is_none(), "{kind}");
-        assert!(tx.tx_metadata.is_none(), "{kind}");
+    // Session 2's RUN starts without session 1's bookmarks; its BEGIN
+    // carries the bookmark of that RUN. Nothing else but the database.
+    assert!(extras[3].1.bookmarks.is_empty(), "{:?}", extras[3].1);
+    for (name, tx) in [&extras[3], &extras[4]] {
+        let mut only_db = TxExtra {
+            bookmarks: tx.bookmarks.clone(),
+            ..TxExtra::default()
+        };
+        only_db.db = Some("db2".into());
+        assert_eq!(tx, &only_db, "{name}");
     }
     // The RUNs inside the transactions carry no transaction metadata.
-    for (_, r) in &sent {
-        if let Request::Run(run) = r {
-            if run.query == "RETURN 1" && run.tx.db.is_none() || run.query == "RETURN 3" {
-                assert!(run.tx.is_empty(), "{:?}", run.tx);
-            }
-        }
+    for (name, tx) in [&extras[2], &extras[5]] {
+        assert!(tx.is_empty(), "{name}: {tx:?}");
     }
 }
