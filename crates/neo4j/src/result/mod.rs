@@ -36,7 +36,7 @@ use crate::error::Error;
 use crate::query::{EagerResult, Query};
 use crate::record::Record;
 use crate::session::slot::{
-    closed, conn_cache, encoded_params, repeat_error, set_bookmark, Slot, TxContext, TxState,
+    closed, conn_cache, encoded_params, repeat_error, Slot, TxContext, TxState,
 };
 use crate::value::wire::KeyCache;
 
@@ -532,7 +532,7 @@ impl<'a> Inner<'a> {
                 self.done_meta.extend_from_slice(ok.raw());
                 if self.autocommit {
                     if let Some(b) = ok.bookmark() {
-                        set_bookmark(&mut s.new_bookmark, &mut s.spare_bookmark, b);
+                        s.new_bookmark.set(b);
                     }
                     s.release().await;
                 }

@@ -361,8 +361,8 @@ impl Session {
     /// # Ok(()) }
     /// ```
     pub fn last_bookmarks(&self) -> Bookmarks {
-        match &self.slot.new_bookmark {
-            Some(b) => Bookmarks::single(b.clone()),
+        match self.slot.new_bookmark.get() {
+            Some(b) => Bookmarks::single(b.to_owned()),
             None => self.bookmarks.clone(),
         }
     }
@@ -376,7 +376,7 @@ impl Session {
         // Shared from here on: the next unit of work sends it without
         // copying (and an unchanged bookmark is not stored again).
         if self.bookmarks.is_single(&b) {
-            self.slot.spare_bookmark = b;
+            self.slot.new_bookmark.recycle(b);
         } else {
             if self.config.bookmark_manager.0.is_none() {
                 // `sent` (needed only for the manager's update, and set
@@ -385,7 +385,7 @@ impl Session {
                 self.sent = Bookmarks::new();
             }
             if let Some(old) = self.bookmarks.replace_single(b) {
-                self.slot.spare_bookmark = old;
+                self.slot.new_bookmark.recycle(old);
             }
         }
         if let Some(manager) = &self.config.bookmark_manager.0 {
@@ -690,7 +690,7 @@ impl Session {
 
     pub(crate) fn after_commit(&mut self, bookmark: Option<String>) {
         if let Some(b) = bookmark {
-            self.slot.new_bookmark = Some(b);
+            self.slot.new_bookmark.set_owned(b);
         }
         self.take_bookmark();
         self.take_resolved_db();

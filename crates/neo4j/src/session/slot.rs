@@ -47,10 +47,7 @@ pub(crate) struct Slot {
     pub(crate) tx: TxState,
     /// The bookmark of the last commit (explicit or auto-commit) not yet
     /// taken by the session.
-    pub(crate) new_bookmark: Option<String>,
-    /// A buffer for the next `new_bookmark`: the bookmark the last one
-    /// replaced in the session (no allocation per commit).
-    pub(crate) spare_bookmark: String,
+    pub(crate) new_bookmark: NewBookmark,
     /// Whether the last transaction error was retryable (managed
     /// transactions decide on retries with it).
     pub(crate) saw_retryable: bool,
@@ -109,13 +106,45 @@ pub(crate) fn conn_cache(conn: &mut PooledConnection) -> Option<&mut ConnCache> 
     data.as_mut().and_then(|d| d.downcast_mut::<ConnCache>())
 }
 
-/// Notes the bookmark `b` of a commit as the slot's `new_bookmark`,
-/// written into its `spare` buffer.
-pub(crate) fn set_bookmark(new: &mut Option<String>, spare: &mut String, b: &str) {
-    let mut buf = std::mem::take(spare);
-    buf.clear();
-    buf.push_str(b);
-    *new = Some(buf);
+/// A commit's bookmark on its way to the session, written into a buffer
+/// kept for it: the string the session gave back when the bookmark it
+/// held was replaced (no allocation per commit).
+#[derive(Default)]
+pub(crate) struct NewBookmark {
+    value: Option<String>,
+    spare: String,
+}
+
+impl NewBookmark {
+    /// Notes `b` (copied into the spare buffer).
+    pub(crate) fn set(&mut self, b: &str) {
+        let mut buf = std::mem::take(&mut self.spare);
+        buf.clear();
+        buf.push_str(b);
+        if let Some(old) = self.value.replace(buf) {
+            self.spare = old;
+        }
+    }
+
+    /// Notes `b`, already owned.
+    pub(crate) fn set_owned(&mut self, b: String) {
+        if let Some(old) = self.value.replace(b) {
+            self.spare = old;
+        }
+    }
+
+    pub(crate) fn get(&self) -> Option<&str> {
+        self.value.as_deref()
+    }
+
+    pub(crate) fn take(&mut self) -> Option<String> {
+        self.value.take()
+    }
+
+    /// Keeps `buf` as the buffer of the next bookmark.
+    pub(crate) fn recycle(&mut self, buf: String) {
+        self.spare = buf;
+    }
 }
 
 /// The error of work on a slot that holds no connection.
@@ -460,7 +489,7 @@ impl Slot {
                     ResponseRef::Record(_) | ResponseRef::Ignored => {}
                     ResponseRef::Success(s) => {
                         if let Some(b) = s.bookmark() {
-                            set_bookmark(&mut self.new_bookmark, &mut self.spare_bookmark, b);
+                            self.new_bookmark.set(b);
                         }
                         let db = s.db().filter(|_| home_db).map(str::to_owned);
                         match conn.last_answered() {
@@ -582,7 +611,6 @@ impl Slot {
             conn.queue(&legacy(name, &[]))?;
             conn.queue(&Request::Discard(Pull::all()))?;
         }
-        let mut bookmark = None;
         let mut failure = None;
         while conn.pending() > 0 {
             let resp = match conn.recv_ref().await {
@@ -600,15 +628,21 @@ impl Slot {
             match resp {
                 ResponseRef::Success(s) => {
                     if let Some(b) = s.bookmark() {
-                        set_bookmark(&mut bookmark, &mut self.spare_bookmark, b);
+                        self.new_bookmark.set(b);
                     }
                 }
                 ResponseRef::Failure(f) => failure = failure.or(Some(from_failure(*f))),
                 _ => {}
             }
         }
+        // The commit's bookmark goes to the session with the result (the
+        // slot may not reach it back: see `Transaction::give_back`).
+        let bookmark = self.new_bookmark.take();
         match failure {
             Some(e) => {
+                if let Some(b) = bookmark {
+                    self.new_bookmark.recycle(b);
+                }
                 let e = on_security_error(&self.auth, self.conn.as_ref(), e).await;
                 let e = self.routed(e);
                 self.saw_retryable |= e.is_retryable();
