@@ -2,7 +2,8 @@
 //!
 //! - `test`: formatting, lints, unit tests, then the server tests against
 //!   real servers, then the TestKit subset (the CI entry point).
-//! - `server start|stop|status|env`: ArcadeDB and Neo4j 3.1.1 on 127.0.0.1.
+//! - `server start|stop|status|env`: Neo4j 2026.x and 5.26, ArcadeDB and
+//!   Neo4j 3.1.1 on 127.0.0.1.
 //! - `testkit`: the Neo4j TestKit stub and TLS suites against our backend.
 //! - `demo`: the README's first command.
 //! - `bench`: our driver against its peers on the same servers (docs/benchmarks.md).
@@ -23,7 +24,7 @@ const USAGE: &str = "usage: cargo xtask <command>
   test                       fmt, clippy, tests, server tests, TestKit subset (CI)
   server start|stop|status|env  real servers under target/servers (see `server help`)
   testkit [FILTER...] [--list-failures] [--strict]   TestKit stub + TLS suites
-  demo                       start ArcadeDB and run the quickstart example
+  demo [--server neo4j|arcadedb]   start Neo4j (or ArcadeDB) and run the quickstart example
   bench [--quick] [--workload W] [--peer P] [--server S]   driver benchmarks vs peers";
 
 fn main() -> ExitCode {
@@ -33,7 +34,7 @@ fn main() -> ExitCode {
         Some("test") => test::run(rest),
         Some("server") => server::cli(rest),
         Some("testkit") => testkit::cli(rest),
-        Some("demo") => demo::run(),
+        Some("demo") => demo::run(rest),
         Some("bench") => bench::cli(rest),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");

@@ -2,7 +2,7 @@
 //!
 //! Stages, in order, stopping at the first failure: `cargo fmt --check`,
 //! clippy with `-D warnings`, `cargo test --workspace`; then real servers
-//! (ArcadeDB plain and TLS, Neo4j 3.1.1) and the ignored server tests with
+//! (Neo4j 2026.x and 5.26 LTS, ArcadeDB plain and TLS, Neo4j 3.1.1) and the ignored server tests with
 //! the `BOLT_TEST_*` variables; then the TestKit subset when TestKit and our
 //! backend are present. Servers are stopped whatever happens.
 
@@ -50,17 +50,25 @@ pub fn test_servers() -> Vec<Spec> {
     plain.databases = vec!["testdb".into(), "other".into()];
     let mut tls = Spec::new(Kind::ArcadeDb).port(ARCADEDB_TLS_PORT);
     tls.tls = true;
-    let neo4j = Spec::new(Kind::Neo4j31).port(NEO4J31_PORT);
-    vec![plain, tls, neo4j]
+    let neo4j31 = Spec::new(Kind::Neo4j31).port(NEO4J31_PORT);
+    // Neo4j serves plain Bolt and TLS on one port each (TLS optional).
+    let mut newest = Spec::new(Kind::Neo4j).port(server::NEO4J_PORT);
+    newest.tls = true;
+    let mut lts = Spec::new(Kind::Neo4j).port(server::NEO4J_LTS_PORT);
+    lts.version = server::neo4j::LTS.into();
+    lts.tls = true;
+    vec![plain, tls, neo4j31, newest, lts]
 }
 
 /// Installs (one after the other) and starts `specs` side by side. On any
 /// failure the servers already up are stopped (by drop) before returning.
 pub fn start_all(specs: &[Spec]) -> Res<Vec<Running>> {
-    let mut kinds: Vec<Kind> = specs.iter().map(|s| s.kind).collect();
-    kinds.dedup();
-    for kind in kinds {
-        server::install(kind)?;
+    let mut installed: Vec<(Kind, &str)> = Vec::new();
+    for spec in specs {
+        if !installed.contains(&(spec.kind, spec.version.as_str())) {
+            server::install(spec)?;
+            installed.push((spec.kind, spec.version.as_str()));
+        }
     }
     let results: Vec<Res<Running>> = std::thread::scope(|scope| {
         let handles: Vec<_> = specs

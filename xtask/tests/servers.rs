@@ -279,3 +279,35 @@ fn arcadedb_tls_exported_pem_works_as_a_webpki_root() {
         assert!(handshake::picked_from(answer, &handshake::ARCADEDB_OFFER));
     }
 }
+
+/// Both Neo4j lines pick Bolt 5.x from a legacy offer, in plain Bolt and
+/// over TLS with the exported certificate pinned (TLS is optional there).
+#[test]
+#[ignore = "needs a server: cargo xtask test"]
+fn neo4j_speaks_bolt_5_plain_and_over_tls() {
+    for prefix in ["BOLT_TEST_NEO4J", "BOLT_TEST_NEO4J_LTS"] {
+        let plain = addr(&format!("{prefix}_ADDR"));
+        let answer =
+            handshake::over_tcp(plain, &handshake::NEO4J5_OFFER, TIMEOUT).expect("handshake");
+        assert_eq!(
+            handshake::version(answer),
+            (5, 8),
+            "{prefix}: answered {answer:02X?}"
+        );
+        let der = std::fs::read(env(&format!("{prefix}_TLS_CERT_DER"))).expect("read DER");
+        let mut tls = tls_to(addr(&format!("{prefix}_TLS_ADDR")), der);
+        let answer = handshake::exchange(&mut tls, &handshake::NEO4J5_OFFER)
+            .unwrap_or_else(|e| panic!("{prefix} over TLS: {e}"));
+        assert!(handshake::picked_from(answer, &handshake::NEO4J5_OFFER));
+    }
+}
+
+/// The versions xtask resolved are the lines asked for.
+#[test]
+#[ignore = "needs a server: cargo xtask test"]
+fn neo4j_versions_are_the_lines_asked_for() {
+    let newest = env("BOLT_TEST_NEO4J_VERSION");
+    assert!(newest.starts_with("2026."), "{newest}");
+    let lts = env("BOLT_TEST_NEO4J_LTS_VERSION");
+    assert!(lts.starts_with("5.26."), "{lts}");
+}

@@ -1,10 +1,11 @@
 //! Quickstart: connect, create a small graph, query it with parameters,
 //! map rows to a struct with serde, print the summary counters.
 //!
-//! Reads `BOLT_TEST_ARCADEDB_ADDR`, `_USER`, `_PASSWORD` and `_DATABASES`
-//! (defaults: 127.0.0.1:17687, root, bolt-test-pw, testdb). Run with
-//! `cargo xtask demo`, or against your own server:
-//! `BOLT_TEST_ARCADEDB_ADDR=host:7687 cargo run -p neo4j --example quickstart`.
+//! Reads `NEO4J_URI`, `NEO4J_USERNAME`, `NEO4J_PASSWORD` and
+//! `NEO4J_DATABASE` (defaults: bolt://127.0.0.1:7687, neo4j, password,
+//! neo4j). Run with `cargo xtask demo` (a local Neo4j, or
+//! `--server arcadedb`), or against your own server:
+//! `NEO4J_URI=neo4j://host:7687 NEO4J_PASSWORD=... cargo run -p neo4j --example quickstart`.
 
 use neo4j::{params, Config, GraphDatabase, SessionConfig};
 use serde::{Deserialize, Serialize};
@@ -30,17 +31,13 @@ fn env(name: &str, default: &str) -> String {
 
 #[tokio::main]
 async fn main() -> Result<(), neo4j::Error> {
-    let addr = env("BOLT_TEST_ARCADEDB_ADDR", "127.0.0.1:17687");
-    let user = env("BOLT_TEST_ARCADEDB_USER", "root");
-    let password = env("BOLT_TEST_ARCADEDB_PASSWORD", "bolt-test-pw");
-    let database = env("BOLT_TEST_ARCADEDB_DATABASES", "testdb")
-        .split(',')
-        .next()
-        .unwrap_or("testdb")
-        .to_owned();
+    let uri = env("NEO4J_URI", "bolt://127.0.0.1:7687");
+    let user = env("NEO4J_USERNAME", "neo4j");
+    let password = env("NEO4J_PASSWORD", "password");
+    let database = env("NEO4J_DATABASE", "neo4j");
 
     let config = Config::builder().with_auth((user, password)).build()?;
-    let driver = GraphDatabase::driver(format!("bolt://{addr}"), config)?;
+    let driver = GraphDatabase::driver(uri, config)?;
     driver.verify_connectivity().await?;
     let info = driver.server_info().await?;
     println!(

@@ -270,6 +270,7 @@ pub fn start(spec: &Spec, detach: bool) -> Res<Running> {
         cert_der,
         log,
         bolt,
+        version: None,
     };
     Ok(Running::new(state, child))
 }

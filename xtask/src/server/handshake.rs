@@ -14,6 +14,10 @@ pub const MAGIC: [u8; 4] = [0x60, 0x60, 0xB0, 0x17];
 /// Offer for ArcadeDB: 5.4 down to 5.0 (one range slot), 4.4, 3.0.
 pub const ARCADEDB_OFFER: [[u8; 4]; 4] = [[0, 4, 4, 5], [0, 0, 4, 4], [0, 0, 0, 3], [0; 4]];
 
+/// Offer for Neo4j 5.26 and 2026.x: 5.8 down to 5.0, 4.4 (6.0 is offered
+/// only through the handshake manifest, which this module does not speak).
+pub const NEO4J5_OFFER: [[u8; 4]; 4] = [[0, 8, 8, 5], [0, 0, 4, 4], [0; 4], [0; 4]];
+
 /// Offer for Neo4j 3.1: Bolt v1 only.
 pub const NEO4J31_OFFER: [[u8; 4]; 4] = [[0, 0, 0, 1], [0; 4], [0; 4], [0; 4]];
 

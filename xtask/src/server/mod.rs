@@ -4,11 +4,12 @@
 //! This module owns the state files (`target/servers/<kind>-<port>.json`),
 //! the command line and the [`Running`] handle that stops a server when it
 //! is dropped. How each server is installed and launched lives in
-//! [`arcadedb`] and [`neo4j31`]; the Bolt handshake used to tell that a
+//! [`arcadedb`], [`neo4j`] and [`neo4j31`]; the Bolt handshake used to tell that a
 //! server is ready lives in [`handshake`].
 
 pub mod arcadedb;
 pub mod handshake;
+pub mod neo4j;
 pub mod neo4j31;
 
 use std::net::SocketAddr;
@@ -22,6 +23,10 @@ use crate::util::{self, say, Res, LOOPBACK};
 
 /// The root password given to ArcadeDB (it wants at least 8 characters).
 pub const DEFAULT_PASSWORD: &str = "bolt-test-pw";
+/// Default port of Neo4j, newest line.
+pub const NEO4J_PORT: u16 = 17690;
+/// Default port of Neo4j 5.26 LTS.
+pub const NEO4J_LTS_PORT: u16 = 17692;
 /// How long a server gets to stop after SIGTERM before SIGKILL.
 const STOP_GRACE: Duration = Duration::from_secs(20);
 
@@ -30,6 +35,8 @@ const STOP_GRACE: Duration = Duration::from_secs(20);
 pub enum Kind {
     /// ArcadeDB with its Bolt plugin (Bolt 5.0-5.4, 4.4, 3.0).
     ArcadeDb,
+    /// Neo4j Community 2026.x or 5.26 LTS, embedded from Maven Central.
+    Neo4j,
     /// Neo4j 3.1.1 Community (Bolt v1 only).
     Neo4j31,
 }
@@ -39,6 +46,7 @@ impl Kind {
     pub fn name(self) -> &'static str {
         match self {
             Kind::ArcadeDb => "arcadedb",
+            Kind::Neo4j => "neo4j",
             Kind::Neo4j31 => "neo4j31",
         }
     }
@@ -46,9 +54,10 @@ impl Kind {
     fn parse(s: &str) -> Res<Kind> {
         match s {
             "arcadedb" => Ok(Kind::ArcadeDb),
+            "neo4j" => Ok(Kind::Neo4j),
             "neo4j31" => Ok(Kind::Neo4j31),
             other => Err(format!(
-                "unknown server `{other}`: expected `arcadedb` or `neo4j31`"
+                "unknown server `{other}`: expected `arcadedb`, `neo4j` or `neo4j31`"
             )),
         }
     }
@@ -63,12 +72,15 @@ pub struct Spec {
     pub port: u16,
     /// HTTP port on 127.0.0.1.
     pub http_port: u16,
-    /// Bolt over TLS only (ArcadeDB).
+    /// ArcadeDB: Bolt over TLS only. Neo4j: Bolt over TLS or plain on the
+    /// same port.
     pub tls: bool,
     /// Databases created at start, the first is the default (ArcadeDB).
     pub databases: Vec<String>,
-    /// Root password (ArcadeDB).
+    /// Root password (ArcadeDB), or the `neo4j` user's (Neo4j).
     pub password: String,
+    /// Version line or exact version (Neo4j): see [`neo4j::maven_version`].
+    pub version: String,
 }
 
 impl Spec {
@@ -76,6 +88,7 @@ impl Spec {
     pub fn new(kind: Kind) -> Spec {
         let port = match kind {
             Kind::ArcadeDb => 17687,
+            Kind::Neo4j => NEO4J_PORT,
             Kind::Neo4j31 => 17689,
         };
         Spec {
@@ -85,6 +98,7 @@ impl Spec {
             tls: false,
             databases: vec!["testdb".into()],
             password: DEFAULT_PASSWORD.into(),
+            version: neo4j::NEWEST.into(),
         }
     }
 
@@ -133,6 +147,8 @@ pub struct State {
     pub log: PathBuf,
     /// The Bolt version the server picked in the readiness handshake, if any.
     pub bolt: Option<String>,
+    /// The exact server version, where xtask resolved it (Neo4j).
+    pub version: Option<String>,
 }
 
 impl State {
@@ -162,6 +178,7 @@ impl State {
             "cert_der": path(&self.cert_der),
             "log": self.log.display().to_string(),
             "bolt": self.bolt,
+            "version": self.version,
         })
     }
 
@@ -190,6 +207,7 @@ impl State {
             cert_der: s("cert_der").map(PathBuf::from),
             log: PathBuf::from(s("log")?),
             bolt: s("bolt"),
+            version: s("version"),
         })
     }
 
@@ -229,11 +247,22 @@ impl State {
     /// One line for humans.
     pub fn summary(&self) -> String {
         let mut s = format!(
-            "{} bolt{}://127.0.0.1:{} (http {}) pid {}",
+            "{}{} bolt{}://127.0.0.1:{}{} pid {}",
             self.kind.name(),
-            if self.tls { "+s" } else { "" },
+            self.version
+                .as_ref()
+                .map(|v| format!(" {v}"))
+                .unwrap_or_default(),
+            match (self.kind, self.tls) {
+                (_, false) => "",
+                (Kind::Neo4j, true) => "(+s)",
+                (_, true) => "+s",
+            },
             self.port,
-            self.http_port,
+            match self.kind {
+                Kind::Neo4j => String::new(),
+                _ => format!(" (http {})", self.http_port),
+            },
             self.pid
         );
         if let Some(b) = &self.bolt {
@@ -304,10 +333,11 @@ impl Drop for Running {
     }
 }
 
-/// Installs what `kind` needs (idempotent).
-pub fn install(kind: Kind) -> Res {
-    match kind {
+/// Installs what `spec` needs (idempotent).
+pub fn install(spec: &Spec) -> Res {
+    match spec.kind {
         Kind::ArcadeDb => arcadedb::install().map(drop),
+        Kind::Neo4j => neo4j::install(&spec.version).map(drop),
         Kind::Neo4j31 => neo4j31::install().map(drop),
     }
 }
@@ -317,9 +347,14 @@ pub fn install(kind: Kind) -> Res {
 /// `detach`: put it in its own process group (it outlives xtask); otherwise
 /// it shares ours, so Ctrl-C on the terminal stops it too.
 pub fn start(spec: &Spec, detach: bool) -> Res<Running> {
-    install(spec.kind)?;
+    install(spec)?;
     stop_previous(spec.kind, spec.port)?;
-    for port in [spec.port, spec.http_port] {
+    let ports: &[u16] = match spec.kind {
+        // The embedded Neo4j serves Bolt only.
+        Kind::Neo4j => &[spec.port],
+        _ => &[spec.port, spec.http_port],
+    };
+    for &port in ports {
         if !util::port_free(port) {
             return Err(format!(
                 "cannot start {} : port 127.0.0.1:{port} is in use by another program \
@@ -331,6 +366,7 @@ pub fn start(spec: &Spec, detach: bool) -> Res<Running> {
     let t0 = std::time::Instant::now();
     let running = match spec.kind {
         Kind::ArcadeDb => arcadedb::start(spec, detach)?,
+        Kind::Neo4j => neo4j::start(spec, detach)?,
         Kind::Neo4j31 => neo4j31::start(spec, detach)?,
     };
     running.state.save()?;
@@ -379,6 +415,11 @@ pub fn env_vars(states: &[State]) -> Vec<(String, String)> {
             vars.push((k.to_owned(), v));
         }
     };
+    let path = |p: &Option<PathBuf>| {
+        p.as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default()
+    };
     for s in states {
         let addr = format!("127.0.0.1:{}", s.port);
         match (s.kind, s.tls) {
@@ -388,15 +429,29 @@ pub fn env_vars(states: &[State]) -> Vec<(String, String)> {
             }
             (Kind::ArcadeDb, true) => {
                 add("BOLT_TEST_ARCADEDB_TLS_ADDR", addr);
-                let path = |p: &Option<PathBuf>| {
-                    p.as_ref()
-                        .map(|p| p.display().to_string())
-                        .unwrap_or_default()
-                };
                 add("BOLT_TEST_ARCADEDB_TLS_CERT_PEM", path(&s.cert_pem));
                 add("BOLT_TEST_ARCADEDB_TLS_CERT_DER", path(&s.cert_der));
             }
             (Kind::Neo4j31, _) => add("BOLT_TEST_NEO4J31_ADDR", addr),
+            (Kind::Neo4j, tls) => {
+                let version = s.version.clone().unwrap_or_default();
+                let prefix = if version.starts_with("5.") {
+                    "BOLT_TEST_NEO4J_LTS"
+                } else {
+                    "BOLT_TEST_NEO4J"
+                };
+                add(&format!("{prefix}_ADDR"), addr.clone());
+                add(&format!("{prefix}_VERSION"), version);
+                if let (Some(u), Some(p)) = (&s.user, &s.password) {
+                    add(&format!("{prefix}_USER"), u.clone());
+                    add(&format!("{prefix}_PASSWORD"), p.clone());
+                }
+                if tls {
+                    add(&format!("{prefix}_TLS_ADDR"), addr);
+                    add(&format!("{prefix}_TLS_CERT_PEM"), path(&s.cert_pem));
+                    add(&format!("{prefix}_TLS_CERT_DER"), path(&s.cert_der));
+                }
+            }
         }
         if s.kind == Kind::ArcadeDb {
             if let (Some(u), Some(p)) = (&s.user, &s.password) {
@@ -422,9 +477,11 @@ fn shell_quote(v: &str) -> String {
 
 const USAGE: &str = "usage:
   cargo xtask server start arcadedb [--port P] [--http-port P] [--tls] [--databases a,b] [--password PW]
+  cargo xtask server start neo4j [--version 2026|5.26|X.Y.Z] [--port P] [--tls] [--password PW]
+                             (default 2026 = newest 2026.x on 17690, 5.26 on 17692; --tls: TLS or plain on the port)
   cargo xtask server start neo4j31 [--port P] [--http-port P]
-  cargo xtask server stop arcadedb|neo4j31 [--port P]       (default port of that kind)
-  cargo xtask server stop [arcadedb|neo4j31] --all          (every recorded server [of that kind])
+  cargo xtask server stop arcadedb|neo4j|neo4j31 [--port P] (default port of that kind)
+  cargo xtask server stop [arcadedb|neo4j|neo4j31] --all          (every recorded server [of that kind])
   cargo xtask server status
   cargo xtask server env                                    (export lines for running servers)";
 
@@ -477,7 +534,12 @@ fn cli_start(args: &[String]) -> Res {
                 port_given = true;
             }
             "--http-port" => http = Some(parse_port(it.next(), "--http-port")?),
-            "--tls" if kind == Kind::ArcadeDb => spec.tls = true,
+            "--tls" if kind != Kind::Neo4j31 => spec.tls = true,
+            "--version" if kind == Kind::Neo4j => {
+                let v = it.next().ok_or("--version needs a value")?;
+                neo4j::maven_version(v)?;
+                spec.version = v.clone();
+            }
             "--databases" if kind == Kind::ArcadeDb => {
                 let v = it.next().ok_or("--databases needs a value")?;
                 spec.databases = v
@@ -498,10 +560,13 @@ fn cli_start(args: &[String]) -> Res {
                     ));
                 }
             }
-            "--password" if kind == Kind::ArcadeDb => {
+            "--password" if kind != Kind::Neo4j31 => {
                 let v = it.next().ok_or("--password needs a value")?;
                 if v.chars().count() < 8 {
-                    return Err("--password: ArcadeDB wants at least 8 characters".into());
+                    return Err(format!(
+                        "--password: {} wants at least 8 characters",
+                        kind.name()
+                    ));
                 }
                 spec.password = v.clone();
             }
@@ -513,8 +578,13 @@ fn cli_start(args: &[String]) -> Res {
             }
         }
     }
-    if spec.tls && !port_given {
-        spec = spec.port(17688);
+    if !port_given {
+        if kind == Kind::ArcadeDb && spec.tls {
+            spec = spec.port(17688);
+        }
+        if kind == Kind::Neo4j && spec.version.starts_with("5.") {
+            spec = spec.port(NEO4J_LTS_PORT);
+        }
     }
     if let Some(h) = http {
         spec.http_port = h;
@@ -718,6 +788,7 @@ mod tests {
             cert_der: tls.then(|| PathBuf::from("/x/c.der")),
             log: PathBuf::from("/x/log"),
             bolt: Some("5.4".into()),
+            version: None,
         }
     }
 
@@ -747,6 +818,29 @@ mod tests {
         assert_eq!(get("BOLT_TEST_NEO4J31_ADDR"), Some("127.0.0.1:17689"));
         assert_eq!(get("BOLT_TEST_ARCADEDB_USER"), Some("root"));
         assert_eq!(vars.len(), 8, "{vars:?}");
+    }
+
+    #[test]
+    fn env_vars_tell_the_neo4j_lines_apart() {
+        let neo4j = |port, version: &str, tls| State {
+            kind: Kind::Neo4j,
+            user: Some("neo4j".into()),
+            version: Some(version.into()),
+            ..arcade(port, tls)
+        };
+        let vars = env_vars(&[
+            neo4j(17690, "2026.08.1", true),
+            neo4j(17692, "5.26.30", false),
+        ]);
+        let get = |k: &str| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        assert_eq!(get("BOLT_TEST_NEO4J_ADDR"), Some("127.0.0.1:17690"));
+        assert_eq!(get("BOLT_TEST_NEO4J_TLS_ADDR"), Some("127.0.0.1:17690"));
+        assert_eq!(get("BOLT_TEST_NEO4J_TLS_CERT_DER"), Some("/x/c.der"));
+        assert_eq!(get("BOLT_TEST_NEO4J_VERSION"), Some("2026.08.1"));
+        assert_eq!(get("BOLT_TEST_NEO4J_LTS_ADDR"), Some("127.0.0.1:17692"));
+        assert_eq!(get("BOLT_TEST_NEO4J_LTS_USER"), Some("neo4j"));
+        assert_eq!(get("BOLT_TEST_NEO4J_LTS_TLS_ADDR"), None);
+        assert_eq!(get("BOLT_TEST_ARCADEDB_USER"), None);
     }
 
     #[test]

@@ -241,6 +241,7 @@ pub fn start(spec: &Spec, detach: bool) -> Res<Running> {
         cert_der: None,
         log,
         bolt,
+        version: None,
     };
     Ok(Running::new(state, child))
 }
