@@ -691,6 +691,15 @@ fn servers(routers: &[String], readers: &[String], writers: &[String]) -> Value 
 async fn procedure_router(version: Version, readers: &[&Member], writers: &[&Member]) -> Member {
     let readers: Vec<String> = readers.iter().map(|m| m.address()).collect();
     let writers: Vec<String> = writers.iter().map(|m| m.address()).collect();
+    procedure_router_listing(version, readers, writers).await
+}
+
+/// [`procedure_router`] with the readers and writers as addresses.
+async fn procedure_router_listing(
+    version: Version,
+    readers: Vec<String>,
+    writers: Vec<String>,
+) -> Member {
     let me: Arc<Mutex<String>> = Arc::default();
     let me2 = me.clone();
     let calling: Arc<Mutex<std::collections::HashSet<usize>>> = Arc::default();
@@ -1135,5 +1144,58 @@ async fn routing_tables_age_by_the_drivers_clock() {
         2,
         "the expired table is fetched again"
     );
+    d.close().await;
+}
+
+// ---- Oversized tables ----
+
+/// `member` then `n - 1` more addresses, one role's worth of a table over
+/// the driver's cap of 1000 per role when `n` is 1001.
+fn listing(member: &Member, n: usize) -> Vec<String> {
+    let mut v = vec![member.address()];
+    v.extend((1..n).map(|i| format!("127.0.0.1:{i}")));
+    v
+}
+
+/// The error of a refused oversized table: a protocol violation naming the
+/// cap, not retried.
+fn assert_oversized(err: &Error) {
+    match err {
+        Error::Protocol(m) => {
+            assert!(m.contains("READ") && m.contains("at most 1000"), "{m}")
+        }
+        other => panic!("expected a protocol error naming the cap, got {other:?}"),
+    }
+    assert!(!err.is_retryable());
+}
+
+#[tokio::test]
+async fn a_route_answer_over_the_cap_is_a_protocol_error_naming_it() {
+    let reader = start(Version::V5_0, default_answer).await;
+    let table = Arc::new(Mutex::new((
+        300,
+        vec!["self".to_owned()],
+        listing(&reader, 1001),
+        vec![],
+    )));
+    let (_router, routes, d) = routed(table).await;
+    let err = run_1(&d, "adb", AccessMode::Read).await.unwrap_err();
+    assert_oversized(&err);
+    assert_eq!(routes.load(Ordering::SeqCst), 1);
+    assert!(d.routing_table(Some("adb")).is_none());
+    assert!(reader.queries().is_empty());
+    d.close().await;
+}
+
+#[tokio::test]
+async fn a_procedure_record_over_the_cap_is_a_protocol_error_naming_it() {
+    let reader = start(Version::V4_1, default_answer).await;
+    let router = procedure_router_listing(Version::V4_1, listing(&reader, 1001), vec![]).await;
+    let d = routing_driver(&router);
+    let err = run_1(&d, "adb", AccessMode::Read).await.unwrap_err();
+    assert_oversized(&err);
+    assert!(d.routing_table(Some("adb")).is_none());
+    assert_eq!(procedure_runs(&router).len(), 1);
+    assert!(reader.queries().is_empty());
     d.close().await;
 }

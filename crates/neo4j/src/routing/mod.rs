@@ -10,6 +10,8 @@
 //! retryable [`Error::SessionExpired`](crate::Error::SessionExpired); a
 //! writer that refuses writes (`NotALeader`, `ForbiddenOnReadOnlyDatabase`)
 //! is forgotten for that database and the server's (retryable) error kept.
+//! A table listing more servers than a generous cap (`table`'s module doc)
+//! is refused as [`Error::Protocol`](crate::Error::Protocol) naming the cap.
 //!
 //! With Bolt 5.8 servers doing server-side routing, a session without a
 //! database routes its first unit of work with the home database cached
