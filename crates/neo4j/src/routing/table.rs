@@ -278,6 +278,12 @@ impl RoutingTable {
         self.writers.retain(|a| a != address);
     }
 
+    /// Forgets `address` as a router (it did not answer discovery in
+    /// time).
+    pub(crate) fn forget_router(&mut self, address: &Address) {
+        self.routers.retain(|a| a != address);
+    }
+
     /// Forgets `address` as a writer (it refused a write).
     pub(crate) fn forget_writer(&mut self, address: &Address) {
         self.writers.retain(|a| a != address);
