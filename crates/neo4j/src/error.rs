@@ -343,7 +343,10 @@ pub enum Error {
     ResultNotSingle(String),
     /// No pooled connection became free (and none could be opened) within
     /// the `connection_acquisition_timeout`. A client error: the pool is
-    /// too small for the load, or connections are leaked.
+    /// too small for the load, or connections are leaked. A routing driver
+    /// also gives it when refreshing a routing table (waiting for another
+    /// session's refresh of the same database included) takes longer, e.g.
+    /// because a router does not answer.
     #[error(
         "failed to obtain a connection from the pool within {0:?} \
          (connection_acquisition_timeout)"

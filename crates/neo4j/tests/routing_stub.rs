@@ -691,6 +691,15 @@ fn servers(routers: &[String], readers: &[String], writers: &[String]) -> Value 
 async fn procedure_router(version: Version, readers: &[&Member], writers: &[&Member]) -> Member {
     let readers: Vec<String> = readers.iter().map(|m| m.address()).collect();
     let writers: Vec<String> = writers.iter().map(|m| m.address()).collect();
+    procedure_router_listing(version, readers, writers).await
+}
+
+/// [`procedure_router`] with the readers and writers as addresses.
+async fn procedure_router_listing(
+    version: Version,
+    readers: Vec<String>,
+    writers: Vec<String>,
+) -> Member {
     let me: Arc<Mutex<String>> = Arc::default();
     let me2 = me.clone();
     let calling: Arc<Mutex<std::collections::HashSet<usize>>> = Arc::default();
@@ -1135,5 +1144,236 @@ async fn routing_tables_age_by_the_drivers_clock() {
         2,
         "the expired table is fetched again"
     );
+    d.close().await;
+}
+
+// ---- Oversized tables ----
+
+/// `member` then `n - 1` more addresses, one role's worth of a table over
+/// the driver's cap of 1000 per role when `n` is 1001.
+fn listing(member: &Member, n: usize) -> Vec<String> {
+    let mut v = vec![member.address()];
+    v.extend((1..n).map(|i| format!("127.0.0.1:{i}")));
+    v
+}
+
+/// The error of a refused oversized table: a protocol violation naming the
+/// cap, not retried.
+fn assert_oversized(err: &Error) {
+    match err {
+        Error::Protocol(m) => {
+            assert!(m.contains("READ") && m.contains("at most 1000"), "{m}")
+        }
+        other => panic!("expected a protocol error naming the cap, got {other:?}"),
+    }
+    assert!(!err.is_retryable());
+}
+
+#[tokio::test]
+async fn a_route_answer_over_the_cap_is_a_protocol_error_naming_it() {
+    let reader = start(Version::V5_0, default_answer).await;
+    let table = Arc::new(Mutex::new((
+        300,
+        vec!["self".to_owned()],
+        listing(&reader, 1001),
+        vec![],
+    )));
+    let (_router, routes, d) = routed(table).await;
+    let err = run_1(&d, "adb", AccessMode::Read).await.unwrap_err();
+    assert_oversized(&err);
+    assert_eq!(routes.load(Ordering::SeqCst), 1);
+    assert!(d.routing_table(Some("adb")).is_none());
+    assert!(reader.queries().is_empty());
+    d.close().await;
+}
+
+#[tokio::test]
+async fn a_procedure_record_over_the_cap_is_a_protocol_error_naming_it() {
+    let reader = start(Version::V4_1, default_answer).await;
+    let router = procedure_router_listing(Version::V4_1, listing(&reader, 1001), vec![]).await;
+    let d = routing_driver(&router);
+    let err = run_1(&d, "adb", AccessMode::Read).await.unwrap_err();
+    assert_oversized(&err);
+    assert!(d.routing_table(Some("adb")).is_none());
+    assert_eq!(procedure_runs(&router).len(), 1);
+    assert!(reader.queries().is_empty());
+    d.close().await;
+}
+
+// ---- Refreshing: per database, coalesced, within the acquisition timeout ----
+
+/// A router (itself the only router) naming `reader` as reader and writer,
+/// answering ROUTE for database `stalled` never (`delay: None`) or after
+/// `delay`, for the others at once.
+async fn stalling_router(
+    stalled: &'static str,
+    delay: Option<Duration>,
+    reader: &Member,
+) -> Member {
+    let servers = vec![reader.address()];
+    let me: Arc<Mutex<String>> = Arc::default();
+    let me2 = me.clone();
+    let m = start(Version::V5_0, move |conn, req| match req {
+        Request::Route(route) => {
+            let db = route.db.clone().unwrap_or_else(|| "homedb".to_owned());
+            let own = vec![me2.lock().unwrap().clone()];
+            let reply = vec![success(&[("rt", rt(300, &db, &own, &servers, &servers))])];
+            match (db == stalled, delay) {
+                (true, None) => Action::Silent,
+                (true, Some(delay)) => Action::Delayed(delay, reply),
+                (false, _) => Action::Reply(reply),
+            }
+        }
+        _ => default_answer(conn, req),
+    })
+    .await;
+    *me.lock().unwrap() = m.address();
+    m
+}
+
+/// How many ROUTEs `m` received for database `db`.
+fn routes_for(m: &Member, db: &str) -> usize {
+    m.requests()
+        .iter()
+        .filter(|(_, r)| matches!(r, Request::Route(route) if route.db.as_deref() == Some(db)))
+        .count()
+}
+
+#[tokio::test]
+async fn a_stalled_refresh_of_one_database_does_not_hold_up_another() {
+    let reader = start(Version::V5_0, default_answer).await;
+    let router = stalling_router("stalled", None, &reader).await;
+    // The default acquisition timeout (60 s): the stalled refresh stays
+    // pending for the whole test.
+    let d = routing_driver(&router);
+    let first = tokio::spawn({
+        let d = d.clone();
+        async move { run_1(&d, "stalled", AccessMode::Read).await }
+    });
+    assert!(eventually(|| routes_for(&router, "stalled") == 1).await);
+    // While that ROUTE is unanswered, a session of another database runs
+    // to its end (the bound only turns a hang into a failure).
+    let other = tokio::time::timeout(
+        Duration::from_secs(10),
+        run_1(&d, "other", AccessMode::Read),
+    )
+    .await
+    .expect("the other database's session waited for the stalled refresh");
+    assert_eq!(other.unwrap(), 1);
+    assert!(!first.is_finished(), "the stalled refresh is still pending");
+    // A second session of the stalled database waits for the refresh in
+    // flight instead of sending a ROUTE of its own.
+    let second = tokio::spawn({
+        let d = d.clone();
+        async move { run_1(&d, "stalled", AccessMode::Read).await }
+    });
+    run_1(&d, "other", AccessMode::Read).await.unwrap();
+    assert!(!eventually(|| second.is_finished() || routes_for(&router, "stalled") > 1).await);
+    first.abort();
+    second.abort();
+    d.close().await;
+}
+
+#[tokio::test]
+async fn concurrent_refreshes_of_one_database_send_one_route() {
+    let reader = start(Version::V5_0, default_answer).await;
+    let router = stalling_router("slow", Some(Duration::from_millis(300)), &reader).await;
+    let d = routing_driver(&router);
+    let sessions: Vec<_> = (0..5)
+        .map(|_| {
+            let d = d.clone();
+            tokio::spawn(async move { run_1(&d, "slow", AccessMode::Read).await })
+        })
+        .collect();
+    for s in sessions {
+        assert_eq!(s.await.unwrap().unwrap(), 1);
+    }
+    assert_eq!(routes_for(&router, "slow"), 1);
+    assert_eq!(reader.queries().len(), 5);
+    d.close().await;
+}
+
+/// A `neo4j://` driver routed by `m` with a 500 ms acquisition timeout.
+fn impatient_driver(m: &Member) -> Driver {
+    let config = support::config()
+        .with_connection_acquisition_timeout(Duration::from_millis(500))
+        .build()
+        .unwrap();
+    GraphDatabase::driver(format!("neo4j://{}", m.address()), config).unwrap()
+}
+
+fn assert_acquisition_timeout(err: &Error) {
+    assert!(
+        matches!(err, Error::ConnectionAcquisitionTimeout(t) if *t == Duration::from_millis(500)),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_router_that_never_answers_fails_the_session_with_the_acquisition_timeout() {
+    let reader = start(Version::V5_0, default_answer).await;
+    let router = stalling_router("stalled", None, &reader).await;
+    let d = impatient_driver(&router);
+    // Without the deadline the ROUTE waits for the connection's read
+    // timeout (5 min); the bound only turns that hang into a failure.
+    let (first, waiting) = tokio::time::timeout(Duration::from_secs(20), async {
+        tokio::join!(
+            run_1(&d, "stalled", AccessMode::Read),
+            run_1(&d, "stalled", AccessMode::Read)
+        )
+    })
+    .await
+    .expect("the sessions hung on the unanswered ROUTE");
+    assert_acquisition_timeout(&first.unwrap_err());
+    assert_acquisition_timeout(&waiting.unwrap_err());
+    assert!(!Error::ConnectionAcquisitionTimeout(Duration::ZERO).is_retryable());
+    assert!(d.routing_table(Some("stalled")).is_none());
+    // The router still serves the other databases.
+    assert_eq!(run_1(&d, "other", AccessMode::Read).await.unwrap(), 1);
+    d.close().await;
+}
+
+#[tokio::test]
+async fn a_router_that_stops_answering_is_skipped_by_the_next_refresh() {
+    let reader = start(Version::V5_0, default_answer).await;
+    let backup = stalling_router("none", None, &reader).await;
+    // The first router names itself and the backup, with a TTL of 0 (each
+    // session refreshes), then goes silent.
+    let silent = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let me: Arc<Mutex<String>> = Arc::default();
+    let (silent2, me2, readers, backup_addr) = (
+        silent.clone(),
+        me.clone(),
+        vec![reader.address()],
+        backup.address(),
+    );
+    let first = start(Version::V5_0, move |conn, req| match req {
+        Request::Route(_) if silent2.load(Ordering::SeqCst) => Action::Silent,
+        Request::Route(_) => {
+            let routers = vec![me2.lock().unwrap().clone(), backup_addr.clone()];
+            Action::Reply(vec![success(&[(
+                "rt",
+                rt(0, "adb", &routers, &readers, &readers),
+            )])])
+        }
+        _ => default_answer(conn, req),
+    })
+    .await;
+    *me.lock().unwrap() = first.address();
+    let d = impatient_driver(&first);
+    assert_eq!(run_1(&d, "adb", AccessMode::Read).await.unwrap(), 1);
+    silent.store(true, Ordering::SeqCst);
+    let err = tokio::time::timeout(Duration::from_secs(20), run_1(&d, "adb", AccessMode::Read))
+        .await
+        .expect("the session hung on the unanswered ROUTE")
+        .unwrap_err();
+    assert_acquisition_timeout(&err);
+    assert_eq!(
+        d.routing_table(Some("adb")).unwrap().routers,
+        vec![addr(&backup)],
+        "the silent router is forgotten as a router"
+    );
+    assert_eq!(run_1(&d, "adb", AccessMode::Read).await.unwrap(), 1);
+    assert_eq!(routes_for(&backup, "adb"), 1);
     d.close().await;
 }

@@ -11,7 +11,7 @@ use bolt_proto::message::{AccessMode, Failure, Pull, Request, Response, Route, R
 use bolt_proto::Version;
 use packstream::{Map, Value};
 
-use super::table::RoutingTable;
+use super::table::{rt_from_record, RoutingTable, TableError};
 use crate::error::Error;
 
 const PROCEDURE_4X: &str = "CALL dbms.routing.getRoutingTable($context, $database)";
@@ -161,8 +161,12 @@ pub(crate) async fn discover(
     let mut failure: Option<Failure> = None;
     while conn.pending() > 0 {
         match conn.recv().await.map_err(from_pool_error)? {
-            Response::Success(s) if routed => {
-                rt = s.metadata.get("rt").and_then(Value::as_map).cloned();
+            Response::Success(mut s) if routed => {
+                // Taken, not cloned: the answer may be large.
+                rt = match s.metadata.remove("rt") {
+                    Some(Value::Map(m)) => Some(m),
+                    _ => None,
+                };
             }
             Response::Success(s) => {
                 if let Some(f) = s.fields() {
@@ -170,11 +174,7 @@ pub(crate) async fn discover(
                 }
             }
             Response::Record(r) if !routed && rt.is_none() => {
-                let mut m = Map::new();
-                for (k, v) in columns.iter().zip(r.fields) {
-                    m.insert(k.clone(), v);
-                }
-                rt = Some(m);
+                rt = Some(rt_from_record(&columns, r.fields));
             }
             Response::Record(_) => {}
             Response::Failure(f) => failure = Some(f),
@@ -189,11 +189,22 @@ pub(crate) async fn discover(
             "the router sent no routing table".into(),
         ))
     })?;
-    RoutingTable::parse(&rt, d.database).map_err(|e| {
-        DiscoveryError::Invalid(Error::ServiceUnavailable(format!(
-            "the router sent an unusable routing table: {e}"
-        )))
-    })
+    RoutingTable::parse(&rt, d.database).map_err(|e| from_table_error(conn.address(), e))
+}
+
+/// The verdict on an unusable table from `router`: over a cap (see
+/// `table`) is a protocol violation that ends discovery (every router of a
+/// cluster serves the same table, and asking the others would only parse
+/// it again); anything else sends discovery to the next router.
+fn from_table_error(router: &bolt_net::Address, e: TableError) -> DiscoveryError {
+    match e {
+        TableError::TooLarge { .. } => DiscoveryError::Fatal(Error::Protocol(format!(
+            "router {router} sent an oversized routing table: {e}"
+        ))),
+        TableError::Malformed(_) => DiscoveryError::Invalid(Error::ServiceUnavailable(format!(
+            "router {router} sent an unusable routing table: {e}"
+        ))),
+    }
 }
 
 #[cfg(test)]
@@ -293,6 +304,26 @@ mod tests {
         assert!(matches!(
             from_pool_error(PoolError::Broken),
             DiscoveryError::Unreachable(_)
+        ));
+    }
+
+    #[test]
+    fn an_oversized_table_ends_discovery_a_malformed_one_does_not() {
+        let router = bolt_net::Address::new("r", 1);
+        let big = TableError::TooLarge {
+            what: "READ",
+            listed: 1001,
+            cap: 1000,
+        };
+        match from_table_error(&router, big) {
+            DiscoveryError::Fatal(Error::Protocol(m)) => {
+                assert!(m.contains("r:1") && m.contains("at most 1000"), "{m}")
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            from_table_error(&router, TableError::Malformed("no readers".into())),
+            DiscoveryError::Invalid(Error::ServiceUnavailable(_))
         ));
     }
 }

@@ -5,11 +5,15 @@
 //! routers, readers and writers with a time-to-live. Work in read mode goes
 //! to a reader, write mode to a writer, each time the member with the fewest
 //! connections in use (ties take turns). A stale table is refreshed through
-//! the known routers, then the URI's address (through the custom resolver).
+//! the known routers, then the URI's address (through the custom resolver),
+//! one refresh at a time per database (other databases do not wait for
+//! it), the whole refresh within the connection acquisition timeout.
 //! Members that cannot be reached are forgotten and the work fails with a
 //! retryable [`Error::SessionExpired`](crate::Error::SessionExpired); a
 //! writer that refuses writes (`NotALeader`, `ForbiddenOnReadOnlyDatabase`)
 //! is forgotten for that database and the server's (retryable) error kept.
+//! A table listing more servers than a generous cap (`table`'s module doc)
+//! is refused as [`Error::Protocol`](crate::Error::Protocol) naming the cap.
 //!
 //! With Bolt 5.8 servers doing server-side routing, a session without a
 //! database routes its first unit of work with the home database cached
@@ -17,13 +21,15 @@
 //!
 //! Files: `table` (one table, parsing and freshness), `discovery` (asking a
 //! router, per Bolt version), `select` (least connected), `home_db` (the
-//! home-database cache and its key), `provider` (the tables, the pools and
+//! home-database cache and its key), `refresh` (one refresh in flight per
+//! database), `provider` (the tables, the pools, refresh deadlines and
 //! failure handling). This module does not run user
 //! queries and does not retry: sessions and the retry loop do.
 
 mod discovery;
 mod home_db;
 mod provider;
+mod refresh;
 mod select;
 mod table;
 

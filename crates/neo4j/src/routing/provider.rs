@@ -7,6 +7,20 @@
 //! forgetting servers. Must not run queries for users nor decide retries
 //! (sessions and the retry loop do); it only turns failures of a cluster
 //! member into the right error and table update.
+//!
+//! # Refreshing a table
+//!
+//! A stale table is refreshed under its database's lock (`refresh`): one
+//! discovery in flight per database, the sessions that wait for it then
+//! use its table; sessions of other databases neither wait for it nor
+//! for each other. The whole refresh — waiting for that lock, acquiring
+//! each router's connection, its answer, the next routers — is bounded by
+//! the connection acquisition timeout, counted from when the session asked;
+//! past it the session gets [`Error::ConnectionAcquisitionTimeout`]. A
+//! router that took the request but did not answer in time loses its
+//! connection (closed, not reset: a RESET would wait on the same silence)
+//! and is forgotten as a router of that database, so the next refresh asks
+//! another one first.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,6 +34,7 @@ use packstream::Map;
 
 use super::discovery::{self, Discovery, DiscoveryError};
 use super::home_db::{HomeDbCache, HomeDbKey};
+use super::refresh::{RefreshGuard, RefreshLocks};
 use super::select::RoundRobin;
 use super::table::RoutingTable;
 use super::RoutingTableInfo;
@@ -36,7 +51,7 @@ const DATABASE_UNAVAILABLE: &str = "Neo.TransientError.General.DatabaseUnavailab
 
 /// Tables are keyed by database name; `None` is the home database of a
 /// server that does not name it (Bolt 3 to 4.2).
-type Key = Option<String>;
+pub(super) type Key = Option<String>;
 
 /// What a session's unit of work tells the routing provider about the
 /// connection it holds: its failures and a broken connection update the
@@ -85,8 +100,12 @@ pub(crate) struct RoutingProvider {
     routing_context: Map,
     pools: Pools,
     tables: Mutex<HashMap<Key, RoutingTable>>,
-    /// One discovery at a time; waiters then find the fresh table.
-    refresh: tokio::sync::Mutex<()>,
+    /// One discovery in flight per database; its waiters then find the
+    /// fresh table.
+    refreshes: RefreshLocks,
+    /// Bounds each refresh, waiting included (the connection acquisition
+    /// timeout).
+    refresh_timeout: Duration,
     readers_rr: RoundRobin,
     writers_rr: RoundRobin,
     purge_delay: Duration,
@@ -146,6 +165,7 @@ impl RoutingProvider {
         let routing_context = routing_context_map(&initial, query);
         let open = open.with_routing_context(Some(routing_context.clone()));
         let clock = pool.clock.clone();
+        let refresh_timeout = pool.connection_acquisition_timeout;
         let pools = Pools::new(members, open, pool).map_err(|e| Error::Usage(e.to_string()))?;
         Ok(RoutingProvider {
             initial,
@@ -153,7 +173,8 @@ impl RoutingProvider {
             routing_context,
             pools,
             tables: Mutex::new(HashMap::new()),
-            refresh: tokio::sync::Mutex::new(()),
+            refreshes: RefreshLocks::default(),
+            refresh_timeout,
             readers_rr: RoundRobin::default(),
             writers_rr: RoundRobin::default(),
             purge_delay: ROUTING_TABLE_PURGE_DELAY,
@@ -288,8 +309,11 @@ impl RoutingProvider {
         if self.fresh(&None, AccessMode::Read).is_some() {
             return Ok(None);
         }
-        let _guard = self.refresh.lock().await;
-        let table = self.update_table(&None, imp_user, bookmarks, auth).await?;
+        let deadline = self.refresh_deadline();
+        let _guard = self.lock_refresh(&None, deadline).await?;
+        let table = self
+            .update_table(&None, imp_user, bookmarks, auth, deadline)
+            .await?;
         Ok(table.database)
     }
 
@@ -305,12 +329,41 @@ impl RoutingProvider {
         if let Some(t) = self.fresh(key, mode) {
             return Ok(t);
         }
-        let _guard = self.refresh.lock().await;
+        let deadline = self.refresh_deadline();
+        let _guard = self.lock_refresh(key, deadline).await?;
         if let Some(t) = self.fresh(key, mode) {
             return Ok(t);
         }
         self.purge_expired().await;
-        self.update_table(key, imp_user, bookmarks, auth).await
+        self.update_table(key, imp_user, bookmarks, auth, deadline)
+            .await
+    }
+
+    /// When a refresh starting now must be done (see the module doc).
+    fn refresh_deadline(&self) -> tokio::time::Instant {
+        let now = tokio::time::Instant::now();
+        // A timeout too large to add is as good as none.
+        now.checked_add(self.refresh_timeout)
+            .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 60 * 60))
+    }
+
+    /// `key`'s refresh lock, waited for until `deadline`.
+    async fn lock_refresh(
+        &self,
+        key: &Key,
+        deadline: tokio::time::Instant,
+    ) -> Result<RefreshGuard<'_>, Error> {
+        tokio::time::timeout_at(deadline, self.refreshes.lock(key))
+            .await
+            .map_err(|_| {
+                tracing::debug!(database = ?key, "routing table refresh of another session still running at the deadline");
+                self.refresh_timed_out()
+            })
+    }
+
+    /// The error of a refresh past its deadline.
+    fn refresh_timed_out(&self) -> Error {
+        Error::ConnectionAcquisitionTimeout(self.refresh_timeout)
     }
 
     fn fresh(&self, key: &Key, mode: AccessMode) -> Option<RoutingTable> {
@@ -349,13 +402,15 @@ impl RoutingProvider {
 
     /// Discovery for `key`: the known routers, then the initial address
     /// through the resolver (initial address first when the last answer had
-    /// no writers). Call with the refresh lock held.
+    /// no writers), all before `deadline`. Call with `key`'s refresh lock
+    /// held.
     async fn update_table(
         &self,
         key: &Key,
         imp_user: Option<&str>,
         bookmarks: &[String],
         auth: AuthFor<'_>,
+        deadline: tokio::time::Instant,
     ) -> Result<RoutingTable, Error> {
         let existing = self
             .tables()
@@ -368,24 +423,31 @@ impl RoutingProvider {
             imp_user,
             bookmarks,
         };
+        let attempt = Attempt { key, deadline };
         let mut tried: HashSet<Address> = HashSet::new();
         let mut last: Option<Error> = None;
         let prefer_initial = existing.initialized_without_writers;
         if prefer_initial {
-            if let Some(t) = self.via_initial(&d, auth, &mut tried, &mut last).await? {
+            if let Some(t) = self
+                .via_initial(&d, auth, attempt, &mut tried, &mut last)
+                .await?
+            {
                 return Ok(self.store(key, t).await);
             }
         }
         for router in &existing.routers {
             if let Some(t) = self
-                .via_router(router, &d, auth, &mut tried, &mut last)
+                .via_router(router, &d, auth, attempt, &mut tried, &mut last)
                 .await?
             {
                 return Ok(self.store(key, t).await);
             }
         }
         if !prefer_initial {
-            if let Some(t) = self.via_initial(&d, auth, &mut tried, &mut last).await? {
+            if let Some(t) = self
+                .via_initial(&d, auth, attempt, &mut tried, &mut last)
+                .await?
+            {
                 return Ok(self.store(key, t).await);
             }
         }
@@ -402,6 +464,7 @@ impl RoutingProvider {
         &self,
         d: &Discovery<'_>,
         auth: AuthFor<'_>,
+        attempt: Attempt<'_>,
         tried: &mut HashSet<Address>,
         last: &mut Option<Error>,
     ) -> Result<Option<RoutingTable>, Error> {
@@ -416,7 +479,10 @@ impl RoutingProvider {
             )));
         }
         for address in resolved {
-            if let Some(t) = self.via_router(&address, d, auth, tried, last).await? {
+            if let Some(t) = self
+                .via_router(&address, d, auth, attempt, tried, last)
+                .await?
+            {
                 return Ok(Some(t));
             }
         }
@@ -430,6 +496,7 @@ impl RoutingProvider {
         router: &Address,
         d: &Discovery<'_>,
         auth: AuthFor<'_>,
+        attempt: Attempt<'_>,
         tried: &mut HashSet<Address>,
         last: &mut Option<Error>,
     ) -> Result<Option<RoutingTable>, Error> {
@@ -438,7 +505,12 @@ impl RoutingProvider {
         }
         self.check_open()?;
         let acquired = match self.pools.pool(router) {
-            Ok(pool) => auth.acquire(&pool).await,
+            Ok(pool) => tokio::time::timeout_at(attempt.deadline, auth.acquire(&pool))
+                .await
+                .map_err(|_| {
+                    tracing::debug!(%router, database = ?attempt.key, "no connection to the router before the refresh deadline");
+                    self.refresh_timed_out()
+                })?,
             Err(e) => Err(AcquireError::Pool(e)),
         };
         let result = match acquired {
@@ -446,10 +518,18 @@ impl RoutingProvider {
             Err(AcquireError::Driver(e)) => Err(DiscoveryError::Fatal(e)),
             Ok(mut conn) => {
                 self.note_ssr(&conn);
-                // Not bounded by the acquisition timeout (the official
-                // drivers do not count the ROUTE answer as acquisition):
-                // each read has the connection's read timeout.
-                let r = discovery::discover(&mut conn, d).await;
+                let answer =
+                    tokio::time::timeout_at(attempt.deadline, discovery::discover(&mut conn, d))
+                        .await;
+                let Ok(r) = answer else {
+                    tracing::debug!(%router, database = ?attempt.key, "router did not answer before the refresh deadline; forgetting it as a router");
+                    conn.mark_broken();
+                    drop(conn);
+                    if let Some(t) = self.tables().get_mut(attempt.key) {
+                        t.forget_router(router);
+                    }
+                    return Err(self.refresh_timed_out());
+                };
                 if r.is_ok() {
                     conn.release().await;
                 }
@@ -585,8 +665,10 @@ impl RoutingProvider {
         auth: AuthFor<'_>,
     ) -> Result<(), Error> {
         self.check_open()?;
-        let _guard = self.refresh.lock().await;
-        self.update_table(&database.map(str::to_owned), imp_user, bookmarks, auth)
+        let key: Key = database.map(str::to_owned);
+        let deadline = self.refresh_deadline();
+        let _guard = self.lock_refresh(&key, deadline).await?;
+        self.update_table(&key, imp_user, bookmarks, auth, deadline)
             .await
             .map(|_| ())
     }
@@ -610,6 +692,13 @@ impl RoutingProvider {
         self.ssr().clear();
         self.pools.close().await;
     }
+}
+
+/// Which table one refresh is for and when it must be done.
+#[derive(Debug, Clone, Copy)]
+struct Attempt<'a> {
+    key: &'a Key,
+    deadline: tokio::time::Instant,
 }
 
 fn db_name(key: &Key) -> String {
