@@ -879,3 +879,45 @@ async fn a_wait_outlasting_an_earlier_waits_deadline_is_not_cut_short() {
     assert!(matches!(err, PoolError::Timeout { .. }), "{err:?}");
     assert!(t.elapsed() >= Duration::from_millis(500) && t.elapsed() < Duration::from_secs(3));
 }
+
+#[tokio::test]
+async fn duration_max_settings_wait_forever_without_panicking() {
+    // `Duration::MAX` is how a user says "wait forever": every deadline
+    // built from one must saturate, not overflow `Instant` (which panics).
+    let stub = stub::start(Version::V5_4, default_answer).await;
+    let forever = Duration::MAX;
+    let p = pool_via(
+        &stub,
+        ConnectOptions::new().with_connection_timeout(forever),
+        PoolConfig::default()
+            .with_max_connection_pool_size(1)
+            .with_connection_acquisition_timeout(forever)
+            .with_max_connection_lifetime(Some(forever))
+            .with_liveness_check_timeout(Some(forever)),
+    );
+    let mut held = p.acquire().await.unwrap();
+    held.set_read_timeout(forever);
+    assert_eq!(run_return_1(&mut held).await, 1);
+    // The pool is full: the second acquisition waits (forever), so only
+    // the outer timeout ends it.
+    let waiting = tokio::time::timeout(Duration::from_millis(200), p.acquire()).await;
+    assert!(waiting.is_err(), "{waiting:?}");
+    drop(held);
+    // Back in the pool, checked against the lifetime and liveness bounds.
+    let mut c = p.acquire().await.unwrap();
+    assert_eq!(run_return_1(&mut c).await, 1);
+    drop(c);
+
+    let opts = OpenOptions::new(auth())
+        .with_read_timeout(forever)
+        .with_write_timeout(forever);
+    let mut conn = Connection::open(
+        &stub.bolt_address(),
+        &ConnectOptions::new().with_connection_timeout(forever),
+        &opts,
+    )
+    .await
+    .unwrap();
+    assert_eq!(conn.read_timeout(), forever);
+    assert_eq!(run_return_1(&mut conn).await, 1);
+}

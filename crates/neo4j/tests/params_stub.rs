@@ -286,3 +286,47 @@ async fn is_encrypted_still_answers_after_close() {
     d.close().await;
     assert!(!d.is_encrypted());
 }
+
+#[tokio::test]
+async fn duration_max_settings_do_not_panic() {
+    // `Duration::MAX` ("wait forever") for every duration setting: a
+    // session waiting on a full pool of one waits (the outer timeout ends
+    // it) instead of panicking on `Instant` overflow, and queries work.
+    let m = start(Version::V5_0, default_answer).await;
+    let forever = Duration::MAX;
+    let d = bolt_driver(
+        &m,
+        config()
+            .with_max_connection_pool_size(1)
+            .with_connection_timeout(forever)
+            .with_connection_acquisition_timeout(forever)
+            .with_max_connection_lifetime(forever)
+            .with_liveness_check_timeout(forever)
+            .with_max_retry_time(forever),
+    );
+    let mut s1 = session(&d);
+    let tx = begin(&mut s1).await;
+    let mut s2 = session(&d);
+    let waiting = tokio::time::timeout(
+        Duration::from_millis(200),
+        s2.begin_transaction(TransactionConfig::new()),
+    )
+    .await
+    .is_err();
+    assert!(waiting, "the pool is full: must still be waiting");
+    tx.rollback().await.unwrap();
+    let n: i64 = s2
+        .execute_read(|tx| async move {
+            tx.run("RETURN 1 AS n", params! {})
+                .await?
+                .single()
+                .await?
+                .get::<i64>("n")
+        })
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    s1.close().await.unwrap();
+    s2.close().await.unwrap();
+    d.close().await;
+}

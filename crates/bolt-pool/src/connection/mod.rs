@@ -70,9 +70,20 @@ enum Waited<T> {
 
 /// `now + after`, saturating far in the future.
 fn deadline_after(after: Duration) -> tokio::time::Instant {
-    let now = tokio::time::Instant::now();
-    now.checked_add(after)
-        .unwrap_or_else(|| now + Duration::from_secs(60 * 60 * 24 * 365 * 30))
+    saturating_deadline(tokio::time::Instant::now(), after)
+}
+
+/// `from + after`, or about 30 years after `from` when that overflows
+/// (`Duration::MAX` means "wait forever"; adding it to an instant panics).
+/// Every deadline built from a user's duration goes through here.
+pub(crate) fn saturating_deadline(
+    from: tokio::time::Instant,
+    after: Duration,
+) -> tokio::time::Instant {
+    const FAR: Duration = Duration::from_secs(60 * 60 * 24 * 365 * 30);
+    from.checked_add(after)
+        .or_else(|| from.checked_add(FAR))
+        .unwrap_or(from)
 }
 
 /// An open, authenticated Bolt connection to one server.

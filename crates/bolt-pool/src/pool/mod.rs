@@ -312,7 +312,10 @@ impl Pool {
         waiting: Waiting<'_>,
     ) -> Result<PooledConnection, PoolError> {
         let s = &*self.shared;
-        let deadline = tokio::time::Instant::from_std(started) + timeout;
+        let deadline = crate::connection::saturating_deadline(
+            tokio::time::Instant::from_std(started),
+            timeout,
+        );
         loop {
             let mut conn = match first.take() {
                 Some(conn) => conn,
