@@ -31,7 +31,7 @@ use bolt_proto::state::{ClientState, ServerState};
 use bolt_proto::structure::StructCtx;
 use bolt_proto::Version;
 use bytes::{Buf, Bytes, BytesMut};
-use packstream::{Map, Value};
+use packstream::Map;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::time::Sleep;
 
@@ -201,48 +201,6 @@ impl Drop for Connection {
                 .tcp()
                 .try_write(&[0x00, 0x02, 0xB0, 0x02, 0x00, 0x00]);
             tracing::debug!(peer = %self.peer, id = ?self.connection_id, "bolt connection dropped");
-        }
-    }
-}
-
-/// A request as logged at TRACE level: auth tokens (HELLO, INIT, LOGON)
-/// with `credentials` and custom `parameters` values hidden.
-struct Redacted<'a>(&'a Request);
-
-impl std::fmt::Debug for Redacted<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        fn hide(auth: &Map) -> Map {
-            let mut m = auth.clone();
-            if m.get("credentials").is_some() {
-                m.insert("credentials", "<redacted>");
-            }
-            // Custom parameters: names shown, values may be secrets.
-            if let Some(Value::Map(params)) = m.get("parameters") {
-                let mut hidden = Map::with_capacity(params.len());
-                for (k, _) in params.iter() {
-                    hidden.insert(k, "<redacted>");
-                }
-                m.insert("parameters", Value::Map(hidden));
-            }
-            m
-        }
-        match self.0 {
-            Request::Hello(h) => {
-                let mut h = h.clone();
-                h.auth = h.auth.as_ref().map(hide);
-                write!(f, "{:?}", Request::Hello(h))
-            }
-            Request::Init(i) => {
-                let mut i = i.clone();
-                i.auth = hide(&i.auth);
-                write!(f, "{:?}", Request::Init(i))
-            }
-            Request::Logon(l) => {
-                let mut l = l.clone();
-                l.auth = hide(&l.auth);
-                write!(f, "{:?}", Request::Logon(l))
-            }
-            other => write!(f, "{other:?}"),
         }
     }
 }
@@ -744,7 +702,8 @@ impl Connection {
             tracing::trace!(
                 peer = %self.peer,
                 id = ?self.connection_id,
-                message = ?Redacted(req),
+                // Debug of HELLO / INIT / LOGON hides the secrets.
+                message = ?req,
                 "C: {}",
                 req.kind().name()
             );

@@ -167,6 +167,12 @@ impl Pool {
         Ok(Pool { shared, bb8 })
     }
 
+    /// The state shared with the bb8 manager.
+    #[cfg(test)]
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
     /// The server this pool connects to.
     ///
     /// ```no_run

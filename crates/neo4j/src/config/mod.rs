@@ -1141,6 +1141,34 @@ mod tests {
     }
 
     #[test]
+    fn debug_of_tokens_managers_and_session_configs_never_prints_secrets() {
+        let custom = AuthToken::custom_auth(
+            Some("alice"),
+            Some("hunter2-secret"),
+            None::<String>,
+            "plugin",
+            [("api_key", crate::AuthValue::from("hunter2-secret"))],
+        );
+        let manager = crate::AuthTokenManagers::basic(|| async {
+            Ok(AuthToken::basic_auth("alice", "hunter2-secret"))
+        });
+        let c = Config::builder().with_auth(custom.clone()).build().unwrap();
+        let m = Config::builder()
+            .with_auth_manager(manager)
+            .build()
+            .unwrap();
+        let session = crate::SessionConfig::new().with_auth(custom.clone());
+        for shown in [
+            format!("{custom:?}"),
+            format!("{c:#?}"),
+            format!("{m:?}"),
+            format!("{session:?}"),
+        ] {
+            assert!(!shown.contains("hunter2"), "{shown}");
+        }
+    }
+
+    #[test]
     fn resolver_is_applied() {
         let c = Config::builder()
             .with_resolver(|a: &ServerAddress| {
