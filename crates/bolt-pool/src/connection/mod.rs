@@ -35,7 +35,10 @@ use packstream::Map;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::time::Sleep;
 
-pub use open::{OpenOptions, DEFAULT_READ_TIMEOUT, DEFAULT_USER_AGENT, DEFAULT_WRITE_TIMEOUT};
+pub use open::{
+    OpenOptions, DEFAULT_READ_TIMEOUT, DEFAULT_USER_AGENT, DEFAULT_WRITE_TIMEOUT,
+    MIN_HINTED_READ_TIMEOUT,
+};
 pub use records::RecordBatch;
 
 use crate::error::{PoolError, ProtocolError};
