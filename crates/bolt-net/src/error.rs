@@ -246,6 +246,23 @@ impl fmt::Display for TlsErrorKind {
 }
 
 impl TlsErrorKind {
+    /// Whether this is a failed security check (certificate trust, name,
+    /// validity, pinning; the client certificate; the server name): every
+    /// kind but [`HandshakeFailure`](Self::HandshakeFailure). Connecting
+    /// again will fail the same way until the configuration or the
+    /// certificates change, so such failures are not worth retrying,
+    /// unlike a handshake cut short by the network.
+    ///
+    /// ```
+    /// use bolt_net::TlsErrorKind;
+    /// assert!(TlsErrorKind::UnknownIssuer.is_security_failure());
+    /// assert!(TlsErrorKind::PinnedCertificateMismatch.is_security_failure());
+    /// assert!(!TlsErrorKind::HandshakeFailure.is_security_failure());
+    /// ```
+    pub fn is_security_failure(self) -> bool {
+        !matches!(self, TlsErrorKind::HandshakeFailure)
+    }
+
     /// Classify an I/O error from a TLS stream, e.g. one returned by the first
     /// read after connecting: with TLS 1.3 a server that rejects (or misses)
     /// the client certificate says so only after the client's handshake has

@@ -7,7 +7,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use bolt_net::{Address, NetError};
+use bolt_net::{Address, NetError, TlsErrorKind};
 use bolt_proto::framing::FramingError;
 use bolt_proto::handshake::{HandshakeError, OfferError};
 use bolt_proto::message::{DecodeError, EncodeError, Failure, ResponseKind};
@@ -156,7 +156,9 @@ impl PoolError {
     }
 
     /// Whether the connection (or opening one) failed for network or
-    /// protocol reasons: worth retrying on another connection.
+    /// protocol reasons: worth retrying on another connection. A failed
+    /// TLS security check is not one ([`is_security_failure`](Self::is_security_failure)):
+    /// another try fails the same way.
     ///
     /// ```
     /// use bolt_pool::PoolError;
@@ -174,7 +176,37 @@ impl PoolError {
                 | PoolError::Closed { .. }
                 | PoolError::UnexpectedServer { .. }
                 | PoolError::Broken
-        )
+        ) && !self.is_security_failure()
+    }
+
+    /// The TLS failure behind this error, if any: one of connecting
+    /// ([`NetError::tls_error_kind`]), or one reported by the first reads
+    /// of an open connection (with TLS 1.3 a server refuses a client
+    /// certificate only after the client's handshake has finished).
+    ///
+    /// ```
+    /// assert_eq!(bolt_pool::PoolError::Broken.tls_error_kind(), None);
+    /// ```
+    pub fn tls_error_kind(&self) -> Option<TlsErrorKind> {
+        match self {
+            PoolError::Net(e) => e.tls_error_kind(),
+            PoolError::Io { source, .. } => TlsErrorKind::of_io_error(source),
+            _ => None,
+        }
+    }
+
+    /// Whether a TLS security check failed: an untrusted, expired, not
+    /// yet valid, wrongly named or not pinned server certificate, a
+    /// refused client certificate, or a host that cannot be a TLS server
+    /// name ([`TlsErrorKind::is_security_failure`]). Not a connection
+    /// failure: retrying cannot help.
+    ///
+    /// ```
+    /// assert!(!bolt_pool::PoolError::Broken.is_security_failure());
+    /// ```
+    pub fn is_security_failure(&self) -> bool {
+        self.tls_error_kind()
+            .is_some_and(TlsErrorKind::is_security_failure)
     }
 
     /// The FAILURE, for [`Server`](Self::Server) errors.

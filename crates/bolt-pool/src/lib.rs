@@ -38,7 +38,7 @@ mod pool;
 
 pub use connection::{
     Connection, OpenOptions, RecordBatch, DEFAULT_READ_TIMEOUT, DEFAULT_USER_AGENT,
-    DEFAULT_WRITE_TIMEOUT,
+    DEFAULT_WRITE_TIMEOUT, MIN_HINTED_READ_TIMEOUT,
 };
 pub use error::{PoolError, ProtocolError};
 pub use pool::{

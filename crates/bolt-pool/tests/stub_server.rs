@@ -879,3 +879,115 @@ async fn a_wait_outlasting_an_earlier_waits_deadline_is_not_cut_short() {
     assert!(matches!(err, PoolError::Timeout { .. }), "{err:?}");
     assert!(t.elapsed() >= Duration::from_millis(500) && t.elapsed() < Duration::from_secs(3));
 }
+
+#[tokio::test]
+async fn duration_max_settings_wait_forever_without_panicking() {
+    // `Duration::MAX` is how a user says "wait forever": every deadline
+    // built from one must saturate, not overflow `Instant` (which panics).
+    let stub = stub::start(Version::V5_4, default_answer).await;
+    let forever = Duration::MAX;
+    let p = pool_via(
+        &stub,
+        ConnectOptions::new().with_connection_timeout(forever),
+        PoolConfig::default()
+            .with_max_connection_pool_size(1)
+            .with_connection_acquisition_timeout(forever)
+            .with_max_connection_lifetime(Some(forever))
+            .with_liveness_check_timeout(Some(forever)),
+    );
+    let mut held = p.acquire().await.unwrap();
+    held.set_read_timeout(forever);
+    assert_eq!(run_return_1(&mut held).await, 1);
+    // The pool is full: the second acquisition waits (forever), so only
+    // the outer timeout ends it.
+    let waiting = tokio::time::timeout(Duration::from_millis(200), p.acquire()).await;
+    assert!(waiting.is_err(), "{waiting:?}");
+    drop(held);
+    // Back in the pool, checked against the lifetime and liveness bounds.
+    let mut c = p.acquire().await.unwrap();
+    assert_eq!(run_return_1(&mut c).await, 1);
+    drop(c);
+
+    let opts = OpenOptions::new(auth())
+        .with_read_timeout(forever)
+        .with_write_timeout(forever);
+    let mut conn = Connection::open(
+        &stub.bolt_address(),
+        &ConnectOptions::new().with_connection_timeout(forever),
+        &opts,
+    )
+    .await
+    .unwrap();
+    assert_eq!(conn.read_timeout(), forever);
+    assert_eq!(run_return_1(&mut conn).await, 1);
+}
+
+#[tokio::test]
+async fn recv_timeout_hint_is_clamped_to_the_configured_read_timeout() {
+    // Connection n hints HINTS[n]; the configured read timeout is 300 s.
+    const HINTS: [i64; 6] = [0, -5, 7, 600, i64::MAX, 1];
+    let stub = stub::start(Version::V5_4, |c, req: &Request| match req.kind() {
+        RequestKind::Hello => Action::Reply(vec![hello_with_recv_timeout(c, HINTS[c % 6])]),
+        _ => default_answer(c, req),
+    })
+    .await;
+    let configured = Duration::from_secs(300);
+    let opts = OpenOptions::new(auth()).with_read_timeout(configured);
+    let mut got = Vec::new();
+    for _ in HINTS {
+        let c = Connection::open(&stub.bolt_address(), &connect_opts(), &opts)
+            .await
+            .unwrap();
+        got.push(c.read_timeout());
+    }
+    let secs = Duration::from_secs;
+    // Zero and negative hints are ignored; a hint can shorten the
+    // configured timeout, never lengthen it or turn it off.
+    assert_eq!(
+        got,
+        [
+            configured,
+            configured,
+            secs(7),
+            configured,
+            configured,
+            secs(1)
+        ]
+    );
+    // A configured timeout under the hint's 1 s unit stays as configured.
+    let short = OpenOptions::new(auth()).with_read_timeout(Duration::from_millis(400));
+    let c = Connection::open(&stub.bolt_address(), &connect_opts(), &short)
+        .await
+        .unwrap();
+    assert_eq!(c.read_timeout(), Duration::from_millis(400));
+}
+
+#[tokio::test]
+async fn a_huge_hint_does_not_turn_the_configured_read_timeout_off() {
+    // The server hints "practically never" and then stalls on RUN: the
+    // configured 300 ms still ends the wait.
+    let stub = stub::start(Version::V5_4, |c, req: &Request| match req.kind() {
+        RequestKind::Hello => Action::Reply(vec![hello_with_recv_timeout(c, i64::MAX)]),
+        RequestKind::Run | RequestKind::Pull => Action::Silent,
+        _ => default_answer(c, req),
+    })
+    .await;
+    let opts = OpenOptions::new(auth()).with_read_timeout(Duration::from_millis(300));
+    let mut c = Connection::open(&stub.bolt_address(), &connect_opts(), &opts)
+        .await
+        .unwrap();
+    c.queue(&Request::Run(Run::new("RETURN 1"))).unwrap();
+    c.queue(&Request::Pull(Pull::all())).unwrap();
+    c.flush().await.unwrap();
+    let t = Instant::now();
+    let err = tokio::time::timeout(Duration::from_secs(5), c.recv())
+        .await
+        .expect("the read deadline must fire")
+        .unwrap_err();
+    let took = t.elapsed();
+    assert!(matches!(err, PoolError::Timeout { .. }), "{err:?}");
+    assert!(
+        took >= Duration::from_millis(250) && took < Duration::from_secs(2),
+        "{took:?}"
+    );
+}

@@ -1146,3 +1146,35 @@ fn metadata_headers_widen_with_many_extra_entries() {
         );
     }
 }
+
+#[test]
+fn debug_of_auth_carrying_requests_never_shows_secrets() {
+    let mut params = packstream::Map::new();
+    params.insert("api_key", "hunter2-secret");
+    let mut auth = packstream::Map::new();
+    auth.insert("scheme", "basic");
+    auth.insert("principal", "neo4j");
+    auth.insert("credentials", "hunter2-secret");
+    auth.insert("parameters", packstream::Value::Map(params));
+    auth.insert("custom_secret", "hunter2-secret");
+    let mut hello = bolt_proto::message::Hello::new("app/1");
+    hello.auth = Some(auth.clone());
+    let requests = [
+        Request::Logon(bolt_proto::message::Logon { auth: auth.clone() }),
+        Request::Hello(hello),
+        Request::Init(bolt_proto::message::Init {
+            user_agent: "app/1".into(),
+            auth: auth.clone(),
+        }),
+    ];
+    for r in &requests {
+        for shown in [format!("{r:?}"), format!("{r:#?}")] {
+            assert!(!shown.contains("hunter2"), "{shown}");
+            // What is safe to show still is: scheme, principal, names.
+            assert!(
+                shown.contains("basic") && shown.contains("neo4j") && shown.contains("api_key"),
+                "{shown}"
+            );
+        }
+    }
+}

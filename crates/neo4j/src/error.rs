@@ -9,6 +9,8 @@ use bolt_proto::message::{Failure, FailureCause};
 use bolt_proto::structure::StructCtx;
 use bolt_proto::Version;
 
+pub use bolt_net::TlsErrorKind;
+
 use crate::config::ConfigError;
 use crate::uri::UriError;
 use crate::value::wire::value_from_bolt;
@@ -304,6 +306,40 @@ pub enum Error {
     /// ```
     #[error("{0} (the auth token manager will supply new credentials; retryable)")]
     SecurityRetryable(Box<Error>),
+    /// A TLS security check failed while connecting: the server's
+    /// certificate is signed by an unknown issuer, expired, not valid yet,
+    /// issued for another name, not the pinned
+    /// `der_encoded_server_certificate` or otherwise invalid; the server
+    /// refused (or required) the client certificate; or the host cannot
+    /// be a TLS server name. `kind` says which. The official drivers'
+    /// security error: not retryable (managed transactions give up at
+    /// once; a routing driver does not forget the server), as trying again
+    /// fails the same way until the certificates or the configuration
+    /// change. A TLS handshake cut short by the network is
+    /// [`ServiceUnavailable`](Error::ServiceUnavailable) instead.
+    /// `source()` is the connection layer's error (address, server name,
+    /// the TLS library's error).
+    ///
+    /// ```no_run
+    /// use neo4j::{Config, Error, GraphDatabase, TlsErrorKind};
+    /// # async fn demo() -> Result<(), Error> {
+    /// let driver = GraphDatabase::driver("bolt+s://localhost:7687", Config::default())?;
+    /// match driver.verify_connectivity().await {
+    ///     Err(Error::Security { kind: TlsErrorKind::UnknownIssuer, .. }) => {
+    ///         eprintln!("the server's certificate is not signed by a trusted CA");
+    ///     }
+    ///     Err(e) if e.is_retryable() => eprintln!("try again later: {e}"),
+    ///     other => other?,
+    /// }
+    /// # Ok(()) }
+    /// ```
+    #[error("security error ({kind}): {source}")]
+    Security {
+        /// Which check failed.
+        kind: TlsErrorKind,
+        /// The connection layer's error.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// No server could be reached (connect failed, connection lost, no
     /// routing information). Retryable.
     #[error("service unavailable: {0}")]
@@ -603,6 +639,10 @@ mod tests {
             srv(UNAUTHORIZED),
             srv(TOKEN_EXPIRED),
             srv("weird"),
+            Error::Security {
+                kind: TlsErrorKind::UnknownIssuer,
+                source: "x".into(),
+            },
             Error::Protocol("x".into()),
             Error::DriverClosed,
             Error::ResultConsumed,

@@ -85,7 +85,7 @@ pub use crate::config::{
     StaticClientCertificateProvider, TrustStrategy, FETCH_ALL,
 };
 pub use crate::driver::{Driver, GraphDatabase, PoolMetrics};
-pub use crate::error::{Classification, Error, GqlError, GqlErrorClassification};
+pub use crate::error::{Classification, Error, GqlError, GqlErrorClassification, TlsErrorKind};
 pub use crate::params::Params;
 pub use crate::query::{EagerResult, ExecuteQuery, Query, RoutingControl};
 pub use crate::record::{Record, RecordIndex};

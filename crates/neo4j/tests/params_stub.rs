@@ -286,3 +286,103 @@ async fn is_encrypted_still_answers_after_close() {
     d.close().await;
     assert!(!d.is_encrypted());
 }
+
+#[tokio::test]
+async fn duration_max_settings_do_not_panic() {
+    // `Duration::MAX` ("wait forever") for every duration setting: a
+    // session waiting on a full pool of one waits (the outer timeout ends
+    // it) instead of panicking on `Instant` overflow, and queries work.
+    let m = start(Version::V5_0, default_answer).await;
+    let forever = Duration::MAX;
+    let d = bolt_driver(
+        &m,
+        config()
+            .with_max_connection_pool_size(1)
+            .with_connection_timeout(forever)
+            .with_connection_read_timeout(forever)
+            .with_connection_acquisition_timeout(forever)
+            .with_max_connection_lifetime(forever)
+            .with_liveness_check_timeout(forever)
+            .with_max_retry_time(forever),
+    );
+    let mut s1 = session(&d);
+    let tx = begin(&mut s1).await;
+    let mut s2 = session(&d);
+    let waiting = tokio::time::timeout(
+        Duration::from_millis(200),
+        s2.begin_transaction(TransactionConfig::new()),
+    )
+    .await
+    .is_err();
+    assert!(waiting, "the pool is full: must still be waiting");
+    tx.rollback().await.unwrap();
+    let n: i64 = s2
+        .execute_read(|tx| async move {
+            tx.run("RETURN 1 AS n", params! {})
+                .await?
+                .single()
+                .await?
+                .get::<i64>("n")
+        })
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    s1.close().await.unwrap();
+    s2.close().await.unwrap();
+    d.close().await;
+}
+
+/// A member that never answers RUN / PULL on connection 0 (a half-open
+/// connection, as far as the driver can tell), hinting `hint` seconds.
+async fn stalling_first_connection(hint: Option<i64>) -> Member {
+    start(Version::V5_0, move |conn, req| match req {
+        Request::Hello(_) => match hint {
+            Some(secs) => Action::Reply(vec![hello_hinting(conn, secs)]),
+            None => default_answer(conn, req),
+        },
+        Request::Run(_) | Request::Pull(_) if conn == 0 => Action::Silent,
+        _ => default_answer(conn, req),
+    })
+    .await
+}
+
+/// Runs `RETURN 1` on a new session of `d`: the error and how long it took.
+async fn failing_query(d: &Driver) -> (Error, Duration) {
+    let mut s = session(d);
+    let t = Instant::now();
+    let run = async {
+        match s.run("RETURN 1 AS n", params! {}).await {
+            Err(e) => e,
+            Ok(r) => r.consume().await.unwrap_err(),
+        }
+    };
+    let e = tokio::time::timeout(Duration::from_secs(10), run)
+        .await
+        .expect("the read timeout must end the wait");
+    let took = t.elapsed();
+    s.close().await.ok();
+    (e, took)
+}
+
+#[tokio::test]
+async fn connection_read_timeout_ends_a_stalled_query() {
+    for hint in [None, Some(0), Some(i64::MAX)] {
+        let m = stalling_first_connection(hint).await;
+        let d = bolt_driver(
+            &m,
+            config().with_connection_read_timeout(Duration::from_millis(300)),
+        );
+        let (e, took) = failing_query(&d).await;
+        assert!(matches!(e, Error::ServiceUnavailable(_)), "{hint:?}: {e:?}");
+        assert!(e.is_retryable());
+        assert!(
+            took >= Duration::from_millis(250) && took < Duration::from_secs(2),
+            "{hint:?}: {took:?}"
+        );
+        // The next query gets a new, working connection.
+        let mut s = session(&d);
+        run_consumed(&mut s, "RETURN 1 AS n").await;
+        s.close().await.unwrap();
+        d.close().await;
+    }
+}

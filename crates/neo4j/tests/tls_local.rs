@@ -2,7 +2,9 @@
 //! client certificate, record which one each connection presented, then hang
 //! up (like TestKit's TLS server): a fixed certificate, a rotating provider,
 //! bad files named at driver creation, and a plain driver meeting a TLS
-//! server (a prompt typed error, not a hang).
+//! server (a prompt typed error, not a hang). Also a server whose
+//! certificate fails the driver's checks (untrusted, not the pinned one):
+//! a security error, not retried.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -10,7 +12,7 @@ use std::time::Duration;
 
 use neo4j::{
     ClientCertificate, ClientCertificateProvider, Config, Error, GraphDatabase,
-    RotatingClientCertificateProvider,
+    RotatingClientCertificateProvider, TlsErrorKind,
 };
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
@@ -217,4 +219,121 @@ async fn closed_drivers_still_report_encryption() {
     let d = GraphDatabase::driver("bolt+ssc://localhost:7687", Config::default()).unwrap();
     d.close().await;
     assert!(d.is_encrypted());
+}
+
+/// A TLS server on 127.0.0.1:0 with a self-signed certificate for
+/// `localhost` and no client authentication; hangs up after the
+/// handshake. Returns the port and the certificate (DER).
+async fn self_signed_server() -> (u16, Vec<u8>) {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let key = KeyPair::generate().unwrap();
+    let cert = CertificateParams::new(vec!["localhost".to_owned()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![CertificateDer::from(cert.der().to_vec())],
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+        )
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let _ = acceptor.accept(tcp).await;
+        }
+    });
+    (port, cert.der().to_vec())
+}
+
+/// Asserts that `e` is the security error for `kind`, names the check and
+/// keeps its cause.
+fn assert_security(e: &Error, kind: TlsErrorKind) {
+    assert!(
+        matches!(e, Error::Security { kind: k, .. } if *k == kind),
+        "{e:?}"
+    );
+    assert!(!e.is_retryable(), "{e:?}");
+    assert!(e.to_string().contains(&kind.to_string()), "{e}");
+    assert!(std::error::Error::source(e).is_some(), "{e:?}");
+}
+
+/// `execute_read` on a fresh session of `driver`: its error and how long
+/// it took (a unit of work that is never reached).
+async fn failing_read(driver: &neo4j::Driver) -> (Error, Duration) {
+    let mut s = driver.session(neo4j::SessionConfig::new());
+    let t = std::time::Instant::now();
+    let r = tokio::time::timeout(
+        Duration::from_secs(30),
+        s.execute_read(
+            |tx| async move { tx.run("RETURN 1", neo4j::params! {}).await?.consume().await },
+        ),
+    )
+    .await
+    .expect("no endless retries");
+    let took = t.elapsed();
+    (r.unwrap_err(), took)
+}
+
+#[tokio::test]
+async fn untrusted_certificate_is_a_security_error_and_not_retried() {
+    let (port, _) = self_signed_server().await;
+    // Ten seconds of retries if the error were retryable.
+    let cfg = || config().with_max_retry_time(Duration::from_secs(10));
+    for uri in [
+        format!("bolt+s://localhost:{port}"),
+        format!("neo4j+s://localhost:{port}"),
+    ] {
+        let driver = GraphDatabase::driver(&uri, cfg().build().unwrap()).unwrap();
+        let e = driver.verify_connectivity().await.unwrap_err();
+        assert_security(&e, TlsErrorKind::UnknownIssuer);
+        let (e, took) = failing_read(&driver).await;
+        assert_security(&e, TlsErrorKind::UnknownIssuer);
+        assert!(took < Duration::from_secs(2), "{uri}: retried for {took:?}");
+        driver.close().await;
+    }
+}
+
+#[tokio::test]
+async fn wrong_pinned_certificate_is_a_security_error_naming_the_pin() {
+    let (port, _) = self_signed_server().await;
+    let (_, other) = self_signed_server().await;
+    let driver = GraphDatabase::driver(
+        format!("bolt://localhost:{port}"),
+        config()
+            .with_max_retry_time(Duration::from_secs(10))
+            .with_der_encoded_server_certificate(other)
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    let (e, took) = failing_read(&driver).await;
+    assert_security(&e, TlsErrorKind::PinnedCertificateMismatch);
+    assert!(e.to_string().contains("pinned"), "{e}");
+    assert!(took < Duration::from_secs(2), "retried for {took:?}");
+    driver.close().await;
+}
+
+#[tokio::test]
+async fn the_right_pinned_certificate_passes_the_tls_checks() {
+    let (port, der) = self_signed_server().await;
+    let driver = GraphDatabase::driver(
+        format!("bolt://localhost:{port}"),
+        config()
+            .with_max_retry_time(Duration::ZERO)
+            .with_der_encoded_server_certificate(der)
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    // The server hangs up after the handshake: network trouble, not a
+    // security error.
+    let e = driver.verify_connectivity().await.unwrap_err();
+    assert!(matches!(e, Error::ServiceUnavailable(_)), "{e:?}");
+    driver.close().await;
 }

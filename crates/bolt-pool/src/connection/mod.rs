@@ -31,11 +31,14 @@ use bolt_proto::state::{ClientState, ServerState};
 use bolt_proto::structure::StructCtx;
 use bolt_proto::Version;
 use bytes::{Buf, Bytes, BytesMut};
-use packstream::{Map, Value};
+use packstream::Map;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::time::Sleep;
 
-pub use open::{OpenOptions, DEFAULT_READ_TIMEOUT, DEFAULT_USER_AGENT, DEFAULT_WRITE_TIMEOUT};
+pub use open::{
+    OpenOptions, DEFAULT_READ_TIMEOUT, DEFAULT_USER_AGENT, DEFAULT_WRITE_TIMEOUT,
+    MIN_HINTED_READ_TIMEOUT,
+};
 pub use records::RecordBatch;
 
 use crate::error::{PoolError, ProtocolError};
@@ -70,9 +73,20 @@ enum Waited<T> {
 
 /// `now + after`, saturating far in the future.
 fn deadline_after(after: Duration) -> tokio::time::Instant {
-    let now = tokio::time::Instant::now();
-    now.checked_add(after)
-        .unwrap_or_else(|| now + Duration::from_secs(60 * 60 * 24 * 365 * 30))
+    saturating_deadline(tokio::time::Instant::now(), after)
+}
+
+/// `from + after`, or about 30 years after `from` when that overflows
+/// (`Duration::MAX` means "wait forever"; adding it to an instant panics).
+/// Every deadline built from a user's duration goes through here.
+pub(crate) fn saturating_deadline(
+    from: tokio::time::Instant,
+    after: Duration,
+) -> tokio::time::Instant {
+    const FAR: Duration = Duration::from_secs(60 * 60 * 24 * 365 * 30);
+    from.checked_add(after)
+        .or_else(|| from.checked_add(FAR))
+        .unwrap_or(from)
 }
 
 /// An open, authenticated Bolt connection to one server.
@@ -190,48 +204,6 @@ impl Drop for Connection {
                 .tcp()
                 .try_write(&[0x00, 0x02, 0xB0, 0x02, 0x00, 0x00]);
             tracing::debug!(peer = %self.peer, id = ?self.connection_id, "bolt connection dropped");
-        }
-    }
-}
-
-/// A request as logged at TRACE level: auth tokens (HELLO, INIT, LOGON)
-/// with `credentials` and custom `parameters` values hidden.
-struct Redacted<'a>(&'a Request);
-
-impl std::fmt::Debug for Redacted<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        fn hide(auth: &Map) -> Map {
-            let mut m = auth.clone();
-            if m.get("credentials").is_some() {
-                m.insert("credentials", "<redacted>");
-            }
-            // Custom parameters: names shown, values may be secrets.
-            if let Some(Value::Map(params)) = m.get("parameters") {
-                let mut hidden = Map::with_capacity(params.len());
-                for (k, _) in params.iter() {
-                    hidden.insert(k, "<redacted>");
-                }
-                m.insert("parameters", Value::Map(hidden));
-            }
-            m
-        }
-        match self.0 {
-            Request::Hello(h) => {
-                let mut h = h.clone();
-                h.auth = h.auth.as_ref().map(hide);
-                write!(f, "{:?}", Request::Hello(h))
-            }
-            Request::Init(i) => {
-                let mut i = i.clone();
-                i.auth = hide(&i.auth);
-                write!(f, "{:?}", Request::Init(i))
-            }
-            Request::Logon(l) => {
-                let mut l = l.clone();
-                l.auth = hide(&l.auth);
-                write!(f, "{:?}", Request::Logon(l))
-            }
-            other => write!(f, "{other:?}"),
         }
     }
 }
@@ -733,7 +705,8 @@ impl Connection {
             tracing::trace!(
                 peer = %self.peer,
                 id = ?self.connection_id,
-                message = ?Redacted(req),
+                // Debug of HELLO / INIT / LOGON hides the secrets.
+                message = ?req,
                 "C: {}",
                 req.kind().name()
             );

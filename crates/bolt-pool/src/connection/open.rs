@@ -33,15 +33,24 @@ use crate::error::PoolError;
 /// ```
 pub const DEFAULT_USER_AGENT: &str = concat!("bolt-pool/", env!("CARGO_PKG_VERSION"));
 
-/// The default bound on each read once a connection is open, used unless
-/// the server hints `connection.recv_timeout_seconds`: 5 minutes, long
-/// enough for slow queries to produce their first record, short enough
-/// that a vanished server is noticed.
+/// The default bound on each read once a connection is open
+/// ([`OpenOptions::read_timeout`]): 5 minutes, long enough for slow
+/// queries to produce their first record on a server that sends no
+/// keep-alives, short enough that a vanished server is noticed.
 ///
 /// ```
 /// assert_eq!(bolt_pool::DEFAULT_READ_TIMEOUT.as_secs(), 300);
 /// ```
 pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// The shortest read timeout a server's `connection.recv_timeout_seconds`
+/// hint can set: 1 second (the hint's unit). See
+/// [`OpenOptions::read_timeout`] for how the hint applies.
+///
+/// ```
+/// assert_eq!(bolt_pool::MIN_HINTED_READ_TIMEOUT.as_secs(), 1);
+/// ```
+pub const MIN_HINTED_READ_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// The default bound on each write: 60 seconds.
 ///
@@ -95,8 +104,17 @@ pub struct OpenOptions {
     /// Notification filters for HELLO (5.2+; set on older servers it is an
     /// error).
     pub notifications: NotificationFilter,
-    /// Bound on each read once open (replaced by the server's
-    /// `connection.recv_timeout_seconds` hint when it sends one).
+    /// Bound on each read once open: how long a reply (or the next batch
+    /// of records) may take to start arriving before the connection is
+    /// given up as dead ([`PoolError::Timeout`]). Default
+    /// [`DEFAULT_READ_TIMEOUT`]; `Duration::MAX` never gives up.
+    ///
+    /// A server's `connection.recv_timeout_seconds` hint (HELLO SUCCESS
+    /// `hints`; the server promises to send something, e.g. keep-alive
+    /// NOOPs, at least that often) can only shorten it: the connection
+    /// uses the hint clamped to [`MIN_HINTED_READ_TIMEOUT`]`..=read_timeout`.
+    /// A hint of zero, negative or not an integer is ignored, so a server
+    /// can neither turn the deadline off nor lengthen it.
     pub read_timeout: Duration,
     /// Bound on each write once open.
     pub write_timeout: Duration,
@@ -256,7 +274,8 @@ impl OpenOptions {
         self
     }
 
-    /// Sets the bound on each read.
+    /// Sets the bound on each read (see [`read_timeout`](Self::read_timeout)
+    /// for how the server's hint applies).
     ///
     /// ```
     /// let o = bolt_pool::OpenOptions::default().with_read_timeout(std::time::Duration::from_secs(1));
@@ -443,15 +462,24 @@ impl Connection {
         if let Some(Value::Map(h)) = metadata.remove("hints") {
             self.hints = h;
         }
-        self.read_timeout = options.read_timeout;
-        self.write_timeout = options.write_timeout;
         let hint = self
             .hints
             .get("connection.recv_timeout_seconds")
             .and_then(Value::as_int);
-        if let Some(secs) = hint.filter(|s| *s > 0) {
-            self.read_timeout = Duration::from_secs(secs.unsigned_abs());
-        }
+        self.read_timeout = hinted_read_timeout(options.read_timeout, hint);
+        self.write_timeout = options.write_timeout;
+    }
+}
+
+/// The read timeout of a connection configured with `configured` whose
+/// server hinted `hint` seconds: the hint clamped to
+/// `MIN_HINTED_READ_TIMEOUT..=configured`; a non-positive hint is ignored.
+fn hinted_read_timeout(configured: Duration, hint: Option<i64>) -> Duration {
+    match hint {
+        Some(secs) if secs > 0 => Duration::from_secs(secs.unsigned_abs())
+            .max(MIN_HINTED_READ_TIMEOUT)
+            .min(configured),
+        _ => configured,
     }
 }
 

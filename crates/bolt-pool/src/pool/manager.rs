@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use bolt_net::{Address, ConnectOptions};
+use bolt_proto::message::RedactedAuth;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
@@ -24,8 +25,8 @@ use crate::error::PoolError;
 /// How many undelivered open failures are kept.
 const MAX_QUEUED_ERRORS: usize = 64;
 
-/// What a pool, its bb8 manager and its guards share.
-#[derive(Debug)]
+/// What a pool, its bb8 manager and its guards share. `Debug` shows the
+/// auth token without its secrets.
 pub(crate) struct Shared {
     pub(crate) address: Address,
     pub(crate) connect: ConnectOptions,
@@ -46,6 +47,22 @@ pub(crate) struct Shared {
     /// Connections that logged on before this instant must log on again
     /// before their next use ([`PooledConnection::mark_pool_auth_stale`](super::PooledConnection::mark_pool_auth_stale)).
     pub(crate) auth_stale_before: Mutex<Option<Instant>>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let auth = self.auth.lock().unwrap_or_else(|p| p.into_inner());
+        f.debug_struct("Shared")
+            .field("address", &self.address)
+            .field("connect", &self.connect)
+            .field("open", &self.open)
+            .field("config", &self.config)
+            .field("closed", &self.closed.is_cancelled())
+            .field("opening", &self.opening)
+            .field("waiting", &self.waiting)
+            .field("auth", &auth.as_ref().map(RedactedAuth))
+            .finish_non_exhaustive()
+    }
 }
 
 impl Shared {
@@ -282,5 +299,38 @@ impl bb8::ErrorSink<PoolError> for ErrorForwarder {
 
     fn boxed_clone(&self) -> Box<dyn bb8::ErrorSink<PoolError>> {
         Box::new(self.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn debug_never_shows_the_auth_tokens() {
+        let mut auth = packstream::Map::new();
+        auth.insert("scheme", "basic");
+        auth.insert("principal", "neo4j");
+        auth.insert("credentials", "hunter2-secret");
+        let pool = crate::Pool::new(
+            Address::new("localhost", 7687),
+            ConnectOptions::new(),
+            OpenOptions::new(auth.clone()),
+            PoolConfig::default(),
+        )
+        .unwrap();
+        // The per-pool token (a session's, or a rotated one).
+        pool.set_auth(&auth);
+        let manager = BoltManager {
+            shared: pool.shared().clone(),
+        };
+        for shown in [
+            format!("{pool:?}"),
+            format!("{manager:?}"),
+            format!("{:?}", ErrorForwarder(pool.shared().clone())),
+        ] {
+            assert!(!shown.contains("hunter2"), "{shown}");
+        }
+        assert!(format!("{manager:#?}").contains("neo4j"));
     }
 }

@@ -167,6 +167,12 @@ impl Pool {
         Ok(Pool { shared, bb8 })
     }
 
+    /// The state shared with the bb8 manager.
+    #[cfg(test)]
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
     /// The server this pool connects to.
     ///
     /// ```no_run
@@ -312,7 +318,10 @@ impl Pool {
         waiting: Waiting<'_>,
     ) -> Result<PooledConnection, PoolError> {
         let s = &*self.shared;
-        let deadline = tokio::time::Instant::from_std(started) + timeout;
+        let deadline = crate::connection::saturating_deadline(
+            tokio::time::Instant::from_std(started),
+            timeout,
+        );
         loop {
             let mut conn = match first.take() {
                 Some(conn) => conn,

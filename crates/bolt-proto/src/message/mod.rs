@@ -31,7 +31,7 @@ pub use encoded::EncodedMap;
 pub use error::{DecodeError, EncodeError, Side};
 pub use request::{
     tag, AccessMode, Begin, BoltAgent, Discard, Hello, Init, Logon, NotificationFilter, Pull,
-    Request, RequestKind, Route, Run, Telemetry, TxExtra,
+    RedactedAuth, Request, RequestKind, Route, Run, Telemetry, TxExtra,
 };
 pub use response::{
     decode_record_ref, encode_record, Failure, FailureCause, Record, RecordFields, RecordView,

@@ -245,7 +245,8 @@ pub enum Request {
 /// let init = Init { user_agent: "me/1.0".into(), auth: packstream::Map::new() };
 /// assert_eq!(init.user_agent, "me/1.0");
 /// ```
-#[derive(Debug, Clone, PartialEq, Default)]
+/// `Debug` hides the secrets of `auth` (see [`RedactedAuth`]).
+#[derive(Clone, PartialEq, Default)]
 pub struct Init {
     /// Client name and version.
     pub user_agent: String,
@@ -260,7 +261,8 @@ pub struct Init {
 /// let hello = Hello::new("me/1.0");
 /// assert!(hello.auth.is_none());
 /// ```
-#[derive(Debug, Clone, PartialEq, Default)]
+/// `Debug` hides the secrets of `auth` (see [`RedactedAuth`]).
+#[derive(Clone, PartialEq, Default)]
 pub struct Hello {
     /// Client name and version (`user_agent`).
     pub user_agent: String,
@@ -385,10 +387,85 @@ impl NotificationFilter {
 /// let logon = Logon { auth };
 /// assert_eq!(logon.auth.get("scheme").and_then(|v| v.as_str()), Some("none"));
 /// ```
-#[derive(Debug, Clone, PartialEq, Default)]
+/// `Debug` hides the secrets of `auth` (see [`RedactedAuth`]).
+#[derive(Clone, PartialEq, Default)]
 pub struct Logon {
     /// `scheme`, `principal`, `credentials`, ...
     pub auth: Map,
+}
+
+impl std::fmt::Debug for Init {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Init")
+            .field("user_agent", &self.user_agent)
+            .field("auth", &RedactedAuth(&self.auth))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Hello {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hello")
+            .field("user_agent", &self.user_agent)
+            .field("auth", &self.auth.as_ref().map(RedactedAuth))
+            .field("routing", &self.routing)
+            .field("patch_bolt", &self.patch_bolt)
+            .field("notifications", &self.notifications)
+            .field("bolt_agent", &self.bolt_agent)
+            .field("extra", &self.extra)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Logon {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Logon")
+            .field("auth", &RedactedAuth(&self.auth))
+            .finish()
+    }
+}
+
+/// An auth token map as `Debug` shows it: `scheme`, `principal` and
+/// `realm` as they are, the names of custom `parameters`, and
+/// `"<redacted>"` for every other value (`credentials`, parameter values,
+/// entries of custom schemes), which may be secrets. The `Debug` of
+/// [`Init`], [`Hello`] and [`Logon`] (and so of a logged [`Request`]) uses
+/// it; so should anything else that prints an auth map.
+///
+/// ```
+/// use bolt_proto::message::RedactedAuth;
+/// let mut auth = packstream::Map::new();
+/// auth.insert("scheme", "basic");
+/// auth.insert("principal", "neo4j");
+/// auth.insert("credentials", "hunter2");
+/// let shown = format!("{:?}", RedactedAuth(&auth));
+/// assert!(shown.contains("neo4j") && !shown.contains("hunter2"));
+/// ```
+#[derive(Clone, Copy)]
+pub struct RedactedAuth<'a>(pub &'a Map);
+
+impl std::fmt::Debug for RedactedAuth<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const HIDDEN: &str = "<redacted>";
+        /// Names shown, values hidden.
+        struct Names<'a>(&'a Map);
+        impl std::fmt::Debug for Names<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_map()
+                    .entries(self.0.iter().map(|(k, _)| (k, HIDDEN)))
+                    .finish()
+            }
+        }
+        let mut m = f.debug_map();
+        for (k, v) in self.0.iter() {
+            match (k, v) {
+                ("scheme" | "principal" | "realm", v) => m.entry(&k, v),
+                ("parameters", Value::Map(p)) => m.entry(&k, &Names(p)),
+                _ => m.entry(&k, &HIDDEN),
+            };
+        }
+        m.finish()
+    }
 }
 
 /// Access mode of a transaction.

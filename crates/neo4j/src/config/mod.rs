@@ -19,6 +19,7 @@
 //! | `max_connection_pool_size` | 100 |
 //! | `connection_acquisition_timeout` | 60 seconds |
 //! | `connection_timeout` | 30 seconds |
+//! | `connection_read_timeout` | 5 minutes (a server's `connection.recv_timeout_seconds` hint may lower it) |
 //! | `keep_alive` | `true` |
 //! | `max_retry_time` | 30 seconds |
 //! | `resolver` | none (DNS only) |
@@ -72,6 +73,12 @@ pub const DEFAULT_CONNECTION_ACQUISITION_TIMEOUT: Duration = Duration::from_secs
 /// assert_eq!(neo4j::config::DEFAULT_CONNECTION_TIMEOUT.as_secs(), 30);
 /// ```
 pub const DEFAULT_CONNECTION_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default for `connection_read_timeout`: 5 minutes.
+///
+/// ```
+/// assert_eq!(neo4j::config::DEFAULT_CONNECTION_READ_TIMEOUT.as_secs(), 300);
+/// ```
+pub const DEFAULT_CONNECTION_READ_TIMEOUT: Duration = bolt_pool::DEFAULT_READ_TIMEOUT;
 /// Default for `max_retry_time`: 30 seconds.
 ///
 /// ```
@@ -127,6 +134,7 @@ pub struct Config {
     max_connection_pool_size: usize,
     connection_acquisition_timeout: Duration,
     connection_timeout: Duration,
+    connection_read_timeout: Duration,
     keep_alive: bool,
     max_retry_time: Duration,
     resolver: Option<Arc<ResolverFn>>,
@@ -155,6 +163,7 @@ impl Default for Config {
             max_connection_pool_size: DEFAULT_MAX_CONNECTION_POOL_SIZE,
             connection_acquisition_timeout: DEFAULT_CONNECTION_ACQUISITION_TIMEOUT,
             connection_timeout: DEFAULT_CONNECTION_TIMEOUT,
+            connection_read_timeout: DEFAULT_CONNECTION_READ_TIMEOUT,
             keep_alive: true,
             max_retry_time: DEFAULT_MAX_RETRY_TIME,
             resolver: None,
@@ -301,6 +310,18 @@ impl Config {
     /// ```
     pub fn connection_timeout(&self) -> Duration {
         self.connection_timeout
+    }
+
+    /// How long a read on an open connection may wait for the server
+    /// before the connection is given up as dead (a server's
+    /// `connection.recv_timeout_seconds` hint may lower it; see
+    /// [`ConfigBuilder::with_connection_read_timeout`]).
+    ///
+    /// ```
+    /// assert_eq!(neo4j::Config::default().connection_read_timeout().as_secs(), 300);
+    /// ```
+    pub fn connection_read_timeout(&self) -> Duration {
+        self.connection_read_timeout
     }
 
     /// Whether TCP keep-alive is enabled on connections.
@@ -466,6 +487,7 @@ impl fmt::Debug for Config {
                 &self.connection_acquisition_timeout,
             )
             .field("connection_timeout", &self.connection_timeout)
+            .field("connection_read_timeout", &self.connection_read_timeout)
             .field("keep_alive", &self.keep_alive)
             .field("max_retry_time", &self.max_retry_time)
             .field("resolver", &self.resolver.as_ref().map(|_| "<fn>"))
@@ -691,6 +713,38 @@ impl ConfigBuilder {
         self
     }
 
+    /// `connection_read_timeout`: how long a read on an open connection
+    /// may wait for the server (the answer to a request, the next batch
+    /// of records, a liveness check's RESET) before the connection is
+    /// closed and the work fails with a retryable
+    /// [`Error::ServiceUnavailable`](crate::Error::ServiceUnavailable) (a
+    /// routing driver: [`Error::SessionExpired`](crate::Error::SessionExpired)).
+    /// This is what bounds noticing a server that vanished without closing
+    /// the connection (a half-open connection) during a query. Default
+    /// 5 minutes; must be positive; `Duration::MAX` never gives up.
+    ///
+    /// It must be longer than the slowest query takes to produce its first
+    /// record (or its next batch) unless the server sends keep-alives.
+    /// A server that does (Neo4j with `server.bolt.connection_keep_alive`)
+    /// says so with the `connection.recv_timeout_seconds` hint; a
+    /// connection then uses the hint when it is shorter than this setting
+    /// (at least 1 s). A hint can shorten the timeout, never lengthen it
+    /// or turn it off; a hint of zero or less is ignored. The official
+    /// drivers have no such setting but honour the hint the same way.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let c = neo4j::Config::builder()
+    ///     .with_connection_read_timeout(Duration::from_secs(60))
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(c.connection_read_timeout(), Duration::from_secs(60));
+    /// ```
+    pub fn with_connection_read_timeout(mut self, timeout: Duration) -> Self {
+        self.config.connection_read_timeout = timeout;
+        self
+    }
+
     /// `keep_alive`: enable TCP keep-alive. Default `true`.
     ///
     /// ```
@@ -898,6 +952,7 @@ impl ConfigBuilder {
                 c.connection_acquisition_timeout,
             ),
             ("connection_timeout", c.connection_timeout),
+            ("connection_read_timeout", c.connection_read_timeout),
         ] {
             if value.is_zero() {
                 return Err(ConfigError::new(option, "must be longer than zero"));
@@ -990,6 +1045,7 @@ mod tests {
         assert_eq!(c.max_connection_pool_size(), 100);
         assert_eq!(c.connection_acquisition_timeout(), Duration::from_secs(60));
         assert_eq!(c.connection_timeout(), Duration::from_secs(30));
+        assert_eq!(c.connection_read_timeout(), Duration::from_secs(300));
         assert!(c.keep_alive());
         assert_eq!(c.max_retry_time(), Duration::from_secs(30));
         assert!(!c.has_resolver());
@@ -1029,6 +1085,10 @@ mod tests {
         assert_eq!(
             option_of(b().with_connection_timeout(Duration::ZERO)),
             "connection_timeout"
+        );
+        assert_eq!(
+            option_of(b().with_connection_read_timeout(Duration::ZERO)),
+            "connection_read_timeout"
         );
         assert_eq!(option_of(b().with_user_agent(" ")), "user_agent");
         assert_eq!(
@@ -1138,6 +1198,34 @@ mod tests {
             Config::builder().with_auth(AuthToken::bearer_auth("BEARER-SECRET"))
         );
         assert!(!b.contains("BEARER-SECRET"), "{b}");
+    }
+
+    #[test]
+    fn debug_of_tokens_managers_and_session_configs_never_prints_secrets() {
+        let custom = AuthToken::custom_auth(
+            Some("alice"),
+            Some("hunter2-secret"),
+            None::<String>,
+            "plugin",
+            [("api_key", crate::AuthValue::from("hunter2-secret"))],
+        );
+        let manager = crate::AuthTokenManagers::basic(|| async {
+            Ok(AuthToken::basic_auth("alice", "hunter2-secret"))
+        });
+        let c = Config::builder().with_auth(custom.clone()).build().unwrap();
+        let m = Config::builder()
+            .with_auth_manager(manager)
+            .build()
+            .unwrap();
+        let session = crate::SessionConfig::new().with_auth(custom.clone());
+        for shown in [
+            format!("{custom:?}"),
+            format!("{c:#?}"),
+            format!("{m:?}"),
+            format!("{session:?}"),
+        ] {
+            assert!(!shown.contains("hunter2"), "{shown}");
+        }
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! How failures of the connection layer become the driver's [`Error`].
 //!
 //! Owns the mapping from bolt-pool's [`PoolError`]: authentication
-//! failures keep their security class, network trouble becomes
-//! [`Error::ServiceUnavailable`] with its cause, server FAILUREs go through
-//! [`Error::from_server_failure`], an exhausted pool is
-//! [`Error::ConnectionAcquisitionTimeout`].
+//! failures keep their security class, failed TLS security checks become
+//! [`Error::Security`] (the pool error as its source), other network
+//! trouble becomes [`Error::ServiceUnavailable`] with its cause, server
+//! FAILUREs go through [`Error::from_server_failure`], an exhausted pool
+//! is [`Error::ConnectionAcquisitionTimeout`].
 
 use bolt_pool::PoolError;
 use bolt_proto::message::Failure;
@@ -18,6 +19,12 @@ pub(crate) fn from_failure(f: Failure) -> Error {
 
 impl From<PoolError> for Error {
     fn from(e: PoolError) -> Error {
+        if let Some(kind) = e.tls_error_kind().filter(|k| k.is_security_failure()) {
+            return Error::Security {
+                kind,
+                source: Box::new(e),
+            };
+        }
         match e {
             PoolError::Auth { code, message } => Error::from_server_failure(code, message, None),
             PoolError::Server(f) => from_failure(*f),
@@ -69,5 +76,37 @@ mod tests {
         assert!(s.is_retryable());
         let net = Error::from(PoolError::Broken);
         assert!(matches!(net, Error::ServiceUnavailable(_)) && net.is_retryable());
+        // A failed TLS security check: not retryable, its cause kept.
+        let tls = |kind| PoolError::Io {
+            address: ([127, 0, 0, 1], 7687).into(),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, rustls_error(kind)),
+        };
+        let bad = Error::from(tls(true));
+        assert!(
+            matches!(
+                bad,
+                Error::Security {
+                    kind: bolt_net::TlsErrorKind::UnknownIssuer,
+                    ..
+                }
+            ),
+            "{bad:?}"
+        );
+        assert!(!bad.is_retryable());
+        assert!(std::error::Error::source(&bad).is_some());
+        assert!(bad.to_string().contains("unknown issuer"), "{bad}");
+        // A handshake cut short is network trouble.
+        let cut = Error::from(tls(false));
+        assert!(matches!(cut, Error::ServiceUnavailable(_)) && cut.is_retryable());
+    }
+
+    /// A rustls error as tokio-rustls reports it: an unknown issuer, or
+    /// another failure.
+    fn rustls_error(certificate: bool) -> rustls::Error {
+        if certificate {
+            rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer)
+        } else {
+            rustls::Error::General("cut short".into())
+        }
     }
 }

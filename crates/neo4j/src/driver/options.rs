@@ -1,7 +1,8 @@
 //! Translation of a [`Config`] and [`Connector`] into the options of the
 //! layers below: bolt-net's [`ConnectOptions`] (timeouts, keep-alive, the
 //! custom resolver, TLS built once), bolt-pool's [`OpenOptions`] (auth,
-//! agents, offered versions, notification filters) and [`PoolConfig`].
+//! agents, offered versions, notification filters, read timeout) and
+//! [`PoolConfig`].
 //!
 //! Pure construction: no I/O except reading certificate files while the
 //! TLS configuration is built.
@@ -146,11 +147,13 @@ pub(crate) fn version_offer(config: &Config) -> Result<VersionOffer, Error> {
     }
 }
 
-/// What to say when opening a connection.
+/// What to say when opening a connection, and the read timeout of open
+/// connections.
 pub(crate) fn open_options(config: &Config) -> Result<OpenOptions, Error> {
     let mut o = OpenOptions::new(config.auth().to_bolt_map())
         .with_user_agent(config.user_agent())
-        .with_versions(version_offer(config)?);
+        .with_versions(version_offer(config)?)
+        .with_read_timeout(config.connection_read_timeout());
     // As the official drivers: a server must announce itself as Neo4j
     // (ArcadeDB says `Neo4j/5.26.0 compatible (ArcadeDB ...)`).
     o = o.with_required_agent_prefix("Neo4j/");
@@ -227,6 +230,7 @@ mod tests {
             .with_connection_acquisition_timeout(Duration::from_millis(250))
             .with_max_connection_lifetime(Duration::from_secs(9))
             .with_protocol_versions([(4, 4)])
+            .with_connection_read_timeout(Duration::from_secs(7))
             .build()
             .unwrap();
         let p = pool_config(&c);
@@ -234,6 +238,7 @@ mod tests {
         assert_eq!(p.connection_acquisition_timeout, Duration::from_millis(250));
         assert_eq!(p.max_connection_lifetime, Some(Duration::from_secs(9)));
         let o = open_options(&c).unwrap();
+        assert_eq!(o.read_timeout, Duration::from_secs(7));
         assert!(o.versions.accepts(Version::V4_4));
         assert!(!o.versions.accepts(Version::V5_0));
         let d = version_offer(&Config::default()).unwrap();

@@ -108,6 +108,11 @@ pub(crate) fn requests(version: Version, d: &Discovery<'_>) -> Result<Vec<Reques
 
 /// Maps a connection-level failure during discovery.
 pub(crate) fn from_pool_error(e: PoolError) -> DiscoveryError {
+    // A failed TLS security check ends discovery, as in the official
+    // drivers: the other routers are configured alike.
+    if e.is_security_failure() {
+        return DiscoveryError::Fatal(Error::from(e));
+    }
     if e.is_connection_failure() {
         return DiscoveryError::Unreachable(Error::ServiceUnavailable(e.to_string()));
     }

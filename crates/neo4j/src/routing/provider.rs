@@ -710,6 +710,9 @@ fn db_name(key: &Key) -> String {
 
 /// A pool failure outside discovery as an [`Error`].
 fn pool_error(e: PoolError) -> Error {
+    if e.is_security_failure() {
+        return Error::from(e);
+    }
     if e.is_connection_failure() {
         return Error::ServiceUnavailable(e.to_string());
     }
