@@ -179,7 +179,9 @@ pub fn run(args: &[String]) -> Res {
 }
 
 /// Stage 4: servers up, ignored tests with the `BOLT_TEST_*` variables,
-/// servers down (also when the tests fail).
+/// servers down (also when the tests fail). Tests named `known_defect_*`
+/// (ignored with a reason starting "known defect:") document a driver bug
+/// not fixed yet and are left out; run them by name.
 fn server_tests() -> Res {
     let t0 = Instant::now();
     let mut running = start_all(&test_servers())?;
@@ -189,7 +191,17 @@ fn server_tests() -> Res {
     for (k, v) in &env {
         say(format!("  {k}={v}"));
     }
-    let tested = cargo(&["test", "--workspace", "--", "--ignored"], &env);
+    let tested = cargo(
+        &[
+            "test",
+            "--workspace",
+            "--",
+            "--ignored",
+            "--skip",
+            "known_defect_",
+        ],
+        &env,
+    );
     let stopped = stop_all(&mut running);
     tested.and(stopped)
 }

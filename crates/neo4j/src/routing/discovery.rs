@@ -139,7 +139,7 @@ pub(crate) fn from_failure(f: Failure) -> DiscoveryError {
             f.message
         )));
     }
-    let err = Error::from_server_failure(f.code, f.message, f.gql_status);
+    let err = Error::from_failure(f);
     let security = code.starts_with("Neo.ClientError.Security.")
         && code != "Neo.ClientError.Security.AuthorizationExpired";
     if security || FATAL_CODES.contains(&code.as_str()) {
@@ -330,5 +330,36 @@ mod tests {
             from_table_error(&router, TableError::Malformed("no readers".into())),
             DiscoveryError::Invalid(Error::ServiceUnavailable(_))
         ));
+    }
+
+    /// A 5.7+ FAILURE answering ROUTE keeps its GQL side (description,
+    /// diagnostic record with the classification, causes), as a FAILURE
+    /// of any other request does; Neo4j answers an unknown database so.
+    #[test]
+    fn failure_keeps_its_gql_fields() {
+        let mut diag = Map::new();
+        diag.insert("_classification", "CLIENT_ERROR");
+        let f = Failure {
+            gql_status: Some("22000".into()),
+            description: Some("error: data exception".into()),
+            diagnostic_record: Some(diag),
+            cause: Some(Box::new(bolt_proto::message::FailureCause {
+                gql_status: "22N51".into(),
+                description: "error: database not found".into(),
+                ..Default::default()
+            })),
+            ..Failure::new("Neo.ClientError.Database.DatabaseNotFound", "no such db")
+        };
+        let DiscoveryError::Fatal(e) = from_failure(f) else {
+            panic!("fatal");
+        };
+        let gql = e.gql().unwrap();
+        assert_eq!(gql.gql_status, "22000");
+        assert_eq!(gql.status_description, "error: data exception");
+        assert_eq!(
+            gql.classification(),
+            crate::GqlErrorClassification::ClientError
+        );
+        assert_eq!(gql.cause.as_ref().unwrap().gql_status, "22N51");
     }
 }

@@ -718,7 +718,7 @@ fn pool_error(e: PoolError) -> Error {
     }
     match e {
         PoolError::Auth { code, message } => Error::from_server_failure(code, message, None),
-        PoolError::Server(f) => Error::from_server_failure(f.code, f.message, f.gql_status),
+        PoolError::Server(f) => Error::from_failure(*f),
         PoolError::AcquisitionTimeout { timeout, .. } => {
             Error::ConnectionAcquisitionTimeout(timeout)
         }

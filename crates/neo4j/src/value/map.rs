@@ -25,6 +25,9 @@ pub(crate) type Key = CompactString;
 /// replaces its value and keeps its position. Short keys (up to 24 bytes)
 /// are stored without a heap allocation of their own.
 ///
+/// Equality ignores the order of entries, as Cypher maps are unordered and
+/// the server sends them in an order of its own.
+///
 /// ```
 /// use neo4j::{Value, ValueMap};
 /// let mut m = ValueMap::new();
@@ -33,9 +36,20 @@ pub(crate) type Key = CompactString;
 /// assert_eq!(m.get("born"), Some(&Value::Integer(1815)));
 /// assert_eq!(m.keys().collect::<Vec<_>>(), ["name", "born"]);
 /// ```
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct ValueMap {
     entries: Vec<(Key, Value)>,
+}
+
+impl PartialEq for ValueMap {
+    /// The same keys with equal values, in any order (keys are unique, so
+    /// equal lengths and every entry found in `other` suffice). Entries in
+    /// the same order are compared pairwise first, without lookups.
+    fn eq(&self, other: &ValueMap) -> bool {
+        self.entries.len() == other.entries.len()
+            && (self.entries == other.entries
+                || self.entries.iter().all(|(k, v)| other.get(k) == Some(v)))
+    }
 }
 
 impl ValueMap {
@@ -321,6 +335,20 @@ impl fmt::Debug for IntoIter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn equality_ignores_the_order_of_entries() {
+        let ab: ValueMap = [("a", 1), ("b", 2)].into_iter().collect();
+        let ba: ValueMap = [("b", 2), ("a", 1)].into_iter().collect();
+        assert_eq!(ab, ba);
+        assert_eq!(Value::Map(ab.clone()), Value::Map(ba.clone()));
+        let other: ValueMap = [("b", 2), ("a", 3)].into_iter().collect();
+        assert_ne!(ab, other);
+        let longer: ValueMap = [("a", 1), ("b", 2), ("c", 3)].into_iter().collect();
+        assert_ne!(ab, longer);
+        assert_ne!(longer, ab);
+        assert_eq!(ValueMap::new(), ValueMap::default());
+    }
 
     #[test]
     fn short_and_long_keys_behave_alike() {
