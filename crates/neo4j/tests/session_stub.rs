@@ -485,3 +485,60 @@ async fn a_reused_connection_sends_each_sessions_own_settings() {
         assert!(tx.is_empty(), "{name}: {tx:?}");
     }
 }
+
+/// A Bolt 5.0 member answering each `kind` request with IGNORED (with no
+/// FAILURE before it: the server did not process the request).
+async fn ignoring(kind: RequestKind) -> Member {
+    answering(kind, || Action::Reply(vec![Response::Ignored])).await
+}
+
+#[tokio::test]
+async fn a_commit_answered_ignored_is_an_error_and_not_retried() {
+    let m = ignoring(RequestKind::Commit).await;
+    let d = driver(&m);
+    let mut s = session(&d);
+    let tx = begin(&mut s).await;
+    tx_run_consumed(&tx, "RETURN 1 AS n").await;
+    let e = tx.commit().await.unwrap_err();
+    assert!(matches!(e, Error::Protocol(_)), "{e:?}");
+    assert!(!e.is_retryable());
+    assert!(s.last_bookmarks().is_empty());
+    // A managed transaction does not report success, nor runs again.
+    let attempts = Arc::new(AtomicUsize::new(0));
+    let r = s
+        .execute_write(|tx| {
+            let attempts = attempts.clone();
+            async move {
+                attempts.fetch_add(1, Ordering::SeqCst);
+                tx.run("RETURN 1 AS n", params! {}).await?.consume().await
+            }
+        })
+        .await;
+    let e = r.unwrap_err();
+    assert!(matches!(e, Error::Protocol(_)), "{e:?}");
+    assert_eq!(attempts.load(Ordering::SeqCst), 1);
+    // The connection was reset before it was used again.
+    run_consumed(&mut s, "RETURN 1 AS n").await;
+    let tx = ["BEGIN", "RUN", "PULL", "COMMIT", "RESET"];
+    assert_eq!(m.script(), [&tx[..], &tx[..], &["RUN", "PULL"]].concat());
+    s.close().await.unwrap();
+    d.close().await;
+}
+
+#[tokio::test]
+async fn a_rollback_answered_ignored_is_an_error() {
+    let m = ignoring(RequestKind::Rollback).await;
+    let d = driver(&m);
+    let mut s = session(&d);
+    let tx = begin(&mut s).await;
+    tx_run_consumed(&tx, "RETURN 1 AS n").await;
+    let e = tx.rollback().await.unwrap_err();
+    assert!(matches!(e, Error::Protocol(_)), "{e:?}");
+    run_consumed(&mut s, "RETURN 1 AS n").await;
+    assert_eq!(
+        m.script(),
+        ["BEGIN", "RUN", "PULL", "ROLLBACK", "RESET", "RUN", "PULL"]
+    );
+    s.close().await.unwrap();
+    d.close().await;
+}

@@ -612,6 +612,7 @@ impl Slot {
             conn.queue(&Request::Discard(Pull::all()))?;
         }
         let mut failure = None;
+        let mut ignored = false;
         while conn.pending() > 0 {
             let resp = match conn.recv_ref().await {
                 Ok(r) => r,
@@ -632,8 +633,23 @@ impl Slot {
                     }
                 }
                 ResponseRef::Failure(f) => failure = failure.or(Some(from_failure(*f))),
-                _ => {}
+                ResponseRef::Ignored => ignored = true,
+                ResponseRef::Record(_) => {}
             }
+        }
+        if failure.is_none() && ignored {
+            // Not processed: the transaction is still open on the server
+            // (the RESET on release rolls it back), so it was certainly not
+            // committed, unlike a COMMIT whose answer was lost. An IGNORED
+            // with no FAILURE before it means server and driver disagree on
+            // the protocol state: running the work again would not help.
+            failure = Some(Error::Protocol(if commit {
+                "the server ignored COMMIT: the transaction was not committed".into()
+            } else {
+                "the server ignored ROLLBACK (the transaction is rolled back when its \
+                 connection is reset)"
+                    .into()
+            }));
         }
         // The commit's bookmark goes to the session with the result (the
         // slot may not reach it back: see `Transaction::give_back`).
