@@ -879,3 +879,29 @@ async fn a_wait_outlasting_an_earlier_waits_deadline_is_not_cut_short() {
     assert!(matches!(err, PoolError::Timeout { .. }), "{err:?}");
     assert!(t.elapsed() >= Duration::from_millis(500) && t.elapsed() < Duration::from_secs(3));
 }
+
+#[tokio::test]
+async fn an_ignored_with_no_failure_before_it_leaves_the_connection_not_ready_until_reset() {
+    let stub = stub::start(Version::V5_0, |c, req| match req {
+        Request::Run(r) if r.query == "IGNORE ME" => Action::Reply(vec![Response::Ignored]),
+        _ => default_answer(c, req),
+    })
+    .await;
+    let mut conn = open(&stub).await;
+    conn.queue(&Request::Run(Run::new("IGNORE ME"))).unwrap();
+    assert!(matches!(
+        conn.recv_ref().await.unwrap(),
+        ResponseRef::Ignored
+    ));
+    // The state tracking stays at READY (IGNORED changes nothing), yet
+    // the server's real state is unknown.
+    assert_eq!((conn.state(), conn.pending()), (ServerState::Ready, 0));
+    assert!(!conn.is_ready() && !conn.is_broken());
+    conn.reset().await.unwrap();
+    assert!(conn.is_ready());
+    assert_eq!(run_return_1(&mut conn).await, 1);
+    // Through the owned `recv` too.
+    conn.queue(&Request::Run(Run::new("IGNORE ME"))).unwrap();
+    assert!(matches!(conn.recv().await.unwrap(), Response::Ignored));
+    assert!(!conn.is_ready());
+}
