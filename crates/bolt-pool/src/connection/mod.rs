@@ -451,14 +451,23 @@ impl Connection {
         }
         self.flush().await?;
         let mut failure = None;
+        let mut ignored = false;
         while self.state.pending() > 0 {
-            if let Response::Failure(f) = self.recv().await? {
-                failure = failure.or(Some(f));
+            match self.recv().await? {
+                Response::Failure(f) => failure = failure.or(Some(f)),
+                Response::Ignored => ignored = true,
+                _ => {}
             }
         }
         if let Some(f) = failure {
             self.mark_broken();
             return Err(PoolError::from_auth_failure(f));
+        }
+        if ignored {
+            // Not logged on with `auth` (nor, maybe, logged off).
+            return Err(
+                self.protocol_failed(ProtocolError::UnexpectedInOpen(ResponseKind::Ignored))
+            );
         }
         self.auth = auth;
         self.authenticated_at = Instant::now();
@@ -1373,10 +1382,20 @@ impl Connection {
         while self.swallow > 0 {
             let resp = self.read_response().await?;
             self.swallow -= 1;
-            if let Response::Failure(f) = resp {
-                self.swallow = 0;
-                self.mark_broken();
-                return Err(PoolError::from_auth_failure(f));
+            match resp {
+                Response::Failure(f) => {
+                    self.swallow = 0;
+                    self.mark_broken();
+                    return Err(PoolError::from_auth_failure(f));
+                }
+                Response::Ignored => {
+                    // LOGOFF / LOGON not processed: not logged on as
+                    // the connection claims.
+                    self.swallow = 0;
+                    return Err(self
+                        .protocol_failed(ProtocolError::UnexpectedInOpen(ResponseKind::Ignored)));
+                }
+                _ => {}
             }
         }
         Ok(())
