@@ -542,3 +542,49 @@ async fn a_rollback_answered_ignored_is_an_error() {
     s.close().await.unwrap();
     d.close().await;
 }
+
+#[tokio::test]
+async fn a_begin_answered_ignored_is_an_error_and_the_connection_is_reset() {
+    let m = ignoring(RequestKind::Begin).await;
+    let d = driver(&m);
+    let mut s = session(&d);
+    // Explicit: BEGIN's answer is awaited.
+    let e = s
+        .begin_transaction(neo4j::TransactionConfig::new())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Protocol(_)), "{e:?}");
+    assert!(!e.is_retryable());
+    // Managed: BEGIN is pipelined with the first RUN (answered SUCCESS
+    // here), or read by the commit when the closure ran nothing.
+    let attempts = Arc::new(AtomicUsize::new(0));
+    for query in [Some("RETURN 1 AS n"), None] {
+        let r = s
+            .execute_write(|tx| {
+                let attempts = attempts.clone();
+                async move {
+                    attempts.fetch_add(1, Ordering::SeqCst);
+                    if let Some(q) = query {
+                        tx.run(q, params! {}).await?.consume().await?;
+                    }
+                    Ok::<_, Error>(())
+                }
+            })
+            .await;
+        let e = r.unwrap_err();
+        assert!(matches!(e, Error::Protocol(_)), "{e:?}");
+    }
+    assert_eq!(attempts.load(Ordering::SeqCst), 2);
+    run_consumed(&mut s, "RETURN 1 AS n").await;
+    assert_eq!(
+        m.script(),
+        [
+            "BEGIN", "RESET", // explicit
+            "BEGIN", "RUN", "PULL", "RESET", // managed, with a query
+            "BEGIN", "RESET", // managed, without one
+            "RUN", "PULL"
+        ]
+    );
+    s.close().await.unwrap();
+    d.close().await;
+}

@@ -36,7 +36,7 @@ use crate::error::Error;
 use crate::query::{EagerResult, Query};
 use crate::record::Record;
 use crate::session::slot::{
-    closed, conn_cache, encoded_params, repeat_error, Slot, TxContext, TxState,
+    closed, conn_cache, encoded_params, repeat_error, unexpected_ignored, Slot, TxContext, TxState,
 };
 use crate::value::wire::KeyCache;
 
@@ -280,7 +280,13 @@ pub(crate) async fn start<'a>(
                 continue;
             }
             Ok(ResponseRef::Success(ok)) => ok.db().filter(|_| home_db).map(str::to_owned),
-            Ok(_) => continue,
+            Ok(ResponseRef::Ignored) => {
+                if failure.is_none() {
+                    failure = unexpected_ignored(conn);
+                }
+                continue;
+            }
+            Ok(ResponseRef::Record(_)) => continue,
             Err(e) => {
                 lost = Some(e);
                 break;

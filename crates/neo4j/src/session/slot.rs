@@ -152,6 +152,26 @@ pub(crate) fn closed() -> Error {
     Error::Usage("the transaction is closed".into())
 }
 
+/// The error of an IGNORED just read on `conn` (the request was not
+/// processed) when nothing explains it: no FAILURE before it (the server
+/// FAILED) and no RESET on its way. Server and driver then disagree on
+/// the protocol state, which running the work again does not fix: not
+/// retryable; the connection is RESET before it is used again (bolt-pool
+/// counts it not ready). `None` for an explained IGNORED, and for a
+/// TELEMETRY's (the work does not need it; it stays owed).
+pub(crate) fn unexpected_ignored(conn: &PooledConnection) -> Option<Error> {
+    if matches!(conn.state(), ServerState::Failed | ServerState::Interrupted) {
+        return None;
+    }
+    match conn.last_answered() {
+        Some(RequestKind::Telemetry) => None,
+        kind => Some(Error::Protocol(format!(
+            "the server ignored {} (not processed, with no failure before it)",
+            kind.map_or("a request", RequestKind::name)
+        ))),
+    }
+}
+
 /// The error `e` once more, for every later operation of a failed
 /// transaction (server failures keep their code and GQL details).
 pub(crate) fn repeat_error(e: &Error) -> Error {
@@ -404,7 +424,11 @@ impl Slot {
                     Ok(ResponseRef::Success(ok)) => {
                         Ok(Ok(Some(ok.db().filter(|_| home_db).map(str::to_owned))))
                     }
-                    Ok(_) => Ok(Ok(None)),
+                    Ok(ResponseRef::Ignored) => match unexpected_ignored(conn) {
+                        Some(e) => Ok(Err(e)),
+                        None => Ok(Ok(None)),
+                    },
+                    Ok(ResponseRef::Record(_)) => Ok(Ok(None)),
                 }
             };
             self.pre_responses -= 1;
@@ -486,7 +510,15 @@ impl Slot {
                     },
                 };
                 match resp {
-                    ResponseRef::Record(_) | ResponseRef::Ignored => {}
+                    ResponseRef::Record(_) => {}
+                    // After a FAILURE (read here or by the caller) the
+                    // failure is the error; an IGNORED nothing explains
+                    // is an error of its own.
+                    ResponseRef::Ignored => {
+                        if failure.is_none() {
+                            failure = unexpected_ignored(conn);
+                        }
+                    }
                     ResponseRef::Success(s) => {
                         if let Some(b) = s.bookmark() {
                             self.new_bookmark.set(b);
