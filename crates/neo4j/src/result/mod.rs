@@ -7,7 +7,8 @@
 //! buffer still encoded and decoded into [`Value`](crate::Value)s one per
 //! read (module `batch`).
 //! A stream dropped before its end is discarded (DISCARD) by the next
-//! query of its session, or when the session closes.
+//! call of its session, or when the session closes; an auto-commit query
+//! that failed meanwhile is reported by that call.
 
 mod batch;
 mod summary;

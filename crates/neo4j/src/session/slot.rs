@@ -453,8 +453,10 @@ impl Slot {
 
     /// Reads whatever earlier work left pending (an answered-but-unread
     /// BEGIN, an abandoned result) and discards open streams, so a new
-    /// request can follow. A failure inside a transaction fails it and is
-    /// returned; outside, it is logged (its result was dropped unread).
+    /// request can follow. A failure is returned: inside a transaction it
+    /// fails the transaction; outside, it is the failure of an auto-commit
+    /// query whose result was dropped unread, and the connection is given
+    /// back.
     pub(crate) async fn drain(&mut self) -> Result<(), Error> {
         self.drain_with(true).await
     }
@@ -549,9 +551,12 @@ impl Slot {
             None => Ok(()),
             Some(e) if in_tx => Err(self.fail(e).await),
             Some(e) => {
-                tracing::warn!(error = %e, "a result dropped before it was consumed failed");
+                // The auto-commit query of a result dropped unread failed
+                // (a write may be lost): the session's next call reports
+                // it, as the official drivers do.
+                let e = self.fail(e).await;
                 self.release().await;
-                Ok(())
+                Err(e)
             }
         }
     }
