@@ -32,12 +32,12 @@ pub use summary::{
     NotificationSeverity, QueryType, ResultSummary, ServerInfo,
 };
 
-use crate::driver::errors::from_failure;
+use crate::driver::errors::{from_failure, unexpected_ignored};
 use crate::error::Error;
 use crate::query::{EagerResult, Query};
 use crate::record::Record;
 use crate::session::slot::{
-    closed, conn_cache, encoded_params, repeat_error, unexpected_ignored, Slot, TxContext, TxState,
+    closed, conn_cache, encoded_params, repeat_error, Slot, TxContext, TxState,
 };
 use crate::value::wire::KeyCache;
 

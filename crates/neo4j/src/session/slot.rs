@@ -18,7 +18,7 @@ use bolt_proto::structure::StructCtx;
 use crate::address::ServerAddress;
 use crate::bookmarks::Bookmarks;
 use crate::driver::auth::{on_security_error, AuthHook};
-use crate::driver::errors::from_failure;
+use crate::driver::errors::{from_failure, unexpected_ignored};
 use crate::error::Error;
 use crate::params::{encode_params, Params};
 use crate::result::ServerInfo;
@@ -150,26 +150,6 @@ impl NewBookmark {
 /// The error of work on a slot that holds no connection.
 pub(crate) fn closed() -> Error {
     Error::Usage("the transaction is closed".into())
-}
-
-/// The error of an IGNORED just read on `conn` (the request was not
-/// processed) when nothing explains it: no FAILURE before it (the server
-/// FAILED) and no RESET on its way. Server and driver then disagree on
-/// the protocol state, which running the work again does not fix: not
-/// retryable; the connection is RESET before it is used again (bolt-pool
-/// counts it not ready). `None` for an explained IGNORED, and for a
-/// TELEMETRY's (the work does not need it; it stays owed).
-pub(crate) fn unexpected_ignored(conn: &PooledConnection) -> Option<Error> {
-    if matches!(conn.state(), ServerState::Failed | ServerState::Interrupted) {
-        return None;
-    }
-    match conn.last_answered() {
-        Some(RequestKind::Telemetry) => None,
-        kind => Some(Error::Protocol(format!(
-            "the server ignored {} (not processed, with no failure before it)",
-            kind.map_or("a request", RequestKind::name)
-        ))),
-    }
 }
 
 /// The error `e` once more, for every later operation of a failed
