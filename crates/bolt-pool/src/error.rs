@@ -267,7 +267,8 @@ pub enum ProtocolError {
     /// A response arrived that no pending request expects.
     #[error(transparent)]
     Unexpected(#[from] StateError),
-    /// INIT / HELLO / LOGON was answered with neither SUCCESS nor FAILURE.
+    /// INIT / HELLO / LOGON (or a re-authentication's LOGOFF) was answered
+    /// with neither SUCCESS nor FAILURE.
     #[error("authentication was answered with {0:?}")]
     UnexpectedInOpen(ResponseKind),
     /// RESET was answered with IGNORED.

@@ -991,3 +991,54 @@ async fn a_huge_hint_does_not_turn_the_configured_read_timeout_off() {
         "{took:?}"
     );
 }
+
+#[tokio::test]
+async fn an_ignored_with_no_failure_before_it_leaves_the_connection_not_ready_until_reset() {
+    let stub = stub::start(Version::V5_0, |c, req| match req {
+        Request::Run(r) if r.query == "IGNORE ME" => Action::Reply(vec![Response::Ignored]),
+        _ => default_answer(c, req),
+    })
+    .await;
+    let mut conn = open(&stub).await;
+    conn.queue(&Request::Run(Run::new("IGNORE ME"))).unwrap();
+    assert!(matches!(
+        conn.recv_ref().await.unwrap(),
+        ResponseRef::Ignored
+    ));
+    // The state tracking stays at READY (IGNORED changes nothing), yet
+    // the server's real state is unknown.
+    assert_eq!((conn.state(), conn.pending()), (ServerState::Ready, 0));
+    assert!(!conn.is_ready() && !conn.is_broken());
+    conn.reset().await.unwrap();
+    assert!(conn.is_ready());
+    assert_eq!(run_return_1(&mut conn).await, 1);
+    // Through the owned `recv` too.
+    conn.queue(&Request::Run(Run::new("IGNORE ME"))).unwrap();
+    assert!(matches!(conn.recv().await.unwrap(), Response::Ignored));
+    assert!(!conn.is_ready());
+}
+
+#[tokio::test]
+async fn a_logon_answered_ignored_fails_re_authentication() {
+    // Opening logs on as `user`; the switch to `other` is ignored.
+    let stub = stub::start(Version::V5_1, |c, req| match req {
+        Request::Logon(l) if l.auth.get("principal") == Some(&"other".into()) => {
+            Action::Reply(vec![Response::Ignored])
+        }
+        _ => default_answer(c, req),
+    })
+    .await;
+    let mut other = auth();
+    other.insert("principal", "other");
+    let mut conn = open(&stub).await;
+    let err = conn.reauthenticate(other.clone()).await.unwrap_err();
+    assert!(matches!(err, PoolError::Protocol { .. }), "{err:?}");
+    assert!(conn.is_broken());
+    // Pipelined with the next request: that request's read fails.
+    let mut conn = open(&stub).await;
+    conn.queue_reauthentication(other).unwrap();
+    conn.queue(&Request::Run(Run::new("RETURN 1"))).unwrap();
+    let err = conn.recv().await.unwrap_err();
+    assert!(matches!(err, PoolError::Protocol { .. }), "{err:?}");
+    assert!(conn.is_broken());
+}

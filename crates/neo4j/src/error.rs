@@ -362,7 +362,8 @@ pub enum Error {
     /// was refused.
     #[error(transparent)]
     InvalidUri(#[from] UriError),
-    /// The server broke the Bolt protocol.
+    /// The server broke the Bolt protocol, e.g. answered IGNORED (not
+    /// processed) to a request with no FAILURE before it. Not retryable.
     #[error("protocol violation: {0}")]
     Protocol(String),
     /// The feature is not (yet) supported by this driver or by the server.

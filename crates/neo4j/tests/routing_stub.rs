@@ -1377,3 +1377,16 @@ async fn a_router_that_stops_answering_is_skipped_by_the_next_refresh() {
     assert_eq!(routes_for(&backup, "adb"), 1);
     d.close().await;
 }
+
+#[tokio::test]
+async fn a_route_answered_ignored_is_reported_as_ignored() {
+    let router = answering(RequestKind::Route, || {
+        Action::Reply(vec![bolt_proto::message::Response::Ignored])
+    })
+    .await;
+    let d = routing_driver(&router);
+    let e = run_1(&d, "adb", AccessMode::Read).await.unwrap_err();
+    assert!(matches!(e, Error::ServiceUnavailable(_)), "{e:?}");
+    assert!(e.to_string().contains("ignored ROUTE"), "{e}");
+    d.close().await;
+}

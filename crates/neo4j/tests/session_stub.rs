@@ -485,3 +485,168 @@ async fn a_reused_connection_sends_each_sessions_own_settings() {
         assert!(tx.is_empty(), "{name}: {tx:?}");
     }
 }
+
+/// A Bolt 5.0 member answering each `kind` request with IGNORED (with no
+/// FAILURE before it: the server did not process the request).
+async fn ignoring(kind: RequestKind) -> Member {
+    answering(kind, || Action::Reply(vec![Response::Ignored])).await
+}
+
+#[tokio::test]
+async fn a_commit_answered_ignored_is_an_error_and_not_retried() {
+    let m = ignoring(RequestKind::Commit).await;
+    let d = driver(&m);
+    let mut s = session(&d);
+    let tx = begin(&mut s).await;
+    tx_run_consumed(&tx, "RETURN 1 AS n").await;
+    let e = tx.commit().await.unwrap_err();
+    assert!(matches!(e, Error::Protocol(_)), "{e:?}");
+    assert!(!e.is_retryable());
+    assert!(s.last_bookmarks().is_empty());
+    // A managed transaction does not report success, nor runs again.
+    let attempts = Arc::new(AtomicUsize::new(0));
+    let r = s
+        .execute_write(|tx| {
+            let attempts = attempts.clone();
+            async move {
+                attempts.fetch_add(1, Ordering::SeqCst);
+                tx.run("RETURN 1 AS n", params! {}).await?.consume().await
+            }
+        })
+        .await;
+    let e = r.unwrap_err();
+    assert!(matches!(e, Error::Protocol(_)), "{e:?}");
+    assert_eq!(attempts.load(Ordering::SeqCst), 1);
+    // The connection was reset before it was used again.
+    run_consumed(&mut s, "RETURN 1 AS n").await;
+    let tx = ["BEGIN", "RUN", "PULL", "COMMIT", "RESET"];
+    assert_eq!(m.script(), [&tx[..], &tx[..], &["RUN", "PULL"]].concat());
+    s.close().await.unwrap();
+    d.close().await;
+}
+
+#[tokio::test]
+async fn a_rollback_answered_ignored_is_an_error() {
+    let m = ignoring(RequestKind::Rollback).await;
+    let d = driver(&m);
+    let mut s = session(&d);
+    let tx = begin(&mut s).await;
+    tx_run_consumed(&tx, "RETURN 1 AS n").await;
+    let e = tx.rollback().await.unwrap_err();
+    assert!(matches!(e, Error::Protocol(_)), "{e:?}");
+    run_consumed(&mut s, "RETURN 1 AS n").await;
+    assert_eq!(
+        m.script(),
+        ["BEGIN", "RUN", "PULL", "ROLLBACK", "RESET", "RUN", "PULL"]
+    );
+    s.close().await.unwrap();
+    d.close().await;
+}
+
+#[tokio::test]
+async fn a_begin_answered_ignored_is_an_error_and_the_connection_is_reset() {
+    let m = ignoring(RequestKind::Begin).await;
+    let d = driver(&m);
+    let mut s = session(&d);
+    // Explicit: BEGIN's answer is awaited.
+    let e = s
+        .begin_transaction(neo4j::TransactionConfig::new())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Protocol(_)), "{e:?}");
+    assert!(!e.is_retryable());
+    // Managed: BEGIN is pipelined with the first RUN (answered SUCCESS
+    // here), or read by the commit when the closure ran nothing.
+    let attempts = Arc::new(AtomicUsize::new(0));
+    for query in [Some("RETURN 1 AS n"), None] {
+        let r = s
+            .execute_write(|tx| {
+                let attempts = attempts.clone();
+                async move {
+                    attempts.fetch_add(1, Ordering::SeqCst);
+                    if let Some(q) = query {
+                        tx.run(q, params! {}).await?.consume().await?;
+                    }
+                    Ok::<_, Error>(())
+                }
+            })
+            .await;
+        let e = r.unwrap_err();
+        assert!(matches!(e, Error::Protocol(_)), "{e:?}");
+    }
+    assert_eq!(attempts.load(Ordering::SeqCst), 2);
+    run_consumed(&mut s, "RETURN 1 AS n").await;
+    assert_eq!(
+        m.script(),
+        [
+            "BEGIN", "RESET", // explicit
+            "BEGIN", "RUN", "PULL", "RESET", // managed, with a query
+            "BEGIN", "RESET", // managed, without one
+            "RUN", "PULL"
+        ]
+    );
+    s.close().await.unwrap();
+    d.close().await;
+}
+
+/// A Bolt 5.0 member that answers the PULL of each `CREATE (:Lost)` with a
+/// transient FAILURE (RUN succeeds, so `run` returns a result).
+async fn failing_lost_writes() -> Member {
+    let lost = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    start(Version::V5_0, move |conn, req| match req {
+        Request::Run(r) if r.query == "CREATE (:Lost)" => {
+            lost.store(true, Ordering::SeqCst);
+            Action::Reply(vec![support::success(&[("fields", Value::List(vec![]))])])
+        }
+        Request::Pull(_) if lost.swap(false, Ordering::SeqCst) => {
+            Action::Reply(vec![support::failure(
+                "Neo.TransientError.Transaction.Outdated",
+                "write lost",
+            )])
+        }
+        _ => default_answer(conn, req),
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_dropped_autocommit_result_that_failed_reports_its_failure_on_the_next_call() {
+    const CODE: &str = "Neo.TransientError.Transaction.Outdated";
+    let m = failing_lost_writes().await;
+    let d = driver(&m);
+    let mut s = session(&d);
+    // run: the next query is not run; the one after it is.
+    drop(s.run("CREATE (:Lost)", params! {}).await.unwrap());
+    let e = s.run("RETURN 1 AS n", params! {}).await.unwrap_err();
+    assert_eq!(e.code(), Some(CODE), "{e:?}");
+    run_consumed(&mut s, "RETURN 1 AS n").await;
+    // begin_transaction.
+    drop(s.run("CREATE (:Lost)", params! {}).await.unwrap());
+    let e = s
+        .begin_transaction(neo4j::TransactionConfig::new())
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some(CODE), "{e:?}");
+    begin(&mut s).await.commit().await.unwrap();
+    // execute_write: the earlier work's failure, even a retryable one, is
+    // not the transaction's: returned before it starts, not retried.
+    let attempts = Arc::new(AtomicUsize::new(0));
+    let work = |tx: neo4j::ManagedTransaction| {
+        let attempts = attempts.clone();
+        async move {
+            attempts.fetch_add(1, Ordering::SeqCst);
+            tx.run("RETURN 1 AS n", params! {}).await?.consume().await
+        }
+    };
+    drop(s.run("CREATE (:Lost)", params! {}).await.unwrap());
+    let e = s.execute_write(work).await.unwrap_err();
+    assert_eq!(e.code(), Some(CODE), "{e:?}");
+    assert_eq!(attempts.load(Ordering::SeqCst), 0);
+    s.execute_write(work).await.unwrap();
+    assert_eq!(attempts.load(Ordering::SeqCst), 1);
+    // close.
+    drop(s.run("CREATE (:Lost)", params! {}).await.unwrap());
+    let e = s.close().await.unwrap_err();
+    assert_eq!(e.code(), Some(CODE), "{e:?}");
+    d.close().await;
+}

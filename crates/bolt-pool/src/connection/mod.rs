@@ -157,6 +157,10 @@ pub struct Connection {
     /// When a pool last took the connection back, by the pool's clock.
     idle_since: Instant,
     broken: bool,
+    /// The server answered IGNORED while the state tracking knew it
+    /// neither FAILED nor INTERRUPTED: its real state is unknown, so the
+    /// connection is not ready until a RESET succeeds.
+    out_of_step: bool,
     read_timeout: Duration,
     write_timeout: Duration,
     last_answered: Option<RequestKind>,
@@ -419,14 +423,23 @@ impl Connection {
         }
         self.flush().await?;
         let mut failure = None;
+        let mut ignored = false;
         while self.state.pending() > 0 {
-            if let Response::Failure(f) = self.recv().await? {
-                failure = failure.or(Some(f));
+            match self.recv().await? {
+                Response::Failure(f) => failure = failure.or(Some(f)),
+                Response::Ignored => ignored = true,
+                _ => {}
             }
         }
         if let Some(f) = failure {
             self.mark_broken();
             return Err(PoolError::from_auth_failure(f));
+        }
+        if ignored {
+            // Not logged on with `auth` (nor, maybe, logged off).
+            return Err(
+                self.protocol_failed(ProtocolError::UnexpectedInOpen(ResponseKind::Ignored))
+            );
         }
         self.auth = auth;
         self.authenticated_at = Instant::now();
@@ -604,7 +617,9 @@ impl Connection {
     }
 
     /// Whether the connection is idle and ready for work: not broken, in
-    /// READY state, nothing pending or queued.
+    /// READY state, nothing pending or queued, and no IGNORED since the
+    /// last RESET that the state did not explain (a server answering
+    /// IGNORED is in a state the client did not track).
     ///
     /// ```no_run
     /// # fn demo(conn: &bolt_pool::Connection) {
@@ -613,6 +628,7 @@ impl Connection {
     /// ```
     pub fn is_ready(&self) -> bool {
         !self.broken
+            && !self.out_of_step
             && self.state.state() == ServerState::Ready
             && self.state.pending() == 0
             && self.wbuf.is_empty()
@@ -841,6 +857,7 @@ impl Connection {
             Ok(r) => r,
             Err(e) => return Err(self.protocol_failed(e.into())),
         };
+        self.note_ignored(resp.kind());
         match self.state.on_response(&resp) {
             Ok(kind) => self.answered(kind),
             Err(e) => return Err(self.protocol_failed(e.into())),
@@ -1133,6 +1150,10 @@ impl Connection {
                 });
             }
         };
+        if matches!(resp, ResponseRef::Ignored) && !expects_ignored(&self.state) {
+            // Fields, not `note_ignored`: `resp` borrows the read buffer.
+            self.out_of_step = true;
+        }
         match self.state.on_response_ref(&resp) {
             Ok(kind) => {
                 self.last_answered = kind;
@@ -1183,7 +1204,10 @@ impl Connection {
             }
             return match (kind, failure) {
                 (_, Some(f)) => Err(self.fail(PoolError::Server(f))),
-                (ResponseKind::Success, None) => Ok(()),
+                (ResponseKind::Success, None) => {
+                    self.out_of_step = false;
+                    Ok(())
+                }
                 _ => {
                     let address = self.peer;
                     Err(self.fail(PoolError::Protocol {
@@ -1331,13 +1355,31 @@ impl Connection {
         while self.swallow > 0 {
             let resp = self.read_response().await?;
             self.swallow -= 1;
-            if let Response::Failure(f) = resp {
-                self.swallow = 0;
-                self.mark_broken();
-                return Err(PoolError::from_auth_failure(f));
+            match resp {
+                Response::Failure(f) => {
+                    self.swallow = 0;
+                    self.mark_broken();
+                    return Err(PoolError::from_auth_failure(f));
+                }
+                Response::Ignored => {
+                    // LOGOFF / LOGON not processed: not logged on as
+                    // the connection claims.
+                    self.swallow = 0;
+                    return Err(self
+                        .protocol_failed(ProtocolError::UnexpectedInOpen(ResponseKind::Ignored)));
+                }
+                _ => {}
             }
         }
         Ok(())
+    }
+
+    /// Notes an IGNORED the state tracking did not expect (see
+    /// `out_of_step`); call before the response is tracked.
+    fn note_ignored(&mut self, kind: ResponseKind) {
+        if kind == ResponseKind::Ignored && !expects_ignored(&self.state) {
+            self.out_of_step = true;
+        }
     }
 
     fn answered(&mut self, kind: Option<RequestKind>) {
@@ -1472,6 +1514,15 @@ impl Connection {
         let address = self.peer;
         self.fail(PoolError::Protocol { address, source })
     }
+}
+
+/// Whether the tracked state explains an IGNORED: the server FAILED, or a
+/// RESET is on its way (INTERRUPTED).
+fn expects_ignored(state: &ClientState) -> bool {
+    matches!(
+        state.state(),
+        ServerState::Failed | ServerState::Interrupted
+    )
 }
 
 /// The timer half of a network wait whose I/O is pending: on the wait's

@@ -377,6 +377,7 @@ impl Connection {
             last_used: now,
             idle_since: now,
             broken: false,
+            out_of_step: false,
             // Each step of the open sequence is bounded by `step_limit`.
             read_timeout: limit,
             write_timeout: limit,

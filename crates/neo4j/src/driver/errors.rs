@@ -5,16 +5,38 @@
 //! [`Error::Security`] (the pool error as its source), other network
 //! trouble becomes [`Error::ServiceUnavailable`] with its cause, server
 //! FAILUREs go through [`Error::from_server_failure`], an exhausted pool
-//! is [`Error::ConnectionAcquisitionTimeout`].
+//! is [`Error::ConnectionAcquisitionTimeout`]. Also decides when an IGNORED
+//! answer is an error ([`unexpected_ignored`]).
 
-use bolt_pool::PoolError;
-use bolt_proto::message::Failure;
+use bolt_pool::{Connection, PoolError};
+use bolt_proto::message::{Failure, RequestKind};
+use bolt_proto::state::ServerState;
 
 use crate::error::Error;
 
 /// A server FAILURE as an [`Error`].
 pub(crate) fn from_failure(f: Failure) -> Error {
     Error::from_failure(f)
+}
+
+/// The error of an IGNORED just read on `conn` (the request was not
+/// processed) when nothing explains it: no FAILURE before it (the server
+/// FAILED) and no RESET on its way. Server and driver then disagree on
+/// the protocol state, which running the work again does not fix: not
+/// retryable; the connection is RESET before it is used again (bolt-pool
+/// counts it not ready). `None` for an explained IGNORED, and for a
+/// TELEMETRY's (the work does not need it; it stays owed).
+pub(crate) fn unexpected_ignored(conn: &Connection) -> Option<Error> {
+    if matches!(conn.state(), ServerState::Failed | ServerState::Interrupted) {
+        return None;
+    }
+    match conn.last_answered() {
+        Some(RequestKind::Telemetry) => None,
+        kind => Some(Error::Protocol(format!(
+            "the server ignored {} (not processed, with no failure before it)",
+            kind.map_or("a request", RequestKind::name)
+        ))),
+    }
 }
 
 impl From<PoolError> for Error {

@@ -7,7 +7,8 @@
 //! buffer still encoded and decoded into [`Value`](crate::Value)s one per
 //! read (module `batch`).
 //! A stream dropped before its end is discarded (DISCARD) by the next
-//! query of its session, or when the session closes.
+//! call of its session, or when the session closes; an auto-commit query
+//! that failed meanwhile is reported by that call.
 
 mod batch;
 mod summary;
@@ -31,7 +32,7 @@ pub use summary::{
     NotificationSeverity, QueryType, ResultSummary, ServerInfo,
 };
 
-use crate::driver::errors::from_failure;
+use crate::driver::errors::{from_failure, unexpected_ignored};
 use crate::error::Error;
 use crate::query::{EagerResult, Query};
 use crate::record::Record;
@@ -280,7 +281,13 @@ pub(crate) async fn start<'a>(
                 continue;
             }
             Ok(ResponseRef::Success(ok)) => ok.db().filter(|_| home_db).map(str::to_owned),
-            Ok(_) => continue,
+            Ok(ResponseRef::Ignored) => {
+                if failure.is_none() {
+                    failure = unexpected_ignored(conn);
+                }
+                continue;
+            }
+            Ok(ResponseRef::Record(_)) => continue,
             Err(e) => {
                 lost = Some(e);
                 break;

@@ -12,6 +12,7 @@ use bolt_proto::Version;
 use packstream::{Map, Value};
 
 use super::table::{rt_from_record, RoutingTable, TableError};
+use crate::driver::errors::unexpected_ignored;
 use crate::error::Error;
 
 const PROCEDURE_4X: &str = "CALL dbms.routing.getRoutingTable($context, $database)";
@@ -164,6 +165,7 @@ pub(crate) async fn discover(
     let mut rt: Option<Map> = None;
     let mut columns: Vec<String> = Vec::new();
     let mut failure: Option<Failure> = None;
+    let mut ignored = None;
     while conn.pending() > 0 {
         match conn.recv().await.map_err(from_pool_error)? {
             Response::Success(mut s) if routed => {
@@ -183,11 +185,15 @@ pub(crate) async fn discover(
             }
             Response::Record(_) => {}
             Response::Failure(f) => failure = Some(f),
-            Response::Ignored => {}
+            Response::Ignored => ignored = ignored.or_else(|| unexpected_ignored(conn)),
         }
     }
     if let Some(f) = failure {
         return Err(from_failure(f));
+    }
+    if let Some(e) = ignored {
+        // Not processed, for no reason given: another router may answer.
+        return Err(DiscoveryError::Invalid(e));
     }
     let rt = rt.ok_or_else(|| {
         DiscoveryError::Invalid(Error::ServiceUnavailable(

@@ -581,7 +581,12 @@ impl Session {
     /// write; records stream as they are read.
     ///
     /// An earlier result of this session that was not consumed is
-    /// discarded first.
+    /// discarded first. If its query failed (a result dropped before its
+    /// end does not report it), that failure is returned instead and this
+    /// query is not run; the next call starts afresh. So do
+    /// [`begin_transaction`](Self::begin_transaction), the `execute_*`
+    /// methods (without retrying: the failure is not their transaction's)
+    /// and [`close`](Self::close).
     ///
     /// ```no_run
     /// # async fn demo(session: &mut neo4j::Session) -> Result<(), neo4j::Error> {
@@ -809,6 +814,12 @@ impl Session {
         let policy = RetryPolicy::from(self.driver.config());
         let mut backoff = policy.start();
         let started = Instant::now();
+        // An auto-commit result dropped unread whose query failed: that
+        // failure is the earlier work's, returned before this transaction
+        // starts rather than retried with it.
+        if self.slot.tx == TxState::None {
+            self.slot.drain().await.map_err(E::from)?;
+        }
         // Sent with the first attempt's BEGIN; again only if it did not get
         // through (e.g. the connection died).
         self.note_api(self.managed_api);

@@ -18,7 +18,7 @@ use bolt_proto::structure::StructCtx;
 use crate::address::ServerAddress;
 use crate::bookmarks::Bookmarks;
 use crate::driver::auth::{on_security_error, AuthHook};
-use crate::driver::errors::from_failure;
+use crate::driver::errors::{from_failure, unexpected_ignored};
 use crate::error::Error;
 use crate::params::{encode_params, Params};
 use crate::result::ServerInfo;
@@ -404,7 +404,11 @@ impl Slot {
                     Ok(ResponseRef::Success(ok)) => {
                         Ok(Ok(Some(ok.db().filter(|_| home_db).map(str::to_owned))))
                     }
-                    Ok(_) => Ok(Ok(None)),
+                    Ok(ResponseRef::Ignored) => match unexpected_ignored(conn) {
+                        Some(e) => Ok(Err(e)),
+                        None => Ok(Ok(None)),
+                    },
+                    Ok(ResponseRef::Record(_)) => Ok(Ok(None)),
                 }
             };
             self.pre_responses -= 1;
@@ -429,8 +433,10 @@ impl Slot {
 
     /// Reads whatever earlier work left pending (an answered-but-unread
     /// BEGIN, an abandoned result) and discards open streams, so a new
-    /// request can follow. A failure inside a transaction fails it and is
-    /// returned; outside, it is logged (its result was dropped unread).
+    /// request can follow. A failure is returned: inside a transaction it
+    /// fails the transaction; outside, it is the failure of an auto-commit
+    /// query whose result was dropped unread, and the connection is given
+    /// back.
     pub(crate) async fn drain(&mut self) -> Result<(), Error> {
         self.drain_with(true).await
     }
@@ -486,7 +492,15 @@ impl Slot {
                     },
                 };
                 match resp {
-                    ResponseRef::Record(_) | ResponseRef::Ignored => {}
+                    ResponseRef::Record(_) => {}
+                    // After a FAILURE (read here or by the caller) the
+                    // failure is the error; an IGNORED nothing explains
+                    // is an error of its own.
+                    ResponseRef::Ignored => {
+                        if failure.is_none() {
+                            failure = unexpected_ignored(conn);
+                        }
+                    }
                     ResponseRef::Success(s) => {
                         if let Some(b) = s.bookmark() {
                             self.new_bookmark.set(b);
@@ -517,9 +531,12 @@ impl Slot {
             None => Ok(()),
             Some(e) if in_tx => Err(self.fail(e).await),
             Some(e) => {
-                tracing::warn!(error = %e, "a result dropped before it was consumed failed");
+                // The auto-commit query of a result dropped unread failed
+                // (a write may be lost): the session's next call reports
+                // it, as the official drivers do.
+                let e = self.fail(e).await;
                 self.release().await;
-                Ok(())
+                Err(e)
             }
         }
     }
@@ -612,6 +629,7 @@ impl Slot {
             conn.queue(&Request::Discard(Pull::all()))?;
         }
         let mut failure = None;
+        let mut ignored = false;
         while conn.pending() > 0 {
             let resp = match conn.recv_ref().await {
                 Ok(r) => r,
@@ -632,8 +650,23 @@ impl Slot {
                     }
                 }
                 ResponseRef::Failure(f) => failure = failure.or(Some(from_failure(*f))),
-                _ => {}
+                ResponseRef::Ignored => ignored = true,
+                ResponseRef::Record(_) => {}
             }
+        }
+        if failure.is_none() && ignored {
+            // Not processed: the transaction is still open on the server
+            // (the RESET on release rolls it back), so it was certainly not
+            // committed, unlike a COMMIT whose answer was lost. An IGNORED
+            // with no FAILURE before it means server and driver disagree on
+            // the protocol state: running the work again would not help.
+            failure = Some(Error::Protocol(if commit {
+                "the server ignored COMMIT: the transaction was not committed".into()
+            } else {
+                "the server ignored ROLLBACK (the transaction is rolled back when its \
+                 connection is reset)"
+                    .into()
+            }));
         }
         // The commit's bookmark goes to the session with the result (the
         // slot may not reach it back: see `Transaction::give_back`).
