@@ -33,7 +33,8 @@ use crate::error::PoolError;
 /// ```
 pub const DEFAULT_USER_AGENT: &str = concat!("bolt-pool/", env!("CARGO_PKG_VERSION"));
 
-/// The default bound on each read once a connection is open, used unless
+/// The default bound on each read once a connection is open (and on
+/// waiting for each whole response message, NOOPs or not), used unless
 /// the server hints `connection.recv_timeout_seconds`: 5 minutes, long
 /// enough for slow queries to produce their first record, short enough
 /// that a vanished server is noticed.
@@ -95,8 +96,11 @@ pub struct OpenOptions {
     /// Notification filters for HELLO (5.2+; set on older servers it is an
     /// error).
     pub notifications: NotificationFilter,
-    /// Bound on each read once open (replaced by the server's
-    /// `connection.recv_timeout_seconds` hint when it sends one).
+    /// Bound on waiting for each response message once open, NOOPs or
+    /// not, and on each read (the latter replaced by the server's
+    /// `connection.recv_timeout_seconds` hint when it sends one; the
+    /// former then raised to the hint if shorter). See
+    /// [`Connection`](crate::Connection)'s module doc on read deadlines.
     pub read_timeout: Duration,
     /// Bound on each write once open.
     pub write_timeout: Duration,
@@ -256,7 +260,8 @@ impl OpenOptions {
         self
     }
 
-    /// Sets the bound on each read.
+    /// Sets the bound on each read and on waiting for each whole
+    /// response message.
     ///
     /// ```
     /// let o = bolt_pool::OpenOptions::default().with_read_timeout(std::time::Duration::from_secs(1));
@@ -346,6 +351,7 @@ impl Connection {
             consumed: 0,
             held: false,
             deadline: None,
+            message_due: None,
             state: ClientState::new(version),
             version,
             address: address.clone(),
@@ -360,6 +366,7 @@ impl Connection {
             broken: false,
             // Each step of the open sequence is bounded by `step_limit`.
             read_timeout: limit,
+            message_timeout: limit,
             write_timeout: limit,
             last_answered: None,
             auth: options.auth.clone(),
@@ -452,6 +459,10 @@ impl Connection {
         if let Some(secs) = hint.filter(|s| *s > 0) {
             self.read_timeout = Duration::from_secs(secs.unsigned_abs());
         }
+        // The hint bounds silence (the server sends NOOPs at least that
+        // often while it works); each whole message keeps the configured
+        // bound, or the hint's if longer.
+        self.message_timeout = options.read_timeout.max(self.read_timeout);
     }
 }
 
