@@ -1042,3 +1042,181 @@ async fn a_logon_answered_ignored_fails_re_authentication() {
     assert!(matches!(err, PoolError::Protocol { .. }), "{err:?}");
     assert!(conn.is_broken());
 }
+
+/// RUN, then PULL `n`, RUN's SUCCESS read.
+async fn pull_started(conn: &mut Connection, n: i64) {
+    conn.queue(&Request::Run(Run::new("UNWIND range(1, 10) AS n RETURN n")))
+        .unwrap();
+    conn.queue(&Request::Pull(Pull::n(n))).unwrap();
+    assert!(matches!(
+        conn.recv_ref().await.unwrap(),
+        ResponseRef::Success(_)
+    ));
+}
+
+/// Takes records into `batch` and reads on, as a result stream does,
+/// until an error, which it returns.
+async fn stream_until_error(
+    conn: &mut Connection,
+    batch: &mut bolt_pool::RecordBatch,
+) -> PoolError {
+    loop {
+        match conn.take_records(batch) {
+            Ok(true) => panic!("the server sends no summary"),
+            Ok(false) => {}
+            Err(e) => return e,
+        }
+        if let Err(e) = conn.fill().await {
+            return e;
+        }
+    }
+}
+
+#[tokio::test]
+async fn noops_neither_fill_a_batch_nor_extend_the_wait_for_a_message() {
+    // One record, then a NOOP every millisecond and never a summary.
+    let stub = stub::start(Version::V5_0, |c, req| match req.kind() {
+        RequestKind::Pull => {
+            Action::ReplyThenNoops(vec![stub::record(1)], Duration::from_millis(1))
+        }
+        _ => default_answer(c, req),
+    })
+    .await;
+    let mut conn = open(&stub).await;
+    conn.set_read_timeout(Duration::from_millis(300));
+    pull_started(&mut conn, 10).await;
+    let mut batch = bolt_pool::RecordBatch::default();
+    // 150 ms of NOOPs (the wait given up, not failed): the record came
+    // at once, and the batch holds it alone, `00 04 B1 71 91 01 00 00`.
+    let early = tokio::time::timeout(
+        Duration::from_millis(150),
+        stream_until_error(&mut conn, &mut batch),
+    )
+    .await;
+    assert!(early.is_err(), "{early:?}");
+    assert_eq!(batch.len(), 1);
+    assert_eq!(batch.held_bytes(), 8);
+    // Waiting on: the NOOPs do not keep it going.
+    let t = Instant::now();
+    let err = tokio::time::timeout(
+        Duration::from_secs(5),
+        stream_until_error(&mut conn, &mut batch),
+    )
+    .await
+    .expect("NOOPs kept the wait going past 5 s");
+    assert!(matches!(err, PoolError::Timeout { .. }), "{err:?}");
+    assert!(err.to_string().contains("NOOPs"), "{err}");
+    assert!(
+        t.elapsed() >= Duration::from_millis(300) && t.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        t.elapsed()
+    );
+    assert!(conn.is_broken());
+    assert_eq!(batch.held_bytes(), 8);
+    assert_eq!(batch.next().unwrap().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn noops_do_not_extend_a_wait_for_a_summary_either() {
+    let stub = stub::start(Version::V5_0, |c, req| match req.kind() {
+        RequestKind::Pull => Action::ReplyThenNoops(vec![], Duration::from_millis(10)),
+        _ => default_answer(c, req),
+    })
+    .await;
+    let mut conn = open(&stub).await;
+    conn.set_read_timeout(Duration::from_millis(300));
+    pull_started(&mut conn, 10).await;
+    let t = Instant::now();
+    let err = tokio::time::timeout(Duration::from_secs(5), conn.recv())
+        .await
+        .expect("NOOPs kept the wait going past 5 s")
+        .unwrap_err();
+    assert!(matches!(err, PoolError::Timeout { .. }), "{err:?}");
+    assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
+}
+
+#[tokio::test]
+async fn a_hinted_server_keeps_a_wait_alive_with_noops_up_to_the_read_timeout() {
+    // The hint (1 s) bounds silence, and NOOPs every 100 ms are the
+    // keep-alive it promises: no timeout at 1 s. The wait for the message
+    // still ends at the configured read timeout (2 s).
+    let stub = stub::start(Version::V5_0, |c, req| match req.kind() {
+        RequestKind::Hello => Action::Reply(vec![hello_with_recv_timeout(c, 1)]),
+        RequestKind::Pull => Action::ReplyThenNoops(vec![], Duration::from_millis(100)),
+        _ => default_answer(c, req),
+    })
+    .await;
+    let mut conn = Connection::open(
+        &stub.bolt_address(),
+        &connect_opts(),
+        &OpenOptions::new(auth()).with_read_timeout(Duration::from_secs(2)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(conn.read_timeout(), Duration::from_secs(1));
+    pull_started(&mut conn, 10).await;
+    let t = Instant::now();
+    let err = tokio::time::timeout(Duration::from_secs(6), conn.recv())
+        .await
+        .expect("NOOPs kept the wait going past 6 s")
+        .unwrap_err();
+    assert!(
+        matches!(err, PoolError::Timeout { after, .. } if after == Duration::from_secs(2)),
+        "{err:?}"
+    );
+    assert!(
+        t.elapsed() >= Duration::from_secs(2) && t.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        t.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn more_records_than_the_pull_asked_for_are_a_protocol_error() {
+    use bolt_pool::ProtocolError;
+    use bolt_proto::state::StateError;
+    let stub = stub::start(Version::V5_0, |c, req| match req.kind() {
+        RequestKind::Pull => Action::Reply(vec![
+            stub::record(1),
+            stub::record(2),
+            stub::record(3),
+            success(&[("has_more", true.into())]),
+        ]),
+        _ => default_answer(c, req),
+    })
+    .await;
+    let too_many = |e: &PoolError| {
+        matches!(
+            e,
+            PoolError::Protocol {
+                source: ProtocolError::Unexpected(StateError::TooManyRecords { requested: 2 }),
+                ..
+            }
+        )
+    };
+    // In bulk, as a result stream takes them.
+    let mut conn = open(&stub).await;
+    pull_started(&mut conn, 2).await;
+    let mut batch = bolt_pool::RecordBatch::default();
+    let err = tokio::time::timeout(
+        Duration::from_secs(5),
+        stream_until_error(&mut conn, &mut batch),
+    )
+    .await
+    .unwrap();
+    assert!(too_many(&err), "{err:?}");
+    assert!(batch.len() <= 2, "{}", batch.len());
+    assert!(conn.is_broken());
+    // One at a time.
+    let mut conn = open(&stub).await;
+    pull_started(&mut conn, 2).await;
+    for _ in 0..2 {
+        assert!(matches!(
+            conn.recv_ref().await.unwrap(),
+            ResponseRef::Record(_)
+        ));
+    }
+    let err = conn.recv_ref().await.unwrap_err();
+    assert!(too_many(&err), "{err:?}");
+    assert!(conn.is_broken());
+}

@@ -43,6 +43,10 @@ pub enum Action {
     ReplyThenClose(Vec<Response>),
     /// Wait, then send these responses.
     Delayed(Duration, Vec<Response>),
+    /// Send these responses, then a NOOP (an empty chunk) every so often
+    /// until the client goes away, never answering again: a server that
+    /// keeps a connection alive without finishing.
+    ReplyThenNoops(Vec<Response>, Duration),
 }
 
 /// How a stub answers: called with the connection's number (0, 1, ... in
@@ -135,8 +139,8 @@ impl Stub {
         self.ended.load(Ordering::SeqCst)
     }
 
-    /// From now on, close every connection at its next request and accept
-    /// none (the server "dies").
+    /// From now on, close every connection at its next request (or next
+    /// NOOP) and accept none (the server "dies").
     pub fn kill(&self) {
         self.down.store(true, Ordering::SeqCst);
     }
@@ -267,6 +271,7 @@ async fn serve(mut sock: TcpStream, conn: usize, version: Version, stub: Stub, h
         } else {
             handler(conn, &req)
         };
+        let mut noops = None;
         let (rs, close) = match action {
             Action::Silent => continue,
             Action::Close => return,
@@ -274,6 +279,10 @@ async fn serve(mut sock: TcpStream, conn: usize, version: Version, stub: Stub, h
             Action::ReplyThenClose(rs) => (rs, true),
             Action::Delayed(d, rs) => {
                 tokio::time::sleep(d).await;
+                (rs, false)
+            }
+            Action::ReplyThenNoops(rs, every) => {
+                noops = Some(every);
                 (rs, false)
             }
         };
@@ -295,6 +304,22 @@ async fn serve(mut sock: TcpStream, conn: usize, version: Version, stub: Stub, h
             // FIN right behind the answers (the socket is dropped on return).
             let _ = sock.shutdown().await;
             return;
+        }
+        if let Some(every) = noops {
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(every) => {}
+                    _ = stub.cut.notified() => return,
+                }
+                if stub.down.load(Ordering::SeqCst) {
+                    return;
+                }
+                let mut noop = BytesMut::new();
+                ChunkEncoder::write_noop(&mut noop);
+                if sock.write_all(&noop).await.is_err() {
+                    return;
+                }
+            }
         }
     }
 }

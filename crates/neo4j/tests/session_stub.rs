@@ -650,3 +650,75 @@ async fn a_dropped_autocommit_result_that_failed_reports_its_failure_on_the_next
     assert_eq!(e.code(), Some(CODE), "{e:?}");
     d.close().await;
 }
+
+#[tokio::test]
+async fn records_reach_the_caller_as_they_arrive_not_when_the_batch_ends() {
+    // One record, then NOOPs every 5 ms and never a summary.
+    let m = answering(RequestKind::Pull, || {
+        Action::ReplyThenNoops(vec![support::record(1)], Duration::from_millis(5))
+    })
+    .await;
+    let d = driver(&m);
+    let mut s = session(&d);
+    let mut r = s.run("RETURN 1 AS n", params! {}).await.unwrap();
+    let first = tokio::time::timeout(Duration::from_secs(2), r.next())
+        .await
+        .expect("the record waited for the end of its batch");
+    assert_eq!(first.unwrap().unwrap().get::<i64>("n").unwrap(), 1);
+    // NOOPs are neither records nor errors: the stream waits on (up to
+    // the read timeout: bolt-pool's tests show it ends there).
+    let waiting = tokio::time::timeout(Duration::from_millis(300), r.next()).await;
+    assert!(waiting.is_err(), "{waiting:?}");
+    assert!(format!("{r:?}").contains("buffered: 0"), "{r:?}");
+    // The server goes away: the wait ends with it.
+    m.kill();
+    let e = tokio::time::timeout(Duration::from_secs(5), r.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap_err();
+    assert!(matches!(e, Error::ServiceUnavailable(_)), "{e:?}");
+    drop(r);
+    drop(s);
+    d.close().await;
+}
+
+#[tokio::test]
+async fn more_records_than_the_fetch_size_are_a_protocol_error() {
+    // Asked for 2, the server sends 3.
+    let m = answering(RequestKind::Pull, || {
+        Action::Reply(vec![
+            support::record(1),
+            support::record(2),
+            support::record(3),
+            support::success(&[("has_more", true.into())]),
+        ])
+    })
+    .await;
+    let d = driver(&m);
+    let mut s = d.session(SessionConfig::new().with_database("db").with_fetch_size(2));
+    let too_many =
+        |e: &Error| matches!(e, Error::Protocol(m) if m.contains("more RECORDs than the 2"));
+    let mut r = s.run("RETURN 1 AS n", params! {}).await.unwrap();
+    let mut got = Vec::new();
+    // Bounded: a driver taking every record would pull forever.
+    while let Some(rec) = tokio::time::timeout(Duration::from_secs(5), r.next())
+        .await
+        .unwrap()
+    {
+        got.push(rec);
+        assert!(got.len() <= 3, "{got:?}");
+    }
+    assert!(got.last().unwrap().as_ref().is_err_and(too_many), "{got:?}");
+    assert!(got.iter().filter(|r| r.is_ok()).count() <= 2, "{got:?}");
+    drop(r);
+    // In a transaction, where a batch is read whole before it is handed out.
+    let tx = begin(&mut s).await;
+    let mut r = tx.run("RETURN 1 AS n", params! {}).await.unwrap();
+    let e = r.next().await.unwrap().unwrap_err();
+    assert!(too_many(&e), "{e:?}");
+    drop(r);
+    drop(tx);
+    drop(s);
+    d.close().await;
+}

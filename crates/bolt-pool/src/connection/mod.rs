@@ -12,6 +12,24 @@
 //! requests by `bolt_proto::state`; [`Connection::recv_ref`] hands out
 //! RECORDs as a lazy [`RecordView`](bolt_proto::message::RecordView)
 //! borrowing the read buffer, without copying or allocating.
+//!
+//! Read deadlines. Two bounds apply while a response is awaited:
+//! - *Each message*: a response message must be whole within the message
+//!   timeout (the read timeout the connection was opened or last set with,
+//!   or the server's `connection.recv_timeout_seconds` hint if longer),
+//!   counted from the first read that waited for it. NOOPs and parts of
+//!   chunks arriving meanwhile do not extend it, so a server that sends
+//!   NOOPs (or a byte at a time) forever still ends in
+//!   [`PoolError::Timeout`]. The clock restarts when a message is whole
+//!   and when requests are written; a wait whose future was dropped
+//!   starts over when resumed.
+//! - *Silence*: a read that gets no byte at all within
+//!   [`read_timeout`](Connection::read_timeout) fails; here a NOOP counts,
+//!   being the keep-alive the server's hint promises at least once per
+//!   hinted period. Without a hint both bounds are the read timeout.
+//!
+//! NOOPs cost nothing else: they are skipped in the read buffer, never
+//! copied into a [`RecordBatch`].
 
 mod open;
 mod records;
@@ -95,7 +113,9 @@ pub(crate) fn saturating_deadline(
 /// with [`flush`](Self::flush), then take the responses in order with
 /// [`recv`](Self::recv) (owned) or [`recv_ref`](Self::recv_ref) (RECORDs
 /// borrowed, zero-copy). Every read and write is bounded by
-/// [`read_timeout`](Self::read_timeout) / [`write_timeout`](Self::write_timeout);
+/// [`read_timeout`](Self::read_timeout) / [`write_timeout`](Self::write_timeout),
+/// and every response message by the message timeout (see the module doc:
+/// NOOPs do not extend it);
 /// any I/O, timeout or protocol error marks the connection broken and every
 /// later call fails with [`PoolError::Broken`].
 ///
@@ -144,6 +164,10 @@ pub struct Connection {
     /// connection, armed only when a read or write would block and pushed
     /// later on each such wait (cheap while it only moves forward).
     deadline: Option<Pin<Box<Sleep>>>,
+    /// When the message being waited for must be whole (see the module
+    /// doc): set by the first read that waits for it, cleared when a
+    /// message is whole or requests are written.
+    message_due: Option<tokio::time::Instant>,
     state: ClientState,
     version: Version,
     address: Address,
@@ -162,6 +186,9 @@ pub struct Connection {
     /// connection is not ready until a RESET succeeds.
     out_of_step: bool,
     read_timeout: Duration,
+    /// The bound on waiting for one whole message (at least
+    /// `read_timeout`).
+    message_timeout: Duration,
     write_timeout: Duration,
     last_answered: Option<RequestKind>,
     /// The auth token the connection is logged on with.
@@ -634,7 +661,10 @@ impl Connection {
             && self.wbuf.is_empty()
     }
 
-    /// The timeout of each read.
+    /// The timeout of each read: silence (not even a NOOP) for this long
+    /// fails a wait. The server's `connection.recv_timeout_seconds` hint
+    /// when it sent one, else the configured read timeout, which also
+    /// bounds each whole message (see the module doc).
     ///
     /// ```no_run
     /// # fn demo(conn: &bolt_pool::Connection) {
@@ -645,7 +675,9 @@ impl Connection {
         self.read_timeout
     }
 
-    /// Sets the timeout of each read (e.g. a transaction's own timeout).
+    /// Sets the timeout of each read and the bound on waiting for each
+    /// whole response message, NOOPs or not (e.g. a transaction's own
+    /// timeout).
     ///
     /// ```no_run
     /// # fn demo(mut conn: bolt_pool::Connection) {
@@ -654,6 +686,7 @@ impl Connection {
     /// ```
     pub fn set_read_timeout(&mut self, timeout: Duration) {
         self.read_timeout = timeout;
+        self.message_timeout = timeout;
     }
 
     /// The timeout of each write.
@@ -746,6 +779,8 @@ impl Connection {
         if self.wbuf.is_empty() {
             return Ok(());
         }
+        // New requests: the wait for a response starts over.
+        self.message_due = None;
         let after = self.write_timeout;
         let mut due = None;
         let waited = std::future::poll_fn(|cx| {
@@ -756,12 +791,14 @@ impl Connection {
                     }
                     Poll::Ready(Ok(n)) => self.wbuf.advance(n),
                     Poll::Ready(Err(e)) => return Poll::Ready(Waited::Done(Err(e))),
-                    Poll::Pending => return wait_deadline(&mut self.deadline, &mut due, after, cx),
+                    Poll::Pending => {
+                        return wait_deadline(&mut self.deadline, &mut due, after, None, cx)
+                    }
                 }
             }
             match Pin::new(&mut self.stream).poll_flush(cx) {
                 Poll::Ready(r) => Poll::Ready(Waited::Done(r)),
-                Poll::Pending => wait_deadline(&mut self.deadline, &mut due, after, cx),
+                Poll::Pending => wait_deadline(&mut self.deadline, &mut due, after, None, cx),
             }
         })
         .await;
@@ -976,7 +1013,7 @@ impl Connection {
             }
             return Ok(None);
         }
-        self.record_allowed()?;
+        self.records_allowed(1)?;
         self.trace_records(1);
         let view = match RecordView::decode(body(&self.rbuf, &self.current, at)) {
             Ok(v) => v,
@@ -996,7 +1033,8 @@ impl Connection {
     /// (after the records it holds), to be read from there one at a time:
     /// [`next_record`](Self::next_record) for a whole run of records at
     /// once, the protocol state checked once for the run and a run of
-    /// single-chunk messages copied with one `memcpy`. Stops before the
+    /// single-chunk messages copied with one `memcpy` (NOOPs between runs
+    /// skipped, never copied). Stops before the
     /// first summary (left for [`recv_ref`](Self::recv_ref)) or when no
     /// whole message is buffered: returns `true` in the first case (a
     /// summary is next, `recv_ref` answers without waiting), `false` in the
@@ -1005,9 +1043,9 @@ impl Connection {
     /// batch.
     ///
     /// # Errors
-    /// A broken connection, a RECORD the protocol state does not allow or
-    /// broken framing (these break the connection; the records before them
-    /// were taken).
+    /// A broken connection, a RECORD the protocol state does not allow
+    /// (among them one more than the PULL's `n`) or broken framing (these
+    /// break the connection; the runs of records before them were taken).
     ///
     /// ```no_run
     /// # fn demo(mut conn: bolt_pool::Connection) -> Result<(), bolt_pool::PoolError> {
@@ -1027,42 +1065,42 @@ impl Connection {
             return Ok(false);
         }
         batch.prepare();
-        let mut n = 0;
-        loop {
-            // Fast path: a run of single-chunk RECORDs in place.
-            if !self.held && self.current.is_empty() && self.decoder.is_idle() {
-                let b = &self.rbuf[self.consumed..];
-                let max = self.decoder.max_message_size();
-                let (mut at, mut count) = (0, 0);
-                while let Some([h0, h1, rest @ ..]) = b.get(at..) {
-                    let size = usize::from(u16::from_be_bytes([*h0, *h1]));
-                    if size == 0 {
-                        at += 2; // a NOOP
-                        continue;
+        // Fast path: runs of single-chunk RECORDs in place, each copied
+        // whole; NOOPs between them are skipped, not copied.
+        while !self.held && self.current.is_empty() && self.decoder.is_idle() {
+            let b = &self.rbuf[self.consumed..];
+            let max = self.decoder.max_message_size();
+            let mut skip = 0;
+            while let Some([0, 0, ..]) = b.get(skip..) {
+                skip += 2; // a NOOP
+            }
+            let (mut at, mut count) = (skip, 0);
+            while let Some([h0, h1, rest @ ..]) = b.get(at..) {
+                let size = usize::from(u16::from_be_bytes([*h0, *h1]));
+                match rest.split_at_checked(size) {
+                    Some(([0xB1, bolt_proto::message::tag::RECORD, ..], [0, 0, ..]))
+                        if size <= max =>
+                    {
+                        at += size + 4;
+                        count += 1;
                     }
-                    match rest.split_at_checked(size) {
-                        Some(([0xB1, bolt_proto::message::tag::RECORD, ..], [0, 0, ..]))
-                            if size <= max =>
-                        {
-                            at += size + 4;
-                            count += 1;
-                        }
-                        _ => break,
-                    }
-                }
-                if count > 0 && n == 0 {
-                    self.record_allowed()?;
-                }
-                if at > 0 {
-                    let start = self.consumed;
-                    batch.push_run(&self.rbuf[start..start + at], count);
-                    self.consumed += at;
-                    n += count;
-                    if count > 0 {
-                        self.trace_records(count);
-                    }
+                    _ => break,
                 }
             }
+            if count > 0 {
+                self.records_allowed(count)?;
+                let start = self.consumed + skip;
+                batch.push_run(&self.rbuf[start..self.consumed + at], count);
+                self.message_due = None;
+                self.trace_records(count);
+            }
+            self.consumed += at;
+            // Stopped at a NOOP: more records may follow it.
+            if !matches!(self.rbuf[self.consumed..], [0, 0, ..]) {
+                break;
+            }
+        }
+        loop {
             // Anything else (a summary, a message in several chunks, not
             // all here yet) the general way.
             let Some(at) = self.next_buffered()? else {
@@ -1077,23 +1115,21 @@ impl Connection {
                 }
                 return Ok(true);
             }
-            if n == 0 {
-                self.record_allowed()?;
-            }
+            self.records_allowed(1)?;
             match at {
                 Body::InPlace { start, len } => {
                     batch.push_run(&self.rbuf[start - 2..start + len + 2], 1);
                 }
                 Body::Joined => batch.push_joined(self.current.clone()),
             }
-            n += 1;
             self.trace_records(1);
         }
     }
 
-    /// Checks that a RECORD may arrive now (breaks the connection if not).
-    fn record_allowed(&mut self) -> Result<(), PoolError> {
-        if let Err(e) = self.state.on_record() {
+    /// Checks that `count` RECORDs may arrive now, within the PULL's `n`
+    /// (breaks the connection if not).
+    fn records_allowed(&mut self, count: usize) -> Result<(), PoolError> {
+        if let Err(e) = self.state.on_records(count) {
             self.broken = true;
             tracing::debug!(peer = %self.peer, error = %e, "unexpected Bolt response");
             return Err(PoolError::Protocol {
@@ -1427,6 +1463,7 @@ impl Connection {
                 {
                     let start = self.consumed + 2;
                     self.consumed += size + 4;
+                    self.message_due = None;
                     return Ok(Some(Body::InPlace { start, len: size }));
                 }
                 break;
@@ -1436,6 +1473,7 @@ impl Connection {
         match self.decoder.decode(&mut self.rbuf) {
             Ok(Some(body)) => {
                 self.current = body;
+                self.message_due = None;
                 Ok(Some(Body::Joined))
             }
             Ok(None) => Ok(None),
@@ -1453,22 +1491,48 @@ impl Connection {
         }
     }
 
-    /// One socket read into the read buffer, bounded by the read timeout.
+    /// One socket read into the read buffer, bounded by the read timeout
+    /// and by the deadline of the message waited for (see the module doc).
     async fn read_more(&mut self) -> Result<(), PoolError> {
         self.drop_consumed();
         if self.rbuf.capacity() - self.rbuf.len() < 512 {
             self.rbuf.reserve(READ_CHUNK);
         }
         let after = self.read_timeout;
+        let whole_within = self.message_timeout.max(after);
+        // Kept here while the read is under way: if this future is
+        // dropped, the wait starts over when resumed.
+        let mut message_due = self.message_due.take();
         let mut due = None;
+        let mut flooded = false;
         let waited = std::future::poll_fn(|cx| {
             match tokio_util::io::poll_read_buf(Pin::new(&mut self.stream), cx, &mut self.rbuf) {
+                // A wait that never blocks (a flood of NOOPs) is checked
+                // too: one clock read per socket read, only while the
+                // same message is still incomplete.
+                Poll::Ready(Ok(n))
+                    if n > 0 && message_due.is_some_and(|m| tokio::time::Instant::now() >= m) =>
+                {
+                    flooded = true;
+                    Poll::Ready(Waited::TimedOut)
+                }
                 Poll::Ready(r) => Poll::Ready(Waited::Done(r)),
-                Poll::Pending => wait_deadline(&mut self.deadline, &mut due, after, cx),
+                Poll::Pending => {
+                    let message = *message_due.get_or_insert_with(|| deadline_after(whole_within));
+                    wait_deadline(&mut self.deadline, &mut due, after, Some(message), cx)
+                }
             }
         })
         .await;
         match waited {
+            Waited::TimedOut
+                if flooded || message_due.is_some_and(|m| due.is_some_and(|d| m <= d)) =>
+            {
+                Err(self.fail(PoolError::Timeout {
+                    what: "waiting for a whole Bolt message (NOOPs do not extend the wait)",
+                    after: whole_within,
+                }))
+            }
             Waited::TimedOut => Err(self.fail(PoolError::Timeout {
                 what: "waiting for a Bolt response",
                 after,
@@ -1481,6 +1545,7 @@ impl Connection {
             // Stamped per socket read, not per message: a clock read
             // per RECORD was ~9% of streaming CPU.
             Waited::Done(Ok(_)) => {
+                self.message_due = message_due;
                 self.last_used = Instant::now();
                 Ok(())
             }
@@ -1526,8 +1591,8 @@ fn expects_ignored(state: &ClientState) -> bool {
 }
 
 /// The timer half of a network wait whose I/O is pending: on the wait's
-/// first pending poll its deadline (`due`) becomes `after` from now; then
-/// reports whether it passed.
+/// first pending poll its deadline (`due`) becomes `after` from now, or
+/// `cap` if earlier; then reports whether it passed.
 ///
 /// The connection's one timer is not moved on every wait (re-arming it
 /// per query cost ~250 instructions): it is left where an earlier wait
@@ -1539,9 +1604,13 @@ fn wait_deadline<T>(
     slot: &mut Option<Pin<Box<Sleep>>>,
     due: &mut Option<tokio::time::Instant>,
     after: Duration,
+    cap: Option<tokio::time::Instant>,
     cx: &mut Context<'_>,
 ) -> Poll<Waited<T>> {
-    let at = *due.get_or_insert_with(|| deadline_after(after));
+    let at = *due.get_or_insert_with(|| {
+        let at = deadline_after(after);
+        cap.map_or(at, |cap| at.min(cap))
+    });
     let sleep = match slot {
         Some(s) => {
             if s.deadline() > at {

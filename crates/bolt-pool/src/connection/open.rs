@@ -33,7 +33,8 @@ use crate::error::PoolError;
 /// ```
 pub const DEFAULT_USER_AGENT: &str = concat!("bolt-pool/", env!("CARGO_PKG_VERSION"));
 
-/// The default bound on each read once a connection is open
+/// The default bound on each read once a connection is open, and on
+/// waiting for each whole response message, NOOPs or not
 /// ([`OpenOptions::read_timeout`]): 5 minutes, long enough for slow
 /// queries to produce their first record on a server that sends no
 /// keep-alives, short enough that a vanished server is noticed.
@@ -104,17 +105,21 @@ pub struct OpenOptions {
     /// Notification filters for HELLO (5.2+; set on older servers it is an
     /// error).
     pub notifications: NotificationFilter,
-    /// Bound on each read once open: how long a reply (or the next batch
-    /// of records) may take to start arriving before the connection is
-    /// given up as dead ([`PoolError::Timeout`]). Default
-    /// [`DEFAULT_READ_TIMEOUT`]; `Duration::MAX` never gives up.
+    /// Bound on waiting for each response message once open, NOOPs or
+    /// not, and on each read: how long a reply (or the next batch of
+    /// records) may take before the connection is given up as dead
+    /// ([`PoolError::Timeout`]). Default [`DEFAULT_READ_TIMEOUT`];
+    /// `Duration::MAX` never gives up.
     ///
     /// A server's `connection.recv_timeout_seconds` hint (HELLO SUCCESS
     /// `hints`; the server promises to send something, e.g. keep-alive
-    /// NOOPs, at least that often) can only shorten it: the connection
-    /// uses the hint clamped to [`MIN_HINTED_READ_TIMEOUT`]`..=read_timeout`.
-    /// A hint of zero, negative or not an integer is ignored, so a server
-    /// can neither turn the deadline off nor lengthen it.
+    /// NOOPs, at least that often) can only shorten the bound on each read
+    /// (silence): the connection uses the hint clamped to
+    /// [`MIN_HINTED_READ_TIMEOUT`]`..=read_timeout`. A hint of zero,
+    /// negative or not an integer is ignored, so a server can neither turn
+    /// the deadline off nor lengthen it. Each whole message keeps this
+    /// bound. See [`Connection`](crate::Connection)'s module doc on read
+    /// deadlines.
     pub read_timeout: Duration,
     /// Bound on each write once open.
     pub write_timeout: Duration,
@@ -274,8 +279,9 @@ impl OpenOptions {
         self
     }
 
-    /// Sets the bound on each read (see [`read_timeout`](Self::read_timeout)
-    /// for how the server's hint applies).
+    /// Sets the bound on each read and on waiting for each whole
+    /// response message (see [`read_timeout`](Self::read_timeout) for how
+    /// the server's hint applies).
     ///
     /// ```
     /// let o = bolt_pool::OpenOptions::default().with_read_timeout(std::time::Duration::from_secs(1));
@@ -365,6 +371,7 @@ impl Connection {
             consumed: 0,
             held: false,
             deadline: None,
+            message_due: None,
             state: ClientState::new(version),
             version,
             address: address.clone(),
@@ -380,6 +387,7 @@ impl Connection {
             out_of_step: false,
             // Each step of the open sequence is bounded by `step_limit`.
             read_timeout: limit,
+            message_timeout: limit,
             write_timeout: limit,
             last_answered: None,
             auth: options.auth.clone(),
@@ -467,7 +475,11 @@ impl Connection {
             .hints
             .get("connection.recv_timeout_seconds")
             .and_then(Value::as_int);
+        // The hint bounds silence (the server sends NOOPs at least that
+        // often while it works); each whole message keeps the configured
+        // bound.
         self.read_timeout = hinted_read_timeout(options.read_timeout, hint);
+        self.message_timeout = options.read_timeout;
         self.write_timeout = options.write_timeout;
     }
 }

@@ -4,8 +4,9 @@
 //! Owns the layout of the taken bytes. The connection fills it
 //! ([`Connection::take_records`](super::Connection::take_records)): a run of
 //! single-chunk RECORDs is copied with one `memcpy`, chunk headers and end
-//! markers included, and found again by the same framing when read. Must
-//! not decode values (callers do, from each [`RecordView`]).
+//! markers included (NOOPs never: the connection skips them), and found
+//! again by the same framing when read. Must not decode values (callers
+//! do, from each [`RecordView`]).
 
 use std::collections::VecDeque;
 
@@ -15,8 +16,8 @@ use bytes::Bytes;
 /// A stretch of the batch, in arrival order.
 #[derive(Debug)]
 enum Segment {
-    /// Single-chunk messages (and NOOPs) as they arrived, up to this
-    /// offset in `bytes`.
+    /// Single-chunk messages as they arrived, up to this offset in
+    /// `bytes`.
     Run(usize),
     /// One message that arrived in several chunks, joined.
     Joined(Bytes),
@@ -77,6 +78,28 @@ impl RecordBatch {
         self.left == 0
     }
 
+    /// The bytes of records the batch holds (read ones too, until it
+    /// starts over): the encoded RECORDs with their framing, nothing else.
+    ///
+    /// ```
+    /// let mut batch = bolt_pool::RecordBatch::default();
+    /// batch.push(&[0xB1, 0x71, 0x91, 0x2A]);
+    /// assert_eq!(batch.held_bytes(), 2 + 4 + 2);
+    /// ```
+    pub fn held_bytes(&self) -> usize {
+        let joined = self.spill.as_ref().map_or(0, |s| {
+            s.joined.len()
+                + s.segments
+                    .iter()
+                    .map(|g| match g {
+                        Segment::Run(_) => 0,
+                        Segment::Joined(b) => b.len(),
+                    })
+                    .sum::<usize>()
+        });
+        self.bytes.len() + joined
+    }
+
     /// Forgets every record (read or not), keeping the memory.
     ///
     /// ```
@@ -103,8 +126,8 @@ impl RecordBatch {
         }
     }
 
-    /// Appends `count` single-chunk messages (chunk headers, bodies, end
-    /// markers and NOOPs, as they arrived).
+    /// Appends `count` single-chunk messages (chunk headers, bodies and end
+    /// markers, as they arrived; no NOOPs).
     #[inline]
     pub(super) fn push_run(&mut self, wire: &[u8], count: usize) {
         self.bytes.extend_from_slice(wire);
@@ -160,13 +183,9 @@ impl RecordBatch {
     #[allow(clippy::should_implement_trait)] // lends from `self`: not an Iterator
     pub fn next(&mut self) -> Option<Result<RecordView<'_>, DecodeError>> {
         loop {
-            // The run being read: `[size][body][0 0]` or a NOOP `[0 0]`.
+            // The run being read: `[size][body][0 0]` each.
             if let Some([h0, h1, rest @ ..]) = self.bytes.get(self.at..self.end) {
                 let size = usize::from(u16::from_be_bytes([*h0, *h1]));
-                if size == 0 {
-                    self.at += 2; // a NOOP
-                    continue;
-                }
                 if let Some(body) = rest.get(..size) {
                     self.at += size + 4;
                     self.left = self.left.saturating_sub(1);
@@ -201,12 +220,12 @@ mod tests {
     }
 
     #[test]
-    fn runs_joined_messages_and_noops_come_back_in_order() {
+    fn runs_and_joined_messages_come_back_in_order() {
         let mut batch = RecordBatch::default();
-        // Two records and a NOOP in one run, as a connection copies them.
+        // Two records in one run, as a connection copies them.
         batch.push_run(
             &[
-                0, 4, 0xB1, 0x71, 0x91, 1, 0, 0, 0, 0, 0, 4, 0xB1, 0x71, 0x91, 2, 0, 0,
+                0, 4, 0xB1, 0x71, 0x91, 1, 0, 0, 0, 4, 0xB1, 0x71, 0x91, 2, 0, 0,
             ],
             2,
         );

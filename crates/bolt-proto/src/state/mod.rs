@@ -15,6 +15,9 @@
 //!   transaction several may (4.0+, addressed by `qid`). PULL / DISCARD close
 //!   it unless SUCCESS says `has_more`. When predicting, a PULL of all (`n` =
 //!   -1) is assumed to close the stream and a batched PULL to leave it open.
+//!   A PULL of `n` > 0 takes at most `n` RECORDs before its summary: one
+//!   more is a protocol error (so a client holds at most `n` records of
+//!   a batch, whatever the server sends).
 //! - FAILURE moves to FAILED: later requests are IGNORED until RESET (or
 //!   ACK_FAILURE in Bolt 1–2). While a RESET is pending the state is
 //!   INTERRUPTED.
@@ -127,6 +130,12 @@ pub enum StateError {
         /// The request's wire name.
         request: &'static str,
     },
+    /// More RECORDs arrived for a PULL than its `n` asked for.
+    #[error("more RECORDs than the {requested} the PULL asked for")]
+    TooManyRecords {
+        /// The PULL's `n`.
+        requested: i64,
+    },
     /// A response arrived that no pending request can take.
     #[error("unexpected {response:?} in state {state} (answering {answering:?})")]
     UnexpectedResponse {
@@ -145,6 +154,11 @@ struct Pending {
     kind: RequestKind,
     /// PULL/DISCARD of everything (`n` = -1).
     all: bool,
+    /// A PULL's `n` (0 for a PULL of all, or one sent by kind alone:
+    /// no limit).
+    requested: i64,
+    /// RECORDs that may still come for a PULL of `requested` > 0.
+    records_left: u64,
     /// The predicted state once this request (and every one before it)
     /// has succeeded: the fold of `predict` from the confirmed state.
     after: Sim,
@@ -395,11 +409,12 @@ impl ClientState {
     /// assert!(st.on_send(&Request::Run(Run::new("RETURN 1"))).is_err());
     /// ```
     pub fn on_send(&mut self, req: &Request) -> Result<(), StateError> {
-        let all = match req {
-            Request::Pull(p) | Request::Discard(p) => p.n < 0,
-            _ => false,
+        let (all, requested) = match req {
+            Request::Pull(p) => (p.n < 0, p.n.max(0)),
+            Request::Discard(p) => (p.n < 0, 0),
+            _ => (false, 0),
         };
-        self.on_send_kind(req.kind(), all)
+        self.send(req.kind(), all, requested)
     }
 
     /// [`on_send`](Self::on_send) from the kind alone; `all` tells whether a
@@ -412,6 +427,12 @@ impl ClientState {
     /// assert_eq!(st.pending(), 1);
     /// ```
     pub fn on_send_kind(&mut self, kind: RequestKind, all: bool) -> Result<(), StateError> {
+        self.send(kind, all, 0)
+    }
+
+    /// [`on_send_kind`](Self::on_send_kind); `requested`: a PULL's `n`
+    /// when it limits the RECORDs (> 0), else 0.
+    fn send(&mut self, kind: RequestKind, all: bool, requested: i64) -> Result<(), StateError> {
         let version = self.version;
         let request = kind.wire_name(version);
         if !kind.is_available_in(version) {
@@ -441,6 +462,12 @@ impl ClientState {
         let mut p = Pending {
             kind,
             all,
+            requested,
+            records_left: if requested > 0 {
+                requested.unsigned_abs()
+            } else {
+                u64::MAX
+            },
             after: self.predicted,
         };
         self.predicted = self.predicted.predict(p, version);
@@ -493,23 +520,52 @@ impl ClientState {
         }
     }
 
-    /// Records a RECORD: it must belong to a pending PULL on an open stream.
-    /// Returns the PULL's kind.
+    /// Records a RECORD: it must belong to a pending PULL on an open stream,
+    /// within the PULL's `n`. Returns the PULL's kind.
     ///
     /// ```
     /// let mut st = bolt_proto::state::ClientState::new(bolt_proto::Version::V4_4);
     /// assert!(st.on_record().is_err());
     /// ```
     pub fn on_record(&mut self) -> Result<RequestKind, StateError> {
-        match self.pending.front() {
-            Some(p)
-                if p.kind == RequestKind::Pull
-                    && matches!(
-                        self.confirmed.state,
-                        ServerState::Streaming | ServerState::TxStreaming
-                    ) =>
-            {
-                Ok(p.kind)
+        self.on_records(1)
+    }
+
+    /// Records `count` RECORDs at once ([`on_record`](Self::on_record)
+    /// for a run of them, checked once). Refuses, without counting any,
+    /// a run that would exceed the PULL's `n`.
+    ///
+    /// ```
+    /// use bolt_proto::message::{Hello, Pull, Request, Response, Run, Success};
+    /// use bolt_proto::state::{ClientState, StateError};
+    /// let mut st = ClientState::new(bolt_proto::Version::V4_4);
+    /// st.on_send(&Request::Hello(Hello::new("me"))).unwrap();
+    /// st.on_send(&Request::Run(Run::new("UNWIND range(1, 9) AS x RETURN x"))).unwrap();
+    /// st.on_send(&Request::Pull(Pull::n(2))).unwrap();
+    /// let ok = Response::Success(Success::default());
+    /// st.on_response(&ok).unwrap(); // HELLO
+    /// st.on_response(&ok).unwrap(); // RUN
+    /// assert!(matches!(st.on_records(3), Err(StateError::TooManyRecords { requested: 2 })));
+    /// st.on_records(2).unwrap();
+    /// assert!(st.on_record().is_err());
+    /// ```
+    pub fn on_records(&mut self, count: usize) -> Result<RequestKind, StateError> {
+        let streaming = matches!(
+            self.confirmed.state,
+            ServerState::Streaming | ServerState::TxStreaming
+        );
+        match self.pending.front_mut() {
+            Some(p) if p.kind == RequestKind::Pull && streaming => {
+                let count = u64::try_from(count).unwrap_or(u64::MAX);
+                match p.records_left.checked_sub(count) {
+                    Some(left) => {
+                        p.records_left = left;
+                        Ok(p.kind)
+                    }
+                    None => Err(StateError::TooManyRecords {
+                        requested: p.requested,
+                    }),
+                }
             }
             _ => Err(self.unexpected(ResponseKind::Record)),
         }

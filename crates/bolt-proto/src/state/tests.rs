@@ -235,6 +235,36 @@ fn version_gating() {
 }
 
 #[test]
+fn a_pull_takes_at_most_n_records() {
+    for &v in Version::ALL.iter().filter(|v| v.has_pull_n()) {
+        let mut st = ready(v);
+        st.on_send(&run()).unwrap();
+        st.on_send(&pull(3)).unwrap();
+        st.on_response(&ok()).unwrap();
+        for _ in 0..3 {
+            st.on_record().unwrap();
+        }
+        assert_eq!(
+            st.on_record(),
+            Err(StateError::TooManyRecords { requested: 3 })
+        );
+        // The next PULL counts afresh; a run is refused whole.
+        st.on_response(&more()).unwrap();
+        st.on_send(&pull(3)).unwrap();
+        assert!(st.on_records(4).is_err());
+        st.on_records(3).unwrap();
+        assert!(st.on_records(1).is_err());
+        st.on_response(&more()).unwrap();
+        // A PULL of all has no limit.
+        st.on_send(&pull(-1)).unwrap();
+        st.on_records(1 << 20).unwrap();
+        st.on_records(usize::MAX / 2).unwrap();
+        st.on_response(&ok()).unwrap();
+        assert_eq!(st.state(), ServerState::Ready);
+    }
+}
+
+#[test]
 fn unexpected_responses() {
     let mut st = ready(Version::V4_4);
     assert!(st.on_response(&ok()).is_err());

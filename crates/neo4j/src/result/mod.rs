@@ -5,7 +5,11 @@
 //! transaction that ran it): no background task, no channel, no lock per
 //! record. A batch's RECORD messages are copied from the connection's read
 //! buffer still encoded and decoded into [`Value`](crate::Value)s one per
-//! read (module `batch`).
+//! read (module `batch`). Records reach the caller as they arrive, not
+//! when their batch is complete; only a result of an explicit transaction
+//! reads each batch to its summary (a later query of the transaction must
+//! not find it half read), which holds at most `fetch_size` records, as a
+//! server sending more than a PULL asked for is a protocol error.
 //! A stream dropped before its end is discarded (DISCARD) by the next
 //! call of its session, or when the session closes; an auto-commit query
 //! that failed meanwhile is reported by that call.
@@ -483,8 +487,10 @@ impl<'a> Inner<'a> {
         Ok(())
     }
 
-    /// Reads one batch (sending its PULL first if needed) into the buffer,
-    /// or the final summary.
+    /// Reads records into the buffer (sending the batch's PULL first if
+    /// needed): those already arrived, else the next to arrive, or the
+    /// batch's summary. In an explicit transaction, the whole batch and
+    /// its summary.
     async fn fetch(&mut self) -> Result<(), Error> {
         let mut guard = slot(&mut self.link).await;
         let s = &mut *guard;
@@ -501,12 +507,15 @@ impl<'a> Inner<'a> {
         }
         // RECORDs in the read buffer: taken in bulk, without an
         // `.await` each; the summary after them read in place.
+        let whole_batch = self.seq != 0;
         let received = loop {
             let before = self.batch.len();
             let summary_next = conn.take_records(self.batch.records());
             self.had_record |= self.batch.len() > before;
             match summary_next {
                 Ok(true) => break conn.recv_ref().await.map_err(Error::from),
+                // Records to hand out: the caller gets them now.
+                Ok(false) if !whole_batch && !self.batch.is_empty() => return Ok(()),
                 Ok(false) => {
                     if let Err(e) = conn.fill().await {
                         break Err(Error::from(e));

@@ -10,6 +10,8 @@
 //! (`Value` itself) gets typed values exactly, through the private enum
 //! `ser::TYPED`.
 
+use std::sync::Arc;
+
 use serde::de::value::{SeqDeserializer, StrDeserializer, StringDeserializer};
 use serde::de::{self, Deserialize, DeserializeOwned, Deserializer, IntoDeserializer, Visitor};
 
@@ -74,7 +76,7 @@ pub(crate) fn graph_from_parts(name: &str, parts: Vec<Value>) -> Result<Value, E
             let element_id = s(next()?).ok_or_else(bad)?;
             let labels = Vec::<String>::from_value(next()?)?;
             let properties = ValueMap::from_value(next()?)?;
-            Value::Node(Node(Box::new(NodeData {
+            Value::Node(Node(Arc::new(NodeData {
                 id,
                 element_id,
                 labels,
@@ -90,7 +92,7 @@ pub(crate) fn graph_from_parts(name: &str, parts: Vec<Value>) -> Result<Value, E
             let end_element_id = s(next()?).ok_or_else(bad)?;
             let rel_type = s(next()?).ok_or_else(bad)?;
             let properties = ValueMap::from_value(next()?)?;
-            Value::Relationship(Relationship(Box::new(RelationshipData {
+            Value::Relationship(Relationship(Arc::new(RelationshipData {
                 id,
                 element_id,
                 start_id,
@@ -139,7 +141,7 @@ fn into_parts(v: Value) -> (&'static str, Vec<Value>) {
         Value::Point2D(p) => vec![p.srid.into(), p.x.into(), p.y.into()],
         Value::Point3D(p) => vec![p.srid.into(), p.x.into(), p.y.into(), p.z.into()],
         Value::Node(n) => {
-            let n = *n.0;
+            let n = Arc::unwrap_or_clone(n.0);
             vec![
                 n.id.into(),
                 n.element_id.into(),
@@ -148,7 +150,7 @@ fn into_parts(v: Value) -> (&'static str, Vec<Value>) {
             ]
         }
         Value::Relationship(r) => {
-            let r = *r.0;
+            let r = Arc::unwrap_or_clone(r.0);
             vec![
                 r.id.into(),
                 r.element_id.into(),
@@ -409,7 +411,7 @@ fn seq<'de, V: Visitor<'de>>(items: Vec<Value>, visitor: V) -> Result<V::Value, 
 fn entity_entries(v: Value, fields: &[&str]) -> std::vec::IntoIter<(map::Key, Value)> {
     let (mut props, extras): (ValueMap, Vec<(&str, Value)>) = match v {
         Value::Node(n) => {
-            let n = *n.0;
+            let n = Arc::unwrap_or_clone(n.0);
             (
                 n.properties,
                 vec![
@@ -420,7 +422,7 @@ fn entity_entries(v: Value, fields: &[&str]) -> std::vec::IntoIter<(map::Key, Va
             )
         }
         Value::Relationship(r) => {
-            let r = *r.0;
+            let r = Arc::unwrap_or_clone(r.0);
             (
                 r.properties,
                 vec![

@@ -3,6 +3,14 @@
 //! Owns their public shape (element ids, legacy ids, labels, type,
 //! properties) and typed property access. They can be received but never
 //! sent as parameters.
+//!
+//! Nodes and relationships are shared, not copied: cloning one bumps a
+//! reference count, and a [`Path`] that visits a node or relationship
+//! several times holds the same entity at each step (as the official
+//! drivers do), so a path's size follows its distinct entities, not its
+//! length.
+
+use std::sync::Arc;
 
 use super::{FromValue, ValueMap};
 use crate::Error;
@@ -29,10 +37,13 @@ fn property<T: FromValue>(props: &ValueMap, key: &str) -> Result<T, Error> {
 /// assert!(n.has_label("Person"));
 /// assert_eq!(n.get::<String>("name").unwrap(), "Ada");
 /// ```
+///
+/// Cloning is cheap: clones share one node.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Node(pub(crate) Box<NodeData>);
+pub struct Node(pub(crate) Arc<NodeData>);
 
-/// A node's parts, boxed so that [`Value`] stays small.
+/// A node's parts, behind an [`Arc`] so that [`Value`] stays small and
+/// the steps of a [`Path`] share them.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct NodeData {
     pub(crate) id: i64,
@@ -54,7 +65,7 @@ impl Node {
         labels: impl IntoIterator<Item = L>,
         properties: ValueMap,
     ) -> Node {
-        Node(Box::new(NodeData {
+        Node(Arc::new(NodeData {
             id: -1,
             element_id: element_id.into(),
             labels: labels.into_iter().map(Into::into).collect(),
@@ -125,13 +136,14 @@ impl Node {
         property(&self.0.properties, key)
     }
 
-    /// The properties, consuming the node.
+    /// The properties, consuming the node (copied if a clone of it is
+    /// still alive).
     ///
     /// ```
     /// assert!(neo4j::Node::new("e", ["A"], Default::default()).into_properties().is_empty());
     /// ```
     pub fn into_properties(self) -> ValueMap {
-        self.0.properties
+        Arc::unwrap_or_clone(self.0).properties
     }
 }
 
@@ -144,10 +156,12 @@ impl Node {
 /// assert_eq!((r.start_node_element_id(), r.end_node_element_id()), ("a", "b"));
 /// assert_eq!(r.rel_type(), "KNOWS");
 /// ```
+///
+/// Cloning is cheap: clones share one relationship.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Relationship(pub(crate) Box<RelationshipData>);
+pub struct Relationship(pub(crate) Arc<RelationshipData>);
 
-/// A relationship's parts, boxed so that [`Value`] stays small.
+/// A relationship's parts, behind an [`Arc`] like [`NodeData`].
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct RelationshipData {
     pub(crate) id: i64,
@@ -174,7 +188,7 @@ impl Relationship {
         rel_type: impl Into<String>,
         properties: ValueMap,
     ) -> Relationship {
-        Relationship(Box::new(RelationshipData {
+        Relationship(Arc::new(RelationshipData {
             id: -1,
             element_id: element_id.into(),
             start_id: -1,
@@ -274,19 +288,21 @@ impl Relationship {
         property(&self.0.properties, key)
     }
 
-    /// The properties, consuming the relationship.
+    /// The properties, consuming the relationship (copied if a clone of
+    /// it is still alive).
     ///
     /// ```
     /// assert!(neo4j::Relationship::new("r", "s", "e", "T", Default::default()).into_properties().is_empty());
     /// ```
     pub fn into_properties(self) -> ValueMap {
-        self.0.properties
+        Arc::unwrap_or_clone(self.0).properties
     }
 }
 
 /// A path: an alternating walk of nodes and relationships, starting and
 /// ending with a node. Relationships are complete: each knows its start and
-/// end node, whatever the direction of travel.
+/// end node, whatever the direction of travel. A node or relationship
+/// visited more than once is one shared value, not a copy per visit.
 ///
 /// ```
 /// # fn path() -> neo4j::Path { neo4j::Path::from_parts(vec![neo4j::Node::new("a", ["N"], Default::default())], vec![]).unwrap() }

@@ -7,6 +7,8 @@
 //! from 5.0, UTC date-times from 5.0 or with the 4.4 `utc` patch. Never
 //! panics on input; every malformed byte is an [`Error::Protocol`].
 
+use std::sync::Arc;
+
 use bolt_proto::structure::{tag, StructCtx};
 use bolt_proto::Version;
 use packstream::{encode as enc, Decoder};
@@ -498,7 +500,7 @@ impl<'a> Reader<'a, '_> {
         }
         let properties = self.props(S, depth)?;
         let element_id = self.element_id(S, "element_id", id)?;
-        Ok(Node(Box::new(NodeData {
+        Ok(Node(Arc::new(NodeData {
             id,
             element_id,
             labels,
@@ -518,7 +520,7 @@ impl<'a> Reader<'a, '_> {
         let element_id = self.element_id(S, "element_id", id)?;
         let start_element_id = self.element_id(S, "start_node_element_id", start_id)?;
         let end_element_id = self.element_id(S, "end_node_element_id", end_id)?;
-        Ok(Relationship(Box::new(RelationshipData {
+        Ok(Relationship(Arc::new(RelationshipData {
             id,
             element_id,
             start_id,
@@ -572,16 +574,32 @@ impl<'a> Reader<'a, '_> {
         Ok(out)
     }
 
+    /// A Path: its distinct nodes, its distinct unbound relationships and
+    /// the indices that walk them. Each step shares the entities it visits
+    /// (an [`Arc`] clone), so the work and memory per step
+    /// are constant however large the entities: the indices cannot
+    /// multiply the input. A relationship gets its end nodes at its first
+    /// visit; a later visit that joins other nodes is malformed (the nodes
+    /// are distinct, so a relationship joins the same two at every visit).
     fn path_fields(&mut self, n: usize, depth: usize) -> Result<Path, Error> {
         const S: &str = "Path";
+        /// An unbound relationship, then the relationship made at its first
+        /// visit with the indices of its start and end nodes.
+        enum Step {
+            Unbound(i64, String, String, ValueMap),
+            Bound(usize, usize, Relationship),
+        }
         self.expect(S, n, 3)?;
         let depth = self.enter(depth)?;
         let nodes = self.struct_list("nodes", tag::NODE, depth, |r, n, d| r.node_fields(n, d))?;
-        let rels = self.struct_list(
+        let mut rels = self.struct_list(
             "relationships",
             tag::UNBOUND_RELATIONSHIP,
             depth,
-            |r, n, d| r.unbound_fields(n, d),
+            |r, n, d| {
+                let (id, element_id, rel_type, properties) = r.unbound_fields(n, d)?;
+                Ok(Step::Unbound(id, element_id, rel_type, properties))
+            },
         )?;
         let count = self
             .d
@@ -596,33 +614,47 @@ impl<'a> Reader<'a, '_> {
         let mut walk_nodes = Vec::with_capacity(self.prealloc(count / 2 + 1));
         let mut walk_rels = Vec::with_capacity(self.prealloc(count / 2));
         walk_nodes.push(first.clone());
+        let mut prev = 0;
         for _ in 0..count / 2 {
             let ri = self.int(S, "indices")?;
             let ni = self.int(S, "indices")?;
             let next = usize::try_from(ni)
                 .ok()
-                .and_then(|i| nodes.get(i))
+                .filter(|&i| i < nodes.len())
                 .ok_or_else(|| bad(S, format_args!("node index {ni} out of range")))?;
             let rel = usize::try_from(ri.unsigned_abs())
                 .ok()
                 .and_then(|i| i.checked_sub(1))
-                .and_then(|i| rels.get(i))
-                .filter(|_| ri != 0)
+                .and_then(|i| rels.get_mut(i))
                 .ok_or_else(|| bad(S, format_args!("relationship index {ri} out of range")))?;
-            let prev = &walk_nodes[walk_nodes.len() - 1];
-            let (start, end): (&Node, &Node) = if ri > 0 { (prev, next) } else { (next, prev) };
-            let (id, element_id, rel_type, properties) = rel.clone();
-            walk_rels.push(Relationship(Box::new(RelationshipData {
-                id,
-                element_id,
-                start_id: start.0.id,
-                start_element_id: start.0.element_id.clone(),
-                end_id: end.0.id,
-                end_element_id: end.0.element_id.clone(),
-                rel_type,
-                properties,
-            })));
-            walk_nodes.push(next.clone());
+            let (start, end) = if ri > 0 { (prev, next) } else { (next, prev) };
+            let shared = match rel {
+                Step::Bound(s, e, r) if (*s, *e) == (start, end) => r.clone(),
+                Step::Bound(..) => {
+                    return Err(bad(
+                        S,
+                        format_args!("relationship index {ri} joins other nodes than before"),
+                    ))
+                }
+                Step::Unbound(id, element_id, rel_type, properties) => {
+                    let (a, b) = (&nodes[start].0, &nodes[end].0);
+                    let r = Relationship(Arc::new(RelationshipData {
+                        id: *id,
+                        element_id: std::mem::take(element_id),
+                        start_id: a.id,
+                        start_element_id: a.element_id.clone(),
+                        end_id: b.id,
+                        end_element_id: b.element_id.clone(),
+                        rel_type: std::mem::take(rel_type),
+                        properties: std::mem::take(properties),
+                    }));
+                    *rel = Step::Bound(start, end, r.clone());
+                    r
+                }
+            };
+            walk_rels.push(shared);
+            walk_nodes.push(nodes[next].clone());
+            prev = next;
         }
         Ok(Path(Box::new(PathData {
             nodes: walk_nodes,
@@ -833,5 +865,99 @@ mod tests {
             assert_eq!(decode_cached(&record(&v), &mut cache).unwrap(), v);
         }
         assert_eq!(cache.keys.len(), KeyCache::MAX);
+    }
+
+    /// A RECORD's fields: one Path of nodes `a` (with a `blob` property of
+    /// `blob` bytes) and `b`, one relationship `r` (with the same
+    /// property) and `indices` (Bolt 5.0 shapes).
+    fn path_record(blob: usize, indices: &[i64]) -> Vec<u8> {
+        let big = "x".repeat(blob);
+        let mut b = Vec::new();
+        enc::write_list_header(&mut b, 1).unwrap();
+        enc::write_struct_header(&mut b, tag::PATH, 3).unwrap();
+        enc::write_list_header(&mut b, 2).unwrap();
+        for (id, eid) in [(0, "a"), (1, "b")] {
+            enc::write_struct_header(&mut b, tag::NODE, 4).unwrap();
+            enc::write_int(&mut b, id);
+            enc::write_list_header(&mut b, 1).unwrap();
+            enc::write_string(&mut b, "L").unwrap();
+            enc::write_map_header(&mut b, 1).unwrap();
+            enc::write_string(&mut b, "blob").unwrap();
+            enc::write_string(&mut b, &big).unwrap();
+            enc::write_string(&mut b, eid).unwrap();
+        }
+        enc::write_list_header(&mut b, 1).unwrap();
+        enc::write_struct_header(&mut b, tag::UNBOUND_RELATIONSHIP, 4).unwrap();
+        enc::write_int(&mut b, 7);
+        enc::write_string(&mut b, "T").unwrap();
+        enc::write_map_header(&mut b, 1).unwrap();
+        enc::write_string(&mut b, "blob").unwrap();
+        enc::write_string(&mut b, &big).unwrap();
+        enc::write_string(&mut b, "r").unwrap();
+        enc::write_list_header(&mut b, indices.len()).unwrap();
+        for &i in indices {
+            enc::write_int(&mut b, i);
+        }
+        b
+    }
+
+    fn decode_path(bytes: &[u8]) -> Result<Path, Error> {
+        let mut values = decode_record_fields(bytes, StructCtx::new(Version::V5_0))?;
+        match values.pop() {
+            Some(Value::Path(p)) => Ok(p),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn path_steps_share_their_entities() {
+        // a -r-> b, then back and forth over r: 2 bytes of indices per
+        // step. Copying the 64 KiB entities at every step would cost
+        // 2,000 x 64 KiB; sharing costs a pointer per step.
+        const STEPS: usize = 2_000;
+        let indices: Vec<i64> = (0..STEPS)
+            .flat_map(|s| if s % 2 == 0 { [1, 1] } else { [-1, 0] })
+            .collect();
+        let bytes = path_record(64 * 1024, &indices);
+        assert!(bytes.len() < 4 * 64 * 1024, "{}", bytes.len());
+        let p = decode_path(&bytes).unwrap();
+        assert_eq!(p.len(), STEPS);
+        let (a, b) = (&p.nodes()[0], &p.nodes()[1]);
+        assert_eq!((a.element_id(), b.element_id()), ("a", "b"));
+        for (i, n) in p.nodes().iter().enumerate() {
+            let same = if i % 2 == 0 { a } else { b };
+            assert_eq!(n, same);
+            // One entity, not a copy: the same properties in memory.
+            assert!(
+                std::ptr::eq(n.properties(), same.properties()),
+                "node {i} copied"
+            );
+        }
+        let r = &p.relationships()[0];
+        assert_eq!(
+            (r.start_node_element_id(), r.end_node_element_id()),
+            ("a", "b")
+        );
+        for (i, x) in p.relationships().iter().enumerate() {
+            assert!(
+                std::ptr::eq(x.properties(), r.properties()),
+                "relationship {i} copied"
+            );
+        }
+    }
+
+    #[test]
+    fn path_relationship_joining_other_nodes_on_a_revisit_is_malformed() {
+        // r goes a -> b, then b -> a in its own direction: not one
+        // relationship.
+        let err = decode_path(&path_record(1, &[1, 1, 1, 0])).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("relationship index 1 joins other nodes"),
+            "{err}"
+        );
+        // Traversed backwards it is the same relationship.
+        let p = decode_path(&path_record(1, &[1, 1, -1, 0])).unwrap();
+        assert_eq!(p.relationships()[0], p.relationships()[1]);
     }
 }
