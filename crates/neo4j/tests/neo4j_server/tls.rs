@@ -149,7 +149,7 @@ fn assert_security_error(e: &Error) {
 /// `execute_write` retries it until `max_retry_time` (30 s) is spent.
 #[tokio::test]
 #[ignore = "known defect: a refused server certificate is a retryable ServiceUnavailable, so managed transactions retry it for max_retry_time"]
-async fn known_defect_a_refused_certificate_is_final_for_managed_transactions() {
+async fn a_refused_certificate_is_final_for_managed_transactions() {
     on_each(async |t| {
         let d = tls_driver(format!("bolt+s://localhost:{}", t.tls_port()), t.builder());
         let mut s = d.session(db_cfg());
