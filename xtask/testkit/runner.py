@@ -5,7 +5,8 @@ It is run with the Python of TestKit's venv, from xtask, which passes:
     env: TESTKIT_DIR, TEST_DRIVER_NAME, TEST_BACKEND_HOST/PORT, TEST_STUB_HOST,
          XTASK_STUB_LISTEN (interface for TestKit's own servers, 127.0.0.1)
 
-SELECTOR: `stub` (whole stub suite), `tls`, a stub folder such as `routing`,
+SELECTOR: `stub` (whole stub suite), `tls`, `neo4j` (the real-server suite;
+xtask sets TEST_NEO4J_*), a stub folder such as `routing`,
 or any dotted unittest name below `tests.`. Folders are discovered
 recursively. Each distinct test id runs once, even when TestKit's modules
 import a test class into several modules.
@@ -107,8 +108,8 @@ def collect(root, selectors):
 
 def folder_of(test_id):
     parts = test_id.split(".")
-    if len(parts) > 3 and parts[0] == "tests" and parts[1] == "stub":
-        return "stub/" + parts[2]
+    if len(parts) > 3 and parts[0] == "tests" and parts[1] in ("stub", "neo4j"):
+        return parts[1] + "/" + parts[2]
     if len(parts) > 1 and parts[0] == "tests":
         return parts[1]
     return parts[0]
@@ -248,6 +249,15 @@ def main():
               "it). Tests concerned:")
         for tid in neutralised:
             print(f"  {tid}  [{tally.status.get(tid, '?')}]")
+
+    skips = collections.defaultdict(list)
+    for tid, status in tally.status.items():
+        if status == "skip":
+            skips[tally.why.get(tid, "")].append(tid)
+    if skips:
+        print(f"\nskipped ({total['skip']}), by reason:")
+        for why, tids in sorted(skips.items(), key=lambda kv: -len(kv[1])):
+            print(f"  {len(tids):4d}  {why[len('skipped: '):]}")
 
     failed = [tid for tid, s in tally.status.items() if s == "fail"]
     if args.list_failures and failed:
