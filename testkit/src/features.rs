@@ -136,6 +136,20 @@ const SKIPS: &[(&str, &str)] = &[
          (UnboundLocalError) after the expected error; the driver does refuse a bolt:// URI with query \
          parameters (routing context) with Error::InvalidUri (neo4j crate: uri tests)",
     ),
+    // tests/neo4j (the real-server suite, `cargo xtask testkit neo4j`).
+    (
+        "neo4j.test_summary.TestSummary.test_protocol_version_information",
+        "TestKit (branch 5.0) limit: its table of the newest Bolt version per server \
+         (ServerInfo.max_protocol_version) ends with 5.6 for Neo4j 5.23 and later, but Neo4j 5.26 \
+         and 2026.x speak Bolt 5.8, which the driver offers and negotiates; the test expects 5.6",
+    ),
+    (
+        "neo4j.test_tx_func_run.TestTxFuncRun.test_iteration_nested",
+        "driver API: a managed transaction serves one result at a time (ManagedTransaction::run \
+         holds the transaction until its result is dropped, so the backend ends the earlier result \
+         before the next query); explicit transactions keep several results open and pull each by \
+         its qid (tests.neo4j.test_tx_run's nested and interwoven tests pass)",
+    ),
 ];
 
 /// Tests whose subtests the backend decides on one by one (TestKit then
