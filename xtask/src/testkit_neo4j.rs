@@ -123,10 +123,10 @@ pub fn testkit_env(state: &State) -> Vec<(String, String)> {
                 .clone()
                 .unwrap_or_else(|| server::DEFAULT_PASSWORD.into()),
         ),
-        // The exact version: TestKit predicts the server agent from it.
+        // TestKit predicts the server agent (`Neo4j/<version>`) from it.
         (
             "TEST_NEO4J_VERSION",
-            state.version.clone().unwrap_or_default(),
+            agent_version(state.version.as_deref().unwrap_or_default()),
         ),
         ("TEST_NEO4J_EDITION", "community".into()),
         ("TEST_NEO4J_CLUSTER", "false".into()),
@@ -136,6 +136,16 @@ pub fn testkit_env(state: &State) -> Vec<(String, String)> {
         ("TEST_NEO4J_HTTP_PORT", state.http_port.to_string()),
     ];
     pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+}
+
+/// The version as the server's agent string names it: `5.26` for any
+/// 5.26.x (Neo4j 5 announces major.minor only), the whole version for the
+/// calendar releases (`Neo4j/2026.08.1`).
+fn agent_version(exact: &str) -> String {
+    match exact.split('.').collect::<Vec<_>>().as_slice() {
+        ["5", minor, _] => format!("5.{minor}"),
+        _ => exact.to_owned(),
+    }
 }
 
 /// Runs the suite against each version in turn, each on a fresh server.
@@ -208,5 +218,11 @@ mod tests {
             "tests.neo4j.test_summary"
         );
         assert_eq!(selector("neo4j"), "tests.neo4j");
+    }
+
+    #[test]
+    fn agent_versions_as_the_servers_announce_them() {
+        assert_eq!(agent_version("5.26.30"), "5.26");
+        assert_eq!(agent_version("2026.08.1"), "2026.08.1");
     }
 }
