@@ -272,6 +272,37 @@ async fn commit_discards_an_earlier_open_result_by_its_qid() {
 }
 
 #[tokio::test]
+async fn server_info_names_the_resolved_address_connected_to() {
+    let m = start(Version::V5_0, default_answer).await;
+    let stub = m.address();
+    let (host, port) = stub.rsplit_once(':').unwrap();
+    let (host, port) = (host.to_owned(), port.parse::<u16>().unwrap());
+    // Nothing listens on port 1: the resolver's second answer connects.
+    let cfg = config()
+        .with_resolver(move |_: &neo4j::ServerAddress| {
+            vec![
+                neo4j::ServerAddress::new("127.0.0.1", 1),
+                neo4j::ServerAddress::new(host.clone(), port),
+            ]
+        })
+        .build()
+        .unwrap();
+    let d = neo4j::GraphDatabase::driver("bolt://logical:7687", cfg).unwrap();
+    let mut s = session(&d);
+    let summary = s
+        .run("RETURN 1", params! {})
+        .await
+        .unwrap()
+        .consume()
+        .await
+        .unwrap();
+    assert_eq!(summary.server().address.to_string(), stub);
+    assert_eq!(d.server_info().await.unwrap().address.to_string(), stub);
+    s.close().await.unwrap();
+    d.close().await;
+}
+
+#[tokio::test]
 async fn earlier_results_of_a_failed_transaction_repeat_its_failure() {
     let runs = Arc::new(AtomicUsize::new(0));
     let r = runs.clone();

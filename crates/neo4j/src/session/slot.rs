@@ -313,7 +313,7 @@ impl Slot {
             return Ok(Arc::clone(info));
         }
         let v = conn.version();
-        let address = conn.address();
+        let address = conn.server_address();
         let info = Arc::new(ServerInfo {
             address: ServerAddress::new(address.host(), address.port()),
             agent: conn.server_agent().to_owned(),
