@@ -127,6 +127,8 @@ class Tally(unittest.TestResult):
         super().__init__()
         self.status = collections.OrderedDict()
         self.why = {}
+        self.sub_skips = collections.Counter()
+        self.sub_why = {}
         self.total = total
         self.log = log
         self.count = 0
@@ -170,6 +172,11 @@ class Tally(unittest.TestResult):
     def addSkip(self, test, reason):  # noqa: N802
         super().addSkip(test, reason)
         tid = self._id(test)
+        if isinstance(test, unittest.case._SubTest):
+            # Some subtests skipped: the test keeps the status of the rest.
+            self.sub_skips[tid] += 1
+            self.sub_why.setdefault(tid, str(reason)[:240])
+            return
         if self.status.get(tid) == "pass":
             self.status[tid] = "skip"
             self.why[tid] = "skipped: " + str(reason)[:240]
@@ -259,6 +266,13 @@ def main():
         for why, tids in sorted(skips.items(), key=lambda kv: -len(kv[1])):
             print(f"  {len(tids):4d}  {why[len('skipped: '):]}")
 
+    if tally.sub_skips:
+        print("\ntests with skipped subtests (the test's status is that of"
+              " the others):")
+        for tid, n in tally.sub_skips.items():
+            print(f"  {tid} [{tally.status.get(tid, '?')}]: {n} subtests"
+                  f" skipped, e.g.: {tally.sub_why[tid]}")
+
     failed = [tid for tid, s in tally.status.items() if s == "fail"]
     if args.list_failures and failed:
         print(f"\nfailures ({len(failed)}):")
@@ -271,6 +285,7 @@ def main():
     with open(os.path.join(args.results, "results.json"), "w") as f:
         json.dump({"selectors": selectors, "seconds": round(wall, 1),
                    "status": tally.status, "why": tally.why,
+                   "skipped_subtests": tally.sub_skips,
                    "neutralised": sorted(neutralised)}, f, indent=1)
     print(f"log: {log_path}")
     print(f"{total['pass']} passed, {total['fail']} failed,"
