@@ -8,7 +8,7 @@
 
 use std::str::FromStr;
 
-use chrono::{NaiveDateTime, Offset, TimeZone};
+use chrono::{Datelike, NaiveDateTime, Offset, TimeZone};
 use neo4j::{
     Date, DateTime, DateTimeZoneId, Duration, LocalDateTime, LocalTime, Node, Path, Point2D,
     Point3D, Relationship, Time, Value, ValueMap,
@@ -158,12 +158,15 @@ pub(crate) fn to_value(j: &Json) -> Result<Value, ConvError> {
                         .ok_or_else(|| format!("bad offset {off}"))?,
                 ),
                 // Wall clock, offset and zone: sendable to any server.
-                (Some(off), Some(zone)) => Value::DateTimeZoneId(
-                    i32::try_from(off)
-                        .ok()
-                        .and_then(|o| DateTimeZoneId::new(local, o, zone))
-                        .ok_or_else(|| format!("bad offset {off}"))?,
-                ),
+                (Some(off), Some(zone)) => {
+                    let off = wall_offset(zone, local.seconds_since_epoch(), off);
+                    Value::DateTimeZoneId(
+                        i32::try_from(off)
+                            .ok()
+                            .and_then(|o| DateTimeZoneId::new(local, o, zone))
+                            .ok_or_else(|| format!("bad offset {off}"))?,
+                    )
+                }
                 (None, Some(zone)) => {
                     Value::DateTimeZoneId(DateTimeZoneId::from_local(local, zone))
                 }
@@ -294,9 +297,133 @@ fn date_time(local: LocalDateTime, offset: Option<i64>, zone: Option<&str>) -> J
     tagged("CypherDateTime", Json::Object(obj))
 }
 
+/// The offset of a wall-clock time (`seconds` as if UTC) in `zone` by the
+/// time-zone database, which TestKit's `utc_offset_s` (`given`, from
+/// Python's pytz) only approximates: pytz rounds local mean time (every
+/// zone before its first standard time, e.g. Africa/Abidjan's -0:16:08)
+/// to whole minutes, the server does not. `given` picks between the two
+/// offsets of an ambiguous wall time, and stands for a time in a gap or
+/// in a zone the database does not know.
+fn wall_offset(zone: &str, seconds: i64, given: i64) -> i64 {
+    let Ok(tz) = chrono_tz::Tz::from_str(zone) else {
+        return given;
+    };
+    let Some(naive) = chrono::DateTime::from_timestamp(seconds, 0).map(|d| d.naive_utc()) else {
+        return given;
+    };
+    let offsets: Vec<i64> = match tz.offset_from_local_datetime(&naive) {
+        chrono::LocalResult::Single(o) => vec![o.fix().local_minus_utc().into()],
+        chrono::LocalResult::Ambiguous(a, b) => vec![
+            a.fix().local_minus_utc().into(),
+            b.fix().local_minus_utc().into(),
+        ],
+        chrono::LocalResult::None => return given,
+    };
+    offsets
+        .into_iter()
+        .min_by_key(|o| (o - given).abs())
+        .unwrap_or(given)
+}
+
+/// For a zoned `CypherDateTime` TestKit sent (its JSON): the zone, the
+/// offset TestKit gives and the time-zone database's offset for that wall
+/// clock, when the two differ (see [`wall_offset`]); `None` otherwise.
+pub(crate) fn offset_disagreement(dt: &Json) -> Option<(String, i64, i64)> {
+    if dt.get("name")?.as_str()? != "CypherDateTime" {
+        return None;
+    }
+    let data = dt.get("data")?;
+    let zone = data.get("timezone_id")?.as_str()?;
+    let given = data.get("utc_offset_s")?.as_i64()?;
+    let local = LocalDateTime::new(date(data).ok()?, local_time(data).ok()?);
+    let exact = wall_offset(zone, local.seconds_since_epoch(), given);
+    (exact != given).then(|| (zone.to_owned(), given, exact))
+}
+
+/// The SystemV zones, which Java's time-zone data (the server's) still
+/// has and the IANA database (chrono-tz) dropped in 2020b: standard
+/// offset in hours, and whether the zone keeps the SystemV daylight rule.
+fn systemv(zone: &str) -> Option<(i64, bool)> {
+    let name = zone.strip_prefix("SystemV/")?;
+    Some(match name {
+        "AST4" => (-4, false),
+        "AST4ADT" => (-4, true),
+        "EST5" => (-5, false),
+        "EST5EDT" => (-5, true),
+        "CST6" => (-6, false),
+        "CST6CDT" => (-6, true),
+        "MST7" => (-7, false),
+        "MST7MDT" => (-7, true),
+        "PST8" => (-8, false),
+        "PST8PDT" => (-8, true),
+        "YST9" => (-9, false),
+        "YST9YDT" => (-9, true),
+        "HST10" => (-10, false),
+        _ => return None,
+    })
+}
+
+/// The SystemV daylight rule (tzdata's old `systemv` file, kept by Java):
+/// +1 h from the last Sunday of April (1974: 6 January; 1975: 23
+/// February) to the last Sunday of October (1974: of November), at 02:00
+/// wall clock. The instants (UTC seconds) of both changes in `year`.
+fn systemv_dst(year: i32, std: i64) -> Option<(i64, i64)> {
+    use chrono::{NaiveDate, Weekday};
+    let last_sunday = |month: u32| -> Option<NaiveDate> {
+        let next = if month == 12 {
+            NaiveDate::from_ymd_opt(year + 1, 1, 1)?
+        } else {
+            NaiveDate::from_ymd_opt(year, month + 1, 1)?
+        };
+        let mut d = next.pred_opt()?;
+        while d.weekday() != Weekday::Sun {
+            d = d.pred_opt()?;
+        }
+        Some(d)
+    };
+    let (start, end) = match year {
+        1974 => (NaiveDate::from_ymd_opt(1974, 1, 6)?, last_sunday(11)?),
+        1975 => (NaiveDate::from_ymd_opt(1975, 2, 23)?, last_sunday(10)?),
+        _ => (last_sunday(4)?, last_sunday(10)?),
+    };
+    let at_two = |d: NaiveDate| d.and_hms_opt(2, 0, 0).map(|t| t.and_utc().timestamp());
+    Some((at_two(start)? - std, at_two(end)? - (std + 3600)))
+}
+
+/// The offset of a SystemV zone at an instant, or at a wall-clock time
+/// (the earlier instant when ambiguous, standard time in the gap).
+fn systemv_offset(hours: i64, dst: bool, seconds: i64, utc: bool) -> Option<i64> {
+    let std = hours * 3600;
+    if !dst {
+        return Some(std);
+    }
+    let at_instant = |t: i64| -> Option<i64> {
+        let year = chrono::DateTime::from_timestamp(t + std, 0)?.year();
+        let (start, end) = systemv_dst(year, std)?;
+        Some(if (start..end).contains(&t) {
+            std + 3600
+        } else {
+            std
+        })
+    };
+    if utc {
+        return at_instant(seconds);
+    }
+    for candidate in [std + 3600, std] {
+        if at_instant(seconds - candidate)? == candidate {
+            return Some(candidate);
+        }
+    }
+    Some(std)
+}
+
 /// The UTC offset of `zone` at an instant (`utc` true) or at a wall-clock
 /// time (`utc` false; the earlier one when ambiguous).
 fn zone_offset(zone: &str, seconds: i64, utc: bool) -> Result<i64, String> {
+    if let Some((hours, dst)) = systemv(zone) {
+        return systemv_offset(hours, dst, seconds, utc)
+            .ok_or_else(|| format!("date-time out of range in zone {zone}"));
+    }
     if let Ok(tz) = chrono_tz::Tz::from_str(zone) {
         let naive = chrono::DateTime::from_timestamp(seconds, 0)
             .map(|d| d.naive_utc())
@@ -446,6 +573,78 @@ mod tests {
             {"name": "CypherInt", "data": {"value": 1}},
             {"name": "CypherMap", "data": {"value": {"k": {"name": "CypherString", "data": {"value": "v"}}}}}
         ]}}));
+    }
+
+    fn wall(s: &str) -> i64 {
+        NaiveDateTime::from_str(s).unwrap().and_utc().timestamp()
+    }
+
+    #[test]
+    fn wall_offsets_come_from_the_zone_database() {
+        // Local mean time to the second (pytz says -960).
+        assert_eq!(
+            wall_offset("Africa/Abidjan", wall("0001-01-02T00:00:00"), -960),
+            -968
+        );
+        // Ambiguous (end of summer time): TestKit's offset picks.
+        let fold = wall("2022-10-30T02:30:00");
+        assert_eq!(wall_offset("Europe/Berlin", fold, 3600), 3600);
+        assert_eq!(wall_offset("Europe/Berlin", fold, 7200), 7200);
+        // In the gap, and an unknown zone: TestKit's offset stands.
+        assert_eq!(
+            wall_offset("Europe/Berlin", wall("2022-03-27T02:30:00"), 3600),
+            3600
+        );
+        assert_eq!(wall_offset("Nowhere/Else", 0, 123), 123);
+    }
+
+    #[test]
+    fn pytz_offsets_that_the_zone_database_disagrees_with() {
+        let dt = |y: i64, off: i64, zone: &str| {
+            json!({"name": "CypherDateTime", "data": {"year": y, "month": 1, "day": 2,
+                "hour": 0, "minute": 0, "second": 0, "nanosecond": 0,
+                "utc_offset_s": off, "timezone_id": zone}})
+        };
+        assert_eq!(
+            offset_disagreement(&dt(1, -960, "Africa/Abidjan")),
+            Some(("Africa/Abidjan".into(), -960, -968))
+        );
+        assert_eq!(offset_disagreement(&dt(2022, 0, "Africa/Abidjan")), None);
+        assert_eq!(
+            offset_disagreement(&json!({"name": "CypherInt", "data": {"value": 1}})),
+            None
+        );
+    }
+
+    #[test]
+    fn systemv_zones_follow_javas_data() {
+        // As Neo4j 2026.08 and 5.26 answer `datetime(s + '[zone]').offsetSeconds`.
+        let at = |s: &str, zone: &str| zone_offset(zone, wall(s), false).unwrap();
+        for (s, est5edt) in [
+            ("1970-04-26T01:59:00", -18000),
+            ("1970-04-26T03:00:00", -14400),
+            ("1970-10-25T01:30:00", -14400),
+            ("1970-10-25T02:00:00", -18000),
+            ("1974-01-06T03:00:00", -14400),
+            ("1974-11-24T00:30:00", -14400),
+            ("1975-02-23T03:00:00", -14400),
+            ("1900-06-01T12:00:00", -14400),
+            ("2100-06-01T12:00:00", -14400),
+            ("2020-10-25T02:00:00", -18000),
+        ] {
+            assert_eq!(at(s, "SystemV/EST5EDT"), est5edt, "{s}");
+            assert_eq!(at(s, "SystemV/HST10"), -36000, "{s}");
+        }
+        // Instants: 1970-04-26 07:00 UTC is 03:00 EDT.
+        assert_eq!(
+            zone_offset("SystemV/EST5EDT", wall("1970-04-26T06:59:59"), true).unwrap(),
+            -18000
+        );
+        assert_eq!(
+            zone_offset("SystemV/EST5EDT", wall("1970-04-26T07:00:00"), true).unwrap(),
+            -14400
+        );
+        assert!(zone_offset("SystemV/XYZ", 0, true).is_err());
     }
 
     #[test]

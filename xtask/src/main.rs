@@ -4,7 +4,8 @@
 //!   real servers, then the TestKit subset (the CI entry point).
 //! - `server start|stop|status|env`: Neo4j 2026.x and 5.26, ArcadeDB and
 //!   Neo4j 3.1.1 on 127.0.0.1.
-//! - `testkit`: the Neo4j TestKit stub and TLS suites against our backend.
+//! - `testkit`: the Neo4j TestKit stub and TLS suites against our backend;
+//!   `testkit neo4j`: its real-server suite against Neo4j 2026.x and 5.26.
 //! - `demo`: the README's first command.
 //! - `bench`: our driver against its peers on the same servers (docs/benchmarks.md).
 //!
@@ -16,6 +17,7 @@ mod demo;
 mod server;
 mod test;
 mod testkit;
+mod testkit_neo4j;
 mod util;
 
 use std::process::ExitCode;
@@ -24,6 +26,7 @@ const USAGE: &str = "usage: cargo xtask <command>
   test                       fmt, clippy, tests, server tests, TestKit subset (CI)
   server start|stop|status|env  real servers under target/servers (see `server help`)
   testkit [FILTER...] [--list-failures] [--strict]   TestKit stub + TLS suites
+  testkit neo4j [--version 2026|5.26|both] [FILTER...]   TestKit's real-server suite
   demo [--server neo4j|arcadedb]   start Neo4j (or ArcadeDB) and run the quickstart example
   bench [--quick] [--workload W] [--peer P] [--server S]   driver benchmarks vs peers";
 

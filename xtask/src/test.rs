@@ -3,14 +3,16 @@
 //! Stages, in order, stopping at the first failure: `cargo fmt --check`,
 //! clippy with `-D warnings`, `cargo test --workspace`; then real servers
 //! (Neo4j 2026.x and 5.26 LTS, ArcadeDB plain and TLS, Neo4j 3.1.1) and the ignored server tests with
-//! the `BOLT_TEST_*` variables; then the TestKit subset when TestKit and our
-//! backend are present. Servers are stopped whatever happens.
+//! the `BOLT_TEST_*` variables; then the TestKit subset and TestKit's
+//! real-server suite (Neo4j 2026.x and 5.26) when TestKit and our backend
+//! are present. Servers are stopped whatever happens.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::server::{self, Kind, Running, Spec};
 use crate::testkit;
+use crate::testkit_neo4j;
 use crate::util::{self, say, Res};
 
 /// Ports of the servers `cargo xtask test` starts.
@@ -232,18 +234,35 @@ pub const CI_SUBSET: &[&str] = &[
     "tls",
 ];
 
-/// Stage 5: TestKit's CI subset, or a printed reason why it cannot run yet.
+/// Stage 5: TestKit's CI subset, then its whole real-server suite
+/// (`tests/neo4j`, about 100 s per version with the server's start)
+/// against Neo4j 2026.x and 5.26, each started on its own port
+/// ([`testkit_neo4j::PORT`]) after stage 4's servers are gone; or a
+/// printed reason why TestKit cannot run yet.
 fn testkit_stage() -> Res {
     let opts = testkit::Options {
         filters: CI_SUBSET.iter().map(|s| s.to_string()).collect(),
         ..testkit::Options::default()
     };
-    match testkit::run(&opts) {
-        Ok(()) => Ok(()),
-        Err(testkit::Problem::Unavailable(why)) => {
-            say(format!("TestKit SKIPPED: {why}"));
-            Ok(())
+    let stub = testkit::run(&opts);
+    if let Err(testkit::Problem::Unavailable(why)) = &stub {
+        say(format!("TestKit SKIPPED: {why}"));
+        return Ok(());
+    }
+    let real = testkit_neo4j::run(&testkit_neo4j::Neo4jOptions::default());
+    let mut errors = Vec::new();
+    for result in [stub, real] {
+        match result {
+            Ok(()) => {}
+            Err(testkit::Problem::Unavailable(why)) => {
+                say(format!("TestKit tests/neo4j SKIPPED: {why}"))
+            }
+            Err(testkit::Problem::Failed(e)) => errors.push(e),
         }
-        Err(testkit::Problem::Failed(e)) => Err(e),
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join("\n"))
     }
 }

@@ -47,10 +47,19 @@ pub struct Options {
     /// Use a backend that is already listening (e.g. under a debugger)
     /// instead of building and starting `testkit-backend`.
     pub backend_running: bool,
+    /// Extra environment for TestKit (the real-server suite's
+    /// `TEST_NEO4J_*`).
+    pub env: Vec<(String, String)>,
+    /// Where the per-test log and results go, under `target/testkit/`
+    /// (default `results`).
+    pub results: Option<String>,
 }
 
 /// Entry point of `cargo xtask testkit ...`.
 pub fn cli(args: &[String]) -> Res {
+    if args.first().is_some_and(|a| a == "neo4j") {
+        return crate::testkit_neo4j::cli(&args[1..]);
+    }
     let mut opts = Options::default();
     for a in args {
         match a.as_str() {
@@ -60,6 +69,7 @@ pub fn cli(args: &[String]) -> Res {
             "-h" | "--help" => {
                 println!(
                     "usage: cargo xtask testkit [FILTER...] [--list-failures] [--strict] [--backend-running]\n\
+                     \x20      cargo xtask testkit neo4j --help   (the real-server suite)\n\
                      FILTER: stub | tls | a stub folder (routing, retry...) | tests.stub.x.y.Class.test\n\
                      --backend-running: use a backend already listening on 127.0.0.1:$TEST_BACKEND_PORT (9876)\n\
                      default: stub tls. TestKit: $TESTKIT_DIR or $XDG_CACHE_HOME/neo4j-testkit (~/.cache)."
@@ -427,14 +437,15 @@ pub fn run(opts: &Options) -> Result<(), Problem> {
     let mut cmd = Command::new(&python);
     cmd.arg(&runner)
         .arg("--results")
-        .arg(work.join("results"))
+        .arg(work.join(opts.results.as_deref().unwrap_or("results")))
         .args(&filters)
         .env("TESTKIT_DIR", &testkit)
         .env("TEST_DRIVER_NAME", "rust")
         .env("TEST_BACKEND_HOST", "127.0.0.1")
         .env("TEST_BACKEND_PORT", port.to_string())
         .env("TEST_STUB_HOST", "127.0.0.1")
-        .env("XTASK_STUB_LISTEN", "127.0.0.1");
+        .env("XTASK_STUB_LISTEN", "127.0.0.1")
+        .envs(opts.env.iter().map(|(k, v)| (k, v)));
     if opts.list_failures {
         cmd.arg("--list-failures");
     }

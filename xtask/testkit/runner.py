@@ -5,7 +5,8 @@ It is run with the Python of TestKit's venv, from xtask, which passes:
     env: TESTKIT_DIR, TEST_DRIVER_NAME, TEST_BACKEND_HOST/PORT, TEST_STUB_HOST,
          XTASK_STUB_LISTEN (interface for TestKit's own servers, 127.0.0.1)
 
-SELECTOR: `stub` (whole stub suite), `tls`, a stub folder such as `routing`,
+SELECTOR: `stub` (whole stub suite), `tls`, `neo4j` (the real-server suite;
+xtask sets TEST_NEO4J_*), a stub folder such as `routing`,
 or any dotted unittest name below `tests.`. Folders are discovered
 recursively. Each distinct test id runs once, even when TestKit's modules
 import a test class into several modules.
@@ -107,8 +108,8 @@ def collect(root, selectors):
 
 def folder_of(test_id):
     parts = test_id.split(".")
-    if len(parts) > 3 and parts[0] == "tests" and parts[1] == "stub":
-        return "stub/" + parts[2]
+    if len(parts) > 3 and parts[0] == "tests" and parts[1] in ("stub", "neo4j"):
+        return parts[1] + "/" + parts[2]
     if len(parts) > 1 and parts[0] == "tests":
         return parts[1]
     return parts[0]
@@ -126,6 +127,8 @@ class Tally(unittest.TestResult):
         super().__init__()
         self.status = collections.OrderedDict()
         self.why = {}
+        self.sub_skips = collections.Counter()
+        self.sub_why = {}
         self.total = total
         self.log = log
         self.count = 0
@@ -169,6 +172,11 @@ class Tally(unittest.TestResult):
     def addSkip(self, test, reason):  # noqa: N802
         super().addSkip(test, reason)
         tid = self._id(test)
+        if isinstance(test, unittest.case._SubTest):
+            # Some subtests skipped: the test keeps the status of the rest.
+            self.sub_skips[tid] += 1
+            self.sub_why.setdefault(tid, str(reason)[:240])
+            return
         if self.status.get(tid) == "pass":
             self.status[tid] = "skip"
             self.why[tid] = "skipped: " + str(reason)[:240]
@@ -249,6 +257,22 @@ def main():
         for tid in neutralised:
             print(f"  {tid}  [{tally.status.get(tid, '?')}]")
 
+    skips = collections.defaultdict(list)
+    for tid, status in tally.status.items():
+        if status == "skip":
+            skips[tally.why.get(tid, "")].append(tid)
+    if skips:
+        print(f"\nskipped ({total['skip']}), by reason:")
+        for why, tids in sorted(skips.items(), key=lambda kv: -len(kv[1])):
+            print(f"  {len(tids):4d}  {why[len('skipped: '):]}")
+
+    if tally.sub_skips:
+        print("\ntests with skipped subtests (the test's status is that of"
+              " the others):")
+        for tid, n in tally.sub_skips.items():
+            print(f"  {tid} [{tally.status.get(tid, '?')}]: {n} subtests"
+                  f" skipped, e.g.: {tally.sub_why[tid]}")
+
     failed = [tid for tid, s in tally.status.items() if s == "fail"]
     if args.list_failures and failed:
         print(f"\nfailures ({len(failed)}):")
@@ -261,6 +285,7 @@ def main():
     with open(os.path.join(args.results, "results.json"), "w") as f:
         json.dump({"selectors": selectors, "seconds": round(wall, 1),
                    "status": tally.status, "why": tally.why,
+                   "skipped_subtests": tally.sub_skips,
                    "neutralised": sorted(neutralised)}, f, indent=1)
     print(f"log: {log_path}")
     print(f"{total['pass']} passed, {total['fail']} failed,"

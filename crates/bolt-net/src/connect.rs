@@ -255,7 +255,7 @@ pub async fn connect(
         };
         for ip in ips {
             match attempt(target.host(), ip, options, tls.as_ref()).await {
-                Ok(stream) => return Ok((stream, ip)),
+                Ok(stream) => return Ok((stream.with_server_address(target), ip)),
                 Err(error) => attempts.push(Attempt {
                     address: target.clone(),
                     resolved: Some(ip),

@@ -12,6 +12,8 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
+use crate::Address;
+
 enum Inner {
     Plain(TcpStream),
     Tls(Box<TlsStream<TcpStream>>),
@@ -37,6 +39,8 @@ pub struct BoltStream {
     inner: Inner,
     local: SocketAddr,
     peer: SocketAddr,
+    /// Set by [`connect`](crate::connect): see [`Self::server_address`].
+    server_address: Option<Address>,
 }
 
 impl BoltStream {
@@ -56,6 +60,7 @@ impl BoltStream {
             inner: Inner::Plain(tcp),
             local,
             peer,
+            server_address: None,
         })
     }
 
@@ -66,6 +71,7 @@ impl BoltStream {
             inner: Inner::Plain(tcp),
             local,
             peer,
+            server_address: None,
         }
     }
 
@@ -74,7 +80,28 @@ impl BoltStream {
             inner: Inner::Tls(Box::new(tls)),
             local,
             peer,
+            server_address: None,
         }
+    }
+
+    /// The address [`connect`](crate::connect) reached the server by,
+    /// before DNS: the custom resolver's answer that was connected to, or
+    /// the address asked for when there is no resolver. `None` for a
+    /// stream made with [`from_tcp`](Self::from_tcp).
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), bolt_net::NetError> {
+    /// let (stream, _) = bolt_net::connect(&"localhost:7687".parse()?, &Default::default()).await?;
+    /// assert_eq!(stream.server_address().map(|a| a.host()), Some("localhost"));
+    /// # Ok(()) }
+    /// ```
+    pub fn server_address(&self) -> Option<&Address> {
+        self.server_address.as_ref()
+    }
+
+    pub(crate) fn with_server_address(mut self, address: Address) -> Self {
+        self.server_address = Some(address);
+        self
     }
 
     /// The server's socket address.

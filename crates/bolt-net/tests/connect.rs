@@ -58,6 +58,8 @@ async fn resolver_addresses_tried_in_order_until_one_connects() {
         .await
         .unwrap();
     assert_eq!(peer, good);
+    // The resolver's answer that connected, before DNS.
+    assert_eq!(s.server_address(), Some(&Address::from(good)));
     ping(&mut s).await.unwrap();
     assert_eq!(
         *calls.lock().unwrap(),

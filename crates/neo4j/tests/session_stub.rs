@@ -222,6 +222,87 @@ async fn a_transaction_keeps_an_earlier_result_open_and_pulls_it_by_qid() {
 }
 
 #[tokio::test]
+async fn commit_discards_an_earlier_open_result_by_its_qid() {
+    // OUTER stays open (has_more) while INNER, run after it, is consumed:
+    // a DISCARD without qid before COMMIT would address INNER, which the
+    // server has finished (Neo4j fails it: "No such statement: 1").
+    let runs = Arc::new(AtomicUsize::new(0));
+    let r = runs.clone();
+    let m = start(Version::V5_0, move |conn, req| match req {
+        Request::Run(_) => {
+            let qid = r.fetch_add(1, Ordering::SeqCst) as i64;
+            Action::Reply(vec![support::success(&[
+                ("fields", vec!["n"].into()),
+                ("qid", qid.into()),
+            ])])
+        }
+        Request::Pull(_) if r.load(Ordering::SeqCst) == 1 => Action::Reply(vec![
+            support::record("o1"),
+            support::success(&[("has_more", true.into())]),
+        ]),
+        Request::Pull(_) => Action::Reply(vec![support::record("i1"), support::ok()]),
+        _ => default_answer(conn, req),
+    })
+    .await;
+    let d = driver(&m);
+    let mut s = d.session(SessionConfig::new().with_database("db").with_fetch_size(1));
+    let tx = begin(&mut s).await;
+    let mut outer = tx.run("OUTER", params! {}).await.unwrap();
+    let first: String = outer.next().await.unwrap().unwrap().get("n").unwrap();
+    assert_eq!(first, "o1");
+    let inner = tx.run("INNER", params! {}).await.unwrap().collect().await;
+    assert_eq!(inner.unwrap().len(), 1);
+    drop(outer);
+    tx.commit().await.unwrap();
+    assert_eq!(
+        m.script(),
+        ["BEGIN", "RUN", "PULL", "RUN", "PULL", "DISCARD", "COMMIT"]
+    );
+    let discards: Vec<Option<i64>> = m
+        .requests()
+        .into_iter()
+        .filter_map(|(_, r)| match r {
+            Request::Discard(p) => Some(p.qid),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(discards, [Some(0)]);
+    s.close().await.unwrap();
+    d.close().await;
+}
+
+#[tokio::test]
+async fn server_info_names_the_resolved_address_connected_to() {
+    let m = start(Version::V5_0, default_answer).await;
+    let stub = m.address();
+    let (host, port) = stub.rsplit_once(':').unwrap();
+    let (host, port) = (host.to_owned(), port.parse::<u16>().unwrap());
+    // Nothing listens on port 1: the resolver's second answer connects.
+    let cfg = config()
+        .with_resolver(move |_: &neo4j::ServerAddress| {
+            vec![
+                neo4j::ServerAddress::new("127.0.0.1", 1),
+                neo4j::ServerAddress::new(host.clone(), port),
+            ]
+        })
+        .build()
+        .unwrap();
+    let d = neo4j::GraphDatabase::driver("bolt://logical:7687", cfg).unwrap();
+    let mut s = session(&d);
+    let summary = s
+        .run("RETURN 1", params! {})
+        .await
+        .unwrap()
+        .consume()
+        .await
+        .unwrap();
+    assert_eq!(summary.server().address.to_string(), stub);
+    assert_eq!(d.server_info().await.unwrap().address.to_string(), stub);
+    s.close().await.unwrap();
+    d.close().await;
+}
+
+#[tokio::test]
 async fn earlier_results_of_a_failed_transaction_repeat_its_failure() {
     let runs = Arc::new(AtomicUsize::new(0));
     let r = runs.clone();

@@ -24,7 +24,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::cypher::{from_value, to_value_map};
 use crate::errors::{backend, driver_error, Failure};
 use crate::fake_time::FakeClock;
-use crate::features::{skip_reason, FEATURES};
+use crate::features::{checks_subtests, skip_reason, subtest_skip_reason, FEATURES};
 use crate::link::Link;
 use crate::protocol::requests::{NewSession, Request};
 use crate::protocol::responses::Response;
@@ -112,14 +112,20 @@ impl Backend {
             Request::GetFeatures {} => Response::FeatureList {
                 features: FEATURES.to_vec(),
             },
-            Request::StartTest { test_name } | Request::StartSubTest { test_name, .. } => {
-                match skip_reason(&test_name) {
-                    Some(reason) => Response::SkipTest {
-                        reason: reason.to_owned(),
-                    },
-                    None => Response::RunTest {},
-                }
-            }
+            Request::StartTest { test_name } => match skip_reason(&test_name) {
+                Some(reason) => Response::SkipTest {
+                    reason: reason.to_owned(),
+                },
+                None if checks_subtests(&test_name) => Response::RunSubTests {},
+                None => Response::RunTest {},
+            },
+            Request::StartSubTest {
+                test_name,
+                subtest_arguments,
+            } => match subtest_skip_reason(&test_name, &subtest_arguments) {
+                Some(reason) => Response::SkipTest { reason },
+                None => Response::RunTest {},
+            },
             Request::FakeTimeInstall {} => {
                 self.clock.install();
                 Response::FakeTimeAck {}

@@ -31,6 +31,9 @@ pub(crate) enum Request {
     #[serde(rename_all = "camelCase")]
     StartSubTest {
         test_name: String,
+        /// The subtest's parameters by name (Cypher values as JSON).
+        #[serde(default)]
+        subtest_arguments: JsonMap,
     },
     NewDriver(Box<NewDriver>),
     #[serde(rename_all = "camelCase")]

@@ -17,6 +17,7 @@ pub(crate) enum Response {
         features: Vec<&'static str>,
     },
     RunTest {},
+    RunSubTests {},
     FakeTimeAck {},
     SkipTest {
         reason: String,

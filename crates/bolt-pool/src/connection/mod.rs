@@ -323,6 +323,18 @@ impl Connection {
         &self.address
     }
 
+    /// The address the server was reached by, before DNS: the custom
+    /// resolver's answer that was connected to, else [`address`](Self::address).
+    ///
+    /// ```no_run
+    /// # fn demo(conn: &bolt_pool::Connection) {
+    /// println!("{}", conn.server_address());
+    /// # }
+    /// ```
+    pub fn server_address(&self) -> &Address {
+        self.stream.server_address().unwrap_or(&self.address)
+    }
+
     /// The server's socket address.
     ///
     /// ```no_run

@@ -549,7 +549,7 @@ impl Driver {
         let conn = self.live_connection().await?;
         let v = conn.version();
         let info = ServerInfo {
-            address: ServerAddress::new(conn.address().host(), conn.address().port()),
+            address: ServerAddress::new(conn.server_address().host(), conn.server_address().port()),
             agent: conn.server_agent().to_owned(),
             protocol_version: (v.major, v.minor),
         };

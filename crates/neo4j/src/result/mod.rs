@@ -358,6 +358,9 @@ pub(crate) async fn start<'a>(
     if let Some(c) = s.conn.as_mut().and_then(conn_cache) {
         c.keys = Some(Arc::clone(&keys));
     }
+    if seq != 0 {
+        s.open_results.push((seq, qid));
+    }
     drop(guard);
     let mut inner = Box::new(Inner {
         link,
@@ -544,6 +547,9 @@ impl<'a> Inner<'a> {
                     return Ok(());
                 }
                 self.phase = Phase::Done;
+                if self.seq != 0 {
+                    s.open_results.retain(|(seq, _)| *seq != self.seq);
+                }
                 self.done_meta.clear();
                 self.done_meta.extend_from_slice(ok.raw());
                 if self.autocommit {

@@ -30,7 +30,8 @@ use crate::value::{Value, ValueMap};
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ServerInfo {
-    /// The address connected to (before DNS resolution).
+    /// The address connected to, before DNS resolution: with a custom
+    /// resolver, its answer that was connected to.
     pub address: ServerAddress,
     /// The server agent, e.g. `Neo4j/5.20.0`.
     pub agent: String,

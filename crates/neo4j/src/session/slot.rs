@@ -63,6 +63,12 @@ pub(crate) struct Slot {
     /// transaction opened before the latest RUN must name its `qid` when it
     /// pulls more (Bolt 4.0+).
     pub(crate) run_seq: u64,
+    /// The results of the open transaction the server still streams
+    /// (`seq`, `qid`), oldest first: ending the transaction discards each
+    /// by its `qid`, as a DISCARD without one addresses only the latest
+    /// RUN's result, which may be finished while an earlier one is open
+    /// (Neo4j: "No such statement").
+    pub(crate) open_results: Vec<(u64, Option<i64>)>,
     /// The failure that ended the open transaction: results opened before
     /// it report it again instead of pulling more.
     pub(crate) tx_failure: Option<Error>,
@@ -307,7 +313,7 @@ impl Slot {
             return Ok(Arc::clone(info));
         }
         let v = conn.version();
-        let address = conn.address();
+        let address = conn.server_address();
         let info = Arc::new(ServerInfo {
             address: ServerAddress::new(address.host(), address.port()),
             agent: conn.server_agent().to_owned(),
@@ -358,6 +364,7 @@ impl Slot {
     pub(crate) fn begin(&mut self, cx: &TxContext<'_>) -> Result<(), Error> {
         self.pre_responses = 0;
         self.run_seq = 0;
+        self.open_results.clear();
         self.tx_failure = None;
         let modern = self.conn()?.version().has_hello();
         if modern {
@@ -522,7 +529,16 @@ impl Slot {
             self.pre_responses = 0;
             match conn.state() {
                 ServerState::Streaming | ServerState::TxStreaming if discard_open => {
-                    conn.queue(&Request::Discard(Pull::all()))?;
+                    let mut discard = Pull::all();
+                    // A transaction's earlier result by its qid (the latest
+                    // RUN's is the server's default).
+                    if let Some((seq, qid)) = self.open_results.first().copied() {
+                        self.open_results.remove(0);
+                        if seq != self.run_seq {
+                            discard.qid = qid.filter(|q| *q >= 0);
+                        }
+                    }
+                    conn.queue(&Request::Discard(discard))?;
                 }
                 _ => break,
             }
