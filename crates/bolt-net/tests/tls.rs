@@ -386,3 +386,136 @@ async fn plain_server_under_tls_is_a_handshake_failure() {
         TlsErrorKind::HandshakeFailure,
     );
 }
+
+// A server presenting exactly a self-signed `CA:TRUE` certificate that is
+// trusted as a custom CA (what `openssl req -x509` makes, and what Neo4j
+// deployments often use): accepted as the official drivers do, with the
+// name, validity period, purpose and handshake signature still checked.
+
+fn trust_pem(pem: String) -> TlsConfig {
+    TlsConfig::new(Trust::CustomCaPem(pem.into_bytes()))
+}
+
+/// The certificate error rustls reported for a refused handshake.
+#[track_caller]
+fn certificate_error(result: Result<bolt_net::BoltStream, NetError>) -> rustls::CertificateError {
+    let err = match result {
+        Ok(_) => panic!("connected, expected a certificate error"),
+        Err(e) => e,
+    };
+    match err {
+        NetError::Tls { ref source, .. } => match source.downcast_ref::<rustls::Error>() {
+            Some(rustls::Error::InvalidCertificate(c)) => c.clone(),
+            _ => panic!("not a certificate error: {err:?}"),
+        },
+        _ => panic!("not a TLS error: {err:?}"),
+    }
+}
+
+/// Whether `err` is webpki's `CaUsedAsEndEntity`, as rustls reports it.
+fn is_ca_used_as_end_entity(err: &rustls::CertificateError) -> bool {
+    matches!(err, rustls::CertificateError::Other(o)
+        if matches!(o.0.downcast_ref::<webpki::Error>(), Some(webpki::Error::CaUsedAsEndEntity)))
+}
+
+#[tokio::test]
+async fn trusted_self_signed_ca_certificate_is_accepted_as_the_servers() {
+    let cert = self_signed_ca(&["localhost", "127.0.0.1"]);
+    let server = tls_server(ServerOptions::new(&cert)).await;
+    for host in ["localhost", "127.0.0.1"] {
+        let mut s = connect_to(host, server.addr, trust_pem(cert.pem()))
+            .await
+            .unwrap_or_else(|e| panic!("{host}: {e:?}"));
+        ping(&mut s).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn trusted_self_signed_ca_certificate_is_checked_for_the_name() {
+    let cert = self_signed_ca(&["db.example.com"]);
+    let server = tls_server(ServerOptions::new(&cert)).await;
+    for host in ["localhost", "127.0.0.1"] {
+        assert_tls_kind(
+            connect_to(host, server.addr, trust_pem(cert.pem())).await,
+            TlsErrorKind::NameMismatch,
+        );
+    }
+}
+
+#[tokio::test]
+async fn trusted_self_signed_ca_certificate_is_checked_for_expiry() {
+    let cert = expired_self_signed_ca(&["localhost"]);
+    let server = tls_server(ServerOptions::new(&cert)).await;
+    assert_tls_kind(
+        connect_to("localhost", server.addr, trust_pem(cert.pem())).await,
+        TlsErrorKind::Expired,
+    );
+}
+
+#[tokio::test]
+async fn trusted_self_signed_ca_certificate_is_checked_for_its_purpose() {
+    let cert = client_only_self_signed_ca(&["localhost"]);
+    let server = tls_server(ServerOptions::new(&cert)).await;
+    assert_tls_kind(
+        connect_to("localhost", server.addr, trust_pem(cert.pem())).await,
+        TlsErrorKind::InvalidCertificate,
+    );
+    let err = certificate_error(connect_to("localhost", server.addr, trust_pem(cert.pem())).await);
+    assert!(
+        matches!(
+            &err,
+            rustls::CertificateError::InvalidPurposeContext {
+                required: rustls::ExtendedKeyPurpose::ServerAuth,
+                presented,
+            } if presented == &[rustls::ExtendedKeyPurpose::ClientAuth]
+        ),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn another_self_signed_ca_certificate_than_the_trusted_one_is_refused() {
+    let trusted = self_signed_ca(&["localhost"]);
+    let presented = self_signed_ca(&["localhost"]);
+    let server = tls_server(ServerOptions::new(&presented)).await;
+    assert_tls_kind(
+        connect_to("localhost", server.addr, trust_pem(trusted.pem())).await,
+        TlsErrorKind::InvalidCertificate,
+    );
+    // WebPKI's refusal, unchanged
+    let err =
+        certificate_error(connect_to("localhost", server.addr, trust_pem(trusted.pem())).await);
+    assert!(is_ca_used_as_end_entity(&err), "{err:?}");
+}
+
+#[tokio::test]
+async fn trusted_self_signed_ca_certificate_without_its_key_is_refused() {
+    // the server presents the trusted certificate but signs with another key
+    let trusted = self_signed_ca(&["localhost"]);
+    let other = self_signed_ca(&["localhost"]);
+    let server = tls_server(ServerOptions::impostor(&trusted, &other)).await;
+    let err =
+        certificate_error(connect_to("localhost", server.addr, trust_pem(trusted.pem())).await);
+    assert_eq!(err, rustls::CertificateError::BadSignature);
+}
+
+#[tokio::test]
+async fn self_signed_ca_certificate_and_ca_signed_leaf_trusted_together() {
+    let pki = pki();
+    let own = self_signed_ca(&["localhost"]);
+    let both = format!("{}{}", own.pem(), pki.ca.pem());
+    for presented in [&own, &pki.server] {
+        let server = tls_server(ServerOptions::new(presented)).await;
+        let mut s = connect_to("localhost", server.addr, trust_pem(both.clone()))
+            .await
+            .unwrap();
+        ping(&mut s).await.unwrap();
+    }
+    // the CA itself presented by a server that holds its key: trusted as an
+    // anchor, but not valid for a name (it has none)
+    let server = tls_server(ServerOptions::new(&pki.ca)).await;
+    assert_tls_kind(
+        connect_to("localhost", server.addr, trust_pem(both)).await,
+        TlsErrorKind::NameMismatch,
+    );
+}

@@ -9,12 +9,13 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::{ClientConfig, RootCertStore};
 
-use super::verify::SignatureOnlyVerifier;
+use super::verify::{CustomCaVerifier, SignatureOnlyVerifier};
 use super::{ClientCertificate, PemSource, TlsConfig, Trust};
 use crate::error::TlsConfigError;
 
@@ -82,24 +83,34 @@ fn private_key(
     })
 }
 
-fn custom_roots(sources: &[PemSource]) -> Result<RootCertStore, TlsConfigError> {
+/// The verifier for custom CAs: WebPKI over every certificate in `sources`,
+/// which also accepts one of them presented as is (see [`CustomCaVerifier`]).
+fn custom_ca_verifier(
+    sources: &[PemSource],
+    provider: Arc<CryptoProvider>,
+) -> Result<CustomCaVerifier, TlsConfigError> {
     if sources.is_empty() {
         return Err(TlsConfigError::NoCaCertificates(
             "the custom CA list is empty".to_owned(),
         ));
     }
     let mut roots = RootCertStore::empty();
+    let mut trusted = Vec::new();
     for source in sources {
         for cert in certificates(source, "CA certificate")? {
             roots
-                .add(cert)
+                .add(cert.clone())
                 .map_err(|e| TlsConfigError::InvalidCaCertificate {
                     origin: source.origin(),
                     reason: e.to_string(),
                 })?;
+            trusted.push(cert);
         }
     }
-    Ok(roots)
+    let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
+        .build()
+        .map_err(|e| TlsConfigError::Rejected(e.to_string()))?;
+    Ok(CustomCaVerifier::new(webpki, trusted))
 }
 
 /// The system's trusted CAs; webpki-roots (Mozilla's list) if none load.
@@ -130,7 +141,7 @@ fn client_auth(
 pub(super) fn build(config: &TlsConfig) -> Result<ClientConfig, TlsConfigError> {
     let provider = provider();
     let algorithms = provider.signature_verification_algorithms;
-    let builder = ClientConfig::builder_with_provider(provider)
+    let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .map_err(|e| TlsConfigError::Rejected(e.to_string()))?;
     let builder = match &config.trust {
@@ -150,15 +161,23 @@ pub(super) fn build(config: &TlsConfig) -> Result<ClientConfig, TlsConfigError> 
                     algorithms,
                 )))
         }
+        // WebPKI alone, without the custom-CA verifier's trusted-certificate
+        // rule: a public root never serves as a server's own certificate,
+        // and webpki-roots keeps trust anchors, not certificates to compare.
         Trust::SystemCas => builder.with_root_certificates(system_roots()),
         Trust::CustomCaFiles(paths) => {
             let sources: Vec<PemSource> =
                 paths.iter().map(|p| PemSource::File(p.clone())).collect();
-            builder.with_root_certificates(custom_roots(&sources)?)
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(custom_ca_verifier(&sources, provider)?))
         }
-        Trust::CustomCaPem(pem) => {
-            builder.with_root_certificates(custom_roots(&[PemSource::Bytes(pem.clone())])?)
-        }
+        Trust::CustomCaPem(pem) => builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(custom_ca_verifier(
+                &[PemSource::Bytes(pem.clone())],
+                provider,
+            )?)),
     };
     client_auth(builder, config.client_certificate.as_ref())
 }

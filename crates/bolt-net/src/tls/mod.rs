@@ -6,11 +6,14 @@
 //! [`ClientCertificate`]), the built, shareable [`TlsConnector`] and the
 //! handshake over an already connected TCP stream. `config.rs` turns
 //! settings into a rustls `ClientConfig`; `verify.rs` holds the verifiers for
-//! trust-all and pinned certificates. Does not open sockets or resolve names.
+//! trust-all and pinned certificates and the custom-CA verifier (WebPKI plus
+//! a trusted certificate presented as is), `x509.rs` the little DER reading
+//! that one needs. Does not open sockets or resolve names.
 
 mod config;
 mod key;
 mod verify;
+mod x509;
 
 use std::fmt;
 use std::net::SocketAddr;

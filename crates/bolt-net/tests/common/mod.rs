@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rcgen::{
-    date_time_ymd, BasicConstraints, Certificate, CertificateParams, DnType, IsCa, KeyPair,
-    KeyUsagePurpose,
+    date_time_ymd, BasicConstraints, Certificate, CertificateParams, DnType,
+    ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose,
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use rustls::server::{ClientHello, ResolvesServerCert, WebPkiClientVerifier};
@@ -81,6 +81,39 @@ pub fn self_signed(names: &[&str]) -> Issued {
     let key = KeyPair::generate().unwrap();
     let cert = leaf_params(names).self_signed(&key).unwrap();
     Issued { cert, key }
+}
+
+/// A self-signed certificate for `names` with basicConstraints `CA:TRUE`,
+/// as `openssl req -x509` makes by default: both the server's certificate
+/// and its own CA.
+pub fn self_signed_ca(names: &[&str]) -> Issued {
+    self_signed_ca_with(names, |_| {})
+}
+
+/// Like [`self_signed_ca`], with `adjust` applied to the parameters first.
+pub fn self_signed_ca_with(names: &[&str], adjust: impl FnOnce(&mut CertificateParams)) -> Issued {
+    let mut params = leaf_params(names);
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    adjust(&mut params);
+    let key = KeyPair::generate().unwrap();
+    let cert = params.self_signed(&key).unwrap();
+    Issued { cert, key }
+}
+
+/// Like [`self_signed_ca`], but valid only in 2000.
+pub fn expired_self_signed_ca(names: &[&str]) -> Issued {
+    self_signed_ca_with(names, |params| {
+        params.not_before = date_time_ymd(2000, 1, 1);
+        params.not_after = date_time_ymd(2000, 12, 31);
+    })
+}
+
+/// Like [`self_signed_ca`], but its extended key usage allows only client
+/// authentication.
+pub fn client_only_self_signed_ca(names: &[&str]) -> Issued {
+    self_signed_ca_with(names, |params| {
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    })
 }
 
 /// Everything a test needs: a CA, a server certificate it signed for
