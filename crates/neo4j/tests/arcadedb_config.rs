@@ -157,11 +157,13 @@ async fn tls_modes() {
     )
     .await
     .unwrap();
-    // System CAs do not trust a self-signed certificate.
+    // System CAs do not trust a self-signed certificate: a security
+    // error, not retried.
     let e = tls_works(format!("bolt+s://localhost:{port}"), builder())
         .await
         .unwrap_err();
-    assert!(matches!(e, Error::ServiceUnavailable(_)), "{e:?}");
+    assert!(matches!(e, Error::Security { .. }), "{e:?}");
+    assert!(!e.is_retryable());
     // Plain Bolt against the TLS port fails cleanly too.
     let e = tls_works(
         format!("bolt://{}", tls_addr()),
