@@ -7,12 +7,15 @@
 //! - `testkit`: the Neo4j TestKit stub and TLS suites against our backend.
 //! - `demo`: the README's first command.
 //! - `bench`: our driver against its peers on the same servers (docs/benchmarks.md).
+//! - `fuzz`: the cargo-fuzz targets of `fuzz/`, one after the other
+//!   (docs/reliability.md).
 //!
 //! Everything xtask installs goes under `target/` (servers) or the user's
 //! cache directory (TestKit); everything it starts binds 127.0.0.1.
 
 mod bench;
 mod demo;
+mod fuzz;
 mod server;
 mod test;
 mod testkit;
@@ -25,7 +28,8 @@ const USAGE: &str = "usage: cargo xtask <command>
   server start|stop|status|env  real servers under target/servers (see `server help`)
   testkit [FILTER...] [--list-failures] [--strict]   TestKit stub + TLS suites
   demo [--server neo4j|arcadedb]   start Neo4j (or ArcadeDB) and run the quickstart example
-  bench [--quick] [--workload W] [--peer P] [--server S]   driver benchmarks vs peers";
+  bench [--quick] [--workload W] [--peer P] [--server S]   driver benchmarks vs peers
+  fuzz [TARGET...] [--time S] [--runs N] [--asan]   fuzz targets, S seconds each (default 60)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -36,6 +40,7 @@ fn main() -> ExitCode {
         Some("testkit") => testkit::cli(rest),
         Some("demo") => demo::run(rest),
         Some("bench") => bench::cli(rest),
+        Some("fuzz") => fuzz::cli(rest),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())
