@@ -11,9 +11,11 @@
 //! it answers each chunked message the driver sends with the next reply
 //! cut from the rest of the input: the bytes up to and including the next
 //! message that is not a RECORD (every request gets RECORDs, then one
-//! summary). Once the input is used up (or ends in a partial reply), it
-//! half-closes, so the driver sees the end of the stream instead of
-//! waiting. A reply sent before it is asked for would be refused as
+//! summary). When the driver asks for more than the input holds, or the
+//! input ends in a partial reply, it half-closes, so the driver sees the
+//! end of the stream instead of waiting. (Closing as soon as the input is
+//! used up would make every idle connection look dead to the pool, which
+//! then reconnects until its acquisition timeout: 2 s per input.) A reply sent before it is asked for would be refused as
 //! unsolicited data by the pool's idle check, which is why the input is
 //! not simply written up front.
 //!
@@ -165,15 +167,22 @@ async fn serve(mut sock: TcpStream, answer: &[u8], mut replies: &[u8]) {
                 Ok(None) => break,
                 Err(_) => return,
             }
-            let (reply, rest) = match reply_len(replies) {
-                Some(n) => replies.split_at(n),
-                None => (replies, &[][..]),
+            if replies.is_empty() {
+                // Asked for more than the input holds: end the stream.
+                let _ = sock.shutdown().await;
+                open = false;
+                break;
+            }
+            let (reply, rest, whole) = match reply_len(replies) {
+                Some(n) => (&replies[..n], &replies[n..], true),
+                None => (replies, &[][..], false),
             };
             replies = rest;
             if sock.write_all(reply).await.is_err() {
                 return;
             }
-            if replies.is_empty() {
+            if !whole {
+                // A partial reply: the driver waits for the rest.
                 let _ = sock.shutdown().await;
                 open = false;
             }
