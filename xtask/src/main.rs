@@ -8,12 +8,15 @@
 //!   `testkit neo4j`: its real-server suite against Neo4j 2026.x and 5.26.
 //! - `demo`: the README's first command.
 //! - `bench`: our driver against its peers on the same servers (docs/benchmarks.md).
+//! - `fuzz`: the cargo-fuzz targets of `fuzz/`, one after the other
+//!   (docs/reliability.md).
 //!
 //! Everything xtask installs goes under `target/` (servers) or the user's
 //! cache directory (TestKit); everything it starts binds 127.0.0.1.
 
 mod bench;
 mod demo;
+mod fuzz;
 mod server;
 mod test;
 mod testkit;
@@ -28,7 +31,8 @@ const USAGE: &str = "usage: cargo xtask <command>
   testkit [FILTER...] [--list-failures] [--strict]   TestKit stub + TLS suites
   testkit neo4j [--version 2026|5.26|both] [FILTER...]   TestKit's real-server suite
   demo [--server neo4j|arcadedb]   start Neo4j (or ArcadeDB) and run the quickstart example
-  bench [--quick] [--workload W] [--peer P] [--server S]   driver benchmarks vs peers";
+  bench [--quick] [--workload W] [--peer P] [--server S]   driver benchmarks vs peers
+  fuzz [TARGET...] [--time S] [--runs N] [--asan]   fuzz targets, S seconds each (default 60)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -39,6 +43,7 @@ fn main() -> ExitCode {
         Some("testkit") => testkit::cli(rest),
         Some("demo") => demo::run(rest),
         Some("bench") => bench::cli(rest),
+        Some("fuzz") => fuzz::cli(rest),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())

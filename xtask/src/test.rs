@@ -1,7 +1,8 @@
 //! `cargo xtask test`: the CI entry point.
 //!
 //! Stages, in order, stopping at the first failure: `cargo fmt --check`,
-//! clippy with `-D warnings`, `cargo test --workspace`; then real servers
+//! clippy with `-D warnings`, `cargo test --workspace`, a short fuzz run
+//! (`crate::fuzz::smoke`); then real servers
 //! (Neo4j 2026.x and 5.26 LTS, ArcadeDB plain and TLS, Neo4j 3.1.1) and the ignored server tests with
 //! the `BOLT_TEST_*` variables; then the TestKit subset and TestKit's
 //! real-server suite (Neo4j 2026.x and 5.26) when TestKit and our backend
@@ -23,10 +24,10 @@ pub const ARCADEDB_TLS_PORT: u16 = 17688;
 pub const NEO4J31_PORT: u16 = 17689;
 
 const USAGE: &str =
-    "usage: cargo xtask test [--skip fmt,clippy,test,servers,testkit] [--no-servers] [--no-testkit]";
+    "usage: cargo xtask test [--skip fmt,clippy,test,fuzz,servers,testkit] [--no-servers] [--no-testkit]";
 /// Deadline of one cargo command (a cold build of the workspace included).
 const CARGO_LIMIT: Duration = Duration::from_secs(45 * 60);
-const STAGES: [&str; 5] = ["fmt", "clippy", "test", "servers", "testkit"];
+const STAGES: [&str; 6] = ["fmt", "clippy", "test", "fuzz", "servers", "testkit"];
 
 /// Runs `cargo <args>` with extra environment and a deadline, failing on a
 /// non-zero exit.
@@ -159,6 +160,7 @@ pub fn run(args: &[String]) -> Res {
                 &[],
             ),
             "test" => cargo(&["test", "--workspace"], &[]),
+            "fuzz" => crate::fuzz::smoke(),
             "servers" => server_tests(),
             _ => testkit_stage(),
         };
