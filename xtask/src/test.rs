@@ -182,7 +182,7 @@ pub fn run(args: &[String]) -> Res {
     Ok(())
 }
 
-/// Stage 4: servers up, ignored tests with the `BOLT_TEST_*` variables,
+/// Stage 5 (`servers`): servers up, ignored tests with the `BOLT_TEST_*` variables,
 /// servers down (also when the tests fail). Tests named `known_defect_*`
 /// (ignored with a reason starting "known defect:") document a driver bug
 /// not fixed yet and are left out; run them by name.
@@ -236,7 +236,7 @@ pub const CI_SUBSET: &[&str] = &[
     "tls",
 ];
 
-/// Stage 5: TestKit's CI subset, then its whole real-server suite
+/// Stage 6 (`testkit`): TestKit's CI subset, then its whole real-server suite
 /// (`tests/neo4j`, about 100 s per version with the server's start)
 /// against Neo4j 2026.x and 5.26, each started on its own port
 /// ([`testkit_neo4j::PORT`]) after stage 4's servers are gone; or a
