@@ -18,7 +18,7 @@ use bolt_proto::message::Telemetry;
 use crate::auth::AuthToken;
 use crate::bookmark_manager::BookmarkManager;
 use crate::bookmarks::Bookmarks;
-use crate::config::NotificationFilter;
+use crate::config::{ConfigError, NotificationFilter};
 use crate::driver::provider::AcquireRequest;
 use crate::driver::Driver;
 use crate::error::Error;
@@ -95,7 +95,9 @@ impl SessionConfig {
         SessionConfig::default()
     }
 
-    /// The database to use (Bolt 4.0+).
+    /// The database to use (Bolt 4.0+). Must not be empty or blank (leave
+    /// it unset for the user's home database): the session's first call
+    /// fails with [`Error::Configuration`] naming `database`.
     ///
     /// ```
     /// use neo4j::SessionConfig;
@@ -132,6 +134,8 @@ impl SessionConfig {
     }
 
     /// Records per batch (positive, or -1 for all); default: the driver's.
+    /// Another value (0, or negative other than -1) fails the session's
+    /// first call with [`Error::Configuration`] naming `fetch_size`.
     ///
     /// ```
     /// use neo4j::SessionConfig;
@@ -144,7 +148,9 @@ impl SessionConfig {
         self
     }
 
-    /// Runs everything as this user (Bolt 4.4+).
+    /// Runs everything as this user (Bolt 4.4+). Must not be empty or
+    /// blank: the session's first call fails with
+    /// [`Error::Configuration`] naming `impersonated_user`.
     ///
     /// ```
     /// use neo4j::SessionConfig;
@@ -252,6 +258,30 @@ impl SessionConfig {
     pub fn default_access_mode(&self) -> AccessMode {
         self.mode
     }
+
+    /// The first invalid value, naming its option (the setter without
+    /// `with_`). The official drivers refuse the same values.
+    fn check(&self) -> Result<(), ConfigError> {
+        if let Some(db) = self.database.as_deref().filter(|d| d.trim().is_empty()) {
+            return Err(ConfigError::new(
+                "database",
+                format!("got {db:?}; leave it unset for the home database"),
+            ));
+        }
+        if let Some(n) = self.fetch_size.filter(|n| *n == 0 || *n < -1) {
+            return Err(ConfigError::new(
+                "fetch_size",
+                format!("got {n}; must be positive, or -1 to fetch all records at once"),
+            ));
+        }
+        if let Some(user) = self.imp_user.as_deref().filter(|u| u.trim().is_empty()) {
+            return Err(ConfigError::new(
+                "impersonated_user",
+                format!("got {user:?}; must name a user"),
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// A sequence of units of work with causal chaining (bookmarks).
@@ -294,6 +324,8 @@ pub struct Session {
     /// The cell managed transactions share their slot through, kept for
     /// the next one once no handle holds it.
     tx_cell: Option<Arc<tokio::sync::Mutex<Slot>>>,
+    /// The config's first invalid value: every unit of work fails with it.
+    invalid: Option<ConfigError>,
 }
 
 impl std::fmt::Debug for Session {
@@ -316,11 +348,13 @@ impl Drop for Session {
 
 impl Session {
     pub(crate) fn new(driver: Driver, config: SessionConfig) -> Session {
+        let invalid = config.check().err();
         let fetch_size = config
             .fetch_size
-            .filter(|n| *n > 0 || *n == -1)
+            .filter(|_| invalid.is_none())
             .unwrap_or_else(|| driver.config().fetch_size());
         Session {
+            invalid,
             bookmarks: config.bookmarks.clone(),
             sent: Bookmarks::new(),
             driver,
@@ -429,6 +463,9 @@ impl Session {
     /// Finishes what earlier work left behind (an abandoned result, a
     /// dropped transaction) and makes sure a connection is held.
     async fn prepare(&mut self, mode: AccessMode) -> Result<(), Error> {
+        if let Some(e) = &self.invalid {
+            return Err(Error::Configuration(e.clone()));
+        }
         // The common case (nothing left behind, no connection held, a
         // direct driver: no routing, no home-database lookup) is the
         // general path below without the parts that cannot happen; it
