@@ -386,3 +386,32 @@ fn extreme_temporal_values_never_overflow() {
         }
     }
 }
+
+/// Resolvers answering nothing: the work fails with `ServiceUnavailable`
+/// (naming no address to try), promptly, for direct and routing drivers.
+#[tokio::test]
+async fn resolvers_answering_nothing_fail_with_service_unavailable() {
+    let none = |_: &neo4j::ServerAddress| Vec::new();
+    let no_ips = |_: &str| Vec::new();
+    for (uri, config) in [
+        ("bolt://db.example", config().with_resolver(none)),
+        ("neo4j://db.example", config().with_resolver(none)),
+        ("bolt://db.example", config().with_dns_resolver(no_ips)),
+        ("neo4j://db.example", config().with_dns_resolver(no_ips)),
+    ] {
+        let config = config
+            .with_connection_acquisition_timeout(Duration::from_secs(3))
+            .with_max_retry_time(Duration::ZERO)
+            .build()
+            .unwrap();
+        let d = GraphDatabase::driver(uri, config).unwrap();
+        let mut s = d.session(SessionConfig::new());
+        let started = std::time::Instant::now();
+        let r = s.run("RETURN 1", params! {}).await.map(drop);
+        assert!(
+            matches!(r, Err(Error::ServiceUnavailable(_))),
+            "{uri}: {r:?}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(2), "{uri}");
+    }
+}

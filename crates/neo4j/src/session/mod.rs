@@ -260,7 +260,10 @@ impl SessionConfig {
     }
 
     /// The first invalid value, naming its option (the setter without
-    /// `with_`). The official drivers refuse the same values.
+    /// `with_`). The official drivers' builders refuse such fetch sizes
+    /// (e.g. .NET's `WithFetchSize`); an empty database name, which some
+    /// of them read as the default database, is refused rather than
+    /// guessed at.
     fn check(&self) -> Result<(), ConfigError> {
         if let Some(db) = self.database.as_deref().filter(|d| d.trim().is_empty()) {
             return Err(ConfigError::new(
