@@ -21,6 +21,10 @@
 //! connection (closed, not reset: a RESET would wait on the same silence)
 //! and is forgotten as a router of that database, so the next refresh asks
 //! another one first.
+//!
+//! The same deadline bounds getting a connection from the chosen reader's
+//! or writer's pool after the refresh: an acquisition waits one
+//! acquisition timeout in all.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -246,9 +250,17 @@ impl RoutingProvider {
     /// left the error is [`Error::SessionExpired`].
     pub(crate) async fn acquire(&self, req: RouteRequest<'_>) -> Result<PooledConnection, Error> {
         self.check_open()?;
+        // One deadline for the refresh and the pool: the session waits
+        // one acquisition timeout in all, not one for each.
+        let deadline = self.refresh_deadline();
         let key: Key = req.database.map(str::to_owned);
         let table = self
-            .ensure_fresh(&key, req.mode, req.imp_user, req.bookmarks, req.auth)
+            .ensure_fresh(
+                &key,
+                req.mode,
+                (req.imp_user, req.bookmarks, req.auth),
+                deadline,
+            )
             .await?;
         let (mut candidates, rr, role) = match req.mode {
             AccessMode::Read => (table.readers, &self.readers_rr, "reader"),
@@ -266,7 +278,12 @@ impl RoutingProvider {
                 )));
             };
             let pool = self.pools.pool(&address).map_err(pool_error)?;
-            match req.auth.acquire(&pool).await {
+            let Ok(acquired) = tokio::time::timeout_at(deadline, req.auth.acquire(&pool)).await
+            else {
+                tracing::debug!(%address, "no connection before the acquisition deadline");
+                return Err(self.refresh_timed_out());
+            };
+            match acquired {
                 Ok(conn) => {
                     self.note_ssr(&conn);
                     tracing::debug!(%address, mode = ?req.mode, database = ?key, "routed connection acquired");
@@ -317,19 +334,19 @@ impl RoutingProvider {
         Ok(table.database)
     }
 
-    /// The table for `key`, fresh for `mode` (discovering if needed).
+    /// The table for `key`, fresh for `mode` (discovering if needed,
+    /// before `deadline`); `who`: the impersonated user, bookmarks and
+    /// auth of the ROUTE.
     async fn ensure_fresh(
         &self,
         key: &Key,
         mode: AccessMode,
-        imp_user: Option<&str>,
-        bookmarks: &[String],
-        auth: AuthFor<'_>,
+        (imp_user, bookmarks, auth): (Option<&str>, &[String], AuthFor<'_>),
+        deadline: tokio::time::Instant,
     ) -> Result<RoutingTable, Error> {
         if let Some(t) = self.fresh(key, mode) {
             return Ok(t);
         }
-        let deadline = self.refresh_deadline();
         let _guard = self.lock_refresh(key, deadline).await?;
         if let Some(t) = self.fresh(key, mode) {
             return Ok(t);
