@@ -1425,3 +1425,35 @@ async fn a_refresh_and_the_pool_wait_share_one_acquisition_timeout() {
     );
     d.close().await;
 }
+
+#[tokio::test]
+async fn home_database_resolution_and_the_pool_wait_share_one_acquisition_timeout() {
+    // A session without a database: resolving the home database (ROUTE
+    // answered after 1.2 s) and the wait for the reader (silent at HELLO)
+    // fit in one 2 s acquisition timeout.
+    let reader = start(Version::V5_0, |conn, req| match req.kind() {
+        RequestKind::Hello => Action::Silent,
+        _ => default_answer(conn, req),
+    })
+    .await;
+    let router = stalling_router("homedb", Some(Duration::from_millis(1200)), &reader).await;
+    let timeout = Duration::from_secs(2);
+    let config = support::config()
+        .with_connection_acquisition_timeout(timeout)
+        .build()
+        .unwrap();
+    let d = GraphDatabase::driver(format!("neo4j://{}", router.address()), config).unwrap();
+    let mut s = d.session(SessionConfig::new().with_default_access_mode(AccessMode::Read));
+    let started = std::time::Instant::now();
+    let err = s.run("RETURN 1", params! {}).await.map(drop).unwrap_err();
+    let took = started.elapsed();
+    assert!(
+        matches!(err, Error::ConnectionAcquisitionTimeout(t) if t == timeout),
+        "{err:?} after {took:?}"
+    );
+    assert!(
+        took >= Duration::from_millis(1900) && took < timeout + Duration::from_millis(600),
+        "took {took:?}"
+    );
+    d.close().await;
+}

@@ -94,6 +94,9 @@ pub(crate) struct RouteRequest<'a> {
     pub(crate) imp_user: Option<&'a str>,
     /// The credentials the connections (router's and server's) log on with.
     pub(crate) auth: AuthFor<'a>,
+    /// When the acquisition, refresh included, must be done (`None`: one
+    /// acquisition timeout from now).
+    pub(crate) deadline: Option<tokio::time::Instant>,
 }
 
 /// The routing driver's connection provider. Create inside or outside a
@@ -252,7 +255,7 @@ impl RoutingProvider {
         self.check_open()?;
         // One deadline for the refresh and the pool: the session waits
         // one acquisition timeout in all, not one for each.
-        let deadline = self.refresh_deadline();
+        let deadline = req.deadline.unwrap_or_else(|| self.refresh_deadline());
         let key: Key = req.database.map(str::to_owned);
         let table = self
             .ensure_fresh(
@@ -319,6 +322,7 @@ impl RoutingProvider {
         imp_user: Option<&str>,
         bookmarks: &[String],
         auth: AuthFor<'_>,
+        deadline: Option<tokio::time::Instant>,
     ) -> Result<Option<String>, Error> {
         self.check_open()?;
         // Servers that do not name the home database (before 4.3) keep its
@@ -326,7 +330,7 @@ impl RoutingProvider {
         if self.fresh(&None, AccessMode::Read).is_some() {
             return Ok(None);
         }
-        let deadline = self.refresh_deadline();
+        let deadline = deadline.unwrap_or_else(|| self.refresh_deadline());
         let _guard = self.lock_refresh(&None, deadline).await?;
         let table = self
             .update_table(&None, imp_user, bookmarks, auth, deadline)
@@ -356,8 +360,9 @@ impl RoutingProvider {
             .await
     }
 
-    /// When a refresh starting now must be done (see the module doc).
-    fn refresh_deadline(&self) -> tokio::time::Instant {
+    /// When a refresh (or an acquisition) starting now must be done (see
+    /// the module doc).
+    pub(crate) fn refresh_deadline(&self) -> tokio::time::Instant {
         let now = tokio::time::Instant::now();
         // A timeout too large to add is as good as none.
         now.checked_add(self.refresh_timeout)

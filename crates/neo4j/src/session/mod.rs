@@ -479,7 +479,7 @@ impl Session {
         }
         self.take_bookmark();
         self.take_resolved_db();
-        let conn = self.acquire(mode, &[]).await?;
+        let conn = self.acquire(mode, &[], None).await?;
         self.hold(conn);
         self.sent = self.bookmarks_to_send();
         self.slot.saw_retryable = false;
@@ -523,17 +523,22 @@ impl Session {
                 Bookmarks::new()
             };
             let bookmarks = bookmarks.as_slice();
+            // Resolving the home database and acquiring share one
+            // acquisition timeout (routing drivers).
+            let deadline = self.driver.acquisition_deadline();
             if self.config.database.is_none() {
-                self.resolve_home_database(bookmarks, true).await?;
+                self.resolve_home_database(bookmarks, true, deadline)
+                    .await?;
             }
-            let conn = match self.acquire(mode, bookmarks).await {
+            let conn = match self.acquire(mode, bookmarks, deadline).await {
                 Err(e) if self.guessed_db && !matches!(e, Error::DriverClosed) => {
                     // The cached home database could not be routed (gone,
                     // unreachable): forget it and ask the cluster.
                     tracing::debug!(error = %e, guess = ?self.config.database, "routing with the cached home database failed");
                     self.driver.forget_home_db(&self.home_db_key());
-                    self.resolve_home_database(bookmarks, false).await?;
-                    self.acquire(mode, bookmarks).await?
+                    self.resolve_home_database(bookmarks, false, deadline)
+                        .await?;
+                    self.acquire(mode, bookmarks, deadline).await?
                 }
                 r => r?,
             };
@@ -559,6 +564,7 @@ impl Session {
         &mut self,
         bookmarks: &[String],
         may_guess: bool,
+        deadline: Option<tokio::time::Instant>,
     ) -> Result<(), Error> {
         let key = self.home_db_key();
         if may_guess {
@@ -576,6 +582,7 @@ impl Session {
                 self.config.imp_user.as_deref(),
                 bookmarks,
                 self.config.auth.as_ref(),
+                deadline,
             )
             .await?;
         if let Some(db) = &self.config.database {
@@ -602,6 +609,7 @@ impl Session {
         &self,
         mode: AccessMode,
         bookmarks: &[String],
+        deadline: Option<tokio::time::Instant>,
     ) -> Result<bolt_pool::PooledConnection, Error> {
         self.driver
             .acquire(AcquireRequest {
@@ -613,6 +621,7 @@ impl Session {
                 bookmarks,
                 imp_user: self.config.imp_user.as_deref(),
                 auth: self.driver.auth_for(self.config.auth.as_ref()),
+                deadline,
             })
             .await
     }
