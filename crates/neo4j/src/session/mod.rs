@@ -386,6 +386,17 @@ impl Session {
     /// The bookmarks after the last commit of this session (or the initial
     /// ones if nothing was committed yet).
     ///
+    /// It does not wait for the network, so it does not finish an
+    /// auto-commit result dropped before its end: until the session's next
+    /// call (`run`, `begin_transaction`, `execute_*`, `close`) finishes it,
+    /// that query's bookmark is not known and the bookmarks from before it
+    /// are returned; if that query failed, nothing is reported here and the
+    /// next call returns the failure (the bookmarks stay those from before
+    /// it). Either way the session's own next unit of work waits for the
+    /// dropped query's commit. To hand a query's bookmark to another
+    /// session, finish its result (e.g. [`consume`](crate::RecordStream::consume))
+    /// before calling this, as below.
+    ///
     /// ```no_run
     /// # async fn demo(driver: neo4j::Driver) -> Result<(), neo4j::Error> {
     /// use neo4j::SessionConfig;
