@@ -415,3 +415,86 @@ async fn resolvers_answering_nothing_fail_with_service_unavailable() {
         assert!(started.elapsed() < Duration::from_secs(2), "{uri}");
     }
 }
+
+/// A parameter nested deeper than any server reads is refused with an
+/// error, not a stack overflow (which aborts the process) while encoding.
+#[test]
+fn deeply_nested_parameters_are_refused_not_overflowing_the_stack() {
+    use bolt_proto::structure::StructCtx;
+    use neo4j::Value;
+    // Run on a thread with tokio's default worker stack (2 MiB), where
+    // queries are encoded.
+    std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(|| {
+            for (depth, ok) in [
+                (1, true),
+                (64, true),
+                (100, true),
+                (101, false),
+                (100_000, false),
+            ] {
+                let mut v = Value::from(1);
+                for i in 0..depth {
+                    v = if i % 2 == 0 {
+                        Value::List(vec![v])
+                    } else {
+                        Value::Map([("k", v)].into_iter().collect())
+                    };
+                }
+                let mut buf = Vec::new();
+                let r = neo4j::__bench::encode_value(&mut buf, &v, StructCtx::new(Version::V5_0));
+                assert_eq!(r.is_ok(), ok, "depth {depth}: {r:?}");
+                if let Err(e) = r {
+                    assert!(e.to_string().contains("nested"), "{e}");
+                }
+                // Dropping is iterative-free recursion too: take it apart
+                // level by level so the test itself does not overflow.
+                let mut v = v;
+                loop {
+                    v = match v {
+                        Value::List(mut l) => match l.pop() {
+                            Some(x) => x,
+                            None => break,
+                        },
+                        Value::Map(m) => match m.into_iter().next() {
+                            Some((_, x)) => x,
+                            None => break,
+                        },
+                        _ => break,
+                    };
+                }
+            }
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_parameter_nested_too_deep_fails_the_query_and_the_session_goes_on() {
+    let m = stub().await;
+    let d = bolt_driver(&m, config());
+    let mut s = d.session(SessionConfig::new());
+    let mut deep = neo4j::Value::from(1);
+    for _ in 0..101 {
+        deep = neo4j::Value::List(vec![deep]);
+    }
+    let r = s.run("RETURN $p", params! {"p" => deep}).await.map(drop);
+    match r {
+        Err(Error::Conversion { message, .. }) => assert!(message.contains("100"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+    let n: i64 = s
+        .run("RETURN 1", params! {})
+        .await
+        .unwrap()
+        .single()
+        .await
+        .unwrap()
+        .get("n")
+        .unwrap();
+    assert_eq!(n, 1);
+    s.close().await.unwrap();
+    assert_eq!(m.queries(), ["RETURN 1"]);
+}
