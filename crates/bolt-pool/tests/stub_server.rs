@@ -363,6 +363,34 @@ async fn a_fresh_connection_closed_after_logon_fails_the_acquisition_without_reo
 }
 
 #[tokio::test]
+async fn a_fresh_connection_failing_its_liveness_check_fails_the_acquisition() {
+    // Every connection is checked (liveness timeout zero); the server
+    // answers HELLO and LOGON, then closes at the RESET check. Before, the
+    // pool opened one connection after another until the timeout.
+    let stub = stub::start(Version::V5_4, |conn, req| match req.kind() {
+        RequestKind::Reset => Action::Close,
+        _ => default_answer(conn, req),
+    })
+    .await;
+    let p = pool(
+        &stub,
+        PoolConfig::default()
+            .with_connection_acquisition_timeout(Duration::from_secs(2))
+            .with_liveness_check_timeout(Some(Duration::ZERO)),
+    );
+    let started = Instant::now();
+    let r = p.acquire().await;
+    let took = started.elapsed();
+    assert!(
+        matches!(&r, Err(e) if e.is_connection_failure()),
+        "{r:?} after {took:?}, {} connections",
+        stub.accepted()
+    );
+    assert!(took < Duration::from_secs(1), "{took:?}");
+    assert_eq!(stub.accepted(), 1);
+}
+
+#[tokio::test]
 async fn broken_connection_is_dropped_on_return() {
     let stub = stub::start(Version::V5_4, default_answer).await;
     let p = pool(&stub, PoolConfig::default());

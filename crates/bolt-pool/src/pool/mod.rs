@@ -250,7 +250,8 @@ impl Pool {
     /// close (checked without a round trip), and — when
     /// `liveness_check_timeout` is set and it has been idle longer — passes
     /// a RESET round trip. Failing ones are closed and the next is tried,
-    /// except one opened since this acquisition began: a server that
+    /// except one opened since this acquisition began (found closed, or
+    /// failing its liveness check): a server that
     /// closes a connection it has just accepted (logon included) would
     /// have the pool open one after another until the timeout, so that
     /// failure is returned (as the official drivers fail the unit of
@@ -372,7 +373,13 @@ impl Pool {
                 return Ok(conn);
             }
             tracing::debug!(address = %s.address, "liveness check failed");
+            let fresh = conn.pool_serial() > opened_before;
             conn.discard();
+            if let (true, Ok(Err(e))) = (fresh, check) {
+                // As in `vet`: a connection opened for this acquisition
+                // failed at once; another would likely do the same.
+                return Err(e);
+            }
         }
     }
 
