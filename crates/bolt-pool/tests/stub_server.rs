@@ -332,6 +332,65 @@ async fn connection_killed_under_the_pool_is_not_handed_out() {
 }
 
 #[tokio::test]
+async fn a_fresh_connection_closed_after_logon_fails_the_acquisition_without_reopening() {
+    // The server completes HELLO and LOGON, then hangs up. Before, the
+    // pool skipped the closed connection and opened the next at once,
+    // until the acquisition timeout: thousands of connections a second.
+    let stub = stub::start(Version::V5_4, |conn, req| match req.kind() {
+        RequestKind::Logon => Action::ReplyThenClose(vec![stub::ok()]),
+        _ => default_answer(conn, req),
+    })
+    .await;
+    let p = pool(
+        &stub,
+        PoolConfig::default().with_connection_acquisition_timeout(Duration::from_secs(2)),
+    );
+    let started = Instant::now();
+    let r = p.acquire().await;
+    let took = started.elapsed();
+    assert!(
+        matches!(&r, Err(e @ PoolError::Closed { .. }) if e.is_connection_failure()),
+        "{r:?} after {took:?}, {} connections",
+        stub.accepted()
+    );
+    assert!(took < Duration::from_secs(1), "{took:?}");
+    assert_eq!(stub.accepted(), 1);
+    let m = p.metrics();
+    assert_eq!((m.created, m.idle, m.in_use), (1, 0, 0));
+    // The next acquisition opens one connection, and fails the same way.
+    assert!(p.acquire().await.is_err());
+    assert_eq!(stub.accepted(), 2);
+}
+
+#[tokio::test]
+async fn a_fresh_connection_failing_its_liveness_check_fails_the_acquisition() {
+    // Every connection is checked (liveness timeout zero); the server
+    // answers HELLO and LOGON, then closes at the RESET check. Before, the
+    // pool opened one connection after another until the timeout.
+    let stub = stub::start(Version::V5_4, |conn, req| match req.kind() {
+        RequestKind::Reset => Action::Close,
+        _ => default_answer(conn, req),
+    })
+    .await;
+    let p = pool(
+        &stub,
+        PoolConfig::default()
+            .with_connection_acquisition_timeout(Duration::from_secs(2))
+            .with_liveness_check_timeout(Some(Duration::ZERO)),
+    );
+    let started = Instant::now();
+    let r = p.acquire().await;
+    let took = started.elapsed();
+    assert!(
+        matches!(&r, Err(e) if e.is_connection_failure()),
+        "{r:?} after {took:?}, {} connections",
+        stub.accepted()
+    );
+    assert!(took < Duration::from_secs(1), "{took:?}");
+    assert_eq!(stub.accepted(), 1);
+}
+
+#[tokio::test]
 async fn broken_connection_is_dropped_on_return() {
     let stub = stub::start(Version::V5_4, default_answer).await;
     let p = pool(&stub, PoolConfig::default());

@@ -13,6 +13,11 @@ use crate::Error;
 
 /// One row of a result: values in the order of the result's keys.
 ///
+/// Indexing (`record["name"]`, `record[0]`) panics on a missing key or an
+/// index out of range, like std's maps and slices; the accessors
+/// ([`get`](Self::get), [`get_at`](Self::get_at),
+/// [`get_value`](Self::get_value)) return an error or `None` instead.
+///
 /// ```
 /// use neo4j::{Record, Value};
 /// # let record = Record::__from_parts(&["name", "age"], vec!["Ada".into(), 36.into()]);
@@ -379,7 +384,8 @@ impl std::ops::Index<&str> for Record {
 impl std::ops::Index<usize> for Record {
     type Output = Value;
     /// # Panics
-    /// If out of range.
+    /// If `i` is not below [`Record::len`], like a slice's `Index`; use
+    /// [`Record::get_value`] to get `None` instead.
     fn index(&self, i: usize) -> &Value {
         &self.values[i]
     }

@@ -209,6 +209,18 @@ impl ParsedUri {
                 ))
             }
             Some(Host::Domain("")) => return Err(UriError::new(K::MissingHost, "no host given")),
+            // The `url` crate percent-encodes what a host name cannot hold
+            // (control characters, spaces, non-ASCII): no server has that
+            // name, so say so now rather than fail DNS at every connection.
+            Some(Host::Domain(d)) if d.contains('%') => {
+                return Err(UriError::new(
+                    K::Syntax,
+                    format!(
+                        "the host `{d}` holds characters a host name cannot hold (shown \
+                         percent-encoded); write an internationalised name in its `xn--` form"
+                    ),
+                ))
+            }
             Some(Host::Domain(d)) => d.to_owned(),
             Some(Host::Ipv4(ip)) => ip.to_string(),
             Some(Host::Ipv6(ip)) => ip.to_string(),
@@ -393,6 +405,9 @@ mod tests {
             ("neo4j://h?a=", K::InvalidRoutingContext, "`a`"),
             ("neo4j://h?=1", K::InvalidRoutingContext, "empty key"),
             ("neo4j://h?address=x:1", K::InvalidRoutingContext, "address"),
+            ("neo4j://h\u{7f}", K::Syntax, "`h%7F`"),
+            ("bolt://b\u{fc}cher.example", K::Syntax, "xn--"),
+            ("bolt://a%20b", K::Syntax, "`a%20b`"),
         ] {
             let e = err(uri);
             assert_eq!(e.kind(), kind, "{uri}: {e}");

@@ -1390,3 +1390,70 @@ async fn a_route_answered_ignored_is_reported_as_ignored() {
     assert!(e.to_string().contains("ignored ROUTE"), "{e}");
     d.close().await;
 }
+
+#[tokio::test]
+async fn a_refresh_and_the_pool_wait_share_one_acquisition_timeout() {
+    // The ROUTE answer takes 1.2 s of the 2 s acquisition timeout; the one
+    // reader then never answers HELLO. The acquisition must end at 2 s,
+    // not 1.2 s + another 2 s for the pool.
+    let reader = start(Version::V5_0, |conn, req| match req.kind() {
+        RequestKind::Hello => Action::Silent,
+        _ => default_answer(conn, req),
+    })
+    .await;
+    let router = stalling_router("slow", Some(Duration::from_millis(1200)), &reader).await;
+    let timeout = Duration::from_secs(2);
+    let config = support::config()
+        .with_connection_acquisition_timeout(timeout)
+        .build()
+        .unwrap();
+    let d = GraphDatabase::driver(format!("neo4j://{}", router.address()), config).unwrap();
+    let started = std::time::Instant::now();
+    let err = run_1(&d, "slow", AccessMode::Read).await.unwrap_err();
+    let took = started.elapsed();
+    assert!(
+        matches!(err, Error::ConnectionAcquisitionTimeout(t) if t == timeout),
+        "{err:?} after {took:?}"
+    );
+    assert!(
+        took >= Duration::from_millis(1900) && took < timeout + Duration::from_millis(600),
+        "took {took:?}"
+    );
+    assert!(
+        d.routing_table(Some("slow")).is_some(),
+        "the refresh itself succeeded"
+    );
+    d.close().await;
+}
+
+#[tokio::test]
+async fn home_database_resolution_and_the_pool_wait_share_one_acquisition_timeout() {
+    // A session without a database: resolving the home database (ROUTE
+    // answered after 1.2 s) and the wait for the reader (silent at HELLO)
+    // fit in one 2 s acquisition timeout.
+    let reader = start(Version::V5_0, |conn, req| match req.kind() {
+        RequestKind::Hello => Action::Silent,
+        _ => default_answer(conn, req),
+    })
+    .await;
+    let router = stalling_router("homedb", Some(Duration::from_millis(1200)), &reader).await;
+    let timeout = Duration::from_secs(2);
+    let config = support::config()
+        .with_connection_acquisition_timeout(timeout)
+        .build()
+        .unwrap();
+    let d = GraphDatabase::driver(format!("neo4j://{}", router.address()), config).unwrap();
+    let mut s = d.session(SessionConfig::new().with_default_access_mode(AccessMode::Read));
+    let started = std::time::Instant::now();
+    let err = s.run("RETURN 1", params! {}).await.map(drop).unwrap_err();
+    let took = started.elapsed();
+    assert!(
+        matches!(err, Error::ConnectionAcquisitionTimeout(t) if t == timeout),
+        "{err:?} after {took:?}"
+    );
+    assert!(
+        took >= Duration::from_millis(1900) && took < timeout + Duration::from_millis(600),
+        "took {took:?}"
+    );
+    d.close().await;
+}

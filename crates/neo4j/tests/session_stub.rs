@@ -803,3 +803,68 @@ async fn more_records_than_the_fetch_size_are_a_protocol_error() {
     drop(s);
     d.close().await;
 }
+
+#[tokio::test]
+async fn last_bookmarks_does_not_finish_a_dropped_result_the_next_call_does() {
+    // Each PULL's SUCCESS carries the bookmark `bm:<n>`; `CREATE (:Lost)`'s
+    // PULL fails instead.
+    let pulls = Arc::new(AtomicUsize::new(0));
+    let lost = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (pulls2, lost2) = (pulls.clone(), lost.clone());
+    let m = start(Version::V5_0, move |conn, req| match req {
+        Request::Run(r) => {
+            lost2.store(r.query == "CREATE (:Lost)", Ordering::SeqCst);
+            default_answer(conn, req)
+        }
+        Request::Pull(_) if lost2.load(Ordering::SeqCst) => Action::Reply(vec![support::failure(
+            "Neo.TransientError.Transaction.Outdated",
+            "write lost",
+        )]),
+        Request::Pull(_) => {
+            let n = pulls2.fetch_add(1, Ordering::SeqCst) + 1;
+            Action::Reply(vec![
+                support::record(1),
+                support::success(&[("bookmark", format!("bm:{n}").into())]),
+            ])
+        }
+        _ => default_answer(conn, req),
+    })
+    .await;
+    let d = driver(&m);
+    let mut s = session(&d);
+    let raw = |s: &neo4j::Session| {
+        s.last_bookmarks()
+            .raw_values()
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
+
+    // A result dropped before its end: its bookmark is not known yet
+    // (nothing waits for the network here)...
+    drop(s.run("RETURN 1 AS n", params! {}).await.unwrap());
+    assert!(raw(&s).is_empty(), "{:?}", raw(&s));
+    // ...the next call finishes it, and its unit of work waits for it.
+    let tx = begin(&mut s).await;
+    let sent: Vec<Vec<String>> = m
+        .requests()
+        .into_iter()
+        .filter_map(|(_, r)| match r {
+            Request::Begin(b) => Some(b.tx.bookmarks.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sent, [vec!["bm:1".to_owned()]]);
+    tx.commit().await.unwrap();
+
+    // A dropped result whose query failed: last_bookmarks keeps the
+    // bookmarks from before it and reports nothing; the next call returns
+    // the failure, and the bookmarks stay those from before it.
+    let before = raw(&s);
+    drop(s.run("CREATE (:Lost)", params! {}).await.unwrap());
+    assert_eq!(raw(&s), before);
+    let e = s.run("RETURN 1 AS n", params! {}).await.unwrap_err();
+    assert_eq!(e.code(), Some("Neo.TransientError.Transaction.Outdated"));
+    assert_eq!(raw(&s), before);
+    s.close().await.unwrap();
+    d.close().await;
+}

@@ -177,6 +177,9 @@ pub struct Connection {
     hints: Map,
     utc_patch: bool,
     created_at: Instant,
+    /// The pool's number for this connection (1, 2, ... in the order they
+    /// were opened; 0 outside a pool).
+    pool_serial: u64,
     last_used: Instant,
     /// When a pool last took the connection back, by the pool's clock.
     idle_since: Instant,
@@ -553,6 +556,17 @@ impl Connection {
     pub(crate) fn set_created_at(&mut self, at: Instant) {
         self.created_at = at;
         self.idle_since = at;
+    }
+
+    /// Numbers the connection in its pool's opening order.
+    pub(crate) fn set_pool_serial(&mut self, serial: u64) {
+        self.pool_serial = serial;
+    }
+
+    /// The pool's number for this connection (see
+    /// [`set_pool_serial`](Self::set_pool_serial)).
+    pub(crate) fn pool_serial(&self) -> u64 {
+        self.pool_serial
     }
 
     /// When a pool last took the connection back, by its clock.

@@ -381,6 +381,7 @@ impl Connection {
             hints: Map::new(),
             utc_patch: false,
             created_at: now,
+            pool_serial: 0,
             last_used: now,
             idle_since: now,
             broken: false,

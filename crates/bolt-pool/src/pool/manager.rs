@@ -35,6 +35,10 @@ pub(crate) struct Shared {
     pub(crate) closed: CancellationToken,
     pub(crate) opening: AtomicU32,
     pub(crate) waiting: AtomicU32,
+    /// How many connections were opened so far (each is numbered with
+    /// the count including it): an acquirer tells the connections opened
+    /// since it started by their number.
+    pub(crate) opened: AtomicU64,
     /// Open failures for waiting acquirers, each numbered by `error_seq`.
     errors: Mutex<VecDeque<(u64, PoolError)>>,
     /// How many open failures were queued so far (an acquirer takes only
@@ -80,6 +84,7 @@ impl Shared {
             closed: CancellationToken::new(),
             opening: AtomicU32::new(0),
             waiting: AtomicU32::new(0),
+            opened: AtomicU64::new(0),
             errors: Mutex::new(VecDeque::new()),
             error_seq: AtomicU64::new(0),
             error_notify: Notify::new(),
@@ -262,6 +267,7 @@ impl bb8::ManageConnection for BoltManager {
             }
             Ok(Ok(mut conn)) => {
                 conn.set_created_at(s.config.clock.now());
+                conn.set_pool_serial(s.opened.fetch_add(1, Ordering::AcqRel) + 1);
                 Ok(Box::new(conn))
             }
             Ok(Err(e)) => Err(e),

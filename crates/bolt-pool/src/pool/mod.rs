@@ -249,8 +249,14 @@ impl Pool {
     /// outlived `max_connection_lifetime`, shows no sign of a server-side
     /// close (checked without a round trip), and — when
     /// `liveness_check_timeout` is set and it has been idle longer — passes
-    /// a RESET round trip. Failing ones are closed and the next is tried.
-    /// An open failure (network, auth) is returned as is.
+    /// a RESET round trip. Failing ones are closed and the next is tried,
+    /// except one opened since this acquisition began (found closed, or
+    /// failing its liveness check): a server that
+    /// closes a connection it has just accepted (logon included) would
+    /// have the pool open one after another until the timeout, so that
+    /// failure is returned (as the official drivers fail the unit of
+    /// work on a broken fresh connection; it is a connection failure,
+    /// retryable). An open failure (network, auth) is returned as is.
     ///
     /// ```no_run
     /// # async fn demo(pool: bolt_pool::Pool) -> Result<(), bolt_pool::PoolError> {
@@ -265,11 +271,12 @@ impl Pool {
         s.waiting.fetch_add(1, Ordering::AcqRel);
         let waiting = Waiting(s);
         let errors_before = s.error_count();
+        let opened_before = s.opened.load(Ordering::Acquire);
         // The common case, an idle connection that passes the zero-I/O
         // checks, is served here without awaiting: no timer, no select, and
         // this future stays small (callers embed it several layers deep
         // and move it as often). Everything else runs boxed.
-        let first = match self.take_idle()? {
+        let first = match self.take_idle(opened_before)? {
             Vetted::Ready(conn) => {
                 drop(waiting);
                 return Ok(conn);
@@ -280,14 +287,21 @@ impl Pool {
         // The clock is read only when waiting: the try above never waits
         // (open failures are counted from before it).
         let started = Instant::now();
-        Box::pin(self.acquire_waiting(timeout, started, errors_before, first, waiting)).await
+        Box::pin(self.acquire_waiting(
+            timeout,
+            started,
+            (errors_before, opened_before),
+            first,
+            waiting,
+        ))
+        .await
     }
 
     /// One try at bb8's idle set, without waiting: polls a `get` once
     /// (bb8 pops an idle connection on its first poll; with none, the
     /// try is dropped, which bb8 allows at any point) and vets what it
     /// hands out, until one passes or none is idle.
-    fn take_idle(&self) -> Result<Vetted, PoolError> {
+    fn take_idle(&self, opened_before: u64) -> Result<Vetted, PoolError> {
         let mut cx = Context::from_waker(std::task::Waker::noop());
         loop {
             let got = {
@@ -299,7 +313,7 @@ impl Pool {
                     Poll::Ready(Err(_)) | Poll::Pending => return Ok(Vetted::Skip),
                 }
             };
-            match self.vet(got)? {
+            match self.vet(got, opened_before)? {
                 Vetted::Skip => continue,
                 other => return Ok(other),
             }
@@ -309,11 +323,13 @@ impl Pool {
     /// Waits for a connection (bb8's `get`, bounded by the deadline, the
     /// pool's close and open failures), vetting each; starts with
     /// `first`, a connection that still needs its liveness check.
+    /// `before`: the pool's open-failure and opened-connection counts
+    /// when the acquisition began.
     async fn acquire_waiting(
         &self,
         timeout: Duration,
         started: Instant,
-        errors_before: u64,
+        (errors_before, opened_before): (u64, u64),
         mut first: Option<PooledConnection>,
         waiting: Waiting<'_>,
     ) -> Result<PooledConnection, PoolError> {
@@ -341,7 +357,7 @@ impl Pool {
                         Err(bb8::RunError::User(e)) => return Err(e),
                         Err(bb8::RunError::TimedOut) => return Err(self.timed_out(timeout)),
                     };
-                    match self.vet(guard)? {
+                    match self.vet(guard, opened_before)? {
                         Vetted::Ready(conn) => {
                             drop(waiting);
                             return Ok(conn);
@@ -357,15 +373,23 @@ impl Pool {
                 return Ok(conn);
             }
             tracing::debug!(address = %s.address, "liveness check failed");
+            let fresh = conn.pool_serial() > opened_before;
             conn.discard();
+            if let (true, Ok(Err(e))) = (fresh, check) {
+                // As in `vet`: a connection opened for this acquisition
+                // failed at once; another would likely do the same.
+                return Err(e);
+            }
         }
     }
 
     /// The checks of a connection bb8 handed out that need no round trip:
     /// the pool still open, the connection not expired and not closed by
-    /// the server. Failing ones are closed (`Skip`); one idle longer than
-    /// `liveness_check_timeout` still needs a RESET (`Check`).
-    fn vet(&self, guard: Bb8Guard) -> Result<Vetted, PoolError> {
+    /// the server. Failing ones are closed (`Skip`), but a closed one
+    /// opened after `opened_before` (since the acquisition began) fails
+    /// it; one idle longer than `liveness_check_timeout` still needs a
+    /// RESET (`Check`).
+    fn vet(&self, guard: Bb8Guard, opened_before: u64) -> Result<Vetted, PoolError> {
         let s = &*self.shared;
         let mut conn = PooledConnection {
             guard: Some(guard),
@@ -384,9 +408,17 @@ impl Pool {
             conn.retire();
             return Ok(Vetted::Skip);
         }
-        if conn.check_idle().is_err() {
-            tracing::debug!(address = %s.address, "idle connection was closed by the server");
+        if let Err(e) = conn.check_idle() {
+            let fresh = conn.pool_serial() > opened_before;
             conn.discard();
+            if fresh {
+                // Opened for this acquisition (or during it) and closed
+                // already: opening another at once would loop as fast as
+                // the server accepts.
+                tracing::debug!(address = %s.address, error = %e, "a fresh connection was closed by the server");
+                return Err(e);
+            }
+            tracing::debug!(address = %s.address, "idle connection was closed by the server");
             return Ok(Vetted::Skip);
         }
         if let (Some(limit), Some(now)) = (liveness, now) {

@@ -29,7 +29,8 @@ impl ConfigError {
     }
 
     /// The name of the offending option (as in the
-    /// [`ConfigBuilder`](crate::ConfigBuilder) method, without `with_`).
+    /// [`ConfigBuilder`](crate::ConfigBuilder) or
+    /// [`SessionConfig`](crate::SessionConfig) method, without `with_`).
     ///
     /// ```
     /// let err = neo4j::Config::builder().with_fetch_size(0).build().unwrap_err();

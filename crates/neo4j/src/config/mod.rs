@@ -641,7 +641,9 @@ impl ConfigBuilder {
     }
 
     /// `user_agent`: sent to the server in `HELLO`. Default
-    /// `neo4j-rust/<version>`. Must not be empty.
+    /// `neo4j-rust/<version>`. Must not be empty or contain control
+    /// characters (NUL, line breaks...): servers write it to their logs
+    /// and connection listings.
     ///
     /// ```
     /// let c = neo4j::Config::builder().with_user_agent("my-app/1.2").build().unwrap();
@@ -960,6 +962,15 @@ impl ConfigBuilder {
         }
         if c.user_agent.trim().is_empty() {
             return Err(ConfigError::new("user_agent", "must not be empty"));
+        }
+        if let Some(ch) = c.user_agent.chars().find(|ch| ch.is_control()) {
+            return Err(ConfigError::new(
+                "user_agent",
+                format!(
+                    "must not contain control characters, found {ch:?} in {:?}",
+                    c.user_agent
+                ),
+            ));
         }
         if let Some(TrustStrategy::TrustCustomCaSignedCertificates(paths)) = &c.trust {
             if paths.is_empty() {

@@ -259,14 +259,22 @@ impl Driver {
         imp_user: Option<&str>,
         bookmarks: &[String],
         session_auth: Option<&AuthToken>,
+        deadline: Option<tokio::time::Instant>,
     ) -> Result<Option<String>, crate::Error> {
         if self.is_closed() {
             return Err(crate::Error::DriverClosed);
         }
         self.inner
             .provider
-            .resolve_home_database(imp_user, bookmarks, self.auth_for(session_auth))
+            .resolve_home_database(imp_user, bookmarks, self.auth_for(session_auth), deadline)
             .await
+    }
+
+    /// For routing drivers, when an acquisition starting now must be done
+    /// (one acquisition timeout from now): a session resolving its home
+    /// database and then acquiring passes it to both.
+    pub(crate) fn acquisition_deadline(&self) -> Option<tokio::time::Instant> {
+        self.inner.provider.routing().map(|r| r.refresh_deadline())
     }
 
     /// The home database cached for `key` that a session without a
@@ -358,6 +366,7 @@ impl Driver {
             bookmarks: &[],
             imp_user: None,
             auth: self.auth_for(None),
+            deadline: None,
         })
         .await
     }
@@ -417,6 +426,7 @@ impl Driver {
                 bookmarks: &[],
                 imp_user: None,
                 auth,
+                deadline: None,
             })
             .await;
         match acquired {

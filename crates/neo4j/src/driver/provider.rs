@@ -25,6 +25,9 @@ pub(crate) struct AcquireRequest<'a> {
     pub(crate) imp_user: Option<&'a str>,
     /// The credentials the connection must be logged on with.
     pub(crate) auth: AuthFor<'a>,
+    /// When a routing driver's acquisition (refresh included) must be
+    /// done; `None`: one acquisition timeout from now.
+    pub(crate) deadline: Option<tokio::time::Instant>,
 }
 
 /// Hands out pooled connections for units of work.
@@ -49,6 +52,7 @@ impl ConnectionProvider {
                     bookmarks: req.bookmarks,
                     imp_user: req.imp_user,
                     auth: req.auth,
+                    deadline: req.deadline,
                 }))
                 .await
             }
@@ -63,11 +67,13 @@ impl ConnectionProvider {
         imp_user: Option<&str>,
         bookmarks: &[String],
         auth: AuthFor<'_>,
+        deadline: Option<tokio::time::Instant>,
     ) -> Result<Option<String>, Error> {
         match self {
             ConnectionProvider::Direct(_) => Ok(None),
             ConnectionProvider::Routing(r) => {
-                r.resolve_home_database(imp_user, bookmarks, auth).await
+                r.resolve_home_database(imp_user, bookmarks, auth, deadline)
+                    .await
             }
         }
     }

@@ -21,6 +21,10 @@
 //! connection (closed, not reset: a RESET would wait on the same silence)
 //! and is forgotten as a router of that database, so the next refresh asks
 //! another one first.
+//!
+//! The same deadline bounds getting a connection from the chosen reader's
+//! or writer's pool after the refresh: an acquisition waits one
+//! acquisition timeout in all.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -90,6 +94,9 @@ pub(crate) struct RouteRequest<'a> {
     pub(crate) imp_user: Option<&'a str>,
     /// The credentials the connections (router's and server's) log on with.
     pub(crate) auth: AuthFor<'a>,
+    /// When the acquisition, refresh included, must be done (`None`: one
+    /// acquisition timeout from now).
+    pub(crate) deadline: Option<tokio::time::Instant>,
 }
 
 /// The routing driver's connection provider. Create inside or outside a
@@ -246,9 +253,17 @@ impl RoutingProvider {
     /// left the error is [`Error::SessionExpired`].
     pub(crate) async fn acquire(&self, req: RouteRequest<'_>) -> Result<PooledConnection, Error> {
         self.check_open()?;
+        // One deadline for the refresh and the pool: the session waits
+        // one acquisition timeout in all, not one for each.
+        let deadline = req.deadline.unwrap_or_else(|| self.refresh_deadline());
         let key: Key = req.database.map(str::to_owned);
         let table = self
-            .ensure_fresh(&key, req.mode, req.imp_user, req.bookmarks, req.auth)
+            .ensure_fresh(
+                &key,
+                req.mode,
+                (req.imp_user, req.bookmarks, req.auth),
+                deadline,
+            )
             .await?;
         let (mut candidates, rr, role) = match req.mode {
             AccessMode::Read => (table.readers, &self.readers_rr, "reader"),
@@ -266,7 +281,12 @@ impl RoutingProvider {
                 )));
             };
             let pool = self.pools.pool(&address).map_err(pool_error)?;
-            match req.auth.acquire(&pool).await {
+            let Ok(acquired) = tokio::time::timeout_at(deadline, req.auth.acquire(&pool)).await
+            else {
+                tracing::debug!(%address, "no connection before the acquisition deadline");
+                return Err(self.refresh_timed_out());
+            };
+            match acquired {
                 Ok(conn) => {
                     self.note_ssr(&conn);
                     tracing::debug!(%address, mode = ?req.mode, database = ?key, "routed connection acquired");
@@ -302,6 +322,7 @@ impl RoutingProvider {
         imp_user: Option<&str>,
         bookmarks: &[String],
         auth: AuthFor<'_>,
+        deadline: Option<tokio::time::Instant>,
     ) -> Result<Option<String>, Error> {
         self.check_open()?;
         // Servers that do not name the home database (before 4.3) keep its
@@ -309,7 +330,7 @@ impl RoutingProvider {
         if self.fresh(&None, AccessMode::Read).is_some() {
             return Ok(None);
         }
-        let deadline = self.refresh_deadline();
+        let deadline = deadline.unwrap_or_else(|| self.refresh_deadline());
         let _guard = self.lock_refresh(&None, deadline).await?;
         let table = self
             .update_table(&None, imp_user, bookmarks, auth, deadline)
@@ -317,19 +338,19 @@ impl RoutingProvider {
         Ok(table.database)
     }
 
-    /// The table for `key`, fresh for `mode` (discovering if needed).
+    /// The table for `key`, fresh for `mode` (discovering if needed,
+    /// before `deadline`); `who`: the impersonated user, bookmarks and
+    /// auth of the ROUTE.
     async fn ensure_fresh(
         &self,
         key: &Key,
         mode: AccessMode,
-        imp_user: Option<&str>,
-        bookmarks: &[String],
-        auth: AuthFor<'_>,
+        (imp_user, bookmarks, auth): (Option<&str>, &[String], AuthFor<'_>),
+        deadline: tokio::time::Instant,
     ) -> Result<RoutingTable, Error> {
         if let Some(t) = self.fresh(key, mode) {
             return Ok(t);
         }
-        let deadline = self.refresh_deadline();
         let _guard = self.lock_refresh(key, deadline).await?;
         if let Some(t) = self.fresh(key, mode) {
             return Ok(t);
@@ -339,8 +360,9 @@ impl RoutingProvider {
             .await
     }
 
-    /// When a refresh starting now must be done (see the module doc).
-    fn refresh_deadline(&self) -> tokio::time::Instant {
+    /// When a refresh (or an acquisition) starting now must be done (see
+    /// the module doc).
+    pub(crate) fn refresh_deadline(&self) -> tokio::time::Instant {
         let now = tokio::time::Instant::now();
         // A timeout too large to add is as good as none.
         now.checked_add(self.refresh_timeout)

@@ -18,7 +18,7 @@ use bolt_proto::message::Telemetry;
 use crate::auth::AuthToken;
 use crate::bookmark_manager::BookmarkManager;
 use crate::bookmarks::Bookmarks;
-use crate::config::NotificationFilter;
+use crate::config::{ConfigError, NotificationFilter};
 use crate::driver::provider::AcquireRequest;
 use crate::driver::Driver;
 use crate::error::Error;
@@ -95,7 +95,9 @@ impl SessionConfig {
         SessionConfig::default()
     }
 
-    /// The database to use (Bolt 4.0+).
+    /// The database to use (Bolt 4.0+). Must not be empty or blank (leave
+    /// it unset for the user's home database): the session's first call
+    /// fails with [`Error::Configuration`] naming `database`.
     ///
     /// ```
     /// use neo4j::SessionConfig;
@@ -132,6 +134,8 @@ impl SessionConfig {
     }
 
     /// Records per batch (positive, or -1 for all); default: the driver's.
+    /// Another value (0, or negative other than -1) fails the session's
+    /// first call with [`Error::Configuration`] naming `fetch_size`.
     ///
     /// ```
     /// use neo4j::SessionConfig;
@@ -144,7 +148,9 @@ impl SessionConfig {
         self
     }
 
-    /// Runs everything as this user (Bolt 4.4+).
+    /// Runs everything as this user (Bolt 4.4+). Must not be empty or
+    /// blank: the session's first call fails with
+    /// [`Error::Configuration`] naming `impersonated_user`.
     ///
     /// ```
     /// use neo4j::SessionConfig;
@@ -252,6 +258,33 @@ impl SessionConfig {
     pub fn default_access_mode(&self) -> AccessMode {
         self.mode
     }
+
+    /// The first invalid value, naming its option (the setter without
+    /// `with_`). The official drivers' builders refuse such fetch sizes
+    /// (e.g. .NET's `WithFetchSize`); an empty database name, which some
+    /// of them read as the default database, is refused rather than
+    /// guessed at.
+    fn check(&self) -> Result<(), ConfigError> {
+        if let Some(db) = self.database.as_deref().filter(|d| d.trim().is_empty()) {
+            return Err(ConfigError::new(
+                "database",
+                format!("got {db:?}; leave it unset for the home database"),
+            ));
+        }
+        if let Some(n) = self.fetch_size.filter(|n| *n == 0 || *n < -1) {
+            return Err(ConfigError::new(
+                "fetch_size",
+                format!("got {n}; must be positive, or -1 to fetch all records at once"),
+            ));
+        }
+        if let Some(user) = self.imp_user.as_deref().filter(|u| u.trim().is_empty()) {
+            return Err(ConfigError::new(
+                "impersonated_user",
+                format!("got {user:?}; must name a user"),
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// A sequence of units of work with causal chaining (bookmarks).
@@ -294,6 +327,8 @@ pub struct Session {
     /// The cell managed transactions share their slot through, kept for
     /// the next one once no handle holds it.
     tx_cell: Option<Arc<tokio::sync::Mutex<Slot>>>,
+    /// The config's first invalid value: every unit of work fails with it.
+    invalid: Option<ConfigError>,
 }
 
 impl std::fmt::Debug for Session {
@@ -316,11 +351,13 @@ impl Drop for Session {
 
 impl Session {
     pub(crate) fn new(driver: Driver, config: SessionConfig) -> Session {
+        let invalid = config.check().err();
         let fetch_size = config
             .fetch_size
-            .filter(|n| *n > 0 || *n == -1)
+            .filter(|_| invalid.is_none())
             .unwrap_or_else(|| driver.config().fetch_size());
         Session {
+            invalid,
             bookmarks: config.bookmarks.clone(),
             sent: Bookmarks::new(),
             driver,
@@ -348,6 +385,17 @@ impl Session {
 
     /// The bookmarks after the last commit of this session (or the initial
     /// ones if nothing was committed yet).
+    ///
+    /// It does not wait for the network, so it does not finish an
+    /// auto-commit result dropped before its end: until the session's next
+    /// call (`run`, `begin_transaction`, `execute_*`, `close`) finishes it,
+    /// that query's bookmark is not known and the bookmarks from before it
+    /// are returned; if that query failed, nothing is reported here and the
+    /// next call returns the failure (the bookmarks stay those from before
+    /// it). Either way the session's own next unit of work waits for the
+    /// dropped query's commit. To hand a query's bookmark to another
+    /// session, finish its result (e.g. [`consume`](crate::RecordStream::consume))
+    /// before calling this, as below.
     ///
     /// ```no_run
     /// # async fn demo(driver: neo4j::Driver) -> Result<(), neo4j::Error> {
@@ -429,6 +477,9 @@ impl Session {
     /// Finishes what earlier work left behind (an abandoned result, a
     /// dropped transaction) and makes sure a connection is held.
     async fn prepare(&mut self, mode: AccessMode) -> Result<(), Error> {
+        if let Some(e) = &self.invalid {
+            return Err(Error::Configuration(e.clone()));
+        }
         // The common case (nothing left behind, no connection held, a
         // direct driver: no routing, no home-database lookup) is the
         // general path below without the parts that cannot happen; it
@@ -439,7 +490,7 @@ impl Session {
         }
         self.take_bookmark();
         self.take_resolved_db();
-        let conn = self.acquire(mode, &[]).await?;
+        let conn = self.acquire(mode, &[], None).await?;
         self.hold(conn);
         self.sent = self.bookmarks_to_send();
         self.slot.saw_retryable = false;
@@ -483,17 +534,22 @@ impl Session {
                 Bookmarks::new()
             };
             let bookmarks = bookmarks.as_slice();
+            // Resolving the home database and acquiring share one
+            // acquisition timeout (routing drivers).
+            let deadline = self.driver.acquisition_deadline();
             if self.config.database.is_none() {
-                self.resolve_home_database(bookmarks, true).await?;
+                self.resolve_home_database(bookmarks, true, deadline)
+                    .await?;
             }
-            let conn = match self.acquire(mode, bookmarks).await {
+            let conn = match self.acquire(mode, bookmarks, deadline).await {
                 Err(e) if self.guessed_db && !matches!(e, Error::DriverClosed) => {
                     // The cached home database could not be routed (gone,
                     // unreachable): forget it and ask the cluster.
                     tracing::debug!(error = %e, guess = ?self.config.database, "routing with the cached home database failed");
                     self.driver.forget_home_db(&self.home_db_key());
-                    self.resolve_home_database(bookmarks, false).await?;
-                    self.acquire(mode, bookmarks).await?
+                    self.resolve_home_database(bookmarks, false, deadline)
+                        .await?;
+                    self.acquire(mode, bookmarks, deadline).await?
                 }
                 r => r?,
             };
@@ -519,6 +575,7 @@ impl Session {
         &mut self,
         bookmarks: &[String],
         may_guess: bool,
+        deadline: Option<tokio::time::Instant>,
     ) -> Result<(), Error> {
         let key = self.home_db_key();
         if may_guess {
@@ -536,6 +593,7 @@ impl Session {
                 self.config.imp_user.as_deref(),
                 bookmarks,
                 self.config.auth.as_ref(),
+                deadline,
             )
             .await?;
         if let Some(db) = &self.config.database {
@@ -562,6 +620,7 @@ impl Session {
         &self,
         mode: AccessMode,
         bookmarks: &[String],
+        deadline: Option<tokio::time::Instant>,
     ) -> Result<bolt_pool::PooledConnection, Error> {
         self.driver
             .acquire(AcquireRequest {
@@ -573,6 +632,7 @@ impl Session {
                 bookmarks,
                 imp_user: self.config.imp_user.as_deref(),
                 auth: self.driver.auth_for(self.config.auth.as_ref()),
+                deadline,
             })
             .await
     }

@@ -297,7 +297,11 @@ impl<K: Into<String>, V: Into<Value>> Extend<(K, V)> for Map {
 
 impl std::ops::Index<&str> for Map {
     type Output = Value;
-    /// Panics if the key is absent, like `HashMap`'s `Index`.
+    /// The value of `k`.
+    ///
+    /// # Panics
+    /// If the key is absent, like `HashMap`'s `Index`; use [`Map::get`]
+    /// to get `None` instead.
     fn index(&self, k: &str) -> &Value {
         self.get(k).expect("key not present in packstream::Map")
     }
