@@ -2,7 +2,8 @@
 //! [`bolt_proxy::Proxy`] sits between a driver and Neo4j (2026.x and the
 //! 5.26 LTS) or ArcadeDB, and breaks the connection at one point of a
 //! scripted workload (the handshake, HELLO, LOGON, RUN, mid-stream in a
-//! PULL, BEGIN, COMMIT, the answer to COMMIT, ROUTE) in one way (close,
+//! PULL, BEGIN, COMMIT, the answer to COMMIT, ROLLBACK, the DISCARD of a
+//! dropped result, ROUTE) in one way (close,
 //! reset, stall, truncate, drip, delay). For each case it checks what the
 //! user sees (a typed error, or success where the fault is benign or a
 //! retry is safe), that it comes within the configured deadline, that the
@@ -116,11 +117,13 @@ enum At {
     Begin,
     Commit,
     CommitReply,
+    Rollback,
+    Discard,
     Route,
 }
 
 impl At {
-    const ALL: [At; 9] = [
+    const ALL: [At; 11] = [
         At::Handshake,
         At::Hello,
         At::Logon,
@@ -129,6 +132,8 @@ impl At {
         At::Begin,
         At::Commit,
         At::CommitReply,
+        At::Rollback,
+        At::Discard,
         At::Route,
     ];
 
@@ -144,6 +149,8 @@ impl At {
             At::Begin => "BEGIN",
             At::Commit => "COMMIT",
             At::CommitReply => "COMMIT.reply",
+            At::Rollback => "ROLLBACK",
+            At::Discard => "DISCARD",
             At::Route => "ROUTE",
         }
     }
@@ -155,6 +162,8 @@ impl At {
             At::Run => "auto-commit `CREATE`",
             At::PullMidStream => "auto-commit, 100 records, fetch size 10",
             At::Begin | At::Commit | At::CommitReply => "`execute_write` of one `CREATE`",
+            At::Rollback => "explicit transaction: `CREATE`, then `rollback()`",
+            At::Discard => "auto-commit, 100 records, 1 read, then `Session::close`",
             At::Route => "`neo4j://` driver, `RETURN 1`",
         }
     }
@@ -164,7 +173,7 @@ impl At {
     }
 
     fn writes(self) -> bool {
-        self.managed() || self == At::Run
+        self.managed() || matches!(self, At::Run | At::Rollback)
     }
 }
 
@@ -227,7 +236,9 @@ fn expect(at: At, fault: Fault) -> Expect {
         return Expect {
             outcome: "ok",
             calls: at.managed().then_some(1),
-            nodes: at.writes().then_some(1),
+            nodes: at
+                .writes()
+                .then_some(if at == At::Rollback { 0 } else { 1 }),
             deadline: read,
         };
     }
@@ -244,10 +255,17 @@ fn expect(at: At, fault: Fault) -> Expect {
         },
         // The connection failed before the query ran, or during its
         // stream; routing: the only router failed.
-        At::Handshake | At::Hello | At::Logon | At::Run | At::PullMidStream | At::Route => Expect {
+        At::Handshake
+        | At::Hello
+        | At::Logon
+        | At::Run
+        | At::PullMidStream
+        | At::Rollback
+        | At::Discard
+        | At::Route => Expect {
             outcome: "ServiceUnavailable",
             calls: None,
-            nodes: (at == At::Run).then_some(0),
+            nodes: matches!(at, At::Run | At::Rollback).then_some(0),
             deadline: read,
         },
         // Before COMMIT: retried on a fresh connection, committed once.
@@ -350,6 +368,22 @@ async fn workload(
             if records.load(Ordering::SeqCst) != 100 {
                 return Err(Error::Usage("not every record arrived".into()));
             }
+        }
+        At::Rollback => {
+            let tx = s.begin_transaction(neo4j::TransactionConfig::new()).await?;
+            tx.run(format!("CREATE (:{label})"), params! {})
+                .await?
+                .consume()
+                .await?;
+            tx.rollback().await?;
+        }
+        At::Discard => {
+            let mut r = s
+                .run("UNWIND range(1, 100) AS i RETURN i", params! {})
+                .await?;
+            r.next().await.transpose()?;
+            records.fetch_add(1, Ordering::SeqCst);
+            drop(r);
         }
         At::Begin | At::Commit | At::CommitReply => {
             s.execute_write(|tx| {
