@@ -3,7 +3,7 @@
 //! 5.26 LTS) or ArcadeDB, and breaks the connection at one point of a
 //! scripted workload (the handshake, HELLO, LOGON, RUN, mid-stream in a
 //! PULL, BEGIN, COMMIT, the answer to COMMIT, ROLLBACK, the DISCARD of a
-//! dropped result, ROUTE) in one way (close,
+//! dropped result, the RESET after a FAILURE, ROUTE) in one way (close,
 //! reset, stall, truncate, drip, delay). For each case it checks what the
 //! user sees (a typed error, or success where the fault is benign or a
 //! retry is safe), that it comes within the configured deadline, that the
@@ -119,11 +119,12 @@ enum At {
     CommitReply,
     Rollback,
     Discard,
+    Reset,
     Route,
 }
 
 impl At {
-    const ALL: [At; 11] = [
+    const ALL: [At; 12] = [
         At::Handshake,
         At::Hello,
         At::Logon,
@@ -134,6 +135,7 @@ impl At {
         At::CommitReply,
         At::Rollback,
         At::Discard,
+        At::Reset,
         At::Route,
     ];
 
@@ -151,6 +153,7 @@ impl At {
             At::CommitReply => "COMMIT.reply",
             At::Rollback => "ROLLBACK",
             At::Discard => "DISCARD",
+            At::Reset => "RESET",
             At::Route => "ROUTE",
         }
     }
@@ -164,6 +167,7 @@ impl At {
             At::Begin | At::Commit | At::CommitReply => "`execute_write` of one `CREATE`",
             At::Rollback => "explicit transaction: `CREATE`, then `rollback()`",
             At::Discard => "auto-commit, 100 records, 1 read, then `Session::close`",
+            At::Reset => "a syntax error, then `RETURN 1` in the same session",
             At::Route => "`neo4j://` driver, `RETURN 1`",
         }
     }
@@ -266,6 +270,14 @@ fn expect(at: At, fault: Fault) -> Expect {
             outcome: "ServiceUnavailable",
             calls: None,
             nodes: matches!(at, At::Run | At::Rollback).then_some(0),
+            deadline: read,
+        },
+        // The RESET of a connection a FAILURE left: that connection is
+        // dropped and the next query gets another.
+        At::Reset => Expect {
+            outcome: "ok",
+            calls: None,
+            nodes: None,
             deadline: read,
         },
         // Before COMMIT: retried on a fresh connection, committed once.
@@ -384,6 +396,23 @@ async fn workload(
             r.next().await.transpose()?;
             records.fetch_add(1, Ordering::SeqCst);
             drop(r);
+        }
+        At::Reset => {
+            // The server's FAILURE leaves the connection needing a RESET
+            // before its next use; the fault hits that RESET.
+            let failed = match s.run("RETURN 1 +", params! {}).await {
+                Ok(r) => r.consume().await.err(),
+                Err(e) => Some(e),
+            };
+            match failed {
+                Some(Error::Server { .. }) => {}
+                other => {
+                    return Err(Error::Usage(format!(
+                        "expected the syntax error, got {other:?}"
+                    )))
+                }
+            }
+            s.run("RETURN 1 AS x", params! {}).await?.single().await?;
         }
         At::Begin | At::Commit | At::CommitReply => {
             s.execute_write(|tx| {
