@@ -13,6 +13,11 @@
 //! | `conn` | one proxied connection: forwarding, counting, acting out faults |
 //! | this module | the listener ([`Proxy`]) and what it reports ([`Event`]) |
 //!
+//! `examples/proxy.rs` is the same on the command line:
+//! `cargo run -p bolt-proxy --example proxy -- --listen 127.0.0.1:7688
+//! --upstream 127.0.0.1:7687 --fault 'stall@COMMIT#once'` prints every
+//! message and fault.
+//!
 //! Bytes are forwarded exactly as received (chunking included), one whole
 //! unit at a time, so a fault never splits a message by accident. Plain
 //! TCP only: a TLS stream would be opaque to it. Nothing it reads can make

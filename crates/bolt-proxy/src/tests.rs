@@ -329,3 +329,34 @@ async fn an_unreachable_upstream_closes_the_client() {
     assert_ne!(end, "silent");
     assert!(log.lock().unwrap().join("\n").contains("upstream failed"));
 }
+
+#[tokio::test]
+async fn a_stalled_connection_closes_the_server_side_when_the_client_leaves() {
+    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let up = l.local_addr().unwrap().to_string();
+    let (eof_tx, eof_rx) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        let (mut s, _) = l.accept().await.unwrap();
+        let mut pre = [0u8; 20];
+        s.read_exact(&mut pre).await.unwrap();
+        s.write_all(&[0, 0, 4, 5]).await.unwrap();
+        // Read (the RUN never comes) until the proxy closes this side.
+        let mut buf = [0u8; 64];
+        loop {
+            match s.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+        let _ = eof_tx.send(());
+    });
+    let (p, _) = proxy(&up, "stall@RUN").await;
+    let mut c = client(&p).await;
+    c.write_all(&run()).await.unwrap();
+    assert_eq!(read_all(&mut c, SHORT).await, (vec![], "silent"));
+    drop(c);
+    tokio::time::timeout(Duration::from_secs(5), eof_rx)
+        .await
+        .expect("the server side was closed")
+        .unwrap();
+}
