@@ -1,7 +1,8 @@
 //! Fault injection between the driver and real servers: a
 //! [`bolt_proxy::Proxy`] sits between a driver and Neo4j (2026.x and the
 //! 5.26 LTS) or ArcadeDB, and breaks the connection at one point of a
-//! scripted workload (the handshake, HELLO, LOGON, RUN, mid-stream in a
+//! scripted workload (the handshake, HELLO, LOGON, RUN (auto-commit and in
+//! a transaction), mid-stream in a
 //! PULL, BEGIN, COMMIT, the answer to COMMIT, ROLLBACK, the DISCARD of a
 //! dropped result, the RESET after a FAILURE, ROUTE) in one way (close,
 //! reset, stall, truncate, drip, delay). For each case it checks what the
@@ -113,6 +114,7 @@ enum At {
     Hello,
     Logon,
     Run,
+    RunInTx,
     PullMidStream,
     Begin,
     Commit,
@@ -124,11 +126,12 @@ enum At {
 }
 
 impl At {
-    const ALL: [At; 12] = [
+    const ALL: [At; 13] = [
         At::Handshake,
         At::Hello,
         At::Logon,
         At::Run,
+        At::RunInTx,
         At::PullMidStream,
         At::Begin,
         At::Commit,
@@ -146,6 +149,9 @@ impl At {
             At::Hello => "HELLO",
             At::Logon => "LOGON",
             At::Run => "RUN",
+            // The second RUN of the connection: the transaction's second
+            // query.
+            At::RunInTx => "RUN:2",
             // The 15th record: the 5th of the second batch of 10.
             At::PullMidStream => "PULL.RECORD:15",
             At::Begin => "BEGIN",
@@ -163,6 +169,7 @@ impl At {
         match self {
             At::Handshake | At::Hello | At::Logon => "auto-commit `RETURN 1`, fresh driver",
             At::Run => "auto-commit `CREATE`",
+            At::RunInTx => "explicit transaction: `CREATE`, `RETURN 1`, then `commit()`",
             At::PullMidStream => "auto-commit, 100 records, fetch size 10",
             At::Begin | At::Commit | At::CommitReply => "`execute_write` of one `CREATE`",
             At::Rollback => "explicit transaction: `CREATE`, then `rollback()`",
@@ -177,7 +184,7 @@ impl At {
     }
 
     fn writes(self) -> bool {
-        self.managed() || matches!(self, At::Run | At::Rollback)
+        self.managed() || matches!(self, At::Run | At::RunInTx | At::Rollback)
     }
 }
 
@@ -263,13 +270,14 @@ fn expect(at: At, fault: Fault) -> Expect {
         | At::Hello
         | At::Logon
         | At::Run
+        | At::RunInTx
         | At::PullMidStream
         | At::Rollback
         | At::Discard
         | At::Route => Expect {
             outcome: "ServiceUnavailable",
             calls: None,
-            nodes: matches!(at, At::Run | At::Rollback).then_some(0),
+            nodes: matches!(at, At::Run | At::RunInTx | At::Rollback).then_some(0),
             deadline: read,
         },
         // The RESET of a connection a FAILURE left: that connection is
@@ -379,6 +387,28 @@ async fn workload(
             }
             if records.load(Ordering::SeqCst) != 100 {
                 return Err(Error::Usage("not every record arrived".into()));
+            }
+        }
+        At::RunInTx => {
+            let tx = s.begin_transaction(neo4j::TransactionConfig::new()).await?;
+            tx.run(format!("CREATE (:{label})"), params! {})
+                .await?
+                .consume()
+                .await?;
+            let failed = match tx.run("RETURN 1", params! {}).await {
+                Ok(r) => r.consume().await.err(),
+                Err(e) => Some(e),
+            };
+            // Whatever the query's fate, commit must not report success
+            // for a transaction whose connection was lost.
+            match (failed, tx.commit().await) {
+                (None, committed) => committed?,
+                (Some(e), Err(_)) => return Err(e),
+                (Some(e), Ok(())) => {
+                    return Err(Error::Usage(format!(
+                        "commit reported success after the transaction failed: {e}"
+                    )))
+                }
             }
         }
         At::Rollback => {
