@@ -1,11 +1,11 @@
 //! Fault injection between the driver and real servers: a
 //! [`bolt_proxy::Proxy`] sits between a driver and Neo4j (2026.x and the
 //! 5.26 LTS) or ArcadeDB, and breaks the connection at one point of a
-//! scripted workload (the handshake, HELLO, LOGON, RUN (auto-commit and in
-//! a transaction), mid-stream in a
-//! PULL, BEGIN, COMMIT, the answer to COMMIT, ROLLBACK, the DISCARD of a
-//! dropped result, the RESET after a FAILURE, ROUTE) in one way (close,
-//! reset, stall, truncate, drip, delay). For each case it checks what the
+//! scripted workload (the handshake, HELLO, LOGON, RUN auto-commit and in
+//! a transaction, mid-stream in a PULL, BEGIN, COMMIT, the answer to
+//! COMMIT, ROLLBACK, the DISCARD of a dropped result, the RESET after a
+//! FAILURE, ROUTE) in one way (close, reset, stall, truncate, drip,
+//! delay). For each case it checks what the
 //! user sees (a typed error, or success where the fault is benign or a
 //! retry is safe), that it comes within the configured deadline, that the
 //! same driver's next query succeeds (the pool stays healthy) and, for
