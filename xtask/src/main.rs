@@ -10,12 +10,15 @@
 //! - `bench`: our driver against its peers on the same servers (docs/benchmarks.md).
 //! - `fuzz`: the cargo-fuzz targets of `fuzz/`, one after the other
 //!   (docs/reliability.md).
+//! - `faults`: the fault-injection suite against Neo4j 2026.x, 5.26 and
+//!   ArcadeDB (docs/reliability.md).
 //!
 //! Everything xtask installs goes under `target/` (servers) or the user's
 //! cache directory (TestKit); everything it starts binds 127.0.0.1.
 
 mod bench;
 mod demo;
+mod faults;
 mod fuzz;
 mod server;
 mod test;
@@ -32,7 +35,8 @@ const USAGE: &str = "usage: cargo xtask <command>
   testkit neo4j [--version 2026|5.26|both] [FILTER...]   TestKit's real-server suite
   demo [--server neo4j|arcadedb]   start Neo4j (or ArcadeDB) and run the quickstart example
   bench [--quick] [--workload W] [--peer P] [--server S]   driver benchmarks vs peers
-  fuzz [TARGET...] [--time S] [--runs N] [--asan]   fuzz targets, S seconds each (default 60)";
+  fuzz [TARGET...] [--time S] [--runs N] [--asan]   fuzz targets, S seconds each (default 60)
+  faults [--no-servers] [--log]   fault injection through bolt-proxy against Neo4j and ArcadeDB";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -44,6 +48,7 @@ fn main() -> ExitCode {
         Some("demo") => demo::run(rest),
         Some("bench") => bench::cli(rest),
         Some("fuzz") => fuzz::cli(rest),
+        Some("faults") => faults::run(rest),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())

@@ -460,6 +460,41 @@ async fn acquisition_timeout_covers_a_silent_server() {
     assert!(t.elapsed() < Duration::from_secs(2));
 }
 
+/// An open that fails after the acquirer it was started for gave up is not
+/// the failure of an acquirer that came later and waits for a connection
+/// of its own (found by the fault-injection suite: a handshake stalled
+/// until the acquisition timeout failed the next query, whose own
+/// connection would have opened).
+#[tokio::test]
+async fn an_earlier_acquirers_open_failure_does_not_fail_a_later_acquirer() {
+    // Connection 0 never answers HELLO (its open fails at the acquisition
+    // timeout, 1 s); connection 1 answers after 800 ms.
+    let stub = stub::start(Version::V5_4, |c, req| match (c, default_answer(c, req)) {
+        (0, _) if req.kind() == RequestKind::Hello => Action::Silent,
+        (1, Action::Reply(v)) if req.kind() == RequestKind::Hello => {
+            Action::Delayed(Duration::from_millis(800), v)
+        }
+        (_, a) => a,
+    })
+    .await;
+    let p = pool(
+        &stub,
+        PoolConfig::default().with_connection_acquisition_timeout(Duration::from_secs(1)),
+    );
+    let first = tokio::spawn({
+        let p = p.clone();
+        async move { p.acquire().await.map(|_| ()) }
+    });
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    // Waits from 0.4 s to 1.4 s; connection 0 fails at 1 s, connection 1
+    // (opened for this acquirer) is ready at about 1.2 s.
+    let second = p.acquire().await;
+    assert!(first.await.unwrap().is_err());
+    let conn = second.expect("the later acquirer gets its own connection");
+    drop(conn);
+    assert_eq!(stub.accepted(), 2);
+}
+
 #[tokio::test]
 async fn pool_size_is_enforced_under_concurrency() {
     let stub = stub::start(Version::V5_4, default_answer).await;

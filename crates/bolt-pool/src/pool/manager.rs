@@ -4,9 +4,9 @@
 //! Owns opening connections for bb8 (bounded by the acquisition timeout),
 //! deciding whether a returned connection may go back to the idle set
 //! (`has_broken`), the open / waiting counters, and routing open failures
-//! — which bb8 reports only to an error sink, not to the caller — back to
-//! a waiting acquirer. Must not hand out connections: that is the pool's
-//! job.
+//! — which bb8 does not report to its caller — back to a waiting acquirer
+//! that started before the open did. Must not hand out connections: that
+//! is the pool's job.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -39,11 +39,14 @@ pub(crate) struct Shared {
     /// the count including it): an acquirer tells the connections opened
     /// since it started by their number.
     pub(crate) opened: AtomicU64,
-    /// Open failures for waiting acquirers, each numbered by `error_seq`.
+    /// Open failures for waiting acquirers, each with the number of its
+    /// open (see `open_seq`).
     errors: Mutex<VecDeque<(u64, PoolError)>>,
-    /// How many open failures were queued so far (an acquirer takes only
-    /// those after the count it saw when it started).
-    error_seq: AtomicU64,
+    /// How many opens were started so far. An acquirer takes only the
+    /// failures of opens started after the count it saw when it started:
+    /// an earlier open was started for another acquirer, which may have
+    /// given up long ago.
+    open_seq: AtomicU64,
     error_notify: Notify,
     /// The auth token new connections log on with, replacing `open.auth`
     /// (set by [`Pool::set_auth`](super::Pool::set_auth)).
@@ -86,7 +89,7 @@ impl Shared {
             waiting: AtomicU32::new(0),
             opened: AtomicU64::new(0),
             errors: Mutex::new(VecDeque::new()),
-            error_seq: AtomicU64::new(0),
+            open_seq: AtomicU64::new(0),
             error_notify: Notify::new(),
             auth: Mutex::new(None),
             auth_stale_before: Mutex::new(None),
@@ -139,45 +142,56 @@ impl Shared {
         conn.is_broken() || self.is_closed() || self.config.is_expired(conn.created_at())
     }
 
-    /// Keeps an open failure for an acquirer waiting now.
-    fn push_error(&self, error: PoolError) {
+    /// Numbers an open that starts now.
+    fn start_open(&self) -> u64 {
+        self.open_seq.fetch_add(1, Ordering::AcqRel) + 1
+    }
+
+    /// Keeps the failure of open number `open` for an acquirer waiting
+    /// now, and wakes every waiting acquirer (one that started after the
+    /// open will look for a connection again). With none waiting, gives
+    /// the error back.
+    fn push_error(&self, open: u64, error: PoolError) -> Option<PoolError> {
         if self.waiting.load(Ordering::Acquire) == 0 {
             tracing::debug!(address = %self.address, %error, "bolt connection open failed (nobody waiting)");
-            return;
+            return Some(error);
         }
         let mut q = self.errors.lock().unwrap_or_else(|p| p.into_inner());
         if q.len() >= MAX_QUEUED_ERRORS {
             q.pop_front();
         }
-        let seq = self.error_seq.fetch_add(1, Ordering::AcqRel) + 1;
-        q.push_back((seq, error));
+        q.push_back((open, error));
         drop(q);
-        self.error_notify.notify_one();
+        self.error_notify.notify_waiters();
+        None
     }
 
-    /// How many open failures were queued so far: what an acquirer
-    /// passes to [`next_error`](Self::next_error).
-    pub(crate) fn error_count(&self) -> u64 {
-        self.error_seq.load(Ordering::Acquire)
+    /// How many opens were started so far: what an acquirer passes to
+    /// [`next_error`](Self::next_error).
+    pub(crate) fn open_count(&self) -> u64 {
+        self.open_seq.load(Ordering::Acquire)
     }
 
-    /// The next open failure queued after `since` (an
-    /// [`error_count`](Self::error_count)).
-    pub(crate) async fn next_error(&self, since: u64) -> PoolError {
-        loop {
-            let notified = self.error_notify.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            {
-                let mut q = self.errors.lock().unwrap_or_else(|p| p.into_inner());
-                while let Some((at, e)) = q.pop_front() {
-                    if at > since {
-                        return e;
-                    }
-                }
-            }
-            notified.await;
+    /// Waits for an open to fail: the failure of an open started after
+    /// `since` (an [`open_count`](Self::open_count)), taken for this
+    /// acquirer, or `None` when only earlier opens failed. Such an open
+    /// may have been the one bb8 had this acquirer wait for, and bb8 does
+    /// not open another for it by itself: the acquirer asks bb8 again.
+    pub(crate) async fn next_error(&self, since: u64) -> Option<PoolError> {
+        let notified = self.error_notify.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        if let Some(e) = self.take_error(since) {
+            return Some(e);
         }
+        notified.await;
+        self.take_error(since)
+    }
+
+    fn take_error(&self, since: u64) -> Option<PoolError> {
+        let mut q = self.errors.lock().unwrap_or_else(|p| p.into_inner());
+        let at = q.iter().position(|(open, _)| *open > since)?;
+        q.remove(at).map(|(_, e)| e)
     }
 }
 
@@ -187,7 +201,10 @@ impl Shared {
 /// [`Pool`](crate::Pool) uses it with `test_on_check_out` off (a checkout
 /// costs no round trip); it is public for callers that want a bare bb8
 /// pool. Its connections are boxed (`Box<Connection>`), so bb8 moves a
-/// pointer, not the connection.
+/// pointer, not the connection. An open failure goes to bb8's error sink
+/// (bb8 does not return it from `get`); while a [`Pool`](crate::Pool)
+/// acquirer waits, the pool reports it to that acquirer instead, and the
+/// sink gets [`PoolError::Broken`].
 ///
 /// ```no_run
 /// use bolt_pool::{BoltManager, OpenOptions, PoolConfig};
@@ -247,6 +264,37 @@ impl bb8::ManageConnection for BoltManager {
 
     async fn connect(&self) -> Result<Box<Connection>, PoolError> {
         let s = &self.shared;
+        let open = s.start_open();
+        match self.open().await {
+            Ok(conn) => Ok(conn),
+            // Reported here, where the open's number is known; bb8 only
+            // hands what it gets to its error sink: the real error when no
+            // acquirer of a `Pool` waits (a bare bb8 pool), else a
+            // placeholder.
+            Err(e) => Err(s.push_error(open, e).unwrap_or(PoolError::Broken)),
+        }
+    }
+
+    async fn is_valid(&self, conn: &mut Box<Connection>) -> Result<(), PoolError> {
+        // Boxed: this future is part of every bb8 `get` future (even with
+        // `test_on_check_out` off), and a RESET's is large.
+        Box::pin(conn.reset()).await
+    }
+
+    fn has_broken(&self, conn: &mut Box<Connection>) -> bool {
+        if conn.take_return_checked() {
+            // The pool checked the lifetime as it took the connection back,
+            // a moment ago: one clock read per return.
+            return conn.is_broken() || self.shared.is_closed();
+        }
+        self.shared.must_discard(conn)
+    }
+}
+
+impl BoltManager {
+    /// Opens a connection for bb8, within the acquisition timeout.
+    async fn open(&self) -> Result<Box<Connection>, PoolError> {
+        let s = &self.shared;
         if s.is_closed() {
             return Err(s.closed_error());
         }
@@ -277,35 +325,6 @@ impl bb8::ManageConnection for BoltManager {
             }),
         }
     }
-
-    async fn is_valid(&self, conn: &mut Box<Connection>) -> Result<(), PoolError> {
-        // Boxed: this future is part of every bb8 `get` future (even with
-        // `test_on_check_out` off), and a RESET's is large.
-        Box::pin(conn.reset()).await
-    }
-
-    fn has_broken(&self, conn: &mut Box<Connection>) -> bool {
-        if conn.take_return_checked() {
-            // The pool checked the lifetime as it took the connection back,
-            // a moment ago: one clock read per return.
-            return conn.is_broken() || self.shared.is_closed();
-        }
-        self.shared.must_discard(conn)
-    }
-}
-
-/// Forwards bb8's open failures to a waiting acquirer.
-#[derive(Debug, Clone)]
-pub(crate) struct ErrorForwarder(pub(crate) Arc<Shared>);
-
-impl bb8::ErrorSink<PoolError> for ErrorForwarder {
-    fn sink(&self, error: PoolError) {
-        self.0.push_error(error);
-    }
-
-    fn boxed_clone(&self) -> Box<dyn bb8::ErrorSink<PoolError>> {
-        Box::new(self.clone())
-    }
 }
 
 #[cfg(test)]
@@ -333,7 +352,7 @@ mod tests {
         for shown in [
             format!("{pool:?}"),
             format!("{manager:?}"),
-            format!("{:?}", ErrorForwarder(pool.shared().clone())),
+            format!("{:?}", pool.shared()),
         ] {
             assert!(!shown.contains("hunter2"), "{shown}");
         }

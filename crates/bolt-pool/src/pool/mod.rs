@@ -31,7 +31,7 @@ pub use set::Pools;
 
 use crate::connection::{Connection, OpenOptions};
 use crate::error::PoolError;
-use manager::{ErrorForwarder, Shared};
+use manager::Shared;
 
 type Bb8Guard = bb8::PooledConnection<'static, BoltManager>;
 
@@ -162,7 +162,6 @@ impl Pool {
                     .max(Duration::from_nanos(1)),
             )
             .retry_connection(false)
-            .error_sink(Box::new(ErrorForwarder(shared.clone())))
             .build_unchecked(manager);
         Ok(Pool { shared, bb8 })
     }
@@ -270,7 +269,7 @@ impl Pool {
         }
         s.waiting.fetch_add(1, Ordering::AcqRel);
         let waiting = Waiting(s);
-        let errors_before = s.error_count();
+        let opens_before = s.open_count();
         let opened_before = s.opened.load(Ordering::Acquire);
         // The common case, an idle connection that passes the zero-I/O
         // checks, is served here without awaiting: no timer, no select, and
@@ -290,7 +289,7 @@ impl Pool {
         Box::pin(self.acquire_waiting(
             timeout,
             started,
-            (errors_before, opened_before),
+            (opens_before, opened_before),
             first,
             waiting,
         ))
@@ -329,7 +328,7 @@ impl Pool {
         &self,
         timeout: Duration,
         started: Instant,
-        (errors_before, opened_before): (u64, u64),
+        (opens_before, opened_before): (u64, u64),
         mut first: Option<PooledConnection>,
         waiting: Waiting<'_>,
     ) -> Result<PooledConnection, PoolError> {
@@ -345,7 +344,12 @@ impl Pool {
                     let got = tokio::select! {
                         biased;
                         r = self.bb8.get_owned() => r,
-                        e = s.next_error(errors_before) => return Err(e),
+                        e = s.next_error(opens_before) => match e {
+                            Some(e) => return Err(e),
+                            // An earlier open failed: ask bb8 again, which
+                            // opens one for this acquirer if none is left.
+                            None => continue,
+                        },
                         _ = s.closed.cancelled() => return Err(s.closed_error()),
                         _ = tokio::time::sleep_until(deadline) => {
                             tracing::debug!(address = %s.address, ?timeout, "connection acquisition timed out");
