@@ -10,6 +10,9 @@
 //! - `bench`: our driver against its peers on the same servers (docs/benchmarks.md).
 //! - `fuzz`: the cargo-fuzz targets of `fuzz/`, one after the other
 //!   (docs/reliability.md).
+//! - `soak`: a mixed workload against a Neo4j that is killed and restarted
+//!   meanwhile, then checks of every write's answer, leaks and memory
+//!   (docs/reliability.md).
 //!
 //! Everything xtask installs goes under `target/` (servers) or the user's
 //! cache directory (TestKit); everything it starts binds 127.0.0.1.
@@ -18,6 +21,7 @@ mod bench;
 mod demo;
 mod fuzz;
 mod server;
+mod soak;
 mod test;
 mod testkit;
 mod testkit_neo4j;
@@ -32,7 +36,8 @@ const USAGE: &str = "usage: cargo xtask <command>
   testkit neo4j [--version 2026|5.26|both] [FILTER...]   TestKit's real-server suite
   demo [--server neo4j|arcadedb]   start Neo4j (or ArcadeDB) and run the quickstart example
   bench [--quick] [--workload W] [--peer P] [--server S]   driver benchmarks vs peers
-  fuzz [TARGET...] [--time S] [--runs N] [--asan]   fuzz targets, S seconds each (default 60)";
+  fuzz [TARGET...] [--time S] [--runs N] [--asan]   fuzz targets, S seconds each (default 60)
+  soak [--minutes N] [--seed S] [--port P]   workload against a Neo4j killed and restarted meanwhile";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -44,6 +49,7 @@ fn main() -> ExitCode {
         Some("demo") => demo::run(rest),
         Some("bench") => bench::cli(rest),
         Some("fuzz") => fuzz::cli(rest),
+        Some("soak") => soak::cli(rest),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())
