@@ -262,6 +262,14 @@ fn run(seed: u64, seconds: u64, port: u16, minutes: f64) -> Res {
     };
     drop(workload);
     stop(&mut server, &out_dir, kills.len() + 1);
+    // Neo4j's own log of every life (recoveries included): the next fresh
+    // start on this port wipes it.
+    let debug_log = util::servers_dir()
+        .join(format!("neo4j-{port}"))
+        .join("data-home/logs/debug.log");
+    if let Err(e) = std::fs::copy(&debug_log, out_dir.join("debug.log")) {
+        say(format!("soak: cannot keep {}: {e}", debug_log.display()));
+    }
     let merged = merge_summary(&summary_file, &kills, &version, port, minutes, &date);
     let status = status.ok_or_else(|| {
         format!(
@@ -271,7 +279,7 @@ fn run(seed: u64, seconds: u64, port: u16, minutes: f64) -> Res {
     })?;
     merged?;
     say(format!(
-        "soak: {} kills; summary {}, write log {}, server logs neo4j-*.log in {}",
+        "soak: {} kills; summary {}, write log {}, server logs neo4j-*.log and debug.log in {}",
         kills.len(),
         summary_file.display(),
         summary_file.with_extension("writes.jsonl").display(),
