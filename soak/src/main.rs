@@ -273,6 +273,7 @@ async fn run(s: &Settings) -> Result<bool, String> {
             "timeouts": acq.timeouts,
             "timeout_error_max_ms": ms(acq.timeout_error_max),
             "violations": acq.violations,
+            "slow_errors": acq.slow_errors,
             "managed_max_ms": ms(acq.managed_max),
             "managed_bound_ms": ms(MAX_RETRY_TIME + ACQUISITION_TIMEOUT + READ_TIMEOUT),
             "pool_max_in_use": acq.pool_max_in_use,

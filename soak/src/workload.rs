@@ -206,6 +206,11 @@ pub struct Acquisition {
     pub timeout_error_max: Duration,
     /// Waits past the acquisition timeout plus [`SLACK`].
     pub violations: u64,
+    /// First answers that were errors (other than an acquisition
+    /// timeout) after more than the acquisition timeout: each says which
+    /// error after how long, to tell a long wait for a connection from a
+    /// server that answered late.
+    pub slow_errors: Vec<String>,
     /// The longest managed transaction or `execute_query` (retries included).
     pub managed_max: Duration,
     /// Most connections in use at one sample (every second).
@@ -343,6 +348,12 @@ impl Shared {
                 a.violations += u64::from(client > limit);
             }
             (None, None) if kind.is_explicit() => a.begin_max = a.begin_max.max(took),
+            (Some(e), _) if took > ACQUISITION_TIMEOUT => a.slow_errors.push(format!(
+                "{} at {at} s: {} after {} ms",
+                kind.name(),
+                class(e),
+                took.as_millis()
+            )),
             _ => {}
         }
     }
@@ -711,7 +722,9 @@ async fn read(kind: Kind, driver: &Driver, sh: &Shared, rng: &mut Rng) -> bool {
                                 let server = summary.result_available_after();
                                 sh.first_answer(kind, first, server, None);
                             }
-                            summary.and(count).map(|_| None)
+                            // A failed stream's consume() says only that it
+                            // was consumed: the failure is next()'s.
+                            count.and(summary).map(|_| None)
                         }
                         Err(e) => {
                             sh.first_answer(kind, first, None, Some(&e));
