@@ -323,7 +323,8 @@ fn keep_log(log: &Path, out_dir: &Path, n: usize) {
 
 /// A shell that stops the servers xtask started should xtask die
 /// without doing so (killed on its own, not by Ctrl-C): every second it
-/// notes xtask's child processes that run the Neo4j launcher, and once
+/// notes xtask's child processes that run the Neo4j launcher (but itself,
+/// whose script names the launcher too), and once
 /// xtask is gone it stops those (SIGTERM, SIGKILL 20 s later). In a
 /// process group of its own, so that Ctrl-C leaves it to do its job;
 /// xtask kills it at the end of a run.
@@ -334,7 +335,7 @@ pids=""
 while grep -qa . "/proc/$1/cmdline" 2>/dev/null; do
   seen=""
   for p in $(ps -o pid= --ppid "$1" 2>/dev/null); do
-    launcher "$p" && seen="$seen $p"
+    [ "$p" != "$$" ] && launcher "$p" && seen="$seen $p"
   done
   pids="$seen"
   sleep 1
