@@ -12,6 +12,9 @@
 //!   (docs/reliability.md).
 //! - `faults`: the fault-injection suite against Neo4j 2026.x, 5.26 and
 //!   ArcadeDB (docs/reliability.md).
+//! - `soak`: a mixed workload against a Neo4j that is killed and restarted
+//!   meanwhile, then checks of every write's answer, leaks and memory
+//!   (docs/reliability.md).
 //!
 //! Everything xtask installs goes under `target/` (servers) or the user's
 //! cache directory (TestKit); everything it starts binds 127.0.0.1.
@@ -21,6 +24,7 @@ mod demo;
 mod faults;
 mod fuzz;
 mod server;
+mod soak;
 mod test;
 mod testkit;
 mod testkit_neo4j;
@@ -36,7 +40,8 @@ const USAGE: &str = "usage: cargo xtask <command>
   demo [--server neo4j|arcadedb]   start Neo4j (or ArcadeDB) and run the quickstart example
   bench [--quick] [--workload W] [--peer P] [--server S]   driver benchmarks vs peers
   fuzz [TARGET...] [--time S] [--runs N] [--asan]   fuzz targets, S seconds each (default 60)
-  faults [--no-servers] [--log]   fault injection through bolt-proxy against Neo4j and ArcadeDB";
+  faults [--no-servers] [--log]   fault injection through bolt-proxy against Neo4j and ArcadeDB
+  soak [--minutes N] [--seed S] [--port P]   workload against a Neo4j killed and restarted meanwhile";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -49,6 +54,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::cli(rest),
         Some("fuzz") => fuzz::cli(rest),
         Some("faults") => faults::run(rest),
+        Some("soak") => soak::cli(rest),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())

@@ -81,6 +81,9 @@ pub struct Spec {
     pub password: String,
     /// Version line or exact version (Neo4j): see [`neo4j::maven_version`].
     pub version: String,
+    /// Neo4j: start on the data of the previous start on this port
+    /// (recovering it after a crash) instead of a fresh directory.
+    pub keep_data: bool,
 }
 
 impl Spec {
@@ -99,6 +102,7 @@ impl Spec {
             databases: vec!["testdb".into()],
             password: DEFAULT_PASSWORD.into(),
             version: neo4j::NEWEST.into(),
+            keep_data: false,
         }
     }
 
@@ -304,6 +308,30 @@ impl Running {
         self.detached = true;
         self.child = None;
         self.state.clone()
+    }
+
+    /// Kills the server with SIGKILL, as a crash would (no shutdown, no
+    /// checkpoint), waits until it is gone and removes its state file.
+    pub fn kill(&mut self) -> Res {
+        if self.detached {
+            return Ok(());
+        }
+        self.detached = true;
+        util::send_signal(self.state.pid, "KILL")?;
+        let child = &mut self.child;
+        let gone = util::wait_for(
+            &format!("process {} to exit after SIGKILL", self.state.pid),
+            Duration::from_secs(10),
+            Duration::from_millis(20),
+            || {
+                if let Some(c) = child.as_mut() {
+                    let _ = c.try_wait();
+                }
+                Ok((!util::pid_alive(self.state.pid)).then_some(()))
+            },
+        );
+        let _ = std::fs::remove_file(State::file(self.state.kind, self.state.port));
+        gone
     }
 
     /// Stops the server (SIGTERM, then SIGKILL) and removes its state file.

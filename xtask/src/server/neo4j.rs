@@ -13,7 +13,8 @@
 //! Layout under `target/servers/`: `neo4j-<line>/` (an install: `pom.xml`,
 //! `lib/` with every jar, `classes/` with the launcher, `version` with the
 //! exact version resolved), `neo4j-<port>/` (an instance: `neo4j.conf`,
-//! data, and with `--tls` the certificate; wiped at every start),
+//! data, and with `--tls` the certificate; wiped at every start unless
+//! [`Spec::keep_data`] says otherwise),
 //! `neo4j-<port>.log`.
 //!
 //! Versions: `2026` resolves the newest 2026.x release, `5.26` the newest
@@ -40,8 +41,10 @@ const MAVEN_LIMIT: Duration = Duration::from_secs(1200);
 const READY_LINE: &str = "xtask-neo4j: ready";
 
 /// The launcher: builds the DBMS from the conf file, sets the password of
-/// `neo4j` (no change required), says it is ready and waits; the shutdown
-/// hook (SIGTERM) stops the DBMS cleanly.
+/// `neo4j` (no change required) unless restarted on existing data, says it
+/// is ready and waits; the shutdown hook (SIGTERM) stops the DBMS cleanly.
+/// An install whose compiled launcher came from other source is compiled
+/// again at the next start.
 const LAUNCHER: &str = r#"import java.nio.file.Path;
 import java.util.Map;
 import org.neo4j.dbms.api.DatabaseManagementService;
@@ -61,8 +64,12 @@ public final class XtaskNeo4j {
             dbms.shutdown();
             System.out.println("xtask-neo4j: stopped");
         }));
-        dbms.database("system").executeTransactionally(
-                "ALTER USER neo4j SET PASSWORD $pw CHANGE NOT REQUIRED", Map.of("pw", password));
+        // Unset on a restart on existing data: the password is set already
+        // (and Neo4j refuses to set the same one again).
+        if (password != null && !password.isEmpty()) {
+            dbms.database("system").executeTransactionally(
+                    "ALTER USER neo4j SET PASSWORD $pw CHANGE NOT REQUIRED", Map.of("pw", password));
+        }
         System.out.println("xtask-neo4j: ready, Neo4j "
                 + org.neo4j.kernel.internal.Version.getNeo4jVersion()
                 + " on Java " + Runtime.version() + " in "
@@ -249,20 +256,7 @@ pub fn install(line: &str) -> Res<Install> {
             util::secs(t0.elapsed())
         ));
         let (jdk, _) = jdk_for(&version)?;
-        let src = dir.join("src/XtaskNeo4j.java");
-        util::mkdir(&dir.join("src"))?;
-        std::fs::write(&src, LAUNCHER)
-            .map_err(|e| format!("cannot write {}: {e}", src.display()))?;
-        util::output(
-            Command::new(jdk.join("bin/javac"))
-                .args(["--release", "17", "-nowarn", "-d"])
-                .arg(dir.join("classes"))
-                .arg("-cp")
-                .arg(dir.join("lib/*"))
-                .arg(&src),
-            Duration::from_secs(300),
-        )
-        .map_err(|e| format!("compiling the Neo4j launcher failed: {e}"))?;
+        compile_launcher(&dir, &jdk)?;
         std::fs::write(dir.join("version"), format!("{version}\n"))
             .map_err(|e| format!("cannot write {}: {e}", dir.join("version").display()))?;
         std::fs::write(&marker, "")
@@ -273,10 +267,41 @@ pub fn install(line: &str) -> Res<Install> {
         .trim()
         .to_owned();
     let (jdk, _) = jdk_for(&version)?;
+    let src = std::fs::read_to_string(dir.join("src/XtaskNeo4j.java")).unwrap_or_default();
+    if src != LAUNCHER {
+        say(format!(
+            "compiling the Neo4j launcher again in {}",
+            dir.display()
+        ));
+        compile_launcher(&dir, &jdk)?;
+    }
     Ok(Install {
         dir,
         version,
         java: jdk.join("bin/java"),
+    })
+}
+
+/// Writes the launcher's source under `dir/src` and compiles it into
+/// `dir/classes` with the JDK at `jdk`.
+fn compile_launcher(dir: &Path, jdk: &Path) -> Res {
+    let src = dir.join("src/XtaskNeo4j.java");
+    util::mkdir(&dir.join("src"))?;
+    std::fs::write(&src, LAUNCHER).map_err(|e| format!("cannot write {}: {e}", src.display()))?;
+    util::output(
+        Command::new(jdk.join("bin/javac"))
+            .args(["--release", "17", "-nowarn", "-d"])
+            .arg(dir.join("classes"))
+            .arg("-cp")
+            .arg(dir.join("lib/*"))
+            .arg(&src),
+        Duration::from_secs(300),
+    )
+    .map(drop)
+    .map_err(|e| {
+        // So that the next start tries again.
+        let _ = std::fs::remove_file(&src);
+        format!("compiling the Neo4j launcher failed: {e}")
     })
 }
 
@@ -378,7 +403,11 @@ pub fn start(spec: &Spec, detach: bool) -> Res<Running> {
     let inst = install(&spec.version)?;
     let home = util::servers_dir().join(format!("neo4j-{}", spec.port));
     let log = util::servers_dir().join(format!("neo4j-{}.log", spec.port));
-    util::rmdir(&home)?;
+    if !spec.keep_data {
+        util::rmdir(&home)?;
+    }
+    let data = home.join("data-home");
+    let restart = spec.keep_data && data.is_dir();
     util::mkdir(&home)?;
     let tls_dir = home.join("certificates/bolt");
     let certs = if spec.tls {
@@ -406,9 +435,13 @@ pub fn start(spec: &Spec, detach: bool) -> Res<Running> {
             inst.dir.join("lib/*").display()
         ))
         .arg("XtaskNeo4j")
-        .arg(home.join("data-home"))
+        .arg(&data)
         .arg(&conf_file)
-        .env("XTASK_NEO4J_PASSWORD", &spec.password)
+        // On existing data the password was set by the first start.
+        .env(
+            "XTASK_NEO4J_PASSWORD",
+            if restart { "" } else { spec.password.as_str() },
+        )
         .env_remove("JAVA_TOOL_OPTIONS");
     let mut child = spawn_logged(&mut cmd, &log, detach)?;
     let pid = child.id();
