@@ -3,9 +3,9 @@
 //!
 //! Owns opening connections for bb8 (bounded by the acquisition timeout),
 //! deciding whether a returned connection may go back to the idle set
-//! (`has_broken`), the open / waiting counters, and routing open failures
-//! — which bb8 reports only to an error sink, not to the caller — back to
-//! a waiting acquirer. Must not hand out connections: that is the pool's
+//! (`has_broken`: never one that is not READY), the open / waiting
+//! counters, and routing open failures — which bb8 reports only to an
+//! error sink, not to the caller — back to a waiting acquirer. Must not hand out connections: that is the pool's
 //! job.
 
 use std::collections::VecDeque;
@@ -284,7 +284,11 @@ impl bb8::ManageConnection for BoltManager {
             // a moment ago: one clock read per return.
             return conn.is_broken() || self.shared.is_closed();
         }
-        self.shared.must_discard(conn)
+        // Not ready: a caller was cut while the pool reset it (`release`
+        // awaits that RESET) and its answer is still to come; the next
+        // user would read it as the answer to its own request. A new
+        // connection costs less than finding out.
+        self.shared.must_discard(conn) || !conn.is_ready()
     }
 }
 
