@@ -132,8 +132,16 @@ pub async fn all_on(tallies: &mut Vec<Tally>, t: &Target, scheme: &'static str, 
             })
             .await;
             search(tallies, n, scheme, "first query of a new driver", |k| {
-                fresh_driver(t, scheme, k)
+                fresh_driver(t, scheme, k, true)
             })
+            .await;
+            search(
+                tallies,
+                n,
+                scheme,
+                "first query of a new driver, home database",
+                |k| fresh_driver(t, scheme, k, false),
+            )
             .await;
         }
     }
@@ -571,10 +579,16 @@ async fn driver_close(t: &Target, scheme: &'static str, k: usize) -> bool {
     done
 }
 
-async fn fresh_driver(t: &Target, scheme: &'static str, k: usize) -> bool {
-    let what = format!("first query of a new driver ({scheme}), k={k}");
+/// `named`: the session names its database; else the driver resolves the
+/// home database first (a routing driver asks the server).
+async fn fresh_driver(t: &Target, scheme: &'static str, k: usize, named: bool) -> bool {
+    let what = format!("first query of a new driver ({scheme}, named: {named}), k={k}");
     let d = t.driver(scheme);
-    let mut s = d.session(db_cfg());
+    let mut s = d.session(if named {
+        db_cfg()
+    } else {
+        neo4j::SessionConfig::new()
+    });
     let (q, tg) = cut_query();
     let done = cut(async { s.run(q, params! {}).await?.collect().await }, k).await;
     if let Some(r) = &done {
