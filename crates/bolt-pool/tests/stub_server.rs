@@ -313,6 +313,39 @@ async fn connection_returned_mid_stream_is_reset_before_reuse() {
     assert_eq!(p.metrics().created, 1);
 }
 
+/// Cancellation: `release` awaits the RESET of a connection returned
+/// mid-work; a caller whose future is dropped during that wait must not
+/// leave the connection in the idle set with the RESET's answer still to
+/// come (the next user would read it as the answer to its own request).
+#[tokio::test]
+async fn a_release_cut_during_its_reset_leaves_no_unready_connection_idle() {
+    let stub = stub::start(Version::V5_4, |conn, req| match req.kind() {
+        RequestKind::Reset => Action::Delayed(Duration::from_millis(300), vec![stub::ok()]),
+        _ => default_answer(conn, req),
+    })
+    .await;
+    let p = pool(
+        &stub,
+        PoolConfig::default().with_max_connection_pool_size(1),
+    );
+    let mut c = p.acquire().await.unwrap();
+    c.send(&Request::Run(Run::new("RETURN 1"))).await.unwrap();
+    assert!(matches!(c.recv().await.unwrap(), Response::Success(_)));
+    let cut = tokio::time::timeout(Duration::from_millis(50), c.release()).await;
+    assert!(cut.is_err(), "the RESET was answered before the cut");
+    let mut c = tokio::time::timeout(Duration::from_secs(2), p.acquire())
+        .await
+        .expect("the pool's one connection leaked")
+        .unwrap();
+    assert!(
+        c.is_ready(),
+        "handed out with {} answers pending (state {})",
+        c.pending(),
+        c.state()
+    );
+    assert_eq!(run_return_1(&mut c).await, 1);
+}
+
 #[tokio::test]
 async fn connection_killed_under_the_pool_is_not_handed_out() {
     let stub = stub::start(Version::V5_4, default_answer).await;

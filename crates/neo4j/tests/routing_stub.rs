@@ -1457,3 +1457,67 @@ async fn home_database_resolution_and_the_pool_wait_share_one_acquisition_timeou
     );
     d.close().await;
 }
+
+/// A session waits for the pool's only connection while the session
+/// holding it loses it: the server is forgotten and its pool closed under
+/// the waiting acquisition. The driver is not closed, so the waiting
+/// session must not be told it is: it gets a connection from a new pool.
+#[tokio::test]
+async fn a_pool_closed_under_a_waiting_acquisition_is_not_a_closed_driver() {
+    let me: Arc<Mutex<String>> = Arc::default();
+    let me2 = me.clone();
+    let pulls = Arc::new(AtomicUsize::new(0));
+    let p2 = pulls.clone();
+    // One member, router, reader and writer; the first PULL's connection
+    // is closed instead of answered.
+    let m = start(Version::V5_0, move |conn, req| match req {
+        Request::Route(route) => {
+            let own = vec![me2.lock().unwrap().clone()];
+            let db = route.db.clone().unwrap_or_else(|| "homedb".to_owned());
+            Action::Reply(vec![success(&[("rt", rt(300, &db, &own, &own, &own))])])
+        }
+        Request::Pull(_) if p2.fetch_add(1, Ordering::SeqCst) == 0 => Action::Close,
+        _ => default_answer(conn, req),
+    })
+    .await;
+    *me.lock().unwrap() = m.address();
+    let d = GraphDatabase::driver(
+        format!("neo4j://{}", m.address()),
+        support::config()
+            .with_max_connection_pool_size(1)
+            .with_connection_acquisition_timeout(Duration::from_secs(2))
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    let db = || SessionConfig::new().with_database("neo4j");
+    let mut a = d.session(db());
+    let r = a.run("RETURN 1 AS n", params! {}).await.unwrap();
+    // B waits for the one connection, which A holds.
+    let d2 = d.clone();
+    let b = tokio::spawn(async move {
+        let mut b = d2.session(SessionConfig::new().with_database("neo4j"));
+        let n = b
+            .run("RETURN 1 AS n", params! {})
+            .await?
+            .single()
+            .await?
+            .get::<i64>("n");
+        b.close().await?;
+        n
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // A's PULL: the server closes the connection.
+    assert!(r.collect().await.is_err());
+    a.close().await.ok();
+    let got = tokio::time::timeout(Duration::from_secs(5), b)
+        .await
+        .expect("the waiting session hung")
+        .unwrap();
+    assert!(
+        !matches!(got, Err(Error::DriverClosed)),
+        "an open driver reported closed: {got:?}"
+    );
+    assert_eq!(got.unwrap(), 1);
+    d.close().await;
+}

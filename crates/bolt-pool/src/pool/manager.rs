@@ -3,10 +3,10 @@
 //!
 //! Owns opening connections for bb8 (bounded by the acquisition timeout),
 //! deciding whether a returned connection may go back to the idle set
-//! (`has_broken`), the open / waiting counters, and routing open failures
-//! — which bb8 does not report to its caller — back to a waiting acquirer
-//! that started before the open did. Must not hand out connections: that
-//! is the pool's job.
+//! (`has_broken`: never one that is not READY), the open / waiting
+//! counters, and routing open failures — which bb8 does not report to its
+//! caller — back to a waiting acquirer that started before the open did.
+//! Must not hand out connections: that is the pool's job.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -287,7 +287,11 @@ impl bb8::ManageConnection for BoltManager {
             // a moment ago: one clock read per return.
             return conn.is_broken() || self.shared.is_closed();
         }
-        self.shared.must_discard(conn)
+        // Not ready: a caller was cut while the pool reset it (`release`
+        // awaits that RESET) and its answer is still to come; the next
+        // user would read it as the answer to its own request. A new
+        // connection costs less than finding out.
+        self.shared.must_discard(conn) || !conn.is_ready()
     }
 }
 

@@ -12,7 +12,10 @@
 //! server sending more than a PULL asked for is a protocol error.
 //! A stream dropped before its end is discarded (DISCARD) by the next
 //! call of its session, or when the session closes; an auto-commit query
-//! that failed meanwhile is reported by that call.
+//! that failed meanwhile is reported by that call. A future cut while it
+//! waits for RUN's answer or a batch (dropped, e.g. by a timeout) marks
+//! the slot instead (`Slot::cut`): the same result may resume reading,
+//! anything else RESETs the connection first (see `Slot::drain`).
 
 mod batch;
 mod summary;
@@ -209,10 +212,12 @@ pub(crate) async fn start<'a>(
             "the transaction failed earlier and can only be rolled back".into(),
         ));
     }
-    if s.pre_responses == 0 {
+    if s.pre_responses == 0 || s.cut.is_some() {
         // Nothing pipelined ahead of this RUN (a BEGIN is answered with
         // it): finish what earlier work left behind. Earlier results of
         // a transaction stay open where the server can keep several.
+        // After a cut, whatever is owed (a BEGIN's answer included) is
+        // the cut work's: the connection is reset.
         let keep_open = in_tx && s.conn()?.version().has_pull_n();
         s.drain_with(!keep_open).await?;
     }
@@ -271,15 +276,22 @@ pub(crate) async fn start<'a>(
         Some(info) => info,
         None => s.server_info()?,
     };
+    // Until RUN's answer is read: a cut leaves the slot marked.
+    s.cut = Some(seq);
     // Answers owed to a pipelined TELEMETRY / BEGIN come first.
     // A server failure that came first (a refused BEGIN) is the error to
     // report even if the server then hung up before answering RUN.
     let mut failure = None;
     let mut lost = None;
     let home_db = version.has_home_db_resolution();
-    for _ in 0..std::mem::take(&mut s.pre_responses) {
-        let conn = s.conn()?;
-        let db = match conn.recv_ref().await {
+    // Counted down as they are read: a cut leaves the unread ones owed
+    // (a RESET must wait for a pipelined BEGIN's answer, see
+    // `Slot::drain`).
+    while s.pre_responses > 0 {
+        let conn = s.conn.as_mut().ok_or_else(closed)?;
+        let got = conn.recv_ref().await;
+        s.pre_responses -= 1;
+        let db = match got {
             Ok(ResponseRef::Failure(f)) => {
                 failure = failure.or(Some(from_failure(*f)));
                 continue;
@@ -293,6 +305,7 @@ pub(crate) async fn start<'a>(
             }
             Ok(ResponseRef::Record(_)) => continue,
             Err(e) => {
+                s.pre_responses = 0;
                 lost = Some(e);
                 break;
             }
@@ -304,6 +317,7 @@ pub(crate) async fn start<'a>(
         Some(e) => Err(e),
         None => conn.recv_ref().await,
     };
+    s.cut = None;
     let run_meta = match run_meta {
         Err(e) => {
             // A lost connection: a routing driver forgets the server and
@@ -497,6 +511,15 @@ impl<'a> Inner<'a> {
     async fn fetch(&mut self) -> Result<(), Error> {
         let mut guard = slot(&mut self.link).await;
         let s = &mut *guard;
+        if s.cut.is_some_and(|seq| seq != self.seq) {
+            // Another result of the transaction was cut while it read:
+            // its answers come first on the wire. The connection is reset
+            // (the transaction fails), never read as this result's.
+            if let Err(e) = s.drain_with(false).await {
+                self.phase = Phase::Failed;
+                return Err(e);
+            }
+        }
         if self.phase == Phase::More {
             let pull = more(s, self.seq, self.qid, Pull::n(self.fetch_size)).inspect_err(|_| {
                 self.phase = Phase::Failed;
@@ -509,8 +532,11 @@ impl<'a> Inner<'a> {
             return Ok(());
         }
         // RECORDs in the read buffer: taken in bulk, without an
-        // `.await` each; the summary after them read in place.
+        // `.await` each; the summary after them read in place. Until the
+        // wait ends, a cut leaves the slot marked (this result resumes
+        // it; any other exchange resets the connection).
         let whole_batch = self.seq != 0;
+        s.cut = Some(self.seq);
         let received = loop {
             let before = self.batch.len();
             let summary_next = conn.take_records(self.batch.records());
@@ -527,6 +553,7 @@ impl<'a> Inner<'a> {
                 Err(e) => break Err(Error::from(e)),
             }
         };
+        s.cut = None;
         let failure = match received {
             Err(e) => {
                 self.phase = Phase::Failed;

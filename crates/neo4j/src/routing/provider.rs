@@ -250,8 +250,32 @@ impl RoutingProvider {
     /// A connection to a server of the right role for `req`'s database,
     /// discovering first when the table is stale. A server that cannot be
     /// reached is forgotten and the next candidate tried; when none is
-    /// left the error is [`Error::SessionExpired`].
+    /// left the error is [`Error::SessionExpired`]. A pool closed under a
+    /// waiting acquisition (its server forgotten meanwhile) is not a
+    /// closed driver: the acquisition starts over once.
     pub(crate) async fn acquire(&self, req: RouteRequest<'_>) -> Result<PooledConnection, Error> {
+        match self.acquire_once(req).await {
+            // The server was forgotten (a connection to it broke) and its
+            // pool closed while this acquisition waited for it: once more,
+            // with the table as it is now and a new pool. The driver is
+            // open: `DriverClosed` would be wrong.
+            Err(Retry::PoolClosed) => {
+                tracing::debug!("the pool closed under an acquisition; acquiring again");
+                match Box::pin(self.acquire_once(req)).await {
+                    Err(Retry::PoolClosed) => Err(Error::SessionExpired(
+                        "the server's connection pool was closed while waiting for it".into(),
+                    )),
+                    Err(Retry::No(e)) => Err(e),
+                    Ok(c) => Ok(c),
+                }
+            }
+            Err(Retry::No(e)) => Err(e),
+            Ok(c) => Ok(c),
+        }
+    }
+
+    /// One try of [`acquire`](Self::acquire).
+    async fn acquire_once(&self, req: RouteRequest<'_>) -> Result<PooledConnection, Retry> {
         self.check_open()?;
         // One deadline for the refresh and the pool: the session waits
         // one acquisition timeout in all, not one for each.
@@ -278,13 +302,14 @@ impl RoutingProvider {
                 return Err(Error::SessionExpired(format!(
                     "no {role} is available for {}",
                     db_name(&key)
-                )));
+                ))
+                .into());
             };
             let pool = self.pools.pool(&address).map_err(pool_error)?;
             let Ok(acquired) = tokio::time::timeout_at(deadline, req.auth.acquire(&pool)).await
             else {
                 tracing::debug!(%address, "no connection before the acquisition deadline");
-                return Err(self.refresh_timed_out());
+                return Err(self.refresh_timed_out().into());
             };
             match acquired {
                 Ok(conn) => {
@@ -297,8 +322,13 @@ impl RoutingProvider {
                     self.deactivate(&address).await;
                     candidates.retain(|a| a != &address);
                 }
-                Err(AcquireError::Pool(e)) => return Err(pool_error(e)),
-                Err(AcquireError::Driver(e)) => return Err(e),
+                Err(AcquireError::Pool(PoolError::PoolClosed { .. }))
+                    if !self.closed.load(Ordering::Acquire) =>
+                {
+                    return Err(Retry::PoolClosed)
+                }
+                Err(AcquireError::Pool(e)) => return Err(pool_error(e).into()),
+                Err(AcquireError::Driver(e)) => return Err(e.into()),
             }
         }
     }
@@ -727,6 +757,20 @@ fn db_name(key: &Key) -> String {
     match key {
         Some(db) => format!("database `{db}`"),
         None => "the home database".to_owned(),
+    }
+}
+
+/// Why one try of [`RoutingProvider::acquire`] failed.
+enum Retry {
+    /// The pool was closed under it while the driver is open.
+    PoolClosed,
+    /// Anything else: the error to return.
+    No(Error),
+}
+
+impl From<Error> for Retry {
+    fn from(e: Error) -> Self {
+        Retry::No(e)
     }
 }
 

@@ -292,6 +292,16 @@ impl SessionConfig {
 /// Not thread-safe by design (`&mut self` everywhere): use one session per
 /// task; the driver is what is shared.
 ///
+/// Cancellation: any of its futures may be dropped (e.g. by
+/// `tokio::time::timeout`). One dropped while the server works on its
+/// query leaves that query to the session's next call (or `close`), which
+/// RESETs the connection first: the server stops the query (an auto-commit
+/// write may or may not have been applied; its outcome is not reported),
+/// and nothing of it reaches later queries. A session dropped instead
+/// gives its connection back, and the pool RESETs it in the background. A
+/// result merely dropped, not cancelled mid-wait, is discarded (DISCARD),
+/// so that its query completes.
+///
 /// ```no_run
 /// use neo4j::{params, Config, GraphDatabase, SessionConfig};
 /// # async fn demo() -> Result<(), neo4j::Error> {

@@ -79,6 +79,13 @@ pub(crate) struct Slot {
     /// Where security failures of this connection are reported (the
     /// driver's auth token manager, when the connection uses its token).
     pub(crate) auth: AuthHook,
+    /// The result (its `seq`; 0 outside explicit transactions) whose
+    /// exchange with the server was abandoned midway: set while a RUN's
+    /// answer or a batch is awaited, cleared when it arrives, so it stays
+    /// set only when the caller's future was dropped during the wait.
+    /// The next exchange RESETs the connection instead of waiting for
+    /// the abandoned work (see [`Slot::drain`]).
+    pub(crate) cut: Option<u64>,
 }
 
 /// What the driver keeps with each pooled connection (its
@@ -156,6 +163,16 @@ impl NewBookmark {
 /// The error of work on a slot that holds no connection.
 pub(crate) fn closed() -> Error {
     Error::Usage("the transaction is closed".into())
+}
+
+/// The error of a transaction that was reset because one of its
+/// operations was cancelled while the server worked on it.
+pub(crate) fn cancelled() -> Error {
+    Error::Usage(
+        "the transaction was rolled back: one of its operations was cancelled (its future \
+         dropped) while the server worked on it"
+            .into(),
+    )
 }
 
 /// The error `e` once more, for every later operation of a failed
@@ -444,6 +461,15 @@ impl Slot {
     /// fails the transaction; outside, it is the failure of an auto-commit
     /// query whose result was dropped unread, and the connection is given
     /// back.
+    ///
+    /// After a cut (a future dropped while it waited for the server, see
+    /// [`Slot::cut`]) the connection is RESET instead: the server stops
+    /// the abandoned query at once rather than being waited for, and its
+    /// answers are thrown away. A transaction is thereby rolled back and
+    /// fails with [`cancelled`]; outside one, the cut query's outcome is
+    /// not reported (the caller gave up on it) and `Ok` is returned. A
+    /// result merely dropped (not cut) is still discarded, so that its
+    /// auto-commit write completes.
     pub(crate) async fn drain(&mut self) -> Result<(), Error> {
         self.drain_with(true).await
     }
@@ -456,6 +482,7 @@ impl Slot {
         // the general path's future (embedded in every query's) is boxed.
         let idle = match &self.conn {
             None => true,
+            Some(_) if self.cut.is_some() => false,
             Some(c) => {
                 !c.is_broken()
                     && c.pending() == 0
@@ -469,7 +496,48 @@ impl Slot {
             }
             return Ok(());
         }
+        if self.cut.is_some() {
+            return Box::pin(self.reset_cut()).await;
+        }
         Box::pin(self.drain_general(discard_open)).await
+    }
+
+    /// RESETs the connection after a cut (see [`drain`](Self::drain)).
+    async fn reset_cut(&mut self) -> Result<(), Error> {
+        self.open_results.clear();
+        let in_tx = self.tx != TxState::None;
+        let Some(conn) = self.conn.as_mut() else {
+            self.cut = None;
+            return Ok(());
+        };
+        // The answers owed to a pipelined BEGIN (and TELEMETRY) first:
+        // Neo4j fails and closes a connection whose RESET arrives while
+        // it begins a transaction ("BEGIN cannot be handled by session in
+        // the READY state"). Counted down as read, so a cut here resumes.
+        let mut broken = conn.is_broken();
+        while self.pre_responses > 0 && !broken {
+            broken = conn.recv_ref().await.is_err();
+            self.pre_responses -= 1;
+        }
+        self.pre_responses = 0;
+        self.cut = None;
+        if !broken {
+            tracing::debug!(id = ?conn.connection_id(), "resetting a connection whose exchange was cancelled");
+            // Bounded: each answer by the connection's read timeout. A
+            // cut here leaves the RESET's answers to the next call's
+            // drain (quick: the server stopped the work), or the pool's.
+            broken = conn.reset().await.is_err();
+        }
+        if broken {
+            // The pool drops it; later work gets another.
+            self.release().await;
+        }
+        if in_tx {
+            self.tx = TxState::Failed;
+            self.tx_failure = Some(repeat_error(&cancelled()));
+            return Err(cancelled());
+        }
+        Ok(())
     }
 
     /// [`drain_with`](Self::drain_with) in general.
@@ -706,6 +774,7 @@ impl Slot {
     pub(crate) async fn release(&mut self) {
         self.tx = TxState::None;
         self.pre_responses = 0;
+        self.cut = None;
         if let Some(conn) = self.conn.take() {
             // A server that answered with a FAILURE (or refused a LOGON)
             // and then closed the connection (e.g. after a security error)

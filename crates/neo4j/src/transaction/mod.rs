@@ -102,6 +102,13 @@ impl TransactionConfig {
 /// at once if the session is used again (or closed), otherwise by the pool,
 /// which RESETs the connection before reusing it.
 ///
+/// A future of the transaction cancelled (dropped, e.g. by
+/// `tokio::time::timeout`) while it waits for a query's answer or records
+/// ends the transaction: the next call RESETs the connection, which stops
+/// the query on the server and rolls the transaction back, and fails with
+/// [`Error::Usage`]; only [`rollback`](Self::rollback) is left. The
+/// cancelled result itself may go on reading if nothing else ran.
+///
 /// ```no_run
 /// # async fn demo(session: &mut neo4j::Session) -> Result<(), neo4j::Error> {
 /// use neo4j::{params, TransactionConfig};
