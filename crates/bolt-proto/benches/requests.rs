@@ -3,12 +3,15 @@
 //! the client sends it, framed: the owned way the facade uses today (a
 //! reused `Request::Run` filled in place, parameters pre-encoded into an
 //! `EncodedMap`, which re-scans them) against the borrowed writer
-//! (`message::frontend::run`, parameters written in place by a closure).
+//! (`message::frontend::run`, parameters written in place by a closure),
+//! framed through the encoder's scratch buffer (as bolt-pool's `queue` and
+//! `queue_with` do into their `BytesMut`) or in place in a `Vec`.
 //!
 //! Run briefly: `cargo bench -p bolt-proto --bench requests -- --warm-up-time 1 --measurement-time 3`
 //!
 //! Instruction counts (steadier than time on a shared machine): set
-//! `BOLT_BENCH_CASE` (`owned`, `owned_map` or `borrowed`) and
+//! `BOLT_BENCH_CASE` (`owned`, `owned_map`, `borrowed` or
+//! `borrowed_in_place`) and
 //! `BOLT_BENCH_ITERS`, and the binary only runs that case so many times,
 //! e.g. under `valgrind --tool=callgrind`; the difference between two
 //! iteration counts divided by their difference is the cost of one.
@@ -155,6 +158,20 @@ fn borrowed(s: &Session, text: &str, enc: &mut ChunkEncoder, out: &mut BytesMut)
     let _ = black_box(r);
 }
 
+/// The borrowed writer framed in place (`ChunkEncoder::write_message_vec`
+/// back-patching the chunk header in a `Vec` output), no scratch copy.
+fn borrowed_in_place(s: &Session, text: &str, enc: &ChunkEncoder, out: &mut Vec<u8>) {
+    let tx = TxMeta {
+        bookmarks: (&s.bookmarks).into(),
+        db: Some(&s.db),
+        ..TxMeta::default()
+    };
+    let r = enc.write_message_vec(out, |b| {
+        frontend::run::<Failed>(text, |b| Ok(write_params(b, &s.params)?), &tx, V, b)
+    });
+    let _ = black_box(r);
+}
+
 /// Runs `case` `iters` times (for instruction counts).
 fn count(case: &str, iters: u64) {
     let s = session();
@@ -162,12 +179,15 @@ fn count(case: &str, iters: u64) {
     let mut out = BytesMut::with_capacity(4096);
     let mut text = QUERY.to_owned();
     let mut req = Request::Run(Run::default());
+    let mut vec_out = Vec::with_capacity(4096);
     for _ in 0..iters {
         out.clear();
+        vec_out.clear();
         match case {
             "owned" => owned(&s, &mut text, &mut req, &mut enc, &mut out),
             "owned_map" => owned_map(&s, &mut enc, &mut out),
             "borrowed" => borrowed(&s, &text, &mut enc, &mut out),
+            "borrowed_in_place" => borrowed_in_place(&s, &text, &enc, &mut vec_out),
             other => panic!("unknown case {other}"),
         }
         black_box(&out);
@@ -185,6 +205,9 @@ fn bench(c: &mut Criterion) {
     let a = out.split().freeze();
     borrowed(&s, &text, &mut enc, &mut out);
     assert_eq!(a, out.split().freeze());
+    let mut vec_out = Vec::with_capacity(4096);
+    borrowed_in_place(&s, &text, &enc, &mut vec_out);
+    assert_eq!(a[..], vec_out[..]);
 
     let mut g = c.benchmark_group("run_3_params");
     g.bench_function("owned_filled_in_place", |b| {
@@ -203,6 +226,12 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             out.clear();
             borrowed(&s, &text, &mut enc, &mut out)
+        })
+    });
+    g.bench_function("borrowed_writer_in_place", |b| {
+        b.iter(|| {
+            vec_out.clear();
+            borrowed_in_place(&s, &text, &enc, &mut vec_out)
         })
     });
     g.finish();
