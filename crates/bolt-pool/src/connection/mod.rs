@@ -32,6 +32,7 @@
 //! copied into a [`RecordBatch`].
 
 mod open;
+mod outbox;
 mod records;
 
 use std::future::Future;
@@ -147,7 +148,7 @@ pub(crate) fn saturating_deadline(
 pub struct Connection {
     stream: BoltStream,
     rbuf: BytesMut,
-    wbuf: BytesMut,
+    wbuf: outbox::Outbox,
     decoder: ChunkDecoder,
     encoder: ChunkEncoder,
     /// The body of the message last returned by `recv_ref` when it
@@ -771,8 +772,8 @@ impl Connection {
             return Err(PoolError::Broken);
         }
         let version = self.version;
-        let mark = self.wbuf.len();
-        let written = self.encoder.write_message(&mut self.wbuf, |buf| {
+        let mark = self.wbuf.mark();
+        let written = self.encoder.write_message_vec(self.wbuf.vec(), |buf| {
             req.encode(version, buf).map_err(QueueError::Encode)
         });
         match written {
@@ -851,8 +852,10 @@ impl Connection {
             .check_send(kind)
             .map_err(|e| E::from(PoolError::IllegalRequest(e)))?;
         let version = self.version;
-        let mark = self.wbuf.len();
-        let written = self.encoder.write_message(&mut self.wbuf, |buf| {
+        let mark = self.wbuf.mark();
+        // Chunked in place: the chunk header is back-patched once the
+        // body is written.
+        let written = self.encoder.write_message_vec(self.wbuf.vec(), |buf| {
             write(buf, version).map_err(Written::By)
         });
         match written {
@@ -875,7 +878,7 @@ impl Connection {
             tracing::trace!(
                 peer = %self.peer,
                 id = ?self.connection_id,
-                bytes = self.wbuf.len() - mark,
+                bytes = self.wbuf.mark() - mark,
                 "C: {}",
                 kind.name()
             );
@@ -905,7 +908,7 @@ impl Connection {
         let mut due = None;
         let waited = std::future::poll_fn(|cx| {
             while !self.wbuf.is_empty() {
-                match Pin::new(&mut self.stream).poll_write(cx, &self.wbuf) {
+                match Pin::new(&mut self.stream).poll_write(cx, self.wbuf.unsent()) {
                     Poll::Ready(Ok(0)) => {
                         return Poll::Ready(Waited::Done(Err(std::io::ErrorKind::WriteZero.into())))
                     }
@@ -955,7 +958,7 @@ impl Connection {
         }
         let mut cx = Context::from_waker(std::task::Waker::noop());
         while !self.wbuf.is_empty() {
-            match Pin::new(&mut self.stream).poll_write(&mut cx, &self.wbuf) {
+            match Pin::new(&mut self.stream).poll_write(&mut cx, self.wbuf.unsent()) {
                 Poll::Ready(Ok(0)) => {
                     let address = self.peer;
                     return Err(self.fail(PoolError::Closed { address }));
