@@ -5,10 +5,10 @@
 //! [`Request`](super::Request) first: the query text, parameters, bookmarks,
 //! database, transaction metadata and notification filter are borrowed from
 //! wherever the caller keeps them (a session's config, a query), so nothing
-//! is copied into a message and nothing is allocated (HELLO's `bolt_agent`
-//! aside). Parameters are written by a caller's closure straight into the
-//! message, so a caller with its own value types encodes them once, in
-//! place, with its own error type.
+//! is copied into a message and nothing is allocated (except by HELLO,
+//! written once per connection). Parameters are written by a caller's
+//! closure straight into the message, so a caller with its own value types
+//! encodes them once, in place, with its own error type.
 //!
 //! Each writer appends one message *body* (one PackStream structure, not
 //! chunked) for the negotiated [`Version`], exactly the bytes
