@@ -1347,3 +1347,149 @@ async fn more_records_than_the_pull_asked_for_are_a_protocol_error() {
     assert!(too_many(&err), "{err:?}");
     assert!(conn.is_broken());
 }
+
+// ------------------------------------------------- queue_with (borrowed writers)
+
+/// Receives every pending response; the last RECORD's first integer.
+async fn drain_int(conn: &mut Connection) -> Option<i64> {
+    let mut got = None;
+    while conn.pending() > 0 {
+        match conn.recv().await.unwrap() {
+            Response::Record(r) => got = r.fields[0].as_int(),
+            Response::Failure(f) => panic!("{f:?}"),
+            _ => {}
+        }
+    }
+    got
+}
+
+#[tokio::test]
+async fn queue_with_writes_what_the_server_decodes() {
+    use bolt_proto::message::frontend::{self, TxMeta};
+    let stub = stub::start(Version::V5_8, default_answer).await;
+    let mut conn = open(&stub).await;
+    let bookmarks = vec!["bm:1".to_owned(), "bm:2".to_owned()];
+    let mut params = packstream::Map::new();
+    params.insert("x", 1);
+    params.insert("y", "two");
+    params.insert("z", true);
+    // A query over one chunk (65,535 bytes): the connection chunks it.
+    let query = format!("RETURN $x /*{}*/", "q".repeat(70_000));
+    let tx = TxMeta {
+        bookmarks: (&bookmarks).into(),
+        db: Some("movies"),
+        imp_user: Some("bob"),
+        ..TxMeta::default()
+    };
+    conn.queue_with(RequestKind::Run, |buf, v| {
+        frontend::run::<PoolError>(&query, frontend::params(&params), &tx, v, buf)
+    })
+    .unwrap();
+    conn.queue(&Request::Pull(Pull::all())).unwrap();
+    assert_eq!(conn.pending(), 2);
+    conn.flush().await.unwrap();
+    assert_eq!(drain_int(&mut conn).await, Some(1));
+    // BEGIN / RUN / COMMIT of an explicit transaction the same way.
+    conn.queue_with(RequestKind::Begin, |buf, v| {
+        frontend::begin(&tx, v, buf).map_err(PoolError::from)
+    })
+    .unwrap();
+    conn.queue_with(RequestKind::Run, |buf, v| {
+        frontend::run::<PoolError>("RETURN 1", frontend::no_params, &TxMeta::default(), v, buf)
+    })
+    .unwrap();
+    conn.queue(&Request::Pull(Pull::all())).unwrap();
+    conn.queue_with(RequestKind::Commit, |buf, v| {
+        frontend::commit(v, buf).map_err(PoolError::from)
+    })
+    .unwrap();
+    conn.flush().await.unwrap();
+    assert_eq!(drain_int(&mut conn).await, Some(1));
+    assert!(conn.is_ready());
+
+    let seen = stub.requests();
+    let runs: Vec<&Run> = seen
+        .iter()
+        .filter_map(|(_, r)| match r {
+            Request::Run(r) => Some(r),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[0].query, query);
+    assert_eq!(runs[0].parameters, params);
+    assert_eq!(runs[0].tx.bookmarks, bookmarks);
+    assert_eq!(runs[0].tx.db.as_deref(), Some("movies"));
+    assert_eq!(runs[0].tx.imp_user.as_deref(), Some("bob"));
+    assert!(runs[1].tx.is_empty());
+    let Some((_, Request::Begin(b))) = seen.iter().find(|(_, r)| matches!(r, Request::Begin(_)))
+    else {
+        panic!("no BEGIN in {:?}", stub.names())
+    };
+    assert_eq!(b.tx.db.as_deref(), Some("movies"));
+    assert_eq!(
+        stub.names(),
+        ["HELLO", "LOGON", "RUN", "PULL", "BEGIN", "RUN", "PULL", "COMMIT"]
+    );
+}
+
+#[tokio::test]
+async fn queue_with_asks_the_state_tracking_before_writing() {
+    let stub = stub::start(Version::V5_0, default_answer).await;
+    let mut conn = open(&stub).await;
+    let mut called = false;
+    // COMMIT outside a transaction, and a message Bolt 5.0 lacks: refused
+    // before the writer runs.
+    for kind in [RequestKind::Commit, RequestKind::Telemetry] {
+        let r = conn.queue_with(kind, |buf, _| {
+            called = true;
+            buf.extend_from_slice(&[0xB0, kind.tag()]);
+            Ok::<_, PoolError>(())
+        });
+        assert!(matches!(r, Err(PoolError::IllegalRequest(_))), "{r:?}");
+    }
+    assert!(!called, "the writer ran for a refused request");
+    // PULL / DISCARD need their `n` for the state tracking.
+    for kind in [RequestKind::Pull, RequestKind::Discard] {
+        let r = conn.queue_with(kind, |_, _| Ok::<_, PoolError>(()));
+        assert!(matches!(r, Err(PoolError::Encode(_))), "{r:?}");
+    }
+    assert_eq!(conn.pending(), 0);
+    assert!(!conn.is_broken());
+    assert_eq!(run_return_1(&mut conn).await, 1);
+    assert_eq!(stub.names(), ["HELLO", "RUN", "PULL"]);
+}
+
+#[tokio::test]
+async fn queue_with_a_failing_writer_queues_nothing() {
+    #[derive(Debug)]
+    enum Mine {
+        Refused,
+        Pool(PoolError),
+    }
+    impl From<PoolError> for Mine {
+        fn from(e: PoolError) -> Self {
+            Mine::Pool(e)
+        }
+    }
+    let stub = stub::start(Version::V5_0, default_answer).await;
+    let mut conn = open(&stub).await;
+    let r = conn.queue_with(RequestKind::Run, |buf, _| {
+        // Half a message, then the caller's own error.
+        buf.extend_from_slice(&[0xB3, 0x10, 0x81, b'x']);
+        Err(Mine::Refused)
+    });
+    assert!(matches!(r, Err(Mine::Refused)), "{r:?}");
+    // A writer that writes nothing is refused by the framing.
+    let r = conn.queue_with(RequestKind::Reset, |_, _| Ok::<_, Mine>(()));
+    assert!(
+        matches!(r, Err(Mine::Pool(PoolError::Protocol { .. }))),
+        "{r:?}"
+    );
+    // Nothing was queued or tracked: the next request is the only one the
+    // server sees, and the connection is fine.
+    assert_eq!(conn.pending(), 0);
+    assert!(!conn.is_broken());
+    assert_eq!(run_return_1(&mut conn).await, 1);
+    assert_eq!(stub.names(), ["HELLO", "RUN", "PULL"]);
+}

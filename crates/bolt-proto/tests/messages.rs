@@ -1078,7 +1078,9 @@ proptest! {
         let arrived = ResponseRef::decode(&body, Version::V5_4);
         prop_assert_eq!(owned.is_ok(), arrived.is_ok(), "{:02X?}: {:?} / {:?}", body, owned, arrived);
         if let (Ok(Response::Success(o)), Ok(ResponseRef::Success(a))) = (owned, arrived) {
-            prop_assert_eq!(a.to_success(), o);
+            // Compared as printed: a corrupted byte can make a float NaN,
+            // which is never equal to itself.
+            prop_assert_eq!(format!("{:?}", a.to_success()), format!("{:?}", o));
         }
     }
 }

@@ -32,6 +32,7 @@
 //! copied into a [`RecordBatch`].
 
 mod open;
+mod outbox;
 mod records;
 
 use std::future::Future;
@@ -147,7 +148,7 @@ pub(crate) fn saturating_deadline(
 pub struct Connection {
     stream: BoltStream,
     rbuf: BytesMut,
-    wbuf: BytesMut,
+    wbuf: outbox::Outbox,
     decoder: ChunkDecoder,
     encoder: ChunkEncoder,
     /// The body of the message last returned by `recv_ref` when it
@@ -264,6 +265,19 @@ enum QueueError {
 impl From<FramingError> for QueueError {
     fn from(e: FramingError) -> Self {
         QueueError::Framing(e)
+    }
+}
+
+/// Where a [`Connection::queue_with`] failure came from: the caller's
+/// writer, or the framing.
+enum Written<E> {
+    By(E),
+    Framing(FramingError),
+}
+
+impl<E> From<FramingError> for Written<E> {
+    fn from(e: FramingError) -> Self {
+        Written::Framing(e)
     }
 }
 
@@ -758,8 +772,8 @@ impl Connection {
             return Err(PoolError::Broken);
         }
         let version = self.version;
-        let mark = self.wbuf.len();
-        let written = self.encoder.write_message(&mut self.wbuf, |buf| {
+        let mark = self.wbuf.mark();
+        let written = self.encoder.write_message_vec(self.wbuf.vec(), |buf| {
             req.encode(version, buf).map_err(QueueError::Encode)
         });
         match written {
@@ -789,6 +803,89 @@ impl Connection {
         Ok(())
     }
 
+    /// Queues a request of `kind` that `write` writes, from borrowed
+    /// inputs, straight into the output buffer (with the negotiated
+    /// version; see `bolt_proto::message::frontend` for the writers),
+    /// without I/O, and records it as awaiting a response.
+    ///
+    /// The state tracking is asked first: a request the version lacks or
+    /// the server state forbids fails with [`PoolError::IllegalRequest`]
+    /// before `write` runs. Then `write` appends exactly one message body
+    /// (the connection chunks it); its error is returned as it is (so a
+    /// caller's own encoder keeps its error type) and nothing is queued.
+    /// Either way the connection stays usable. PULL and DISCARD are
+    /// refused ([`PoolError::Encode`]): the state tracking needs their
+    /// `n`, so they go through [`queue`](Self::queue) (which allocates
+    /// nothing for them).
+    ///
+    /// ```no_run
+    /// use bolt_proto::message::frontend::{self, TxMeta};
+    /// use bolt_proto::message::{Pull, Request, RequestKind};
+    /// # async fn demo(mut conn: bolt_pool::Connection, bookmarks: Vec<String>) -> Result<(), bolt_pool::PoolError> {
+    /// let tx = TxMeta { bookmarks: (&bookmarks).into(), db: Some("neo4j"), ..TxMeta::default() };
+    /// // The writer's error type is the caller's (here `PoolError`; a
+    /// // parameter encoder returning its own error fixes it by itself).
+    /// conn.queue_with(RequestKind::Run, |buf, version| {
+    ///     frontend::run::<bolt_pool::PoolError>("RETURN 1", frontend::no_params, &tx, version, buf)
+    /// })?;
+    /// conn.queue(&Request::Pull(Pull::all()))?;
+    /// conn.flush().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn queue_with<E, F>(&mut self, kind: RequestKind, write: F) -> Result<(), E>
+    where
+        E: From<PoolError>,
+        F: FnOnce(&mut Vec<u8>, Version) -> Result<(), E>,
+    {
+        if self.broken {
+            return Err(PoolError::Broken.into());
+        }
+        if matches!(kind, RequestKind::Pull | RequestKind::Discard) {
+            return Err(PoolError::Encode(EncodeError::InvalidField {
+                message: kind.wire_name(self.version),
+                field: "n",
+                reason: "queue PULL and DISCARD with `Connection::queue`",
+            })
+            .into());
+        }
+        self.state
+            .check_send(kind)
+            .map_err(|e| E::from(PoolError::IllegalRequest(e)))?;
+        let version = self.version;
+        let mark = self.wbuf.mark();
+        // Chunked in place: the chunk header is back-patched once the
+        // body is written.
+        let written = self.encoder.write_message_vec(self.wbuf.vec(), |buf| {
+            write(buf, version).map_err(Written::By)
+        });
+        match written {
+            Ok(()) => {}
+            Err(Written::By(e)) => return Err(e),
+            Err(Written::Framing(e)) => {
+                return Err(PoolError::Protocol {
+                    address: self.peer,
+                    source: e.into(),
+                }
+                .into())
+            }
+        }
+        // Checked above: cannot fail, but never queue what is not tracked.
+        if let Err(e) = self.state.on_send_kind(kind, false) {
+            self.wbuf.truncate(mark);
+            return Err(PoolError::IllegalRequest(e).into());
+        }
+        if tracing::enabled!(tracing::Level::TRACE) {
+            tracing::trace!(
+                peer = %self.peer,
+                id = ?self.connection_id,
+                bytes = self.wbuf.mark() - mark,
+                "C: {}",
+                kind.name()
+            );
+        }
+        Ok(())
+    }
+
     /// Writes every queued request in one go, each write bounded by the
     /// write timeout. Cancel-safe: what was not written stays queued.
     ///
@@ -811,7 +908,7 @@ impl Connection {
         let mut due = None;
         let waited = std::future::poll_fn(|cx| {
             while !self.wbuf.is_empty() {
-                match Pin::new(&mut self.stream).poll_write(cx, &self.wbuf) {
+                match Pin::new(&mut self.stream).poll_write(cx, self.wbuf.unsent()) {
                     Poll::Ready(Ok(0)) => {
                         return Poll::Ready(Waited::Done(Err(std::io::ErrorKind::WriteZero.into())))
                     }
@@ -861,7 +958,7 @@ impl Connection {
         }
         let mut cx = Context::from_waker(std::task::Waker::noop());
         while !self.wbuf.is_empty() {
-            match Pin::new(&mut self.stream).poll_write(&mut cx, &self.wbuf) {
+            match Pin::new(&mut self.stream).poll_write(&mut cx, self.wbuf.unsent()) {
                 Poll::Ready(Ok(0)) => {
                     let address = self.peer;
                     return Err(self.fail(PoolError::Closed { address }));

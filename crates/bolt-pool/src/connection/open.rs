@@ -364,7 +364,7 @@ impl Connection {
         let mut conn = Connection {
             stream,
             rbuf: BytesMut::from(&negotiated.trailing[..]),
-            wbuf: BytesMut::with_capacity(1024),
+            wbuf: super::outbox::Outbox::with_capacity(1024),
             decoder: ChunkDecoder::with_max_message_size(options.max_message_size),
             encoder: ChunkEncoder::new(),
             current: Bytes::new(),

@@ -6,6 +6,9 @@
 //! [`crate::state`]) or interpret graph/temporal values (that is
 //! [`crate::structure`]).
 //!
+//! [`frontend`] writes the same requests from borrowed inputs straight into
+//! a caller's buffer (the client's hot path).
+//!
 //! Every function takes the negotiated [`Version`](crate::Version) and writes
 //! exactly the fields that version defines; what a version cannot express is
 //! an [`EncodeError`], never silently dropped.
@@ -23,6 +26,7 @@
 
 mod encoded;
 mod error;
+pub mod frontend;
 mod request;
 mod response;
 mod wire;

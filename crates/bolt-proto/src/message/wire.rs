@@ -18,6 +18,8 @@ pub(crate) enum F<'a> {
     Int(i64),
     Map(&'a Map),
     StrList(&'a [String]),
+    /// A list of borrowed strings.
+    Strs(&'a [&'a str]),
     Value(&'a Value),
     /// Already-encoded PackStream, written verbatim.
     Raw(&'a [u8]),
@@ -61,12 +63,18 @@ impl<'a, const N: usize> Extend<(&'a str, F<'a>)> for Entries<'a, N> {
     }
 }
 
-fn write_f(buf: &mut Vec<u8>, f: &F<'_>) -> Result<(), packstream::Error> {
+pub(crate) fn write_f(buf: &mut Vec<u8>, f: &F<'_>) -> Result<(), packstream::Error> {
     match f {
         F::Str(s) => write_string(buf, s)?,
         F::Int(i) => write_int(buf, *i),
         F::Map(m) => write_map(buf, m)?,
         F::StrList(l) => write_str_list(buf, l)?,
+        F::Strs(l) => {
+            write_list_header(buf, l.len())?;
+            for s in *l {
+                write_string(buf, s)?;
+            }
+        }
         F::Value(v) => write_value(buf, v)?,
         F::Raw(b) => buf.extend_from_slice(b),
     }

@@ -417,6 +417,40 @@ impl ClientState {
         self.send(req.kind(), all, requested)
     }
 
+    /// Whether a request of `kind` may be sent now, without recording it:
+    /// the refusal [`on_send`](Self::on_send) would give, checked before
+    /// the request is written (a writer that fails then leaves nothing to
+    /// undo).
+    ///
+    /// ```
+    /// use bolt_proto::{message::{Hello, Request, RequestKind}, state::*};
+    /// let mut st = ClientState::new(bolt_proto::Version::V5_0);
+    /// assert!(st.check_send(RequestKind::Run).is_err()); // before HELLO
+    /// st.on_send(&Request::Hello(Hello::new("x"))).unwrap();
+    /// assert!(st.check_send(RequestKind::Run).is_ok());
+    /// assert!(st.check_send(RequestKind::Commit).is_err()); // no transaction
+    /// assert!(st.check_send(RequestKind::Telemetry).is_err()); // 5.4+
+    /// assert_eq!(st.pending(), 1); // nothing recorded
+    /// ```
+    pub fn check_send(&self, kind: RequestKind) -> Result<(), StateError> {
+        let version = self.version;
+        let request = kind.wire_name(version);
+        if !kind.is_available_in(version) {
+            return Err(StateError::NotInVersion { request, version });
+        }
+        if self.predicted.state == ServerState::Defunct {
+            return Err(StateError::Defunct { request });
+        }
+        if !self.predicted.allows(kind, version) {
+            return Err(StateError::IllegalRequest {
+                request,
+                state: self.predicted.state,
+                version,
+            });
+        }
+        Ok(())
+    }
+
     /// [`on_send`](Self::on_send) from the kind alone; `all` tells whether a
     /// PULL / DISCARD takes everything (`n` = -1).
     ///
@@ -433,21 +467,7 @@ impl ClientState {
     /// [`on_send_kind`](Self::on_send_kind); `requested`: a PULL's `n`
     /// when it limits the RECORDs (> 0), else 0.
     fn send(&mut self, kind: RequestKind, all: bool, requested: i64) -> Result<(), StateError> {
-        let version = self.version;
-        let request = kind.wire_name(version);
-        if !kind.is_available_in(version) {
-            return Err(StateError::NotInVersion { request, version });
-        }
-        if self.predicted.state == ServerState::Defunct {
-            return Err(StateError::Defunct { request });
-        }
-        if !self.predicted.allows(kind, version) {
-            return Err(StateError::IllegalRequest {
-                request,
-                state: self.predicted.state,
-                version,
-            });
-        }
+        self.check_send(kind)?;
         if kind == RequestKind::Goodbye {
             // No response comes: the connection is closed from here on.
             self.confirmed = Sim::at(ServerState::Defunct);
@@ -470,7 +490,7 @@ impl ClientState {
             },
             after: self.predicted,
         };
-        self.predicted = self.predicted.predict(p, version);
+        self.predicted = self.predicted.predict(p, self.version);
         p.after = self.predicted;
         self.pending.push_back(p);
         Ok(())
