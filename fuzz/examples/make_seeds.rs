@@ -458,6 +458,8 @@ fn main() {
     // session: whole transcripts after the handshake answer (see the
     // target for the meaning of byte 0).
     let mut se = Seeds::new(&root, "session");
+    // Transcripts again with notification filters (bit 6), added last.
+    let mut filtered = Vec::new();
     let record = |fields: Vec<Value>| Response::Record(Record { fields });
     for (opts, v) in [
         (0u8, Version::V5_8),
@@ -506,6 +508,10 @@ fn main() {
             let mut seed = vec![opts | if fetch_two { 8 } else { 0 } | db];
             seed.extend(chunked(&bodies, false));
             se.add(&format!("transcript-{}{}", v.major, v.minor), &seed);
+            if !fetch_two && matches!(opts, 0 | 4) {
+                seed[0] |= 64;
+                filtered.push((format!("notifications-{}{}", v.major, v.minor), seed));
+            }
         }
         // A failing query: FAILURE, IGNORED, then RESET's SUCCESS.
         let mut script = vec![Response::Success(hello_success(v))];
@@ -519,6 +525,9 @@ fn main() {
         let mut seed = vec![opts];
         seed.extend(chunked(&bodies, true));
         se.add(&format!("failure-{}{}", v.major, v.minor), &seed);
+    }
+    for (name, seed) in filtered {
+        se.add(&name, &seed);
     }
     for (name, seeds) in [
         ("packstream_decode", ps.n),

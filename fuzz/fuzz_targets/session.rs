@@ -21,8 +21,11 @@
 //!
 //! Byte 0: bits 0-2 the handshake answer (7: from the input), bit 3 the
 //! fetch size (all or 2), bit 4 a database name or the home database,
-//! bit 5 the explicit transaction rolls back instead of committing. Any
-//! panic, or a session taking more than 5 s, is a finding.
+//! bit 5 the explicit transaction rolls back instead of committing, bit 6
+//! notification filters (the driver's: minimum severity and a disabled
+//! category, sent in HELLO; the session's: a disabled classification, sent
+//! in BEGIN and RUN; servers before Bolt 5.2 cannot take them). Any panic,
+//! or a session taking more than 5 s, is a finding.
 
 #![no_main]
 
@@ -35,7 +38,10 @@ use bolt_proto::framing::ChunkDecoder;
 use bolt_proto::handshake::{ClientHandshake, ClientProgress, VersionOffer, MANIFEST_V1};
 use bytes::BytesMut;
 use libfuzzer_sys::fuzz_target;
-use neo4j::{Config, GraphDatabase, SessionConfig, TransactionConfig, Value};
+use neo4j::{
+    Config, GraphDatabase, MinimumSeverity, NotificationCategory, NotificationFilter,
+    SessionConfig, TransactionConfig, Value,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::runtime::Runtime;
@@ -86,6 +92,7 @@ fn harness() -> &'static Harness {
                 };
                 let bytes = s.lock().expect("script lock").clone();
                 o.fetch_add(1, Ordering::SeqCst);
+                debug("accepted", &"a connection");
                 let o = o.clone();
                 tokio::spawn(async move {
                     serve(sock, &bytes.0, &bytes.1).await;
@@ -128,7 +135,8 @@ fn reply_len(script: &[u8]) -> Option<usize> {
 }
 
 /// One scripted connection: preamble in, handshake answer out, then one
-/// reply per message received, then a half-close; drains until EOF.
+/// reply per message received (the replies to the messages of one read in
+/// one write), then a half-close; drains until EOF, or stops at GOODBYE.
 async fn serve(mut sock: TcpStream, answer: &[u8], mut replies: &[u8]) {
     let _ = sock.set_nodelay(true);
     let mut preamble = [0u8; 20];
@@ -161,33 +169,49 @@ async fn serve(mut sock: TcpStream, answer: &[u8], mut replies: &[u8]) {
             Ok(0) | Err(_) => return,
             Ok(_) => {}
         }
-        while open {
+        if !open {
+            rbuf.clear();
+            continue;
+        }
+        // Answer every whole request that has arrived (the driver pipelines
+        // them) with one write: the driver reads the same bytes either way,
+        // since the loopback delivers a write before the next read, and
+        // one write instead of one per request saves system calls and
+        // wake-ups on both sides.
+        let mut out = 0;
+        let mut end = false;
+        loop {
             match decoder.decode(&mut rbuf) {
+                // GOODBYE (a struct of no fields, tag 0x02): the driver
+                // hangs up without reading any more, so nothing is answered.
+                Ok(Some(request)) if request[..] == [0xB0, 0x02] => return,
                 Ok(Some(_request)) => {}
                 Ok(None) => break,
                 Err(_) => return,
             }
-            if replies.is_empty() {
+            if replies[out..].is_empty() {
                 // Asked for more than the input holds: end the stream.
-                let _ = sock.shutdown().await;
-                open = false;
+                end = true;
                 break;
             }
-            let (reply, rest, whole) = match reply_len(replies) {
-                Some(n) => (&replies[..n], &replies[n..], true),
-                None => (replies, &[][..], false),
-            };
-            replies = rest;
-            if sock.write_all(reply).await.is_err() {
-                return;
-            }
-            if !whole {
-                // A partial reply: the driver waits for the rest.
-                let _ = sock.shutdown().await;
-                open = false;
+            match reply_len(&replies[out..]) {
+                Some(n) => out += n,
+                None => {
+                    // A partial reply: the driver waits for the rest.
+                    out = replies.len();
+                    end = true;
+                    break;
+                }
             }
         }
-        if !open {
+        let (reply, rest) = replies.split_at(out);
+        replies = rest;
+        if !reply.is_empty() && sock.write_all(reply).await.is_err() {
+            return;
+        }
+        if end {
+            let _ = sock.shutdown().await;
+            open = false;
             rbuf.clear();
         }
     }
@@ -203,17 +227,31 @@ fn debug(step: &str, what: &dyn std::fmt::Debug) {
 }
 
 async fn session(addr: SocketAddr, opts: u8) {
-    let config = Config::builder()
+    let mut config = Config::builder()
         .with_auth(("neo4j", "password"))
         .with_connection_timeout(Duration::from_millis(500))
         .with_connection_acquisition_timeout(Duration::from_secs(1))
-        .with_max_retry_time(Duration::ZERO)
-        .build()
-        .expect("config");
+        .with_max_retry_time(Duration::ZERO);
+    if opts & 64 != 0 {
+        // Sent in HELLO from Bolt 5.2; refused before.
+        config = config.with_notification_filter(
+            NotificationFilter::default()
+                .with_minimum_severity(MinimumSeverity::Warning)
+                .with_disabled_categories([NotificationCategory::Hint]),
+        );
+    }
+    let config = config.build().expect("config");
     let driver = GraphDatabase::driver(format!("bolt://{addr}"), config).expect("driver");
     let mut cfg = SessionConfig::new().with_fetch_size(if opts & 8 != 0 { 2 } else { -1 });
     if opts & 16 != 0 {
         cfg = cfg.with_database("neo4j");
+    }
+    if opts & 64 != 0 {
+        // Sent in BEGIN and RUN, over the driver's filter.
+        cfg = cfg.with_notification_filter(
+            NotificationFilter::default()
+                .with_disabled_classifications([NotificationCategory::Performance]),
+        );
     }
     let mut session = driver.session(cfg);
 
