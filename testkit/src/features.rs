@@ -144,6 +144,14 @@ const SKIPS: &[(&str, &str)] = &[
          that database); the official drivers let the ROUTE answer run past it, which this test \
          checks",
     ),
+    (
+        "stub.driver_parameters.test_connection_acquisition_timeout_ms.TestConnectionAcquisitionTimeoutMs.test_router_handshake_has_own_timeout_in_time",
+        "by design (reliability issue, defect 11 in docs/reliability.md): one connection \
+         acquisition timeout bounds a session's whole wait (routing refresh, router handshake \
+         and the reader's pool together), so a session never waits past it; the official drivers \
+         give the router's handshake and the reader's its own timeout each, which this test \
+         checks (4 s + 4 s of delays against 6 s)",
+    ),
     // tests/neo4j (the real-server suite, `cargo xtask testkit neo4j`).
     (
         "neo4j.test_summary.TestSummary.test_protocol_version_information",

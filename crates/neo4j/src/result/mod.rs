@@ -543,8 +543,14 @@ impl<'a> Inner<'a> {
             self.had_record |= self.batch.len() > before;
             match summary_next {
                 Ok(true) => break conn.recv_ref().await.map_err(Error::from),
-                // Records to hand out: the caller gets them now.
-                Ok(false) if !whole_batch && !self.batch.is_empty() => return Ok(()),
+                // Records to hand out: the caller gets them now. The wait
+                // ended here, so this is no cut: the batch's rest is owed
+                // as for any result not read to its end (drained, or
+                // discarded, by the next exchange).
+                Ok(false) if !whole_batch && !self.batch.is_empty() => {
+                    s.cut = None;
+                    return Ok(());
+                }
                 Ok(false) => {
                     if let Err(e) = conn.fill().await {
                         break Err(Error::from(e));
