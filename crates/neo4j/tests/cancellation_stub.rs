@@ -292,3 +292,42 @@ async fn every_await_point_can_be_cut_and_no_record_reaches_another_query() {
     );
     bounded("driver close", d.close()).await;
 }
+
+/// Records handed out before their batch's summary has arrived are no
+/// cut: a managed transaction that reads one record and returns commits
+/// normally. The proxy holds back PULL's SUCCESS, so the driver returns
+/// the record before the summary is read. (Failed before its fix: the
+/// mark of the wait stayed, COMMIT reset the connection instead, and the
+/// transaction failed as cancelled — TestKit's retry tests found it.)
+#[tokio::test]
+async fn records_handed_out_before_their_summary_are_no_cut() {
+    let m = slow_server().await;
+    let plan: bolt_proxy::FaultPlan = "delay=100ms@PULL.SUCCESS".parse().unwrap();
+    let proxy = bolt_proxy::Proxy::bind("127.0.0.1:0", m.address().to_string(), plan)
+        .await
+        .unwrap();
+    let d = neo4j::GraphDatabase::driver(
+        format!("bolt://{}", proxy.local_addr()),
+        support::config()
+            .with_max_connection_pool_size(1)
+            .with_connection_acquisition_timeout(Duration::from_secs(1))
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    let mut s = d.session(Default::default());
+    let got = bounded(
+        "execute_write",
+        s.execute_write(|tx| async move {
+            let mut r = tx.run("RETURN 'one'", params! {}).await?;
+            let rec = r.next().await.transpose()?;
+            Ok::<_, Error>(rec.map(|r| r.get::<String>("n").unwrap()))
+        }),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("the transaction failed: {e}"));
+    assert_eq!(got.as_deref(), Some("RETURN 'one'#1"));
+    verify(&mut s, "after the transaction").await;
+    bounded("close", s.close()).await.unwrap();
+    d.close().await;
+}
