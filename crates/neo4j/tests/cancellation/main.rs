@@ -33,43 +33,11 @@ use std::time::Duration;
 
 use neo4j::{params, Config, ConfigBuilder, Driver, GraphDatabase, Record, Session, SessionConfig};
 
-/// One Neo4j server under test, from its `BOLT_TEST_NEO4J[_LTS]_*`
-/// variables (the part of `neo4j_server`'s `Target` these tests need;
-/// that file cannot be included by path without its own tests).
-#[derive(Debug, Clone)]
-pub struct Target {
-    /// `newest` or `lts`, for messages.
-    pub name: &'static str,
-    /// `host:port` of plain Bolt.
-    pub addr: String,
-    /// The Neo4j version the server reports.
-    pub version: String,
-    /// User name (an admin).
-    pub user: String,
-    /// The password of `user`.
-    pub password: String,
-}
-
-fn var(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!(
-            "{name} is not set: the cancellation tests need the BOLT_TEST_NEO4J_* \
-             variables, see docs/testing.md (\"Environment of the server tests\")"
-        )
-    })
-}
+#[path = "../neo4j_server/target.rs"]
+mod target;
+pub use target::{targets, Target};
 
 impl Target {
-    fn from_env(name: &'static str, prefix: &str) -> Target {
-        Target {
-            name,
-            addr: var(&format!("{prefix}_ADDR")),
-            version: var(&format!("{prefix}_VERSION")),
-            user: var(&format!("{prefix}_USER")),
-            password: var(&format!("{prefix}_PASSWORD")),
-        }
-    }
-
     /// The drivers' config: the server's credentials, a pool of one
     /// connection with a short acquisition timeout (a leaked connection
     /// fails the next acquisition), batches of [`FETCH`] records.
@@ -91,14 +59,6 @@ impl Target {
         )
         .unwrap()
     }
-}
-
-/// The servers under test: the newest release, then the LTS.
-pub fn targets() -> [Target; 2] {
-    [
-        Target::from_env("newest", "BOLT_TEST_NEO4J"),
-        Target::from_env("lts", "BOLT_TEST_NEO4J_LTS"),
-    ]
 }
 
 /// A session on the database `neo4j`.

@@ -55,22 +55,17 @@ struct Target {
     db: String,
 }
 
-fn var(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!(
-            "{name} is not set: the fault injection suite needs the server \
-             variables, see docs/testing.md (\"Environment of the server tests\")"
-        )
-    })
-}
+#[path = "../neo4j_server/target.rs"]
+mod neo4j_target;
+use neo4j_target::var;
 
 impl Target {
-    fn neo4j(name: &'static str, prefix: &str) -> Target {
+    fn neo4j(server: neo4j_target::Target) -> Target {
         Target {
-            name,
-            addr: var(&format!("{prefix}_ADDR")),
-            user: var(&format!("{prefix}_USER")),
-            password: var(&format!("{prefix}_PASSWORD")),
+            name: server.name,
+            addr: server.addr,
+            user: server.user,
+            password: server.password,
             db: "neo4j".into(),
         }
     }
@@ -726,13 +721,13 @@ async fn suite(t: Target, points: &[At]) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs a server: cargo xtask test"]
 async fn neo4j_newest() {
-    suite(Target::neo4j("newest", "BOLT_TEST_NEO4J"), &At::ALL).await;
+    suite(Target::neo4j(neo4j_target::Target::newest()), &At::ALL).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs a server: cargo xtask test"]
 async fn neo4j_lts() {
-    suite(Target::neo4j("lts", "BOLT_TEST_NEO4J_LTS"), &At::ALL).await;
+    suite(Target::neo4j(neo4j_target::Target::lts()), &At::ALL).await;
 }
 
 /// ArcadeDB (Bolt 5.4: HELLO then LOGON; its ROUTE answers with itself).
