@@ -77,6 +77,67 @@ pub const NO_VERSION: [u8; 4] = [0; 4];
 /// ```
 pub const MAX_MANIFEST_RANGES: usize = 64;
 
+/// Reads one varint of at most `bits` bits at `buf[at..]`: the offset past
+/// it and its value, `None` when `buf` ends first.
+fn varint_at(
+    buf: &[u8],
+    at: usize,
+    bits: u32,
+    what: &'static str,
+) -> Result<Option<(usize, u64)>, HandshakeError> {
+    let mut reader = varint::VarIntReader::new(bits);
+    for (i, &byte) in buf.iter().enumerate().skip(at) {
+        match reader.push(byte) {
+            varint::Step::More => {}
+            varint::Step::Done(value) => return Ok(Some((i + 1, value))),
+            varint::Step::Overflow => return Err(HandshakeError::VarIntOverflow { what }),
+        }
+    }
+    Ok(None)
+}
+
+/// The length of a server's manifest-v1 answer at the start of `buf`
+/// (`00 00 01 FF`, the range count, the ranges, the capabilities), for
+/// code that only watches a handshake (a proxy); `None` when `buf` does not
+/// hold all of it yet. Bounded as [`ClientHandshake`] bounds it.
+///
+/// ```
+/// use bolt_proto::handshake::manifest_answer_len;
+///
+/// let answer = [0x00, 0x00, 0x01, 0xFF, 0x01, 0x00, 0x07, 0x07, 0x05, 0x00];
+/// assert_eq!(manifest_answer_len(&answer)?, Some(10));
+/// assert_eq!(manifest_answer_len(&answer[..9])?, None);
+/// # Ok::<(), bolt_proto::handshake::HandshakeError>(())
+/// ```
+pub fn manifest_answer_len(buf: &[u8]) -> Result<Option<usize>, HandshakeError> {
+    let Some((at, count)) = varint_at(buf, 4, 32, "version range count")? else {
+        return Ok(None);
+    };
+    if count > MAX_MANIFEST_RANGES as u64 {
+        return Err(HandshakeError::TooManyVersionRanges {
+            count,
+            max: MAX_MANIFEST_RANGES,
+        });
+    }
+    let caps_at = at + 4 * count as usize;
+    Ok(varint_at(buf, caps_at, 64, "capabilities")?.map(|(end, _)| end))
+}
+
+/// The length of a client's choice after a manifest at the start of `buf`
+/// (the chosen version, then the capabilities varint); `None` when `buf`
+/// does not hold all of it yet.
+///
+/// ```
+/// use bolt_proto::handshake::manifest_choice_len;
+///
+/// assert_eq!(manifest_choice_len(&[0x00, 0x00, 0x07, 0x05, 0x00])?, Some(5));
+/// assert_eq!(manifest_choice_len(&[0x00, 0x00, 0x07, 0x05])?, None);
+/// # Ok::<(), bolt_proto::handshake::HandshakeError>(())
+/// ```
+pub fn manifest_choice_len(buf: &[u8]) -> Result<Option<usize>, HandshakeError> {
+    Ok(varint_at(buf, 4, 64, "capabilities")?.map(|(end, _)| end))
+}
+
 /// The outcome of a successful handshake.
 ///
 /// ```

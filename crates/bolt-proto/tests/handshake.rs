@@ -575,3 +575,45 @@ proptest! {
         }
     }
 }
+
+/// The lengths a watcher of the handshake reads: exact (never a prefix,
+/// never past the end), and bounded as the state machines bound them.
+#[test]
+fn manifest_lengths_match_the_state_machines_and_are_bounded() {
+    use bolt_proto::handshake::{manifest_answer_len, manifest_choice_len, HandshakeError};
+
+    // Two ranges and a two-byte capabilities varint.
+    let answer = [
+        0x00, 0x00, 0x01, 0xFF, 0x02, 0x00, 0x08, 0x08, 0x05, 0x00, 0x00, 0x04, 0x04, 0x81, 0x01,
+    ];
+    for cut in 0..answer.len() {
+        assert_eq!(manifest_answer_len(&answer[..cut]).unwrap(), None, "{cut}");
+    }
+    assert_eq!(manifest_answer_len(&answer).unwrap(), Some(answer.len()));
+    let mut longer = answer.to_vec();
+    longer.extend_from_slice(&[0x00, 0x03]);
+    assert_eq!(manifest_answer_len(&longer).unwrap(), Some(answer.len()));
+
+    let too_many = [0x00, 0x00, 0x01, 0xFF, 0x80, 0x01];
+    assert!(matches!(
+        manifest_answer_len(&too_many),
+        Err(HandshakeError::TooManyVersionRanges { count: 128, .. })
+    ));
+    let overlong = [
+        0x00, 0x00, 0x01, 0xFF, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0x01,
+    ];
+    assert!(matches!(
+        manifest_answer_len(&overlong),
+        Err(HandshakeError::VarIntOverflow { .. })
+    ));
+
+    assert_eq!(
+        manifest_choice_len(&[0x00, 0x00, 0x07, 0x05, 0x81]).unwrap(),
+        None
+    );
+    assert_eq!(
+        manifest_choice_len(&[0x00, 0x00, 0x07, 0x05, 0x81, 0x01, 0x60]).unwrap(),
+        Some(6)
+    );
+}

@@ -9,7 +9,7 @@
 
 use bytes::{Bytes, BytesMut};
 
-use bolt_proto::handshake::{MANIFEST_V1, MAX_MANIFEST_RANGES};
+use bolt_proto::handshake::{manifest_answer_len, manifest_choice_len, MANIFEST_V1};
 
 /// The largest message the proxy cuts out (with its chunk headers); a
 /// larger one turns the direction to raw forwarding.
@@ -84,28 +84,6 @@ pub(crate) struct Cutter {
     scan: usize,
 }
 
-/// Reads a varint of at most `max` bytes at `buf[at..]`: the offset past
-/// it and its value, `Ok(None)` when more bytes are needed, `Err` when it
-/// is longer than `max` or overflows 64 bits.
-fn varint(buf: &[u8], at: usize, max: usize) -> Result<Option<(usize, u64)>, ()> {
-    let mut value: u64 = 0;
-    for i in 0..max {
-        let Some(&b) = buf.get(at + i) else {
-            return Ok(None);
-        };
-        let shift = 7 * i as u32;
-        let payload = u64::from(b & 0x7F);
-        if shift >= 64 || (shift > 0 && payload >> (64 - shift) != 0) {
-            return Err(());
-        }
-        value |= payload << shift;
-        if b & 0x80 == 0 {
-            return Ok(Some((at + i + 1, value)));
-        }
-    }
-    Err(())
-}
-
 impl Cutter {
     /// A cutter starting at `stage` (`Preamble` for the client's stream,
     /// `Answer` for the server's).
@@ -150,18 +128,10 @@ impl Cutter {
                 }
                 let word = [buf[0], buf[1], buf[2], buf[3]];
                 if word == MANIFEST_V1 {
-                    let end = match varint(buf, 4, 5) {
-                        Err(()) => return self.raw(buf),
+                    let end = match manifest_answer_len(buf) {
+                        Err(_) => return self.raw(buf),
                         Ok(None) => return None,
-                        Ok(Some((at, count))) if count <= MAX_MANIFEST_RANGES as u64 => {
-                            let caps_at = at + 4 * count as usize;
-                            match varint(buf, caps_at, 10) {
-                                Err(()) => return self.raw(buf),
-                                Ok(None) => return None,
-                                Ok(Some((end, _))) => end,
-                            }
-                        }
-                        Ok(Some(_)) => return self.raw(buf),
+                        Ok(Some(end)) => end,
                     };
                     self.set_stage(Stage::Messages);
                     let raw = buf.split_to(end).freeze();
@@ -185,10 +155,10 @@ impl Cutter {
                     outcome,
                 })
             }
-            Stage::Choice => match varint(buf, 4, 10) {
-                Err(()) => self.raw(buf),
+            Stage::Choice => match manifest_choice_len(buf) {
+                Err(_) => self.raw(buf),
                 Ok(None) => None,
-                Ok(Some((end, _))) => {
+                Ok(Some(end)) => {
                     self.set_stage(Stage::Messages);
                     Some(Cut::Choice(buf.split_to(end).freeze()))
                 }
@@ -371,18 +341,5 @@ mod tests {
                 assert_eq!(forwarded[..], input[..forwarded.len()]);
             }
         }
-    }
-
-    #[test]
-    fn varints_are_bounded() {
-        assert_eq!(varint(&[0x81, 0x01], 0, 10), Ok(Some((2, 129))));
-        assert_eq!(varint(&[0x81], 0, 10), Ok(None));
-        assert_eq!(varint(&[0xFF; 11], 0, 10), Err(()));
-        assert!(varint(
-            &[0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F],
-            0,
-            10
-        )
-        .is_err());
     }
 }
