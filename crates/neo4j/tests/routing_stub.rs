@@ -1518,3 +1518,65 @@ async fn a_pool_closed_under_a_waiting_acquisition_is_not_a_closed_driver() {
     assert_eq!(got.unwrap(), 1);
     d.close().await;
 }
+
+/// A refresh waiting for the router's only connection while the session
+/// holding it loses it: the router is forgotten and its pool closed under
+/// the wait. The driver is open, so the refresh must not report
+/// `DriverClosed`; it waits on a new pool, within the acquisition timeout
+/// it started with (here the new connection never gets HELLO answered).
+#[tokio::test]
+async fn a_router_pool_closed_under_a_waiting_refresh_is_not_a_closed_driver() {
+    let me: Arc<Mutex<String>> = Arc::default();
+    let me2 = me.clone();
+    let pulls = Arc::new(AtomicUsize::new(0));
+    let p2 = pulls.clone();
+    let hellos = AtomicUsize::new(0);
+    // The first connection works until its first PULL, which closes it;
+    // no later connection gets an answer to HELLO.
+    let m = start(Version::V5_0, move |conn, req| match req {
+        Request::Hello(_) if hellos.fetch_add(1, Ordering::SeqCst) > 0 => Action::Silent,
+        Request::Route(route) => {
+            let own = vec![me2.lock().unwrap().clone()];
+            let db = route.db.clone().unwrap_or_else(|| "homedb".to_owned());
+            Action::Reply(vec![success(&[("rt", rt(300, &db, &own, &own, &own))])])
+        }
+        Request::Pull(_) if p2.fetch_add(1, Ordering::SeqCst) == 0 => Action::Close,
+        _ => default_answer(conn, req),
+    })
+    .await;
+    *me.lock().unwrap() = m.address();
+    let d = GraphDatabase::driver(
+        format!("neo4j://{}", m.address()),
+        support::config()
+            .with_max_connection_pool_size(1)
+            .with_connection_timeout(Duration::from_secs(10))
+            .with_connection_acquisition_timeout(ONE_ACQUISITION)
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    let mut a = d.session(SessionConfig::new());
+    let r = a.run("RETURN 1 AS n", params! {}).await.unwrap();
+    // B (no database: a refresh for the home database) waits for the one
+    // connection, which A holds, for 1.5 s of its 2.
+    let d2 = d.clone();
+    let started = std::time::Instant::now();
+    let b = tokio::spawn(async move { d2.supports_multi_db().await });
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(r.collect().await.is_err());
+    a.close().await.ok();
+    let got = tokio::time::timeout(Duration::from_secs(10), b)
+        .await
+        .expect("the waiting acquisition hung")
+        .unwrap();
+    let took = started.elapsed();
+    assert!(
+        matches!(got, Err(Error::ConnectionAcquisitionTimeout(_))),
+        "{got:?} after {took:?}"
+    );
+    assert!(
+        took < ONE_ACQUISITION + Duration::from_millis(600),
+        "took {took:?}"
+    );
+    d.close().await;
+}
