@@ -12,36 +12,16 @@ mod support;
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::pin::pin;
 use std::sync::{Arc, Mutex};
-use std::task::Poll;
 use std::time::Duration;
 
 use bolt_proto::message::Request;
 use bolt_proto::Version;
 use neo4j::{params, Driver, Error, Session, TransactionConfig};
-use support::{default_answer, record, success, Action, Member};
+use support::{cut, default_answer, record, success, Action, Member};
 
 /// The bound on every call after a cut.
 const BOUND: Duration = Duration::from_secs(5);
-
-/// Polls `fut` and drops it after exactly `k` pendings; `None` when cut.
-async fn cut<F: Future>(fut: F, k: usize) -> Option<F::Output> {
-    let mut fut = pin!(fut);
-    let mut pendings = 0;
-    std::future::poll_fn(|cx| match fut.as_mut().poll(cx) {
-        Poll::Ready(v) => Poll::Ready(Some(v)),
-        Poll::Pending => {
-            pendings += 1;
-            if pendings == k {
-                Poll::Ready(None)
-            } else {
-                Poll::Pending
-            }
-        }
-    })
-    .await
-}
 
 async fn bounded<F: Future>(what: &str, fut: F) -> F::Output {
     tokio::time::timeout(BOUND, fut)

@@ -1391,34 +1391,52 @@ async fn a_route_answered_ignored_is_reported_as_ignored() {
     d.close().await;
 }
 
-#[tokio::test]
-async fn a_refresh_and_the_pool_wait_share_one_acquisition_timeout() {
-    // The ROUTE answer takes 1.2 s of the 2 s acquisition timeout; the one
-    // reader then never answers HELLO. The acquisition must end at 2 s,
-    // not 1.2 s + another 2 s for the pool.
+/// The acquisition timeout of [`slow_route_then_silent_reader`]'s driver.
+const ONE_ACQUISITION: Duration = Duration::from_secs(2);
+
+/// A routing driver whose router answers ROUTE for `db` after 1.2 s of
+/// the driver's 2 s acquisition timeout, naming one reader that never
+/// answers HELLO (the members are returned to keep them running).
+async fn slow_route_then_silent_reader(db: &'static str) -> (Driver, Member, Member) {
     let reader = start(Version::V5_0, |conn, req| match req.kind() {
         RequestKind::Hello => Action::Silent,
         _ => default_answer(conn, req),
     })
     .await;
-    let router = stalling_router("slow", Some(Duration::from_millis(1200)), &reader).await;
-    let timeout = Duration::from_secs(2);
+    let router = stalling_router(db, Some(Duration::from_millis(1200)), &reader).await;
     let config = support::config()
-        .with_connection_acquisition_timeout(timeout)
+        .with_connection_acquisition_timeout(ONE_ACQUISITION)
         .build()
         .unwrap();
     let d = GraphDatabase::driver(format!("neo4j://{}", router.address()), config).unwrap();
+    (d, router, reader)
+}
+
+/// `work` fails with the acquisition timeout once the timeout is spent in
+/// all (2 s), not after the ROUTE's 1.2 s plus another 2 s for the pool.
+async fn fails_after_one_acquisition_timeout(
+    work: impl std::future::Future<Output = Result<(), Error>>,
+) {
     let started = std::time::Instant::now();
-    let err = run_1(&d, "slow", AccessMode::Read).await.unwrap_err();
+    let err = work.await.unwrap_err();
     let took = started.elapsed();
     assert!(
-        matches!(err, Error::ConnectionAcquisitionTimeout(t) if t == timeout),
+        matches!(err, Error::ConnectionAcquisitionTimeout(t) if t == ONE_ACQUISITION),
         "{err:?} after {took:?}"
     );
     assert!(
-        took >= Duration::from_millis(1900) && took < timeout + Duration::from_millis(600),
+        took >= Duration::from_millis(1900) && took < ONE_ACQUISITION + Duration::from_millis(600),
         "took {took:?}"
     );
+}
+
+#[tokio::test]
+async fn a_refresh_and_the_pool_wait_share_one_acquisition_timeout() {
+    let (d, _router, _reader) = slow_route_then_silent_reader("slow").await;
+    fails_after_one_acquisition_timeout(async {
+        run_1(&d, "slow", AccessMode::Read).await.map(drop)
+    })
+    .await;
     assert!(
         d.routing_table(Some("slow")).is_some(),
         "the refresh itself succeeded"
@@ -1428,33 +1446,12 @@ async fn a_refresh_and_the_pool_wait_share_one_acquisition_timeout() {
 
 #[tokio::test]
 async fn home_database_resolution_and_the_pool_wait_share_one_acquisition_timeout() {
-    // A session without a database: resolving the home database (ROUTE
-    // answered after 1.2 s) and the wait for the reader (silent at HELLO)
-    // fit in one 2 s acquisition timeout.
-    let reader = start(Version::V5_0, |conn, req| match req.kind() {
-        RequestKind::Hello => Action::Silent,
-        _ => default_answer(conn, req),
-    })
-    .await;
-    let router = stalling_router("homedb", Some(Duration::from_millis(1200)), &reader).await;
-    let timeout = Duration::from_secs(2);
-    let config = support::config()
-        .with_connection_acquisition_timeout(timeout)
-        .build()
-        .unwrap();
-    let d = GraphDatabase::driver(format!("neo4j://{}", router.address()), config).unwrap();
+    // A session without a database: resolving the home database and the
+    // wait for the reader fit in one acquisition timeout.
+    let (d, _router, _reader) = slow_route_then_silent_reader("homedb").await;
     let mut s = d.session(SessionConfig::new().with_default_access_mode(AccessMode::Read));
-    let started = std::time::Instant::now();
-    let err = s.run("RETURN 1", params! {}).await.map(drop).unwrap_err();
-    let took = started.elapsed();
-    assert!(
-        matches!(err, Error::ConnectionAcquisitionTimeout(t) if t == timeout),
-        "{err:?} after {took:?}"
-    );
-    assert!(
-        took >= Duration::from_millis(1900) && took < timeout + Duration::from_millis(600),
-        "took {took:?}"
-    );
+    fails_after_one_acquisition_timeout(async { s.run("RETURN 1", params! {}).await.map(drop) })
+        .await;
     d.close().await;
 }
 
@@ -1519,5 +1516,67 @@ async fn a_pool_closed_under_a_waiting_acquisition_is_not_a_closed_driver() {
         "an open driver reported closed: {got:?}"
     );
     assert_eq!(got.unwrap(), 1);
+    d.close().await;
+}
+
+/// A refresh waiting for the router's only connection while the session
+/// holding it loses it: the router is forgotten and its pool closed under
+/// the wait. The driver is open, so the refresh must not report
+/// `DriverClosed`; it waits on a new pool, within the acquisition timeout
+/// it started with (here the new connection never gets HELLO answered).
+#[tokio::test]
+async fn a_router_pool_closed_under_a_waiting_refresh_is_not_a_closed_driver() {
+    let me: Arc<Mutex<String>> = Arc::default();
+    let me2 = me.clone();
+    let pulls = Arc::new(AtomicUsize::new(0));
+    let p2 = pulls.clone();
+    let hellos = AtomicUsize::new(0);
+    // The first connection works until its first PULL, which closes it;
+    // no later connection gets an answer to HELLO.
+    let m = start(Version::V5_0, move |conn, req| match req {
+        Request::Hello(_) if hellos.fetch_add(1, Ordering::SeqCst) > 0 => Action::Silent,
+        Request::Route(route) => {
+            let own = vec![me2.lock().unwrap().clone()];
+            let db = route.db.clone().unwrap_or_else(|| "homedb".to_owned());
+            Action::Reply(vec![success(&[("rt", rt(300, &db, &own, &own, &own))])])
+        }
+        Request::Pull(_) if p2.fetch_add(1, Ordering::SeqCst) == 0 => Action::Close,
+        _ => default_answer(conn, req),
+    })
+    .await;
+    *me.lock().unwrap() = m.address();
+    let d = GraphDatabase::driver(
+        format!("neo4j://{}", m.address()),
+        support::config()
+            .with_max_connection_pool_size(1)
+            .with_connection_timeout(Duration::from_secs(10))
+            .with_connection_acquisition_timeout(ONE_ACQUISITION)
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    let mut a = d.session(SessionConfig::new());
+    let r = a.run("RETURN 1 AS n", params! {}).await.unwrap();
+    // B (no database: a refresh for the home database) waits for the one
+    // connection, which A holds, for 1.5 s of its 2.
+    let d2 = d.clone();
+    let started = std::time::Instant::now();
+    let b = tokio::spawn(async move { d2.supports_multi_db().await });
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(r.collect().await.is_err());
+    a.close().await.ok();
+    let got = tokio::time::timeout(Duration::from_secs(10), b)
+        .await
+        .expect("the waiting acquisition hung")
+        .unwrap();
+    let took = started.elapsed();
+    assert!(
+        matches!(got, Err(Error::ConnectionAcquisitionTimeout(_))),
+        "{got:?} after {took:?}"
+    );
+    assert!(
+        took < ONE_ACQUISITION + Duration::from_millis(600),
+        "took {took:?}"
+    );
     d.close().await;
 }

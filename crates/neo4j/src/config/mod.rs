@@ -99,6 +99,18 @@ pub const DEFAULT_FETCH_SIZE: i64 = 1000;
 /// ```
 pub const FETCH_ALL: i64 = -1;
 
+/// A `fetch_size` (the driver's, or a session's) is positive or
+/// [`FETCH_ALL`].
+pub(crate) fn check_fetch_size(n: i64) -> Result<(), ConfigError> {
+    if n == 0 || n < FETCH_ALL {
+        return Err(ConfigError::new(
+            "fetch_size",
+            format!("got {n}; must be positive, or -1 to fetch all records at once"),
+        ));
+    }
+    Ok(())
+}
+
 type ResolverFn = dyn Fn(&ServerAddress) -> Vec<ServerAddress> + Send + Sync;
 type DnsResolverFn = dyn Fn(&str) -> Vec<std::net::IpAddr> + Send + Sync;
 
@@ -938,15 +950,7 @@ impl ConfigBuilder {
                 "must be at least 1",
             ));
         }
-        if c.fetch_size == 0 || c.fetch_size < FETCH_ALL {
-            return Err(ConfigError::new(
-                "fetch_size",
-                format!(
-                    "got {}; must be positive, or -1 to fetch all records at once",
-                    c.fetch_size
-                ),
-            ));
-        }
+        check_fetch_size(c.fetch_size)?;
         for (option, value) in [
             ("max_connection_lifetime", c.max_connection_lifetime),
             (

@@ -44,7 +44,7 @@ use crate::error::Error;
 use crate::query::{EagerResult, Query};
 use crate::record::Record;
 use crate::session::slot::{
-    closed, conn_cache, encoded_params, repeat_error, Slot, TxContext, TxState,
+    closed, conn_cache, encoded_params, repeat_error, while_cut, Slot, TxContext, TxState,
 };
 use crate::value::wire::KeyCache;
 
@@ -276,20 +276,18 @@ pub(crate) async fn start<'a>(
         Some(info) => info,
         None => s.server_info()?,
     };
-    // Until RUN's answer is read: a cut leaves the slot marked.
-    s.cut = Some(seq);
     // Answers owed to a pipelined TELEMETRY / BEGIN come first.
     // A server failure that came first (a refused BEGIN) is the error to
     // report even if the server then hung up before answering RUN.
     let mut failure = None;
     let mut lost = None;
     let home_db = version.has_home_db_resolution();
-    // Counted down as they are read: a cut leaves the unread ones owed
-    // (a RESET must wait for a pipelined BEGIN's answer, see
-    // `Slot::drain`).
+    // Until RUN's answer is read, a cut leaves the slot marked. Counted
+    // down as they are read: a cut leaves the unread ones owed (a RESET
+    // must wait for a pipelined BEGIN's answer, see `Slot::drain`).
     while s.pre_responses > 0 {
         let conn = s.conn.as_mut().ok_or_else(closed)?;
-        let got = conn.recv_ref().await;
+        let got = while_cut!(s.cut, seq, conn.recv_ref());
         s.pre_responses -= 1;
         let db = match got {
             Ok(ResponseRef::Failure(f)) => {
@@ -315,9 +313,8 @@ pub(crate) async fn start<'a>(
     let conn = s.conn.as_mut().ok_or_else(closed)?;
     let run_meta = match lost {
         Some(e) => Err(e),
-        None => conn.recv_ref().await,
+        None => while_cut!(s.cut, seq, conn.recv_ref()),
     };
-    s.cut = None;
     let run_meta = match run_meta {
         Err(e) => {
             // A lost connection: a routing driver forgets the server and
@@ -532,34 +529,30 @@ impl<'a> Inner<'a> {
             return Ok(());
         }
         // RECORDs in the read buffer: taken in bulk, without an
-        // `.await` each; the summary after them read in place. Until the
-        // wait ends, a cut leaves the slot marked (this result resumes
-        // it; any other exchange resets the connection).
+        // `.await` each; the summary after them read in place. During a
+        // wait, a cut leaves the slot marked (this result resumes it; any
+        // other exchange resets the connection).
         let whole_batch = self.seq != 0;
-        s.cut = Some(self.seq);
         let received = loop {
             let before = self.batch.len();
             let summary_next = conn.take_records(self.batch.records());
             self.had_record |= self.batch.len() > before;
             match summary_next {
-                Ok(true) => break conn.recv_ref().await.map_err(Error::from),
-                // Records to hand out: the caller gets them now. The wait
-                // ended here, so this is no cut: the batch's rest is owed
-                // as for any result not read to its end (drained, or
-                // discarded, by the next exchange).
-                Ok(false) if !whole_batch && !self.batch.is_empty() => {
-                    s.cut = None;
-                    return Ok(());
+                Ok(true) => {
+                    break while_cut!(s.cut, self.seq, conn.recv_ref()).map_err(Error::from)
                 }
+                // Records to hand out: the caller gets them now (no cut:
+                // the batch's rest is owed as for any result not read to
+                // its end).
+                Ok(false) if !whole_batch && !self.batch.is_empty() => return Ok(()),
                 Ok(false) => {
-                    if let Err(e) = conn.fill().await {
+                    if let Err(e) = while_cut!(s.cut, self.seq, conn.fill()) {
                         break Err(Error::from(e));
                     }
                 }
                 Err(e) => break Err(Error::from(e)),
             }
         };
-        s.cut = None;
         let failure = match received {
             Err(e) => {
                 self.phase = Phase::Failed;

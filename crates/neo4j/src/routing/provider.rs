@@ -254,32 +254,34 @@ impl RoutingProvider {
     /// waiting acquisition (its server forgotten meanwhile) is not a
     /// closed driver: the acquisition starts over once.
     pub(crate) async fn acquire(&self, req: RouteRequest<'_>) -> Result<PooledConnection, Error> {
-        match self.acquire_once(req).await {
-            // The server was forgotten (a connection to it broke) and its
-            // pool closed while this acquisition waited for it: once more,
-            // with the table as it is now and a new pool. The driver is
-            // open: `DriverClosed` would be wrong.
-            Err(Retry::PoolClosed) => {
-                tracing::debug!("the pool closed under an acquisition; acquiring again");
-                match Box::pin(self.acquire_once(req)).await {
-                    Err(Retry::PoolClosed) => Err(Error::SessionExpired(
-                        "the server's connection pool was closed while waiting for it".into(),
-                    )),
-                    Err(Retry::No(e)) => Err(e),
-                    Ok(c) => Ok(c),
-                }
-            }
-            Err(Retry::No(e)) => Err(e),
-            Ok(c) => Ok(c),
+        // One deadline for the refresh and the pool, and for both tries:
+        // the session waits one acquisition timeout in all.
+        let deadline = req.deadline.unwrap_or_else(|| self.refresh_deadline());
+        if let Some(conn) = self.acquire_once(req, deadline).await? {
+            return Ok(conn);
         }
+        // The server was forgotten (a connection to it broke) and its pool
+        // closed while this acquisition waited for it: once more, with the
+        // table as it is now and a new pool. The driver is open:
+        // `DriverClosed` would be wrong.
+        tracing::debug!("the pool closed under an acquisition; acquiring again");
+        Box::pin(self.acquire_once(req, deadline))
+            .await?
+            .ok_or_else(|| {
+                Error::SessionExpired(
+                    "the server's connection pool was closed while waiting for it".into(),
+                )
+            })
     }
 
-    /// One try of [`acquire`](Self::acquire).
-    async fn acquire_once(&self, req: RouteRequest<'_>) -> Result<PooledConnection, Retry> {
+    /// One try of [`acquire`](Self::acquire): `None` if the pool was closed
+    /// under it while the driver is open.
+    async fn acquire_once(
+        &self,
+        req: RouteRequest<'_>,
+        deadline: tokio::time::Instant,
+    ) -> Result<Option<PooledConnection>, Error> {
         self.check_open()?;
-        // One deadline for the refresh and the pool: the session waits
-        // one acquisition timeout in all, not one for each.
-        let deadline = req.deadline.unwrap_or_else(|| self.refresh_deadline());
         let key: Key = req.database.map(str::to_owned);
         let table = self
             .ensure_fresh(
@@ -302,33 +304,29 @@ impl RoutingProvider {
                 return Err(Error::SessionExpired(format!(
                     "no {role} is available for {}",
                     db_name(&key)
-                ))
-                .into());
+                )));
             };
-            let pool = self.pools.pool(&address).map_err(pool_error)?;
-            let Ok(acquired) = tokio::time::timeout_at(deadline, req.auth.acquire(&pool)).await
-            else {
+            let acquired = self.pooled(&address, req.auth, deadline).await;
+            if self.closed_under_open_driver(&acquired) {
+                return Ok(None);
+            }
+            let Some(acquired) = acquired else {
                 tracing::debug!(%address, "no connection before the acquisition deadline");
-                return Err(self.refresh_timed_out().into());
+                return Err(self.refresh_timed_out());
             };
             match acquired {
                 Ok(conn) => {
                     self.note_ssr(&conn);
                     tracing::debug!(%address, mode = ?req.mode, database = ?key, "routed connection acquired");
-                    return Ok(conn);
+                    return Ok(Some(conn));
                 }
                 Err(AcquireError::Pool(e)) if e.is_connection_failure() => {
                     tracing::debug!(%address, error = %e, "cluster member unreachable; forgetting it");
                     self.deactivate(&address).await;
                     candidates.retain(|a| a != &address);
                 }
-                Err(AcquireError::Pool(PoolError::PoolClosed { .. }))
-                    if !self.closed.load(Ordering::Acquire) =>
-                {
-                    return Err(Retry::PoolClosed)
-                }
-                Err(AcquireError::Pool(e)) => return Err(pool_error(e).into()),
-                Err(AcquireError::Driver(e)) => return Err(e.into()),
+                Err(AcquireError::Pool(e)) => return Err(pool_error(e)),
+                Err(AcquireError::Driver(e)) => return Err(e),
             }
         }
     }
@@ -556,16 +554,29 @@ impl RoutingProvider {
             return Ok(None);
         }
         self.check_open()?;
-        let acquired = match self.pools.pool(router) {
-            Ok(pool) => tokio::time::timeout_at(attempt.deadline, auth.acquire(&pool))
-                .await
-                .map_err(|_| {
-                    tracing::debug!(%router, database = ?attempt.key, "no connection to the router before the refresh deadline");
-                    self.refresh_timed_out()
-                })?,
-            Err(e) => Err(AcquireError::Pool(e)),
-        };
+        let mut acquired = self.pooled(router, auth, attempt.deadline).await;
+        if self.closed_under_open_driver(&acquired) {
+            // The router was forgotten (a connection to it broke) and its
+            // pool closed while this waited for it, as in `acquire`: once
+            // more, with a new pool, before the same deadline.
+            tracing::debug!(%router, "the router's pool closed under the wait; waiting on a new one");
+            acquired = Box::pin(self.pooled(router, auth, attempt.deadline)).await;
+        }
+        let acquired = acquired.ok_or_else(|| {
+            tracing::debug!(%router, database = ?attempt.key, "no connection to the router before the refresh deadline");
+            self.refresh_timed_out()
+        })?;
         let result = match acquired {
+            Err(AcquireError::Pool(PoolError::PoolClosed { .. }))
+                if !self.closed.load(Ordering::Acquire) =>
+            {
+                // Closed under the wait again: the driver is open
+                // (`DriverClosed` would be wrong), the next router is asked.
+                *last = Some(Error::ServiceUnavailable(format!(
+                    "the connection pool for {router} was closed while waiting for it"
+                )));
+                return Ok(None);
+            }
             Err(AcquireError::Pool(e)) => Err(discovery::from_pool_error(e)),
             Err(AcquireError::Driver(e)) => Err(DiscoveryError::Fatal(e)),
             Ok(mut conn) => {
@@ -607,6 +618,35 @@ impl RoutingProvider {
             }
             Err(DiscoveryError::Fatal(e)) => Err(e),
         }
+    }
+
+    /// A connection from `address`'s pool before `deadline`; `None` once
+    /// the deadline passed.
+    async fn pooled(
+        &self,
+        address: &Address,
+        auth: AuthFor<'_>,
+        deadline: tokio::time::Instant,
+    ) -> Option<Result<PooledConnection, AcquireError>> {
+        match self.pools.pool(address) {
+            Ok(pool) => tokio::time::timeout_at(deadline, auth.acquire(&pool))
+                .await
+                .ok(),
+            Err(e) => Some(Err(AcquireError::Pool(e))),
+        }
+    }
+
+    /// Whether [`pooled`](Self::pooled) found its pool closed under it
+    /// while the driver is open: the server was forgotten meanwhile (a
+    /// connection to it broke), not the driver closed.
+    fn closed_under_open_driver(
+        &self,
+        acquired: &Option<Result<PooledConnection, AcquireError>>,
+    ) -> bool {
+        matches!(
+            acquired,
+            Some(Err(AcquireError::Pool(PoolError::PoolClosed { .. })))
+        ) && !self.closed.load(Ordering::Acquire)
     }
 
     /// Keeps a new table (under the name the answer gave, for home-database
@@ -757,20 +797,6 @@ fn db_name(key: &Key) -> String {
     match key {
         Some(db) => format!("database `{db}`"),
         None => "the home database".to_owned(),
-    }
-}
-
-/// Why one try of [`RoutingProvider::acquire`] failed.
-enum Retry {
-    /// The pool was closed under it while the driver is open.
-    PoolClosed,
-    /// Anything else: the error to return.
-    No(Error),
-}
-
-impl From<Error> for Retry {
-    fn from(e: Error) -> Self {
-        Retry::No(e)
     }
 }
 

@@ -18,7 +18,7 @@ use bolt_proto::message::Telemetry;
 use crate::auth::AuthToken;
 use crate::bookmark_manager::BookmarkManager;
 use crate::bookmarks::Bookmarks;
-use crate::config::{ConfigError, NotificationFilter};
+use crate::config::{check_fetch_size, ConfigError, NotificationFilter};
 use crate::driver::provider::AcquireRequest;
 use crate::driver::Driver;
 use crate::error::Error;
@@ -271,11 +271,8 @@ impl SessionConfig {
                 format!("got {db:?}; leave it unset for the home database"),
             ));
         }
-        if let Some(n) = self.fetch_size.filter(|n| *n == 0 || *n < -1) {
-            return Err(ConfigError::new(
-                "fetch_size",
-                format!("got {n}; must be positive, or -1 to fetch all records at once"),
-            ));
+        if let Some(n) = self.fetch_size {
+            check_fetch_size(n)?;
         }
         if let Some(user) = self.imp_user.as_deref().filter(|u| u.trim().is_empty()) {
             return Err(ConfigError::new(

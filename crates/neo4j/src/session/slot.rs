@@ -81,8 +81,9 @@ pub(crate) struct Slot {
     pub(crate) auth: AuthHook,
     /// The result (its `seq`; 0 outside explicit transactions) whose
     /// exchange with the server was abandoned midway: set while a RUN's
-    /// answer or a batch is awaited, cleared when it arrives, so it stays
-    /// set only when the caller's future was dropped during the wait.
+    /// answer or a batch is awaited, cleared when the wait ends (both by
+    /// [`while_cut!`]), so it stays set only when the caller's future was
+    /// dropped during the wait.
     /// The next exchange RESETs the connection instead of waiting for
     /// the abandoned work (see [`Slot::drain`]).
     pub(crate) cut: Option<u64>,
@@ -164,6 +165,24 @@ impl NewBookmark {
 pub(crate) fn closed() -> Error {
     Error::Usage("the transaction is closed".into())
 }
+
+/// `while_cut!(slot.cut, seq, wait)`: awaits `wait`, an exchange of the
+/// result `seq` with the server, with the slot's [`cut`](Slot::cut) mark
+/// set for exactly that long. A caller's future dropped during the wait
+/// leaves the mark set; however the wait ends (an answer, an error) it is
+/// cleared, so no exit path of the caller can leave it behind. The field
+/// is named alone so that `wait` may borrow the slot's connection. A
+/// macro, not an async fn: a wrapping future would grow every query's
+/// future (by 160 bytes, `run`'s in a debug build).
+macro_rules! while_cut {
+    ($cut:expr, $seq:expr, $wait:expr) => {{
+        $cut = Some($seq);
+        let got = $wait.await;
+        $cut = None;
+        got
+    }};
+}
+pub(crate) use while_cut;
 
 /// The error of a transaction that was reset because one of its
 /// operations was cancelled while the server worked on it.

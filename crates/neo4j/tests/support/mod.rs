@@ -1,10 +1,15 @@
 //! Cluster members for the stub tests: the scripted Bolt server of
 //! [`bolt_stub`] (each a [`Member`] on its own 127.0.0.1 port, logging the
 //! requests it decoded and answering through a handler), the answers these
-//! tests usually want from it, the `rt` map of a ROUTE answer, and the
-//! driver settings the stub tests share.
+//! tests usually want from it, the `rt` map of a ROUTE answer, the
+//! driver settings the stub tests share, and [`cut`] for cancellation
+//! tests (also usable by the real-server suites through
+//! `#[path = "../support/mod.rs"]`).
 #![allow(dead_code, unused_imports)]
 
+use std::future::Future;
+use std::pin::pin;
+use std::task::Poll;
 use std::time::Duration;
 
 use bolt_proto::message::{Request, RequestKind};
@@ -86,6 +91,29 @@ pub async fn answering(
             answer()
         } else {
             default_answer(conn, req)
+        }
+    })
+    .await
+}
+
+/// Polls `fut` and drops it after exactly `k` `Poll::Pending`s (`k` = 0:
+/// never polled). `None` when it was cut; its output when it completed
+/// first.
+pub async fn cut<F: Future>(fut: F, k: usize) -> Option<F::Output> {
+    if k == 0 {
+        return None;
+    }
+    let mut fut = pin!(fut);
+    let mut pendings = 0;
+    std::future::poll_fn(|cx| match fut.as_mut().poll(cx) {
+        Poll::Ready(v) => Poll::Ready(Some(v)),
+        Poll::Pending => {
+            pendings += 1;
+            if pendings == k {
+                Poll::Ready(None)
+            } else {
+                Poll::Pending
+            }
         }
     })
     .await
