@@ -26,15 +26,16 @@ mod scenarios;
 mod server_side;
 
 use std::future::Future;
-use std::pin::pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::Poll;
 use std::time::Duration;
 
 use neo4j::{params, Config, ConfigBuilder, Driver, GraphDatabase, Record, Session, SessionConfig};
 
+#[path = "../support/mod.rs"]
+mod support;
 #[path = "../neo4j_server/target.rs"]
 mod target;
+pub use support::cut;
 pub use target::{targets, Target};
 
 impl Target {
@@ -84,29 +85,6 @@ pub fn tag(prefix: &str) -> String {
         std::process::id(),
         SEQ.fetch_add(1, Ordering::Relaxed)
     )
-}
-
-/// Polls `fut` and drops it after exactly `k` `Poll::Pending`s (`k` = 0:
-/// never polled). `None` when it was cut; its output when it completed
-/// first.
-pub async fn cut<F: Future>(fut: F, k: usize) -> Option<F::Output> {
-    if k == 0 {
-        return None;
-    }
-    let mut fut = pin!(fut);
-    let mut pendings = 0;
-    std::future::poll_fn(|cx| match fut.as_mut().poll(cx) {
-        Poll::Ready(v) => Poll::Ready(Some(v)),
-        Poll::Pending => {
-            pendings += 1;
-            if pendings == k {
-                Poll::Ready(None)
-            } else {
-                Poll::Pending
-            }
-        }
-    })
-    .await
 }
 
 /// `fut` within [`BOUND`], else a panic naming `what`.
